@@ -1,0 +1,71 @@
+#!/bin/sh
+# Builds the offline test images (no registry needed) from test/images/:
+#   slipway-test/busybox:latest  FROM scratch + Debian's static busybox
+#   slipway-test/web:latest      busybox httpd on $PORT (8080), VERSION=v1
+#   slipway-test/web:v2          same, VERSION=v2
+# Idempotent: an image that exists and was built from the current test/images/ content (label
+# slipway.test-images=<hash>) is skipped unless --force is given.
+set -eu
+
+FORCE=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) FORCE=1 ;;
+    *) echo "usage: $0 [--force]" >&2; exit 2 ;;
+  esac
+done
+
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+IMAGES="$ROOT/test/images"
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+# Legacy builder (no BuildKit needed); output is shown only when a build fails.
+build() {
+  tag=$1; shift
+  log=$(mktemp)
+  if ! DOCKER_BUILDKIT=0 docker build --force-rm --label "slipway.test-images=$HASH" -t "$tag" "$@" >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"
+    echo "build-test-images: building $tag failed" >&2
+    exit 1
+  fi
+  rm -f "$log"
+  echo "built $tag"
+}
+
+HASH=$(cd "$IMAGES" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+built_hash() { docker image inspect -f '{{index .Config.Labels "slipway.test-images"}}' "$1" 2>/dev/null || true; }
+need() { [ "$FORCE" = 1 ] || [ "$(built_hash "$1")" != "$HASH" ]; }
+
+if ! docker version >/dev/null 2>&1; then
+  echo "build-test-images: docker daemon not reachable" >&2
+  exit 1
+fi
+
+if need slipway-test/busybox:latest; then
+  if [ ! -x "$BUSYBOX" ] || ! "$BUSYBOX" --list >/dev/null 2>&1; then
+    echo "build-test-images: $BUSYBOX missing; installing busybox-static" >&2
+    apt-get install -y busybox-static >/dev/null || { apt-get update >/dev/null && apt-get install -y busybox-static >/dev/null; }
+  fi
+  CTX=$(mktemp -d)
+  trap 'rm -rf "$CTX"' EXIT INT TERM
+  cp -R "$IMAGES/busybox/." "$CTX/"
+  cp "$BUSYBOX" "$CTX/busybox"
+  chmod 0755 "$CTX/busybox"
+  build slipway-test/busybox:latest "$CTX"
+  FORCE_WEB=1
+else
+  FORCE_WEB=0
+fi
+
+for v in latest v2; do
+  tag="slipway-test/web:$v"
+  version=v1
+  [ "$v" = v2 ] && version=v2
+  if [ "$FORCE_WEB" = 1 ] || need "$tag"; then
+    build "$tag" --build-arg "VERSION=$version" "$IMAGES/web"
+  fi
+done
+
+echo "test images:"
+docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/busybox
+docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/web

@@ -1,0 +1,25 @@
+/**
+ * The test command (`npm test`): type-check, then run every *.test.ts under src/ and test/ with
+ * node:test. `--unit` runs only src/ (unit tests on fakes, no Docker). Extra arguments are passed
+ * to node --test (e.g. --test-name-pattern).
+ */
+import { spawnSync } from "node:child_process";
+import { globSync } from "node:fs";
+
+const args = process.argv.slice(2);
+const unitOnly = args.includes("--unit");
+const rest = args.filter((a) => a !== "--unit");
+
+const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "tsconfig.json"], {
+  stdio: "inherit",
+});
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+const patterns = unitOnly ? ["src/**/*.test.ts"] : ["src/**/*.test.ts", "test/**/*.test.ts"];
+const files = patterns.flatMap((p) => globSync(p)).sort();
+const run = spawnSync(
+  process.execPath,
+  ["--test", "--test-reporter=spec", "--test-concurrency=2", ...rest, ...files],
+  { stdio: "inherit" },
+);
+process.exit(run.status ?? 1);

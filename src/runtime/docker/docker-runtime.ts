@@ -1,0 +1,189 @@
+/** ContainerRuntime on the Docker Engine API (see engine-client.ts for transport and versioning). */
+import {
+  LABELS,
+  PullError,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  type HostInfo,
+  type ImageInfo,
+  type RegistryAuth,
+  type RuntimeEvent,
+} from "../runtime.ts";
+import { createBody } from "./create-body.ts";
+import { toContainerState, type DockerInspect } from "./container-state.ts";
+import { EngineClient, EngineError, type Json } from "./engine-client.ts";
+
+/** Event attributes that are not container labels. */
+const NON_LABEL_ATTRS = new Set(["image", "name", "exitCode", "signal", "execID"]);
+
+/** Splits an image reference into the fromImage/tag pair POST /images/create expects. */
+export function splitImageRef(ref: string): { fromImage: string; tag: string } {
+  const at = ref.indexOf("@");
+  if (at >= 0) return { fromImage: ref.slice(0, at), tag: ref.slice(at + 1) };
+  const slash = ref.lastIndexOf("/");
+  const colon = ref.lastIndexOf(":");
+  if (colon > slash) return { fromImage: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { fromImage: ref, tag: "latest" };
+}
+
+/** The engine decodes X-Registry-Auth as padded base64url JSON. */
+export function registryAuthHeader(auth: RegistryAuth): string {
+  return Buffer.from(JSON.stringify(auth)).toString("base64").replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+function labelFilter(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
+function ignoreStatus(err: unknown, ...statuses: number[]): void {
+  if (err instanceof EngineError && statuses.includes(err.status)) return;
+  throw err;
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly client: EngineClient;
+  readonly #networkCreates = new Map<string, Promise<void>>();
+
+  constructor(client: EngineClient = new EngineClient()) {
+    this.client = client;
+  }
+
+  async info(): Promise<HostInfo> {
+    const { body } = await this.client.request<Json>("GET", "/info");
+    return {
+      name: String(body.Name ?? ""),
+      cpus: Number(body.NCPU ?? 0),
+      memoryBytes: Number(body.MemTotal ?? 0),
+      serverVersion: String(body.ServerVersion ?? ""),
+      apiVersion: await this.client.apiVersion(),
+      os: String(body.OperatingSystem ?? ""),
+      osType: String(body.OSType ?? ""),
+      architecture: String(body.Architecture ?? ""),
+    };
+  }
+
+  async inspectImage(image: string): Promise<ImageInfo | undefined> {
+    try {
+      const { body } = await this.client.request<{ Id: string; RepoDigests?: string[] | null }>(
+        "GET",
+        `/images/${encodeURIComponent(image)}/json`,
+      );
+      return { id: body.Id, repoDigests: body.RepoDigests ?? [] };
+    } catch (err) {
+      ignoreStatus(err, 404);
+      return undefined;
+    }
+  }
+
+  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo> {
+    const headers = auth ? { "x-registry-auth": registryAuthHeader(auth) } : undefined;
+    try {
+      for await (const line of this.client.stream("POST", "/images/create", {
+        query: splitImageRef(image),
+        headers,
+        signal,
+      })) {
+        const detail = line.errorDetail as { message?: string } | undefined;
+        if (line.error !== undefined || detail) throw new PullError(String(detail?.message ?? line.error));
+      }
+    } catch (err) {
+      if (err instanceof PullError) throw err;
+      throw new PullError(err instanceof Error ? err.message : String(err), { cause: err });
+    }
+    if (signal?.aborted) throw new PullError(`pull of ${image} aborted`);
+    const info = await this.inspectImage(image);
+    if (!info) throw new PullError(`image ${image} not present after pull`);
+    return info;
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const { body } = await this.client.request<{ Id: string }>("POST", "/containers/create", {
+      query: { name: spec.name },
+      body: createBody(spec),
+    });
+    return body.Id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.client.request("POST", `/containers/${encodeURIComponent(id)}/start`);
+  }
+
+  async stop(id: string, graceSec: number): Promise<void> {
+    try {
+      await this.client.request("POST", `/containers/${encodeURIComponent(id)}/stop`, {
+        query: { t: Math.max(0, Math.round(graceSec)) },
+      });
+    } catch (err) {
+      ignoreStatus(err, 404);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.client.request("DELETE", `/containers/${encodeURIComponent(id)}`, { query: { force: true, v: true } });
+    } catch (err) {
+      if (err instanceof EngineError && err.status === 409 && /already in progress/i.test(err.message)) return;
+      ignoreStatus(err, 404);
+    }
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerState[]> {
+    const { body } = await this.client.request<{ Id: string }[]>("GET", "/containers/json", {
+      query: { all: true, filters: JSON.stringify({ label: labelFilter(labels) }) },
+    });
+    const states = await Promise.all(body.map((c) => this.inspect(c.Id)));
+    return states.filter((s): s is ContainerState => s !== undefined);
+  }
+
+  async inspect(id: string): Promise<ContainerState | undefined> {
+    try {
+      const { body } = await this.client.request<DockerInspect>("GET", `/containers/${encodeURIComponent(id)}/json`);
+      return toContainerState(body);
+    } catch (err) {
+      ignoreStatus(err, 404);
+      return undefined;
+    }
+  }
+
+  /** Serialized per name in this process; a 409 from a concurrent creator elsewhere means it exists. */
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const pending = this.#networkCreates.get(name);
+    if (pending) return pending;
+    const p = this.#ensureNetwork(name, labels).finally(() => this.#networkCreates.delete(name));
+    this.#networkCreates.set(name, p);
+    return p;
+  }
+
+  async #ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    const { body } = await this.client.request<{ Name: string }[]>("GET", "/networks", {
+      query: { filters: JSON.stringify({ name: [name] }) },
+    });
+    if (body.some((n) => n.Name === name)) return;
+    try {
+      await this.client.request("POST", "/networks/create", {
+        body: { Name: name, Driver: "bridge", CheckDuplicate: true, Labels: labels },
+      });
+    } catch (err) {
+      ignoreStatus(err, 409);
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    try {
+      await this.client.request("DELETE", `/networks/${encodeURIComponent(name)}`);
+    } catch (err) {
+      ignoreStatus(err, 404);
+    }
+  }
+
+  async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    const filters = JSON.stringify({ type: ["container"], label: [`${LABELS.managed}=true`] });
+    for await (const ev of this.client.stream("GET", "/events", { query: { filters }, signal })) {
+      const actor = (ev.Actor ?? {}) as { ID?: string; Attributes?: Record<string, string> };
+      const labels: Record<string, string> = {};
+      for (const [k, v] of Object.entries(actor.Attributes ?? {})) if (!NON_LABEL_ATTRS.has(k)) labels[k] = v;
+      yield { containerId: String(actor.ID ?? ev.id ?? ""), action: String(ev.Action ?? ev.status ?? ""), labels };
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The container runtime seam. DockerRuntime (src/runtime/docker/) talks to the Docker Engine API;
+ * FakeRuntime (src/runtime/fake-runtime.ts) backs deterministic unit tests. One contract suite
+ * (test/contract/runtime.contract.ts) runs against both.
+ *
+ * The scheduler never remembers containers: it lists them by label and acts on what it finds,
+ * so every container Slipway creates carries the labels in LABELS.
+ */
+export const LABELS = {
+  managed: "slipway.managed",
+  account: "slipway.account",
+  region: "slipway.region",
+  cluster: "slipway.cluster",
+  taskArn: "slipway.task-arn",
+  taskId: "slipway.task-id",
+  container: "slipway.container-name",
+  service: "slipway.service",
+} as const;
+
+export interface PortBinding {
+  containerPort: number;
+  /** 0 asks the runtime to pick a free host port. */
+  hostPort: number;
+  protocol: "tcp" | "udp";
+  /** Host address to bind; Slipway binds published ports on loopback by default. */
+  hostIp: string;
+}
+
+export interface HealthcheckSpec {
+  /** Docker's form: ["CMD", ...] or ["CMD-SHELL", "cmd"], or ["NONE"] to disable an image's HEALTHCHECK. */
+  test: string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  retries?: number;
+  startPeriodMs?: number;
+}
+
+export type NetworkSpec =
+  | { mode: "bridge" }
+  | { mode: "host" }
+  | { mode: "none" }
+  /** A user-defined network (awsvpc tasks): the container gets its own IP on it. */
+  | { mode: "network"; name: string; aliases?: string[] }
+  /** Share another container's network namespace (the other containers of an awsvpc task). */
+  | { mode: "container"; id: string };
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  entrypoint?: string[];
+  cmd?: string[];
+  /** KEY=VALUE */
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  readonlyRootfs?: boolean;
+  /** Run an init process (docker run --init). */
+  init?: boolean;
+  /** Seconds between SIGTERM and SIGKILL when stopped. */
+  stopTimeoutSec?: number;
+  memoryBytes?: number;
+  memoryReservationBytes?: number;
+  /** Relative CPU weight (ECS cpu units map 1:1 to Docker CPU shares). */
+  cpuShares?: number;
+  ulimits?: { name: string; soft: number; hard: number }[];
+  healthcheck?: HealthcheckSpec;
+  network: NetworkSpec;
+  portBindings?: PortBinding[];
+  extraHosts?: string[];
+}
+
+export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+
+export interface ContainerState {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  status: ContainerStatus;
+  /** Set once the container has exited. */
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** Docker's error text when the container could not start. */
+  error?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Docker health: undefined when the container has no health check. */
+  health?: "starting" | "healthy" | "unhealthy";
+  /** IP address per network name. */
+  ips: Record<string, string>;
+  ports: { containerPort: number; hostPort: number; protocol: "tcp" | "udp"; hostIp: string }[];
+}
+
+export interface ImageInfo {
+  id: string;
+  /** repo@sha256:... digests the engine knows for the image. */
+  repoDigests: string[];
+}
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+export interface HostInfo {
+  name: string;
+  cpus: number;
+  memoryBytes: number;
+  serverVersion: string;
+  /** Negotiated Engine API version ("1.41"); "fake" for FakeRuntime. */
+  apiVersion: string;
+  /** Human-readable operating system, e.g. "Debian GNU/Linux 12 (bookworm)". */
+  os: string;
+  /** "linux" or "windows". */
+  osType: string;
+  architecture: string;
+}
+
+export interface RuntimeEvent {
+  containerId: string;
+  action: string;
+  labels: Record<string, string>;
+}
+
+/** Raised by pull() when an image cannot be pulled; `message` is the engine's own text. */
+export class PullError extends Error {
+  override name = "PullError";
+}
+
+export interface ContainerRuntime {
+  info(): Promise<HostInfo>;
+  /** Local image lookup; undefined when the image is not present. */
+  inspectImage(image: string): Promise<ImageInfo | undefined>;
+  /** Pulls an image; throws PullError on failure. */
+  pull(image: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo>;
+  /** Creates (not starts) a container; returns its id. */
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  /** Idempotent: stopping a stopped or missing container is fine. */
+  stop(id: string, graceSec: number): Promise<void>;
+  /** Idempotent: removing a missing container is fine. Forces removal of a running one. */
+  remove(id: string): Promise<void>;
+  /** Containers (running or not) whose labels include every given label. */
+  list(labels: Record<string, string>): Promise<ContainerState[]>;
+  inspect(id: string): Promise<ContainerState | undefined>;
+  /** Creates the network if missing (idempotent). */
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+  /** Container events, used only to wake reconcilers early; ends when the signal aborts. */
+  events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+}

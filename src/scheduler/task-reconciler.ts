@@ -1,0 +1,386 @@
+/**
+ * Drives one ECS task's containers towards its desired status (../shared/spec/ecs-semantics.md §1).
+ *
+ * Level-triggered and crash-safe: actual state is always re-read from the runtime by the task's
+ * label, never remembered; container names are deterministic (slipway-<taskId>-<name>), so a
+ * pass interrupted by a crash re-finds what it created instead of creating it twice. Writes go
+ * through `#mutate`, which re-reads the record inside the transaction and changes only the
+ * fields this reconciler owns (lastStatus, containers, timestamps, health), so it never
+ * overwrites a concurrent StopTask or scheduler decision.
+ */
+import type { Container, Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import { parseArn } from "../core/arn.ts";
+import type { Clock } from "../core/clock.ts";
+import { type ContainerRuntime, type ContainerState, LABELS, PullError } from "../runtime/runtime.ts";
+import { type PlannedContainer, toContainerSpecs, unsupportedEnvironmentFiles } from "../services/ecs/container-spec.ts";
+import type { EcsDeps } from "../services/ecs/context.ts";
+import { isPendingStatus } from "../services/ecs/model.ts";
+import type { EcsRepo, TaskRecord } from "../services/ecs/repo.ts";
+import { stopReasons } from "../services/ecs/service-events.ts";
+import { getTaskDefinitionByArn } from "../services/ecs/task-definitions.ts";
+import type { Reconciler, ReconcileResult } from "./controller.ts";
+
+export const INSTANCE_LABEL = "slipway.instance";
+
+export interface TaskReconcilerOptions {
+  /** Docker network awsvpc tasks join (each task gets its own IP on it). */
+  awsvpcNetwork: string;
+  /** Host address bridge-mode ports are published on. */
+  bindHostIp: string;
+  /** Id of this Slipway data directory; labels every container so instances never touch each other's. */
+  instanceId: string;
+  /** Wakes a key early (e.g. when a background docker stop finishes). */
+  wake: (key: string) => void;
+  log?: (msg: string) => void;
+}
+
+const START_POLL_MS = 250;
+const RUNNING_POLL_MS = 2000;
+
+export class TaskReconciler implements Reconciler {
+  readonly name = "task";
+  readonly #deps: EcsDeps;
+  readonly #repo: EcsRepo;
+  readonly #rt: ContainerRuntime;
+  readonly #opts: TaskReconcilerOptions;
+  readonly #clock: Clock;
+  /** Background `docker stop` calls in flight, by container id. */
+  readonly #stopping = new Map<string, Promise<void>>();
+
+  constructor(deps: EcsDeps, repo: EcsRepo, runtime: ContainerRuntime, opts: TaskReconcilerOptions) {
+    this.#deps = deps;
+    this.#repo = repo;
+    this.#rt = runtime;
+    this.#opts = opts;
+    this.#clock = deps.clock;
+  }
+
+  listKeys(): string[] {
+    return this.#repo.liveTaskArns().map((a) => `task:${a}`);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const taskArn = key.slice("task:".length);
+    const rec = this.#repo.getTaskByArn(taskArn);
+    const containers = await this.#rt.list({ [LABELS.taskArn]: taskArn, [INSTANCE_LABEL]: this.#opts.instanceId });
+    if (!rec || rec.doc.lastStatus === "STOPPED") {
+      for (const c of containers) await this.#rt.remove(c.id);
+      return {};
+    }
+    if (rec.doc.desiredStatus === "STOPPED") return this.#stop(rec, containers);
+    if (rec.doc.lastStatus === "RUNNING") return this.#observe(rec, containers);
+    return this.#start(rec, containers);
+  }
+
+  /** Removes managed containers whose task is unknown or STOPPED (crash leftovers). */
+  async collectOrphans(): Promise<number> {
+    const all = await this.#rt.list({ [LABELS.managed]: "true", [INSTANCE_LABEL]: this.#opts.instanceId });
+    let removed = 0;
+    for (const c of all) {
+      const arn = c.labels[LABELS.taskArn];
+      const rec = arn ? this.#repo.getTaskByArn(arn) : undefined;
+      if (!rec || rec.doc.lastStatus === "STOPPED") {
+        await this.#rt.remove(c.id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  // ---- start: PROVISIONING → PENDING → (pull) → create/start in dependsOn order → RUNNING
+  async #start(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
+    const arn = rec.doc.taskArn!;
+    const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
+    if (!td) return this.#failToStart(arn, "ResourceInitializationError: task definition not found");
+    const envError = unsupportedEnvironmentFiles(td, rec.doc.overrides);
+    if (envError) return this.#failToStart(arn, envError);
+
+    if (rec.doc.lastStatus === "PROVISIONING") {
+      if (rec.state.networkMode === "awsvpc") {
+        await this.#rt.ensureNetwork(this.#opts.awsvpcNetwork, { [LABELS.managed]: "true", [INSTANCE_LABEL]: this.#opts.instanceId });
+      }
+      this.#mutate(arn, (t) => {
+        if (t.doc.lastStatus === "PROVISIONING") t.doc.lastStatus = "PENDING";
+      });
+    }
+
+    // Images: a local image is used as is; otherwise it is pulled.
+    if (!rec.doc.pullStoppedAt) {
+      this.#mutate(arn, (t) => {
+        t.doc.pullStartedAt ??= new Date(this.#clock.now());
+      });
+      const digests = new Map<string, string | undefined>();
+      for (const def of td.containerDefinitions ?? []) {
+        const image = def.image!;
+        if (digests.has(image)) continue;
+        try {
+          const info = (await this.#rt.inspectImage(image)) ?? (await this.#rt.pull(image));
+          digests.set(image, info.repoDigests[0]?.split("@")[1] ?? info.id);
+        } catch (err) {
+          if (err instanceof PullError) return this.#failToStart(arn, `CannotPullContainerError: ${err.message}`, image);
+          throw err;
+        }
+      }
+      this.#mutate(arn, (t) => {
+        t.doc.pullStoppedAt = new Date(this.#clock.now());
+        for (const c of t.doc.containers ?? []) {
+          const d = digests.get(c.image!);
+          if (d) c.imageDigest = d;
+        }
+      });
+    }
+
+    const planned = this.#plan(rec, td);
+    const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
+    const first = planned[0] ? byName.get(planned[0].containerName) : undefined;
+    for (const p of planned) {
+      let state = byName.get(p.containerName);
+      if (state && state.status !== "created") continue;
+      const blocked = this.#blockedBy(p, byName);
+      if (blocked === "failed") return this.#failToStart(arn, `CannotStartContainerError: dependency of container ${p.containerName} was not met`);
+      if (blocked) continue;
+      try {
+        if (!state) {
+          const spec = { ...p.spec, labels: { ...p.spec.labels, [INSTANCE_LABEL]: this.#opts.instanceId } };
+          if (p.networkFromFirst) {
+            if (!first) continue;
+            spec.network = { mode: "container", id: first.id };
+          }
+          const id = await this.#rt.create(spec);
+          await this.#rt.start(id);
+          state = await this.#rt.inspect(id);
+        } else {
+          await this.#rt.start(state.id);
+          state = await this.#rt.inspect(state.id);
+        }
+      } catch (err) {
+        return this.#failToStart(arn, `CannotStartContainerError: ${(err as Error).message}`);
+      }
+      if (state) byName.set(p.containerName, state);
+      if (p === planned[0]) return { requeueAfterMs: 0 };
+    }
+
+    const essentialExited = planned.some((p) => p.essential && byName.get(p.containerName)?.status === "exited");
+    const allStarted = planned.every((p) => {
+      const s = byName.get(p.containerName);
+      return s !== undefined && s.status !== "created";
+    });
+    if (essentialExited || allStarted) {
+      this.#mutate(arn, (t) => {
+        if (!isPendingStatus(t.doc.lastStatus)) return;
+        this.#applyObserved(t, byName);
+        if (essentialExited) return;
+        const now = new Date(this.#clock.now());
+        t.doc.lastStatus = "RUNNING";
+        t.doc.startedAt = now;
+        t.doc.connectivity = "CONNECTED";
+        t.doc.connectivityAt = now;
+        t.state.runningAt = now.getTime();
+        for (const a of t.doc.attachments ?? []) a.status = "ATTACHED";
+      });
+      return { requeueAfterMs: 0 };
+    }
+    return { requeueAfterMs: START_POLL_MS };
+  }
+
+  /** RUNNING: watch for exits and health changes. */
+  async #observe(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
+    const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
+    this.#mutate(rec.doc.taskArn!, (t) => this.#applyObserved(t, byName));
+    return { requeueAfterMs: RUNNING_POLL_MS };
+  }
+
+  /** Copies runtime observations into the task record; an exited essential container stops the task. */
+  #applyObserved(t: TaskRecord, byName: Map<string, ContainerState>): void {
+    const taskNet = t.state.networkMode;
+    let essentialExited = false;
+    for (const sc of t.state.containers) {
+      const c = t.doc.containers?.find((x) => x.name === sc.name);
+      const s = byName.get(sc.name);
+      if (!c) continue;
+      if (s) {
+        sc.runtimeId = s.id;
+        c.runtimeId = s.id;
+        if (s.status === "running" || s.status === "paused" || s.status === "restarting") c.lastStatus = "RUNNING";
+        if (s.status === "exited" || s.status === "dead") {
+          c.lastStatus = "STOPPED";
+          if (s.exitCode !== undefined) c.exitCode = s.exitCode;
+          if (s.oomKilled) c.reason = "OutOfMemoryError: Container killed due to memory usage";
+          if (sc.essential) essentialExited = true;
+        }
+        c.healthStatus = s.health === "healthy" ? "HEALTHY" : s.health === "unhealthy" ? "UNHEALTHY" : "UNKNOWN";
+        if (taskNet === "bridge") {
+          c.networkBindings = s.ports.map((p) => ({ bindIP: p.hostIp || "0.0.0.0", containerPort: p.containerPort, hostPort: p.hostPort, protocol: p.protocol }));
+        }
+        if (taskNet === "awsvpc") {
+          const ip = Object.values(s.ips)[0] ?? this.#firstIp(byName);
+          const attachment = t.doc.attachments?.[0];
+          if (ip && attachment) {
+            c.networkInterfaces = [{ attachmentId: attachment.id, privateIpv4Address: ip }];
+            const details = (attachment.details ?? []).filter((d) => d.name !== "privateIPv4Address");
+            attachment.details = [...details, { name: "privateIPv4Address", value: ip }];
+          }
+        }
+      } else if (c.lastStatus === "RUNNING") {
+        c.lastStatus = "STOPPED";
+        c.reason = "Container was removed outside of Slipway";
+        if (sc.essential) essentialExited = true;
+      }
+    }
+    if (taskNet === "host") {
+      const td = getTaskDefinitionByArn(this.#deps, t.doc.taskDefinitionArn!);
+      for (const c of t.doc.containers ?? []) {
+        const def = td?.containerDefinitions?.find((d) => d.name === c.name);
+        c.networkBindings = (def?.portMappings ?? []).map((p) => ({ bindIP: "0.0.0.0", containerPort: p.containerPort!, hostPort: p.containerPort!, protocol: p.protocol ?? "tcp" }));
+      }
+    }
+    t.doc.healthStatus = aggregateHealth(t);
+    if (t.doc.healthStatus === "HEALTHY" && t.state.healthyAt === undefined) t.state.healthyAt = this.#clock.now();
+    if (essentialExited && t.doc.desiredStatus === "RUNNING") {
+      t.doc.desiredStatus = "STOPPED";
+      t.doc.stopCode = "EssentialContainerExited";
+      t.doc.stoppedReason = stopReasons.essentialExited;
+      t.doc.stoppingAt = new Date(this.#clock.now());
+      t.doc.executionStoppedAt ??= new Date(this.#clock.now());
+    }
+  }
+
+  #firstIp(byName: Map<string, ContainerState>): string | undefined {
+    for (const s of byName.values()) {
+      const ip = Object.values(s.ips)[0];
+      if (ip) return ip;
+    }
+    return undefined;
+  }
+
+  // ---- stop: STOPPING (docker stop with stopTimeout) → STOPPED, containers removed
+  async #stop(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
+    const arn = rec.doc.taskArn!;
+    const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
+    if (rec.doc.lastStatus !== "STOPPING" && rec.doc.lastStatus !== "DEPROVISIONING") {
+      this.#mutate(arn, (t) => {
+        this.#applyObserved(t, byName);
+        t.doc.lastStatus = "STOPPING";
+      });
+    }
+    const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
+    const running = containers.filter((c) => c.status === "running" || c.status === "paused" || c.status === "restarting");
+    for (const c of running) {
+      if (this.#stopping.has(c.id)) continue;
+      const name = c.labels[LABELS.container];
+      const grace = td?.containerDefinitions?.find((d) => d.name === name)?.stopTimeout ?? 30;
+      const p = this.#rt
+        .stop(c.id, grace)
+        .catch((err: unknown) => this.#opts.log?.(`stop ${c.id}: ${(err as Error).message}`))
+        .finally(() => {
+          this.#stopping.delete(c.id);
+          this.#opts.wake(`task:${arn}`);
+        });
+      this.#stopping.set(c.id, p);
+    }
+    if (running.length > 0) return { requeueAfterMs: 1000 };
+
+    this.#mutate(arn, (t) => {
+      this.#applyObserved(t, byName);
+      const now = new Date(this.#clock.now());
+      for (const c of t.doc.containers ?? []) c.lastStatus = "STOPPED";
+      t.doc.lastStatus = "STOPPED";
+      t.doc.executionStoppedAt ??= now;
+      t.doc.stoppedAt = now;
+      t.doc.connectivity = "DISCONNECTED";
+      for (const a of t.doc.attachments ?? []) a.status = "DELETED";
+    });
+    for (const c of containers) await this.#rt.remove(c.id);
+    return {};
+  }
+
+  /** The task never reached RUNNING: TaskFailedToStart with AWS's reason text. */
+  #failToStart(arn: string, reason: string, image?: string): ReconcileResult {
+    this.#mutate(arn, (t) => {
+      if (t.doc.desiredStatus === "RUNNING") {
+        t.doc.desiredStatus = "STOPPED";
+        t.doc.stopCode = "TaskFailedToStart";
+        t.doc.stoppedReason = reason;
+        t.doc.stoppingAt = new Date(this.#clock.now());
+        t.state.failed = true;
+      }
+      for (const c of t.doc.containers ?? []) {
+        if (c.lastStatus === "PENDING" && (image === undefined || c.image === image)) c.reason = reason;
+      }
+    });
+    return { requeueAfterMs: 0 };
+  }
+
+  #plan(rec: TaskRecord, td: TaskDefinition): PlannedContainer[] {
+    const scope = parseArn(rec.doc.taskArn!)!;
+    const [, clusterName, taskId] = scope.resource.split("/");
+    const mode = rec.state.networkMode;
+    const network =
+      mode === "awsvpc"
+        ? ({ mode: "network", name: this.#opts.awsvpcNetwork } as const)
+        : mode === "host"
+          ? ({ mode: "host" } as const)
+          : mode === "none"
+            ? ({ mode: "none" } as const)
+            : ({ mode: "bridge" } as const);
+    return toContainerSpecs(
+      {
+        account: scope.accountId,
+        region: scope.region,
+        clusterName: clusterName!,
+        taskArn: rec.doc.taskArn!,
+        taskId: taskId!,
+        ...(rec.state.serviceName ? { serviceName: rec.state.serviceName } : {}),
+      },
+      td,
+      rec.doc.overrides,
+      { network, bindHostIp: this.#opts.bindHostIp, extraEnv: [`AWS_REGION=${scope.region}`, `AWS_DEFAULT_REGION=${scope.region}`] },
+    );
+  }
+
+  /** Whether a container's dependsOn conditions hold: undefined (go), "wait", or "failed". */
+  #blockedBy(p: PlannedContainer, byName: Map<string, ContainerState>): "wait" | "failed" | undefined {
+    for (const dep of p.dependsOn) {
+      const s = byName.get(dep.containerName ?? "");
+      if (!s || s.status === "created") return "wait";
+      switch (dep.condition) {
+        case "COMPLETE":
+          if (s.status !== "exited") return "wait";
+          break;
+        case "SUCCESS":
+          if (s.status !== "exited") return "wait";
+          if (s.exitCode !== 0) return "failed";
+          break;
+        case "HEALTHY":
+          if (s.health === "unhealthy" || s.status === "exited") return "failed";
+          if (s.health !== "healthy") return "wait";
+          break;
+        default:
+          break;
+      }
+    }
+    return undefined;
+  }
+
+  #mutate(arn: string, fn: (t: TaskRecord) => void): void {
+    this.#deps.store.tx(() => {
+      const fresh = this.#repo.getTaskByArn(arn);
+      if (!fresh) return;
+      const before = JSON.stringify(fresh);
+      fn(fresh);
+      if (JSON.stringify(fresh) === before) return;
+      fresh.doc.version = (fresh.doc.version ?? 0) + 1;
+      const p = parseArn(arn)!;
+      this.#repo.putTask({ accountId: p.accountId, region: p.region }, p.resource.split("/")[1]!, fresh);
+    });
+  }
+}
+
+/** Task health over essential containers: UNHEALTHY > UNKNOWN > HEALTHY (§1.5). */
+function aggregateHealth(t: TaskRecord): Task["healthStatus"] {
+  const essentials = t.state.containers.filter((c) => c.essential).map((sc) => t.doc.containers?.find((c) => c.name === sc.name));
+  const states = essentials.map((c: Container | undefined) => c?.healthStatus ?? "UNKNOWN");
+  if (states.includes("UNHEALTHY")) return "UNHEALTHY";
+  if (states.includes("UNKNOWN") || states.length === 0) return "UNKNOWN";
+  return "HEALTHY";
+}

@@ -1,0 +1,172 @@
+import type {
+  Cluster,
+  ClusterField,
+  ClusterSetting,
+  CreateClusterRequest,
+  DeleteClusterRequest,
+  DescribeClustersRequest,
+  DescribeClustersResponse,
+  PutClusterCapacityProvidersRequest,
+  UpdateClusterRequest,
+  UpdateClusterSettingsRequest,
+} from "@aws-sdk/client-ecs";
+import { ServiceError } from "../../aws/service-error.ts";
+import { arn, shortName, type Scope } from "../../core/arn.ts";
+import { deleteAllTags, getTags, setTags } from "../../store/tags.ts";
+import type { EcsDeps } from "./context.ts";
+import { clusterNotFound, invalidParameter } from "./errors.ts";
+import type { EcsRepo } from "./repo.ts";
+
+export const clusterArn = (scope: Scope, name: string) => arn("ecs", scope, `cluster/${name}`);
+
+const DEFAULT_SETTINGS: ClusterSetting[] = [{ name: "containerInsights", value: "disabled" }];
+
+export class Clusters {
+  readonly #deps: EcsDeps;
+  readonly #repo: EcsRepo;
+  constructor(deps: EcsDeps, repo: EcsRepo) {
+    this.#deps = deps;
+    this.#repo = repo;
+  }
+
+  /** The ACTIVE cluster named by a short name or ARN (default "default"), or ClusterNotFoundException. */
+  require(scope: Scope, nameOrArn: string | undefined): Cluster {
+    const c = this.#repo.getCluster(scope, shortName(nameOrArn ?? "default"));
+    if (!c || c.status !== "ACTIVE") throw clusterNotFound();
+    return c;
+  }
+
+  create(scope: Scope, input: CreateClusterRequest): Cluster {
+    const name = input.clusterName ?? "default";
+    if (!/^[a-zA-Z0-9_-]{1,255}$/.test(name)) {
+      throw invalidParameter(
+        "Cluster name should be between 1 and 255 characters long and can only contain letters, numbers, underscores, and hyphens.",
+      );
+    }
+    return this.#deps.store.tx(() => {
+      const existing = this.#repo.getCluster(scope, name);
+      if (existing && existing.status === "ACTIVE") return this.#present(scope, existing, ["TAGS", "SETTINGS", "CONFIGURATIONS"]);
+      const cluster: Cluster = {
+        clusterArn: clusterArn(scope, name),
+        clusterName: name,
+        status: "ACTIVE",
+        registeredContainerInstancesCount: 0,
+        runningTasksCount: 0,
+        pendingTasksCount: 0,
+        activeServicesCount: 0,
+        statistics: [],
+        settings: input.settings?.length ? input.settings : DEFAULT_SETTINGS,
+        capacityProviders: input.capacityProviders ?? [],
+        defaultCapacityProviderStrategy: input.defaultCapacityProviderStrategy ?? [],
+        ...(input.configuration ? { configuration: input.configuration } : {}),
+        ...(input.serviceConnectDefaults
+          ? { serviceConnectDefaults: { namespace: input.serviceConnectDefaults.namespace } }
+          : {}),
+      };
+      this.#repo.putCluster(scope, cluster);
+      deleteAllTags(this.#deps.store, cluster.clusterArn!);
+      if (input.tags?.length) setTags(this.#deps.store, cluster.clusterArn!, input.tags.map((t) => ({ key: t.key!, value: t.value ?? "" })));
+      return this.#present(scope, cluster, ["TAGS", "SETTINGS", "CONFIGURATIONS"]);
+    });
+  }
+
+  describe(scope: Scope, input: DescribeClustersRequest): DescribeClustersResponse {
+    const names = input.clusters?.length ? input.clusters : ["default"];
+    const include = new Set(input.include ?? []);
+    const clusters: Cluster[] = [];
+    const failures: { arn: string; reason: string }[] = [];
+    for (const ref of names) {
+      const c = this.#repo.getCluster(scope, shortName(ref));
+      if (c) clusters.push(this.#present(scope, c, [...include]));
+      else failures.push({ arn: ref.startsWith("arn:") ? ref : clusterArn(scope, ref), reason: "MISSING" });
+    }
+    return { clusters, failures };
+  }
+
+  list(scope: Scope): string[] {
+    return this.#repo.listClusters(scope).map((c) => c.clusterArn!);
+  }
+
+  delete(scope: Scope, input: DeleteClusterRequest): Cluster {
+    return this.#deps.store.tx(() => {
+      const c = this.require(scope, input.cluster);
+      const name = c.clusterName!;
+      if (this.#repo.countServices(scope, name, ["ACTIVE", "DRAINING"]) > 0) {
+        throw new ServiceError("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.");
+      }
+      if (this.#repo.countTasks(scope, name).active > 0) {
+        throw new ServiceError("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.");
+      }
+      const deleted: Cluster = { ...c, status: "INACTIVE" };
+      this.#repo.putCluster(scope, deleted);
+      return this.#present(scope, deleted, []);
+    });
+  }
+
+  update(scope: Scope, input: UpdateClusterRequest): Cluster {
+    return this.#deps.store.tx(() => {
+      const c = this.require(scope, input.cluster);
+      const next: Cluster = {
+        ...c,
+        ...(input.settings ? { settings: mergeSettings(c.settings ?? [], input.settings) } : {}),
+        ...(input.configuration ? { configuration: input.configuration } : {}),
+        ...(input.serviceConnectDefaults ? { serviceConnectDefaults: { namespace: input.serviceConnectDefaults.namespace } } : {}),
+      };
+      this.#repo.putCluster(scope, next);
+      return this.#present(scope, next, ["SETTINGS", "CONFIGURATIONS", "TAGS"]);
+    });
+  }
+
+  updateSettings(scope: Scope, input: UpdateClusterSettingsRequest): Cluster {
+    return this.update(scope, { cluster: input.cluster, settings: input.settings });
+  }
+
+  putCapacityProviders(scope: Scope, input: PutClusterCapacityProvidersRequest): Cluster {
+    return this.#deps.store.tx(() => {
+      const c = this.require(scope, input.cluster);
+      for (const p of input.capacityProviders ?? []) {
+        if (p !== "FARGATE" && p !== "FARGATE_SPOT") {
+          throw invalidParameter(`The specified capacity provider '${p}' is not in an ACTIVE state. Specify a valid capacity provider and try again.`);
+        }
+      }
+      const next: Cluster = {
+        ...c,
+        capacityProviders: input.capacityProviders ?? [],
+        defaultCapacityProviderStrategy: input.defaultCapacityProviderStrategy ?? [],
+      };
+      this.#repo.putCluster(scope, next);
+      return this.#present(scope, next, ["SETTINGS", "CONFIGURATIONS", "TAGS"]);
+    });
+  }
+
+  /** Live counts and the optional parts DescribeClusters' `include` asks for. */
+  #present(scope: Scope, c: Cluster, include: readonly (ClusterField | string)[]): Cluster {
+    const name = c.clusterName!;
+    const counts = this.#repo.countTasks(scope, name);
+    const out: Cluster = {
+      ...c,
+      registeredContainerInstancesCount: c.status === "ACTIVE" ? 1 : 0,
+      runningTasksCount: counts.running,
+      pendingTasksCount: counts.pending,
+      activeServicesCount: this.#repo.countServices(scope, name, ["ACTIVE"]),
+    };
+    if (!include.includes("SETTINGS")) delete out.settings;
+    if (!include.includes("CONFIGURATIONS")) delete out.configuration;
+    if (include.includes("TAGS")) {
+      out.tags = getTags(this.#deps.store, c.clusterArn!);
+    }
+    if (include.includes("STATISTICS")) {
+      out.statistics = [
+        { name: "runningEC2TasksCount", value: String(counts.running) },
+        { name: "pendingEC2TasksCount", value: String(counts.pending) },
+      ];
+    }
+    if (include.includes("ATTACHMENTS")) out.attachments = [];
+    return out;
+  }
+}
+
+function mergeSettings(current: ClusterSetting[], updates: ClusterSetting[]): ClusterSetting[] {
+  const out = current.filter((s) => !updates.some((u) => u.name === s.name));
+  return [...out, ...updates];
+}

@@ -1,0 +1,15 @@
+import * as model from "@aws-sdk/client-ecs";
+import type { ServiceDefinition } from "../../aws/service.ts";
+import type { Ecs } from "./ecs.ts";
+import { ecsHandlers } from "./handlers.ts";
+
+/** ECS on the wire: awsJson1_1, X-Amz-Target prefix and model from @aws-sdk/client-ecs. */
+export function ecsService(ecs: Ecs): ServiceDefinition {
+  return {
+    signingName: "ecs",
+    protocol: "awsJson1_1",
+    targetPrefix: "AmazonEC2ContainerServiceV20141113",
+    model,
+    handlers: ecsHandlers(ecs),
+  };
+}

@@ -1,0 +1,82 @@
+/** Slipway's private bookkeeping for ECS resources (never sent on the wire). */
+import type { NetworkConfiguration } from "@aws-sdk/client-ecs";
+
+/** What a deployment runs: a copy of the service configuration at the time it was made. */
+export interface DeploymentSpec {
+  taskDefinition: string;
+  launchType?: string;
+  platformVersion?: string;
+  networkConfiguration?: NetworkConfiguration;
+}
+
+export interface DeploymentRecord {
+  id: string;
+  /** ServiceDeployment status: PENDING | IN_PROGRESS | SUCCESSFUL | STOPPED | ROLLBACK_* */
+  status: string;
+  statusReason?: string;
+  serviceDeploymentArn: string;
+  serviceRevisionArn: string;
+  sourceRevisionArns: string[];
+  spec: DeploymentSpec;
+  createdAt: number;
+  startedAt: number;
+  finishedAt?: number;
+  /** Set on a rollback deployment: the failed deployment it replaces. */
+  rollbackFrom?: string;
+}
+
+export interface ServiceState {
+  /** Every deployment this service has had, newest first (ListServiceDeployments reads this). */
+  history: DeploymentRecord[];
+  /** Id of the last deployment that completed, the circuit breaker's rollback target. */
+  lastCompletedId?: string;
+  /** True once "has reached a steady state" was said for the current steady period. */
+  steady: boolean;
+}
+
+export interface TaskContainerState {
+  name: string;
+  dockerName: string;
+  essential: boolean;
+  runtimeId?: string;
+}
+
+export interface TaskState {
+  family: string;
+  serviceName?: string;
+  serviceArn?: string;
+  deploymentId?: string;
+  networkMode: string;
+  /** Reserved on the host while the task is not STOPPED. */
+  cpu: number;
+  memoryMiB: number;
+  /** Static host ports this task reserves (bridge/host modes). */
+  hostPorts: number[];
+  containers: TaskContainerState[];
+  /** Epoch ms when the task reached RUNNING. */
+  runningAt?: number;
+  /** Epoch ms when the task first counted as healthy (health check HEALTHY). */
+  healthyAt?: number;
+  /** True when essential containers define a health check. */
+  hasHealthChecks: boolean;
+  /** The deployment circuit breaker counted this task as failed. */
+  countedFailure?: boolean;
+  /** Why the task stopped in a way the circuit breaker counts (set when it stops). */
+  failed?: boolean;
+}
+
+export const TASK_STATUS_ORDER = [
+  "PROVISIONING",
+  "PENDING",
+  "ACTIVATING",
+  "RUNNING",
+  "DEACTIVATING",
+  "STOPPING",
+  "DEPROVISIONING",
+  "STOPPED",
+] as const;
+
+export const isPendingStatus = (s: string | undefined) => s === "PROVISIONING" || s === "PENDING" || s === "ACTIVATING";
+
+/** ECS's service-scheduler counts a task without health checks as healthy this long after RUNNING. */
+export const NO_HEALTHCHECK_HEALTHY_AFTER_MS = 40_000;

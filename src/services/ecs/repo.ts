@@ -1,0 +1,285 @@
+/**
+ * All ECS SQL except task definitions (task-definitions.ts owns its two tables).
+ * Rows carry the resource's API document (`doc`, the SDK shape) and Slipway's private
+ * bookkeeping (`state`); timestamps inside docs are revived to Dates by key name.
+ */
+import type { Cluster, ContainerInstance, Service, Task } from "@aws-sdk/client-ecs";
+import type { Scope } from "../../core/arn.ts";
+import type { Store } from "../../store/store.ts";
+import type { ServiceState, TaskState } from "./model.ts";
+
+const DATE_KEYS = new Set([
+  "createdAt",
+  "updatedAt",
+  "startedAt",
+  "stoppedAt",
+  "stoppingAt",
+  "pullStartedAt",
+  "pullStoppedAt",
+  "executionStoppedAt",
+  "connectivityAt",
+  "registeredAt",
+  "deregisteredAt",
+  "deleteRequestedAt",
+  "finishedAt",
+]);
+
+export function parseDoc<T>(json: string): T {
+  return JSON.parse(json, (k, v) => (DATE_KEYS.has(k) && typeof v === "string" ? new Date(v) : v)) as T;
+}
+
+interface Row {
+  doc: string;
+  state?: string;
+}
+
+export interface ServiceRecord {
+  doc: Service;
+  state: ServiceState;
+}
+
+export interface TaskRecord {
+  doc: Task;
+  state: TaskState;
+}
+
+export class EcsRepo {
+  readonly store: Store;
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  // ---- clusters
+  getCluster(scope: Scope, name: string): Cluster | undefined {
+    const row = this.store.db
+      .prepare("SELECT doc FROM ecs_clusters WHERE account = ? AND region = ? AND name = ?")
+      .get(scope.accountId, scope.region, name) as Row | undefined;
+    return row ? parseDoc<Cluster>(row.doc) : undefined;
+  }
+  listClusters(scope: Scope): Cluster[] {
+    const rows = this.store.db
+      .prepare("SELECT doc FROM ecs_clusters WHERE account = ? AND region = ? AND status = 'ACTIVE' ORDER BY arn")
+      .all(scope.accountId, scope.region) as unknown as Row[];
+    return rows.map((r) => parseDoc<Cluster>(r.doc));
+  }
+  putCluster(scope: Scope, c: Cluster): void {
+    this.store.db
+      .prepare(
+        `INSERT INTO ecs_clusters (account, region, name, arn, status, doc) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account, region, name) DO UPDATE SET arn = excluded.arn, status = excluded.status, doc = excluded.doc`,
+      )
+      .run(scope.accountId, scope.region, c.clusterName!, c.clusterArn!, c.status!, JSON.stringify(c));
+  }
+
+  // ---- services
+  getService(scope: Scope, cluster: string, name: string): ServiceRecord | undefined {
+    const row = this.store.db
+      .prepare("SELECT doc, state FROM ecs_services WHERE account = ? AND region = ? AND cluster = ? AND name = ?")
+      .get(scope.accountId, scope.region, cluster, name) as Row | undefined;
+    return row ? { doc: parseDoc<Service>(row.doc), state: parseDoc<ServiceState>(row.state!) } : undefined;
+  }
+  getServiceByArn(arn: string): (ServiceRecord & { scope: Scope; cluster: string }) | undefined {
+    const row = this.store.db
+      .prepare("SELECT account, region, cluster, doc, state FROM ecs_services WHERE arn = ?")
+      .get(arn) as (Row & { account: string; region: string; cluster: string }) | undefined;
+    if (!row) return undefined;
+    return {
+      doc: parseDoc<Service>(row.doc),
+      state: parseDoc<ServiceState>(row.state!),
+      scope: { accountId: row.account, region: row.region },
+      cluster: row.cluster,
+    };
+  }
+  listServices(scope: Scope, cluster: string, statuses: readonly string[]): Service[] {
+    const rows = this.store.db
+      .prepare(
+        `SELECT doc FROM ecs_services WHERE account = ? AND region = ? AND cluster = ?
+         AND status IN (${statuses.map(() => "?").join(",")}) ORDER BY arn`,
+      )
+      .all(scope.accountId, scope.region, cluster, ...statuses) as unknown as Row[];
+    return rows.map((r) => parseDoc<Service>(r.doc));
+  }
+  countServices(scope: Scope, cluster: string, statuses: readonly string[]): number {
+    const row = this.store.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM ecs_services WHERE account = ? AND region = ? AND cluster = ?
+         AND status IN (${statuses.map(() => "?").join(",")})`,
+      )
+      .get(scope.accountId, scope.region, cluster, ...statuses) as { n: number };
+    return row.n;
+  }
+  /** ARNs of services the scheduler must look after (anything not yet INACTIVE). */
+  liveServiceArns(): string[] {
+    const rows = this.store.db.prepare("SELECT arn FROM ecs_services WHERE status != 'INACTIVE'").all() as {
+      arn: string;
+    }[];
+    return rows.map((r) => r.arn);
+  }
+  putService(scope: Scope, cluster: string, rec: ServiceRecord): void {
+    const s = rec.doc;
+    this.store.db
+      .prepare(
+        `INSERT INTO ecs_services (account, region, cluster, name, arn, status, created_at, doc, state)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account, region, cluster, name) DO UPDATE SET arn = excluded.arn, status = excluded.status,
+           created_at = excluded.created_at, doc = excluded.doc, state = excluded.state`,
+      )
+      .run(
+        scope.accountId,
+        scope.region,
+        cluster,
+        s.serviceName!,
+        s.serviceArn!,
+        s.status!,
+        s.createdAt!.getTime(),
+        JSON.stringify(s),
+        JSON.stringify(rec.state),
+      );
+    this.store.changed(`service:${s.serviceArn}`);
+  }
+
+  // ---- tasks
+  getTask(scope: Scope, cluster: string, id: string): TaskRecord | undefined {
+    const row = this.store.db
+      .prepare("SELECT doc, state FROM ecs_tasks WHERE account = ? AND region = ? AND cluster = ? AND id = ?")
+      .get(scope.accountId, scope.region, cluster, id) as Row | undefined;
+    return row ? { doc: parseDoc<Task>(row.doc), state: parseDoc<TaskState>(row.state!) } : undefined;
+  }
+  getTaskByArn(arn: string): TaskRecord | undefined {
+    const row = this.store.db.prepare("SELECT doc, state FROM ecs_tasks WHERE arn = ?").get(arn) as Row | undefined;
+    return row ? { doc: parseDoc<Task>(row.doc), state: parseDoc<TaskState>(row.state!) } : undefined;
+  }
+  /** Tasks of a service; stopped ones only when stopped after `stoppedSince` (ms). */
+  serviceTasks(scope: Scope, cluster: string, service: string, stoppedSince = Number.POSITIVE_INFINITY): TaskRecord[] {
+    const rows = this.store.db
+      .prepare(
+        `SELECT doc, state FROM ecs_tasks WHERE account = ? AND region = ? AND cluster = ? AND service = ?
+         AND (last_status != 'STOPPED' OR stopped_at >= ?) ORDER BY created_at, id`,
+      )
+      .all(scope.accountId, scope.region, cluster, service, stoppedSince) as unknown as Row[];
+    return rows.map((r) => ({ doc: parseDoc<Task>(r.doc), state: parseDoc<TaskState>(r.state!) }));
+  }
+  queryTasks(
+    scope: Scope,
+    cluster: string,
+    f: { family?: string; service?: string; startedBy?: string; launchType?: string; desiredStatus: string; containerInstance?: string },
+  ): Task[] {
+    const where = ["account = ?", "region = ?", "cluster = ?", "desired_status = ?"];
+    const args: (string | number)[] = [scope.accountId, scope.region, cluster, f.desiredStatus];
+    const add = (col: string, v: string | undefined) => {
+      if (v === undefined) return;
+      where.push(`${col} = ?`);
+      args.push(v);
+    };
+    add("family", f.family);
+    add("service", f.service);
+    add("started_by", f.startedBy);
+    add("launch_type", f.launchType);
+    add("container_instance", f.containerInstance);
+    const rows = this.store.db
+      .prepare(`SELECT doc FROM ecs_tasks WHERE ${where.join(" AND ")} ORDER BY arn`)
+      .all(...args) as unknown as Row[];
+    return rows.map((r) => parseDoc<Task>(r.doc));
+  }
+  /** Tasks the scheduler must look after: not yet STOPPED, or STOPPED with containers to clean. */
+  liveTaskArns(): string[] {
+    const rows = this.store.db.prepare("SELECT arn FROM ecs_tasks WHERE last_status != 'STOPPED'").all() as {
+      arn: string;
+    }[];
+    return rows.map((r) => r.arn);
+  }
+  /** Every non-stopped task in a scope (capacity accounting). */
+  activeTasks(scope: Scope): TaskRecord[] {
+    const rows = this.store.db
+      .prepare("SELECT doc, state FROM ecs_tasks WHERE account = ? AND region = ? AND last_status != 'STOPPED'")
+      .all(scope.accountId, scope.region) as unknown as Row[];
+    return rows.map((r) => ({ doc: parseDoc<Task>(r.doc), state: parseDoc<TaskState>(r.state!) }));
+  }
+  /** Every non-stopped task on this host, across accounts (the host's real capacity is shared). */
+  allActiveTasks(): TaskRecord[] {
+    const rows = this.store.db
+      .prepare("SELECT doc, state FROM ecs_tasks WHERE last_status != 'STOPPED'")
+      .all() as unknown as Row[];
+    return rows.map((r) => ({ doc: parseDoc<Task>(r.doc), state: parseDoc<TaskState>(r.state!) }));
+  }
+  countTasks(scope: Scope, cluster: string): { running: number; pending: number; active: number } {
+    const row = this.store.db
+      .prepare(
+        `SELECT SUM(last_status = 'RUNNING') AS running,
+                SUM(last_status IN ('PROVISIONING','PENDING','ACTIVATING')) AS pending,
+                SUM(last_status != 'STOPPED') AS active
+         FROM ecs_tasks WHERE account = ? AND region = ? AND cluster = ?`,
+      )
+      .get(scope.accountId, scope.region, cluster) as { running: number | null; pending: number | null; active: number | null };
+    return { running: row.running ?? 0, pending: row.pending ?? 0, active: row.active ?? 0 };
+  }
+  putTask(scope: Scope, cluster: string, rec: TaskRecord): void {
+    const t = rec.doc;
+    const id = t.taskArn!.split("/").pop()!;
+    this.store.db
+      .prepare(
+        `INSERT INTO ecs_tasks (account, region, cluster, id, arn, service, deployment, family, started_by, launch_type,
+           container_instance, desired_status, last_status, created_at, stopped_at, doc, state)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account, region, cluster, id) DO UPDATE SET desired_status = excluded.desired_status,
+           last_status = excluded.last_status, stopped_at = excluded.stopped_at, doc = excluded.doc, state = excluded.state`,
+      )
+      .run(
+        scope.accountId,
+        scope.region,
+        cluster,
+        id,
+        t.taskArn!,
+        rec.state.serviceName ?? null,
+        rec.state.deploymentId ?? null,
+        rec.state.family,
+        t.startedBy ?? null,
+        t.launchType ?? null,
+        t.containerInstanceArn ?? null,
+        t.desiredStatus!,
+        t.lastStatus!,
+        t.createdAt!.getTime(),
+        t.stoppedAt ? t.stoppedAt.getTime() : null,
+        JSON.stringify(t),
+        JSON.stringify(rec.state),
+      );
+    this.store.changed(`task:${t.taskArn}`);
+    if (rec.state.serviceArn) this.store.changed(`service:${rec.state.serviceArn}`);
+  }
+  /** Drops STOPPED tasks older than `before` (ms); AWS keeps them visible for at least an hour. */
+  purgeStoppedTasks(before: number): void {
+    this.store.db.prepare("DELETE FROM ecs_tasks WHERE last_status = 'STOPPED' AND stopped_at < ?").run(before);
+  }
+
+  // ---- container instances (one per cluster: the Docker host)
+  getContainerInstance(scope: Scope, cluster: string): ContainerInstance | undefined {
+    const row = this.store.db
+      .prepare("SELECT doc FROM ecs_container_instances WHERE account = ? AND region = ? AND cluster = ?")
+      .get(scope.accountId, scope.region, cluster) as Row | undefined;
+    return row ? parseDoc<ContainerInstance>(row.doc) : undefined;
+  }
+  putContainerInstance(scope: Scope, cluster: string, ci: ContainerInstance): void {
+    const id = ci.containerInstanceArn!.split("/").pop()!;
+    this.store.db
+      .prepare(
+        `INSERT INTO ecs_container_instances (account, region, cluster, id, arn, doc) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account, region, cluster, id) DO UPDATE SET doc = excluded.doc`,
+      )
+      .run(scope.accountId, scope.region, cluster, id, ci.containerInstanceArn!, JSON.stringify(ci));
+  }
+
+  // ---- account settings
+  getAccountSettings(scope: Scope): { principal: string; name: string; value: string }[] {
+    return this.store.db
+      .prepare("SELECT principal, name, value FROM ecs_account_settings WHERE account = ? AND region = ? ORDER BY name")
+      .all(scope.accountId, scope.region) as unknown as { principal: string; name: string; value: string }[];
+  }
+  putAccountSetting(scope: Scope, principal: string, name: string, value: string): void {
+    this.store.db
+      .prepare(
+        `INSERT INTO ecs_account_settings (account, region, principal, name, value) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account, region, principal, name) DO UPDATE SET value = excluded.value`,
+      )
+      .run(scope.accountId, scope.region, principal, name, value);
+  }
+}

@@ -1,0 +1,43 @@
+/** ECS service event texts, verbatim from AWS (../shared/spec/ecs-semantics.md §2.10). */
+const tasks = (ids: readonly string[]) => ids.map((id) => `(task ${id})`).join(" ");
+
+export const serviceEvents = {
+  started: (s: string, ids: readonly string[]) => `(service ${s}) has started ${ids.length} tasks: ${tasks(ids)}.`,
+  stopped: (s: string, ids: readonly string[]) => `(service ${s}) has stopped ${ids.length} running tasks: ${tasks(ids)}.`,
+  deploymentCompleted: (s: string, dep: string) => `(service ${s}) (deployment ${dep}) deployment completed.`,
+  steady: (s: string) => `(service ${s}) has reached a steady state.`,
+  deploymentFailed: (s: string, dep: string) => `(service ${s}) (deployment ${dep}) deployment failed: tasks failed to start.`,
+  rollingBack: (s: string, dep: string) => `(service ${s}) rolling back to deployment ${dep}.`,
+  containerUnhealthy: (s: string, id: string) => `(service ${s}) (task ${id}) failed container health checks.`,
+  unableToPlace: (s: string, reason: string) =>
+    `(service ${s}) was unable to place a task because no container instance met all of its requirements. ${placementDetail(reason)}`,
+  unableToStopOrStart: (s: string) =>
+    `(service ${s}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
+  cannotStartConsistently: (s: string) => `(service ${s}) is unable to consistently start tasks successfully.`,
+};
+
+function placementDetail(reason: string): string {
+  switch (reason) {
+    case "RESOURCE:CPU":
+      return "The closest matching container-instance has insufficient CPU units available.";
+    case "RESOURCE:MEMORY":
+      return "The closest matching container-instance has insufficient memory available.";
+    case "RESOURCE:PORTS":
+      return "The closest matching container-instance is already using a port required by your task.";
+    default:
+      return `Reason: ${reason}.`;
+  }
+}
+
+export const rolloutReasons = {
+  inProgress: (dep: string) => `ECS deployment ${dep} in progress.`,
+  completed: (dep: string) => `ECS deployment ${dep} completed.`,
+  failed: () => "ECS deployment circuit breaker: tasks failed to start.",
+  rollingBack: (dep: string) => `ECS deployment circuit breaker: rolling back to deploymentId ${dep}.`,
+};
+
+export const stopReasons = {
+  scaling: (dep: string) => `Scaling activity initiated by (deployment ${dep})`,
+  containerHealth: "Task failed container health checks",
+  essentialExited: "Essential container in task exited",
+};

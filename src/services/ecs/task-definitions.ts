@@ -1,0 +1,603 @@
+/**
+ * ECS task definitions: register, describe, list, deregister, delete (spec §3).
+ *
+ * Each revision is one row of ecs_task_definitions whose `doc` is the SDK `TaskDefinition` as JSON
+ * (Dates become ISO strings and are revived on read). ecs_families keeps the last revision number
+ * per family so revisions are never reused, even after deletion. Tags live in the shared tags table
+ * keyed by the revision ARN.
+ */
+import type {
+  Attribute,
+  ContainerDefinition,
+  DeleteTaskDefinitionsRequest,
+  DeleteTaskDefinitionsResponse,
+  DeregisterTaskDefinitionRequest,
+  DeregisterTaskDefinitionResponse,
+  DescribeTaskDefinitionRequest,
+  DescribeTaskDefinitionResponse,
+  Failure,
+  HealthCheck,
+  ListTaskDefinitionFamiliesRequest,
+  ListTaskDefinitionFamiliesResponse,
+  ListTaskDefinitionsRequest,
+  ListTaskDefinitionsResponse,
+  PortMapping,
+  RegisterTaskDefinitionRequest,
+  RegisterTaskDefinitionResponse,
+  Tag as SdkTag,
+  TaskDefinition,
+} from "@aws-sdk/client-ecs";
+import { arn as buildArn, parseArn } from "../../core/arn.ts";
+import { getTags, setTags, type Tag } from "../../store/tags.ts";
+import type { CallScope, EcsDeps } from "./context.ts";
+import { clientError, invalidParameter } from "./errors.ts";
+import { isValidFargateSize, parseCpuUnits, parseMemoryMiB } from "./fargate.ts";
+import { dependencyOrder } from "./container-spec.ts";
+
+type Status = "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS";
+
+const NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
+/** Docker reference characters (registry/repo:tag@digest); whitespace and the like are rejected. */
+const IMAGE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
+const ECR_IMAGE = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
+
+export const MSG = {
+  describeNotFound: "Unable to describe task definition.",
+  launchNotFound: "TaskDefinition not found.",
+  launchInactive: "The specified task definition is inactive. Specify an active task definition and try again.",
+  notExist: "The specified task definition does not exist.",
+  revisionRequired: "Revision is required.",
+  stillActive: "The specified task definition is still in ACTIVE status. Please deregister the target and try again.",
+  invalidToken: "Invalid nextToken.",
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Storage helpers
+
+interface Row {
+  family: string;
+  revision: number;
+  arn: string;
+  status: Status;
+  doc: string;
+}
+
+function revive(doc: string): TaskDefinition {
+  const td = JSON.parse(doc) as TaskDefinition & Record<string, unknown>;
+  for (const k of ["registeredAt", "deregisteredAt", "deleteRequestedAt"] as const) {
+    const v = td[k] as unknown;
+    if (typeof v === "string" || typeof v === "number") td[k] = new Date(v);
+  }
+  return td;
+}
+
+function saveDoc(deps: EcsDeps, arn: string, td: TaskDefinition): void {
+  deps.store.db.prepare("UPDATE ecs_task_definitions SET status = ?, doc = ? WHERE arn = ?").run(td.status!, JSON.stringify(td), arn);
+  deps.store.changed(`task-definition:${arn}`);
+}
+
+function taskDefinitionArn(scope: CallScope, family: string, revision: number): string {
+  return buildArn("ecs", scope, `task-definition/${family}:${revision}`);
+}
+
+/** A parsed reference: "family", "family:rev" or a task-definition ARN. */
+type Ref = { family: string; revision?: number } | { invalid: true };
+
+function parseRef(scope: CallScope, ref: string | undefined): Ref {
+  if (!ref) return { invalid: true };
+  let text = ref;
+  if (ref.startsWith("arn:")) {
+    const parsed = parseArn(ref);
+    if (!parsed || parsed.service !== "ecs" || !parsed.resource.startsWith("task-definition/")) return { invalid: true };
+    if (parsed.accountId !== scope.accountId || parsed.region !== scope.region) return { invalid: true };
+    text = parsed.resource.slice("task-definition/".length);
+    if (!text.includes(":")) return { invalid: true };
+  }
+  const colon = text.lastIndexOf(":");
+  if (colon < 0) return NAME_PATTERN.test(text) ? { family: text } : { invalid: true };
+  const family = text.slice(0, colon);
+  const rev = text.slice(colon + 1);
+  if (!NAME_PATTERN.test(family) || !/^[1-9]\d{0,9}$/.test(rev)) return { invalid: true };
+  return { family, revision: Number(rev) };
+}
+
+function findExact(deps: EcsDeps, scope: CallScope, family: string, revision: number): Row | undefined {
+  return deps.store.db
+    .prepare("SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND revision = ?")
+    .get(scope.accountId, scope.region, family, revision) as Row | undefined;
+}
+
+function findLatestActive(deps: EcsDeps, scope: CallScope, family: string): Row | undefined {
+  return deps.store.db
+    .prepare(
+      "SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1",
+    )
+    .get(scope.accountId, scope.region, family) as Row | undefined;
+}
+
+function lookup(deps: EcsDeps, scope: CallScope, ref: string | undefined): { row?: Row; bareFamily: boolean; invalid: boolean } {
+  const parsed = parseRef(scope, ref);
+  if ("invalid" in parsed) return { bareFamily: false, invalid: true };
+  if (parsed.revision === undefined) return { row: findLatestActive(deps, scope, parsed.family), bareFamily: true, invalid: false };
+  return { row: findExact(deps, scope, parsed.family, parsed.revision), bareFamily: false, invalid: false };
+}
+
+function sdkTags(tags: Tag[]): SdkTag[] {
+  return tags.map((t) => ({ key: t.key, value: t.value }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pagination: opaque keyset tokens (base64url JSON of the last key returned).
+
+function encodeToken(key: unknown): string {
+  return Buffer.from(JSON.stringify({ v: 1, k: key }), "utf8").toString("base64url");
+}
+
+function decodeToken<T>(token: string | undefined, check: (k: unknown) => k is T): T | undefined {
+  if (token === undefined || token === "") return undefined;
+  try {
+    const obj = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: unknown; k?: unknown };
+    if (obj && obj.v === 1 && check(obj.k)) return obj.k;
+  } catch {
+    // fall through
+  }
+  throw invalidParameter(MSG.invalidToken);
+}
+
+function pageSize(maxResults: number | undefined): number {
+  if (maxResults === undefined) return 100;
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) {
+    throw invalidParameter("maxResults must be between 1 and 100.");
+  }
+  return maxResults;
+}
+
+function checkStatus<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw invalidParameter(`1 validation error detected: Value '${value}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`);
+  }
+  return value as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation and normalisation
+
+function prune<T extends object>(obj: T): T {
+  for (const k of Object.keys(obj) as (keyof T)[]) if (obj[k] === undefined) delete obj[k];
+  return obj;
+}
+
+function isAwslogs(c: ContainerDefinition): boolean {
+  return c.logConfiguration?.logDriver === "awslogs";
+}
+
+function normaliseHealthCheck(name: string, hc: HealthCheck): HealthCheck {
+  if (!hc.command || hc.command.length === 0) {
+    throw clientError(`Invalid setting for container '${name}'. Health check command should not be null or empty.`);
+  }
+  const out: HealthCheck = { ...hc, command: [...hc.command], interval: hc.interval ?? 30, timeout: hc.timeout ?? 5, retries: hc.retries ?? 3 };
+  const bounds: [keyof HealthCheck, number, number][] = [
+    ["interval", 5, 300],
+    ["timeout", 2, 60],
+    ["retries", 1, 10],
+    ["startPeriod", 0, 300],
+  ];
+  for (const [k, lo, hi] of bounds) {
+    const v = out[k] as number | undefined;
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      throw clientError(`Invalid setting for container '${name}'. Health check ${k} must be between ${lo} and ${hi}.`);
+    }
+  }
+  return prune(out);
+}
+
+function normalisePortMappings(name: string, mode: string, mappings: PortMapping[] | undefined): PortMapping[] {
+  const list = mappings ?? [];
+  if (mode === "none" && list.length > 0) {
+    throw clientError(`Invalid setting for container '${name}'. Port mappings are not supported when networkMode=none.`);
+  }
+  return list.map((pm) => {
+    const out: PortMapping = { ...pm };
+    if (out.containerPortRange === undefined) {
+      if (out.containerPort === undefined || !Number.isInteger(out.containerPort) || out.containerPort < 1 || out.containerPort > 65535) {
+        throw clientError(`Invalid setting for container '${name}'. Container port must be between 1 and 65535.`);
+      }
+    }
+    if (out.hostPort !== undefined && (!Number.isInteger(out.hostPort) || out.hostPort < 0 || out.hostPort > 65535)) {
+      throw clientError(`Invalid setting for container '${name}'. Host port must be between 0 and 65535.`);
+    }
+    if (out.protocol !== undefined && out.protocol !== "tcp" && out.protocol !== "udp") {
+      throw clientError(`Invalid setting for container '${name}'. Protocol must be tcp or udp.`);
+    }
+    if ((mode === "awsvpc" || mode === "host") && out.containerPort !== undefined) {
+      if (out.hostPort === undefined) out.hostPort = out.containerPort;
+      else if (out.hostPort !== out.containerPort) {
+        throw clientError(`When networkMode=${mode}, the host ports and container ports in port mappings must match.`);
+      }
+    }
+    out.protocol ??= "tcp";
+    return prune(out);
+  });
+}
+
+function normaliseContainer(c: ContainerDefinition, mode: string): ContainerDefinition {
+  if (c === null || typeof c !== "object") throw clientError("Container definition should not be null.");
+  if (c.name === undefined || c.name === "") throw clientError("Container.name should not be null or empty.");
+  if (!NAME_PATTERN.test(c.name)) {
+    throw clientError(
+      `Invalid setting for container '${c.name}'. Container names must be 1-255 characters: letters (uppercase and lowercase), numbers, hyphens and underscores.`,
+    );
+  }
+  if (c.image === undefined || c.image === "") throw clientError("Container.image should not be null or empty.");
+  if (!IMAGE_PATTERN.test(c.image) || c.image.length > 1024) throw clientError("Container.image contains invalid characters.");
+  for (const [k, v] of [
+    ["cpu", c.cpu],
+    ["memory", c.memory],
+    ["memoryReservation", c.memoryReservation],
+  ] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
+      throw clientError(`Invalid setting for container '${c.name}'. '${k}' must be a non-negative integer.`);
+    }
+  }
+  if (c.memory !== undefined && c.memoryReservation !== undefined && c.memory < c.memoryReservation) {
+    throw clientError(`Invalid setting for container '${c.name}'. 'memory' must be greater than or equal to 'memoryReservation'.`);
+  }
+  if (c.memory !== undefined && c.memory < 6) {
+    throw clientError(`Invalid setting for container '${c.name}'. The 'memory' setting must be at least 6 MiB.`);
+  }
+  const out: ContainerDefinition = {
+    ...c,
+    cpu: c.cpu ?? 0,
+    portMappings: normalisePortMappings(c.name, mode, c.portMappings),
+    essential: c.essential ?? true,
+    environment: c.environment ?? [],
+    mountPoints: c.mountPoints ?? [],
+    volumesFrom: c.volumesFrom ?? [],
+    systemControls: c.systemControls ?? [],
+  };
+  if (c.healthCheck) out.healthCheck = normaliseHealthCheck(c.name, c.healthCheck);
+  return prune(out);
+}
+
+function requiredAttributes(req: RegisterTaskDefinitionRequest, containers: ContainerDefinition[], mode: string): Attribute[] {
+  const names = new Set<string>();
+  const add = (n: string) => names.add(n);
+  const execRole = !!req.executionRoleArn;
+  if (req.taskRoleArn) add("com.amazonaws.ecs.capability.task-iam-role");
+  for (const c of containers) {
+    if (isAwslogs(c)) {
+      add("com.amazonaws.ecs.capability.logging-driver.awslogs");
+      add("com.amazonaws.ecs.capability.docker-remote-api.1.19");
+      if (execRole) add("ecs.capability.execution-role-awslogs");
+    } else if (c.logConfiguration?.logDriver) {
+      add(`com.amazonaws.ecs.capability.logging-driver.${c.logConfiguration.logDriver}`);
+    }
+    if (c.image && ECR_IMAGE.test(c.image)) {
+      add("com.amazonaws.ecs.capability.ecr-auth");
+      if (execRole) add("ecs.capability.execution-role-ecr-pull");
+    }
+    if (c.memoryReservation !== undefined) add("com.amazonaws.ecs.capability.docker-remote-api.1.21");
+    if (c.dockerLabels && Object.keys(c.dockerLabels).length > 0) add("com.amazonaws.ecs.capability.docker-remote-api.1.18");
+    if (c.healthCheck) {
+      add("ecs.capability.container-health-check");
+      add("com.amazonaws.ecs.capability.docker-remote-api.1.24");
+    }
+    if ((c.dependsOn?.length ?? 0) > 0 || c.startTimeout !== undefined || c.stopTimeout !== undefined) add("ecs.capability.container-ordering");
+    if (c.linuxParameters?.initProcessEnabled) add("com.amazonaws.ecs.capability.docker-remote-api.1.25");
+    if ((c.environmentFiles?.length ?? 0) > 0) add("ecs.capability.env-files.s3");
+    for (const s of c.secrets ?? []) {
+      if (s.valueFrom?.includes(":secretsmanager:")) add("ecs.capability.secrets.asm.environment-variables");
+      else add("ecs.capability.secrets.ssm.environment-variables");
+    }
+    if (c.repositoryCredentials) add("com.amazonaws.ecs.capability.private-registry-authentication.secretsmanager");
+  }
+  if (mode === "awsvpc") {
+    add("ecs.capability.task-eni");
+    add("com.amazonaws.ecs.capability.docker-remote-api.1.18");
+  }
+  if (req.pidMode) add("ecs.capability.pid-ipc-namespace-sharing");
+  return [...names].map((name) => ({ name }));
+}
+
+interface Normalised {
+  family: string;
+  doc: TaskDefinition;
+}
+
+function validateAndNormalise(req: RegisterTaskDefinitionRequest): Normalised {
+  if (req.family === undefined || req.family === "") throw clientError("Family should not be null or empty.");
+  if (!NAME_PATTERN.test(req.family)) {
+    throw clientError("Family contains invalid characters. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.");
+  }
+  if (!req.containerDefinitions || req.containerDefinitions.length === 0) throw clientError("Container list cannot be empty.");
+  if (req.networkMode !== undefined && !["bridge", "host", "awsvpc", "none"].includes(req.networkMode)) {
+    throw clientError(`Invalid networkMode '${req.networkMode}'. Valid values are bridge, host, awsvpc and none.`);
+  }
+  const mode = req.networkMode ?? "bridge";
+
+  // Task-level cpu / memory → strings of units / MiB.
+  let cpu: number | undefined;
+  if (req.cpu !== undefined && req.cpu !== "") {
+    cpu = parseCpuUnits(req.cpu);
+    if (cpu === undefined) throw clientError(`Invalid 'cpu' setting for task.`);
+  }
+  let memory: number | undefined;
+  if (req.memory !== undefined && req.memory !== "") {
+    memory = parseMemoryMiB(req.memory);
+    if (memory === undefined || memory < 1) throw clientError(`Invalid 'memory' setting for task.`);
+  }
+
+  const fargate = req.requiresCompatibilities?.includes("FARGATE") ?? false;
+  if (!fargate && cpu !== undefined && (cpu < 128 || cpu > 196608)) {
+    throw clientError("Invalid 'cpu' setting for task. Task cpu must be between 128 and 196608 units.");
+  }
+
+  const containers = req.containerDefinitions.map((c) => normaliseContainer(c, mode));
+
+  const names = new Set<string>();
+  for (const c of containers) {
+    if (names.has(c.name!)) throw clientError(`Duplicate container name '${c.name}'. Container names must be unique within a task definition.`);
+    names.add(c.name!);
+  }
+  if (!containers.some((c) => c.essential)) throw clientError("A task definition must have at least one essential container.");
+  dependencyOrder(containers);
+
+  if (fargate) {
+    if (mode !== "awsvpc") throw clientError("Fargate only supports network mode \u2018awsvpc\u2019.");
+    if (cpu === undefined) throw clientError("Fargate requires that 'cpu' be defined at the task level.");
+    if (memory === undefined) throw clientError("Fargate requires that 'memory' be defined at the task level.");
+    if (!isValidFargateSize(cpu, memory)) throw clientError(`No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory.`);
+    if (!req.executionRoleArn) {
+      if (containers.some(isAwslogs)) throw clientError("Fargate requires task definition to have execution role ARN to support log driver awslogs.");
+      if (containers.some((c) => ECR_IMAGE.test(c.image!))) throw clientError("Fargate requires task definition to have execution role ARN to support ECR images.");
+    }
+  } else if (memory === undefined) {
+    for (const c of containers) {
+      if (c.memory === undefined && c.memoryReservation === undefined) {
+        throw clientError(`Invalid setting for container '${c.name}'. At least one of 'memory' or 'memoryReservation' must be specified.`);
+      }
+    }
+  }
+  if (memory !== undefined) {
+    let sum = 0;
+    for (const c of containers) {
+      sum += c.memory ?? c.memoryReservation ?? 0;
+      if (sum > memory) throw clientError(`The 'memory' setting for container '${c.name}' is greater than for the task.`);
+    }
+  }
+  if (cpu !== undefined) {
+    let sum = 0;
+    for (const c of containers) {
+      sum += c.cpu ?? 0;
+      if (sum > cpu) throw clientError(`The 'cpu' setting for container '${c.name}' is greater than for the task.`);
+    }
+  }
+
+  const fargateValid =
+    mode === "awsvpc" &&
+    cpu !== undefined &&
+    memory !== undefined &&
+    isValidFargateSize(cpu, memory) &&
+    (!!req.executionRoleArn || !containers.some(isAwslogs));
+
+  const { tags: _tags, ...rest } = req;
+  const doc: TaskDefinition = prune({
+    ...rest,
+    containerDefinitions: containers,
+    volumes: req.volumes ?? [],
+    placementConstraints: req.placementConstraints ?? [],
+    cpu: cpu === undefined ? undefined : String(cpu),
+    memory: memory === undefined ? undefined : String(memory),
+    requiresAttributes: requiredAttributes(req, containers, mode),
+    compatibilities: fargateValid ? ["EC2", "FARGATE"] : ["EXTERNAL", "EC2"],
+  });
+  return { family: req.family, doc };
+}
+
+function validateTags(tags: SdkTag[] | undefined): Tag[] {
+  const out: Tag[] = [];
+  if (!tags) return out;
+  if (tags.length > 50) throw invalidParameter("The number of tags exceeds the limit of 50.");
+  for (const t of tags) {
+    if (!t.key) throw invalidParameter("Tag key should not be null or empty.");
+    if (t.key.length > 128 || (t.value ?? "").length > 256) throw invalidParameter("Tag key or value exceeds the maximum length.");
+    out.push({ key: t.key, value: t.value ?? "" });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+export function registerTaskDefinition(deps: EcsDeps, scope: CallScope, input: RegisterTaskDefinitionRequest): RegisterTaskDefinitionResponse {
+  const { family, doc } = validateAndNormalise(input);
+  const tags = validateTags(input.tags);
+  return deps.store.tx(() => {
+    const db = deps.store.db;
+    const fam = db
+      .prepare("SELECT last_revision FROM ecs_families WHERE account = ? AND region = ? AND family = ?")
+      .get(scope.accountId, scope.region, family) as { last_revision: number } | undefined;
+    const revision = (fam?.last_revision ?? 0) + 1;
+    db.prepare(
+      "INSERT INTO ecs_families (account, region, family, last_revision) VALUES (?, ?, ?, ?) ON CONFLICT (account, region, family) DO UPDATE SET last_revision = excluded.last_revision",
+    ).run(scope.accountId, scope.region, family, revision);
+    const arn = taskDefinitionArn(scope, family, revision);
+    const td: TaskDefinition = {
+      taskDefinitionArn: arn,
+      ...doc,
+      family,
+      revision,
+      status: "ACTIVE",
+      registeredAt: new Date(deps.clock.now()),
+      registeredBy: scope.principalArn,
+    };
+    db.prepare("INSERT INTO ecs_task_definitions (account, region, family, revision, arn, status, doc) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+      scope.accountId,
+      scope.region,
+      family,
+      revision,
+      arn,
+      "ACTIVE",
+      JSON.stringify(td),
+    );
+    if (tags.length > 0) setTags(deps.store, arn, tags);
+    deps.store.changed(`task-definition:${arn}`);
+    const out: RegisterTaskDefinitionResponse = { taskDefinition: td };
+    if (tags.length > 0) out.tags = sdkTags(getTags(deps.store, arn));
+    return out;
+  });
+}
+
+export function describeTaskDefinition(deps: EcsDeps, scope: CallScope, input: DescribeTaskDefinitionRequest): DescribeTaskDefinitionResponse {
+  const { row } = lookup(deps, scope, input.taskDefinition);
+  if (!row) throw clientError(MSG.describeNotFound);
+  const out: DescribeTaskDefinitionResponse = { taskDefinition: revive(row.doc) };
+  if (input.include?.includes("TAGS")) out.tags = sdkTags(getTags(deps.store, row.arn));
+  return out;
+}
+
+const isKey = (k: unknown): k is [string, number] =>
+  Array.isArray(k) && k.length === 2 && typeof k[0] === "string" && typeof k[1] === "number" && Number.isInteger(k[1]);
+
+export function listTaskDefinitions(deps: EcsDeps, scope: CallScope, input: ListTaskDefinitionsRequest): ListTaskDefinitionsResponse {
+  const status = checkStatus<Status>(input.status, ["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"], "ACTIVE");
+  const sort = checkStatus<"ASC" | "DESC">(input.sort, ["ASC", "DESC"], "ASC");
+  const limit = pageSize(input.maxResults);
+  const after = decodeToken(input.nextToken, isKey);
+  const where = ["account = ?", "region = ?", "status = ?"];
+  const params: (string | number)[] = [scope.accountId, scope.region, status];
+  if (input.familyPrefix) {
+    where.push("substr(family, 1, ?) = ?");
+    params.push(input.familyPrefix.length, input.familyPrefix);
+  }
+  if (after) {
+    where.push(sort === "ASC" ? "(family > ? OR (family = ? AND revision > ?))" : "(family < ? OR (family = ? AND revision < ?))");
+    params.push(after[0], after[0], after[1]);
+  }
+  const dir = sort === "ASC" ? "ASC" : "DESC";
+  const rows = deps.store.db
+    .prepare(`SELECT family, revision, arn FROM ecs_task_definitions WHERE ${where.join(" AND ")} ORDER BY family ${dir}, revision ${dir} LIMIT ?`)
+    .all(...params, limit + 1) as unknown as { family: string; revision: number; arn: string }[];
+  const page = rows.slice(0, limit);
+  const out: ListTaskDefinitionsResponse = { taskDefinitionArns: page.map((r) => r.arn) };
+  const last = page[page.length - 1];
+  if (rows.length > limit && last) out.nextToken = encodeToken([last.family, last.revision]);
+  return out;
+}
+
+const isFamilyKey = (k: unknown): k is string => typeof k === "string";
+
+export function listTaskDefinitionFamilies(
+  deps: EcsDeps,
+  scope: CallScope,
+  input: ListTaskDefinitionFamiliesRequest,
+): ListTaskDefinitionFamiliesResponse {
+  const status = checkStatus<"ACTIVE" | "INACTIVE" | "ALL">(input.status, ["ACTIVE", "INACTIVE", "ALL"], "ACTIVE");
+  const limit = pageSize(input.maxResults);
+  const after = decodeToken(input.nextToken, isFamilyKey);
+  const where = ["f.account = ?", "f.region = ?"];
+  const params: (string | number)[] = [scope.accountId, scope.region];
+  const hasActive =
+    "EXISTS (SELECT 1 FROM ecs_task_definitions t WHERE t.account = f.account AND t.region = f.region AND t.family = f.family AND t.status = 'ACTIVE')";
+  if (status === "ACTIVE") where.push(hasActive);
+  else if (status === "INACTIVE") where.push(`NOT ${hasActive}`);
+  if (input.familyPrefix) {
+    where.push("substr(f.family, 1, ?) = ?");
+    params.push(input.familyPrefix.length, input.familyPrefix);
+  }
+  if (after !== undefined) {
+    where.push("f.family > ?");
+    params.push(after);
+  }
+  const rows = deps.store.db
+    .prepare(`SELECT f.family AS family FROM ecs_families f WHERE ${where.join(" AND ")} ORDER BY f.family ASC LIMIT ?`)
+    .all(...params, limit + 1) as unknown as { family: string }[];
+  const page = rows.slice(0, limit);
+  const out: ListTaskDefinitionFamiliesResponse = { families: page.map((r) => r.family) };
+  const last = page[page.length - 1];
+  if (rows.length > limit && last) out.nextToken = encodeToken(last.family);
+  return out;
+}
+
+export function deregisterTaskDefinition(
+  deps: EcsDeps,
+  scope: CallScope,
+  input: DeregisterTaskDefinitionRequest,
+): DeregisterTaskDefinitionResponse {
+  return deps.store.tx(() => {
+    const { row, bareFamily } = lookup(deps, scope, input.taskDefinition);
+    if (bareFamily) throw clientError(MSG.revisionRequired);
+    if (!row) throw clientError(MSG.notExist);
+    const td = revive(row.doc);
+    if (td.status === "ACTIVE") {
+      td.status = "INACTIVE";
+      td.deregisteredAt = new Date(deps.clock.now());
+      saveDoc(deps, row.arn, td);
+    }
+    return { taskDefinition: td };
+  });
+}
+
+export function deleteTaskDefinitions(deps: EcsDeps, scope: CallScope, input: DeleteTaskDefinitionsRequest): DeleteTaskDefinitionsResponse {
+  const refs = input.taskDefinitions ?? [];
+  if (refs.length === 0) throw invalidParameter("Task definitions cannot be empty.");
+  if (refs.length > 10) throw invalidParameter("A maximum of 10 task definitions can be deleted in a single request.");
+  return deps.store.tx(() => {
+    const taskDefinitions: TaskDefinition[] = [];
+    const failures: Failure[] = [];
+    for (const ref of refs) {
+      const { row, bareFamily } = lookup(deps, scope, ref);
+      if (bareFamily) {
+        failures.push({ arn: ref, reason: "The specified task definition identifier is invalid. Specify a valid name or ARN and try again.", detail: MSG.revisionRequired });
+        continue;
+      }
+      if (!row) {
+        failures.push({ arn: ref, reason: MSG.notExist });
+        continue;
+      }
+      const td = revive(row.doc);
+      if (td.status === "ACTIVE") {
+        failures.push({ arn: row.arn, reason: MSG.stillActive });
+        continue;
+      }
+      if (td.status === "INACTIVE") {
+        td.status = "DELETE_IN_PROGRESS";
+        td.deleteRequestedAt = new Date(deps.clock.now());
+        saveDoc(deps, row.arn, td);
+      }
+      taskDefinitions.push(td);
+    }
+    return { taskDefinitions, failures };
+  });
+}
+
+/** For RunTask/CreateService/UpdateService: "family" → latest ACTIVE; exact refs must exist and be ACTIVE. */
+export function resolveTaskDefinitionForLaunch(deps: EcsDeps, scope: CallScope, ref: string): TaskDefinition {
+  const { row } = lookup(deps, scope, ref);
+  if (!row) throw clientError(MSG.launchNotFound);
+  if (row.status !== "ACTIVE") throw clientError(MSG.launchInactive);
+  return revive(row.doc);
+}
+
+/** Any status; undefined once purged or never registered (running tasks of deregistered revisions). */
+export function getTaskDefinitionByArn(deps: EcsDeps, arn: string): TaskDefinition | undefined {
+  const row = deps.store.db.prepare("SELECT doc FROM ecs_task_definitions WHERE arn = ?").get(arn) as { doc: string } | undefined;
+  return row ? revive(row.doc) : undefined;
+}
+
+/**
+ * Removes a DELETE_IN_PROGRESS revision for good (its tags too). The caller decides when no task
+ * or deployment references it any more. Returns whether a row was removed. The family's revision
+ * counter is kept so revision numbers are never reused.
+ */
+export function purgeTaskDefinition(deps: EcsDeps, arn: string): boolean {
+  return deps.store.tx(() => {
+    const res = deps.store.db.prepare("DELETE FROM ecs_task_definitions WHERE arn = ? AND status = 'DELETE_IN_PROGRESS'").run(arn);
+    if (Number(res.changes) === 0) return false;
+    deps.store.db.prepare("DELETE FROM tags WHERE arn = ?").run(arn);
+    deps.store.changed(`task-definition:${arn}`);
+    return true;
+  });
+}

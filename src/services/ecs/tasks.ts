@@ -1,0 +1,328 @@
+import type {
+  Attachment,
+  Container,
+  DescribeTasksRequest,
+  DescribeTasksResponse,
+  Failure,
+  ListTasksRequest,
+  NetworkConfiguration,
+  RunTaskRequest,
+  RunTaskResponse,
+  StartTaskRequest,
+  StopTaskRequest,
+  Tag,
+  Task,
+  TaskDefinition,
+  TaskOverride,
+} from "@aws-sdk/client-ecs";
+import { arn, shortName, type Scope } from "../../core/arn.ts";
+import { getTags, setTags } from "../../store/tags.ts";
+import type { Clusters } from "./clusters.ts";
+import type { CallScope, EcsDeps } from "./context.ts";
+import { dependencyOrder, taskResources } from "./container-spec.ts";
+import type { ContainerInstances } from "./container-instances.ts";
+import { invalidParameter, serviceNotFound } from "./errors.ts";
+import type { TaskState } from "./model.ts";
+import { type HostCapacity, placementFailure } from "./placement.ts";
+import type { EcsRepo, TaskRecord } from "./repo.ts";
+import { resolveTaskDefinitionForLaunch } from "./task-definitions.ts";
+import { paginate } from "./paginate.ts";
+
+export interface LaunchOptions {
+  launchType?: string;
+  platformVersion?: string;
+  networkConfiguration?: NetworkConfiguration;
+  overrides?: TaskOverride;
+  startedBy?: string;
+  group?: string;
+  tags?: Tag[];
+  enableExecuteCommand?: boolean;
+  service?: { name: string; arn: string; deploymentId: string };
+}
+
+export type LaunchResult = { task: TaskRecord } | { failure: Failure };
+
+export const taskArn = (scope: Scope, cluster: string, id: string) => arn("ecs", scope, `task/${cluster}/${id}`);
+
+/** The network mode a task runs in: Fargate is always awsvpc; EC2 defaults to bridge. */
+export function networkModeOf(td: TaskDefinition): string {
+  return td.networkMode ?? "bridge";
+}
+
+export class Tasks {
+  readonly #deps: EcsDeps;
+  readonly #repo: EcsRepo;
+  readonly #clusters: Clusters;
+  readonly #instances: ContainerInstances;
+  readonly #host: () => HostCapacity;
+
+  constructor(deps: EcsDeps, repo: EcsRepo, clusters: Clusters, instances: ContainerInstances, host: () => HostCapacity) {
+    this.#deps = deps;
+    this.#repo = repo;
+    this.#clusters = clusters;
+    this.#instances = instances;
+    this.#host = host;
+  }
+
+  /**
+   * Creates one task record (PROVISIONING for awsvpc, else PENDING) if it fits on the host.
+   * Must run inside a store transaction; the task reconciler does the rest.
+   */
+  launch(scope: Scope, clusterName: string, td: TaskDefinition, opts: LaunchOptions): LaunchResult {
+    const mode = networkModeOf(td);
+    const res = taskResources(td, opts.overrides);
+    const hostPorts =
+      mode === "bridge" || mode === "host"
+        ? (td.containerDefinitions ?? []).flatMap((c) =>
+            (c.portMappings ?? [])
+              .map((p) => (mode === "host" ? p.containerPort : p.hostPort))
+              .filter((p): p is number => typeof p === "number" && p > 0),
+          )
+        : [];
+    const ci = this.#instances.ensure(scope, clusterName);
+    const reason = placementFailure(this.#host(), this.#repo.allActiveTasks(), {
+      cpu: res.cpu,
+      memoryMiB: res.memoryMiB,
+      hostPorts,
+    });
+    if (reason) return { failure: { arn: ci.containerInstanceArn!, reason } };
+
+    const now = new Date(this.#deps.clock.now());
+    const id = this.#deps.ids.hex(16);
+    const tArn = taskArn(scope, clusterName, id);
+    const launchType = opts.launchType ?? "EC2";
+    const ordered = dependencyOrder(td.containerDefinitions ?? []);
+    const containers: Container[] = ordered.map((c) => {
+      const override = opts.overrides?.containerOverrides?.find((o) => o.name === c.name);
+      return {
+        containerArn: arn("ecs", scope, `container/${clusterName}/${id}/${this.#deps.ids.uuid()}`),
+        taskArn: tArn,
+        name: c.name!,
+        image: c.image!,
+        lastStatus: "PENDING",
+        networkInterfaces: [],
+        healthStatus: "UNKNOWN",
+        cpu: String(override?.cpu ?? c.cpu ?? 0),
+        ...(override?.memory ?? c.memory ? { memory: String(override?.memory ?? c.memory) } : {}),
+        ...(override?.memoryReservation ?? c.memoryReservation
+          ? { memoryReservation: String(override?.memoryReservation ?? c.memoryReservation) }
+          : {}),
+      };
+    });
+    const attachments: Attachment[] =
+      mode === "awsvpc"
+        ? [
+            {
+              id: this.#deps.ids.uuid(),
+              type: "ElasticNetworkInterface",
+              status: "PRECREATED",
+              details: [
+                { name: "subnetId", value: opts.networkConfiguration?.awsvpcConfiguration?.subnets?.[0] ?? "" },
+                { name: "networkInterfaceId", value: `eni-${this.#deps.ids.hex(8)}` },
+              ],
+            },
+          ]
+        : [];
+    const task: Task = {
+      attachments,
+      availabilityZone: `${scope.region}a`,
+      clusterArn: arn("ecs", scope, `cluster/${clusterName}`),
+      ...(launchType === "FARGATE" ? {} : { containerInstanceArn: ci.containerInstanceArn }),
+      containers,
+      cpu: String(res.cpu),
+      createdAt: now,
+      desiredStatus: "RUNNING",
+      enableExecuteCommand: opts.enableExecuteCommand ?? false,
+      group: opts.group ?? (opts.service ? `service:${opts.service.name}` : `family:${td.family}`),
+      healthStatus: "UNKNOWN",
+      lastStatus: mode === "awsvpc" ? "PROVISIONING" : "PENDING",
+      launchType: launchType as Task["launchType"],
+      memory: String(res.memoryMiB),
+      overrides: {
+        containerOverrides: opts.overrides?.containerOverrides ?? [],
+        inferenceAcceleratorOverrides: opts.overrides?.inferenceAcceleratorOverrides ?? [],
+        ...(opts.overrides?.cpu ? { cpu: opts.overrides.cpu } : {}),
+        ...(opts.overrides?.memory ? { memory: opts.overrides.memory } : {}),
+        ...(opts.overrides?.taskRoleArn ? { taskRoleArn: opts.overrides.taskRoleArn } : {}),
+        ...(opts.overrides?.executionRoleArn ? { executionRoleArn: opts.overrides.executionRoleArn } : {}),
+      },
+      ...(launchType === "FARGATE" ? { platformVersion: opts.platformVersion === "LATEST" || !opts.platformVersion ? "1.4.0" : opts.platformVersion, platformFamily: "Linux" } : {}),
+      ...(opts.service ? { startedBy: opts.service.deploymentId } : opts.startedBy ? { startedBy: opts.startedBy } : {}),
+      taskArn: tArn,
+      taskDefinitionArn: td.taskDefinitionArn!,
+      version: 1,
+      ...(td.ephemeralStorage ? { ephemeralStorage: td.ephemeralStorage } : {}),
+    };
+    const essentials = (td.containerDefinitions ?? []).filter((c) => c.essential !== false);
+    const state: TaskState = {
+      family: td.family!,
+      ...(opts.service
+        ? { serviceName: opts.service.name, serviceArn: opts.service.arn, deploymentId: opts.service.deploymentId }
+        : {}),
+      networkMode: mode,
+      cpu: res.cpu,
+      memoryMiB: res.memoryMiB,
+      hostPorts,
+      containers: ordered.map((c) => ({
+        name: c.name!,
+        dockerName: `slipway-${id}-${c.name}`,
+        essential: c.essential !== false,
+      })),
+      hasHealthChecks: essentials.some((c) => c.healthCheck !== undefined),
+    };
+    const rec: TaskRecord = { doc: task, state };
+    this.#repo.putTask(scope, clusterName, rec);
+    if (opts.tags?.length) setTags(this.#deps.store, tArn, opts.tags.map((t) => ({ key: t.key!, value: t.value ?? "" })));
+    return { task: rec };
+  }
+
+  run(scope: CallScope, input: RunTaskRequest): RunTaskResponse {
+    return this.#deps.store.tx(() => {
+      const cluster = this.#clusters.require(scope, input.cluster);
+      if (input.launchType && input.capacityProviderStrategy?.length) {
+        throw invalidParameter("Specify either Launch Type or Capacity Provider Strategy, but not both.");
+      }
+      const count = input.count ?? 1;
+      if (count < 1 || count > 10) throw invalidParameter("Count must be between 1 and 10.");
+      if (input.startedBy !== undefined && !/^[a-zA-Z0-9_/-]{0,128}$/.test(input.startedBy)) {
+        throw invalidParameter("startedBy may contain up to 128 letters (uppercase and lowercase), numbers, hyphens, underscores and forward slashes.");
+      }
+      const td = resolveTaskDefinitionForLaunch(this.#deps, scope, input.taskDefinition!);
+      const launchType = input.launchType ?? (input.capacityProviderStrategy?.some((s) => s.capacityProvider?.startsWith("FARGATE")) ? "FARGATE" : "EC2");
+      validateLaunch(td, launchType, input.networkConfiguration);
+      const tasks: Task[] = [];
+      const failures: Failure[] = [];
+      for (let i = 0; i < count; i++) {
+        const r = this.launch(scope, cluster.clusterName!, td, {
+          launchType,
+          ...opt("platformVersion", input.platformVersion),
+          ...opt("networkConfiguration", input.networkConfiguration),
+          ...opt("overrides", input.overrides),
+          ...opt("startedBy", input.startedBy),
+          ...opt("group", input.group),
+          ...opt("tags", input.tags),
+          ...opt("enableExecuteCommand", input.enableExecuteCommand),
+        });
+        if ("task" in r) tasks.push(this.present(r.task, false));
+        else failures.push(r.failure);
+      }
+      return { tasks, failures };
+    });
+  }
+
+  start(scope: CallScope, input: StartTaskRequest): RunTaskResponse {
+    if (!input.containerInstances?.length) throw invalidParameter("Container instances cannot be empty.");
+    return this.#deps.store.tx(() => {
+      const cluster = this.#clusters.require(scope, input.cluster);
+      const ci = this.#instances.ensure(scope, cluster.clusterName!);
+      const failures: Failure[] = [];
+      let count = 0;
+      for (const ref of input.containerInstances!) {
+        if (shortName(ref) === shortName(ci.containerInstanceArn!)) count++;
+        else failures.push({ arn: ref, reason: "MISSING" });
+      }
+      if (count === 0) return { tasks: [], failures };
+      const result = this.run(scope, {
+        cluster: cluster.clusterName!,
+        taskDefinition: input.taskDefinition!,
+        count,
+        launchType: "EC2",
+        ...opt("networkConfiguration", input.networkConfiguration),
+        ...opt("overrides", input.overrides),
+        ...opt("startedBy", input.startedBy),
+        ...opt("group", input.group),
+        ...opt("tags", input.tags),
+        ...opt("enableExecuteCommand", input.enableExecuteCommand),
+      });
+      return { tasks: result.tasks ?? [], failures: [...failures, ...(result.failures ?? [])] };
+    });
+  }
+
+  stop(scope: CallScope, input: StopTaskRequest): Task {
+    return this.#deps.store.tx(() => {
+      const cluster = this.#clusters.require(scope, input.cluster);
+      const rec = this.#repo.getTask(scope, cluster.clusterName!, shortName(input.task ?? ""));
+      if (!rec) throw invalidParameter("The referenced task was not found.");
+      this.requestStop(scope, cluster.clusterName!, rec, "UserInitiated", input.reason ?? "Task stopped by user");
+      return this.present(rec, false);
+    });
+  }
+
+  /** Sets desiredStatus STOPPED (once); the reconciler carries the task down to STOPPED. */
+  requestStop(scope: Scope, clusterName: string, rec: TaskRecord, stopCode: string, reason: string, failed = false): void {
+    if (rec.doc.desiredStatus === "STOPPED") return;
+    rec.doc.desiredStatus = "STOPPED";
+    rec.doc.stopCode = stopCode as Task["stopCode"];
+    rec.doc.stoppedReason = reason;
+    rec.doc.stoppingAt = new Date(this.#deps.clock.now());
+    rec.doc.version = (rec.doc.version ?? 0) + 1;
+    if (failed) rec.state.failed = true;
+    this.#repo.putTask(scope, clusterName, rec);
+  }
+
+  describe(scope: CallScope, input: DescribeTasksRequest): DescribeTasksResponse {
+    const cluster = this.#clusters.require(scope, input.cluster);
+    if (!input.tasks?.length) throw invalidParameter("Tasks cannot be empty.");
+    if (input.tasks.length > 100) throw invalidParameter("Tasks cannot contain more than 100 elements.");
+    const withTags = input.include?.includes("TAGS") ?? false;
+    const tasks: Task[] = [];
+    const failures: Failure[] = [];
+    for (const ref of input.tasks) {
+      const rec = this.#repo.getTask(scope, cluster.clusterName!, shortName(ref));
+      if (rec) tasks.push(this.present(rec, withTags));
+      else failures.push({ arn: ref.startsWith("arn:") ? ref : taskArn(scope, cluster.clusterName!, ref), reason: "MISSING" });
+    }
+    return { tasks, failures };
+  }
+
+  list(scope: CallScope, input: ListTasksRequest): { taskArns: string[]; nextToken?: string } {
+    const cluster = this.#clusters.require(scope, input.cluster);
+    const name = cluster.clusterName!;
+    let service: string | undefined;
+    if (input.serviceName !== undefined) {
+      service = shortName(input.serviceName);
+      if (!this.#repo.getService(scope, name, service)) throw serviceNotFound();
+    }
+    if (input.family !== undefined && input.serviceName !== undefined) {
+      throw invalidParameter("Only one of family or serviceName may be specified.");
+    }
+    const tasks = this.#repo.queryTasks(scope, name, {
+      desiredStatus: input.desiredStatus ?? "RUNNING",
+      ...opt("family", input.family),
+      ...opt("service", service),
+      ...opt("startedBy", input.startedBy),
+      ...opt("launchType", input.launchType),
+      ...(input.containerInstance ? { containerInstance: this.#instances.arnOf(scope, name, input.containerInstance) } : {}),
+    });
+    const page = paginate(tasks.map((t) => t.taskArn!), input.maxResults ?? 100, input.nextToken);
+    return { taskArns: page.items, ...opt("nextToken", page.nextToken) };
+  }
+
+  present(rec: TaskRecord, withTags: boolean): Task {
+    const t = structuredClone(rec.doc);
+    if (withTags) t.tags = getTags(this.#deps.store, t.taskArn!);
+    return t;
+  }
+}
+
+/** AWS's checks for a task definition launched with a launch type and network configuration. */
+export function validateLaunch(td: TaskDefinition, launchType: string, nc: NetworkConfiguration | undefined): void {
+  const mode = networkModeOf(td);
+  if (launchType === "FARGATE" && mode !== "awsvpc") {
+    throw invalidParameter("Task definition does not support launch_type FARGATE.");
+  }
+  if (mode === "awsvpc" && !nc?.awsvpcConfiguration) {
+    throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  }
+  if (mode === "awsvpc" && nc?.awsvpcConfiguration && !nc.awsvpcConfiguration.subnets?.length) {
+    throw invalidParameter("subnets can not be empty.");
+  }
+  if (mode !== "awsvpc" && nc?.awsvpcConfiguration) {
+    throw invalidParameter("Network Configuration is not valid for the given networkMode of this task definition.");
+  }
+}
+
+/** `{ [key]: value }` when value is defined, else `{}`: keeps optional members absent. */
+export function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,0 +1,85 @@
+/**
+ * The store seam: embedded SQLite (node:sqlite) in WAL mode with synchronous=FULL, so a write is
+ * on disk before the API call that made it is answered (kill -9 loses no acknowledged write).
+ * Everything is synchronous on purpose: a transaction never awaits, so handlers and reconcilers
+ * cannot interleave inside one.
+ *
+ * After a transaction commits, the keys it marked with `changed()` are delivered to listeners
+ * (the scheduler enqueues them; later the proxy rebuilds its routing snapshot).
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { migrate } from "./migrate.ts";
+import { migrations } from "./migrations.ts";
+
+export type ChangeListener = (keys: ReadonlySet<string>) => void;
+
+export class Store {
+  readonly db: DatabaseSync;
+  #depth = 0;
+  #pending = new Set<string>();
+  #listeners: ChangeListener[] = [];
+
+  /** `path` ":memory:" gives a throwaway store (unit tests). */
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path);
+    this.db.exec("PRAGMA journal_mode = WAL");
+    this.db.exec("PRAGMA synchronous = FULL");
+    this.db.exec("PRAGMA foreign_keys = ON");
+    this.db.exec("PRAGMA busy_timeout = 5000");
+    migrate(this.db, migrations);
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (nested calls join the outer one). */
+  tx<T>(fn: () => T): T {
+    if (this.#depth > 0) {
+      this.#depth++;
+      try {
+        return fn();
+      } finally {
+        this.#depth--;
+      }
+    }
+    this.db.exec("BEGIN IMMEDIATE");
+    this.#depth = 1;
+    let result: T;
+    try {
+      result = fn();
+      this.db.exec("COMMIT");
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      this.#pending.clear();
+      throw err;
+    } finally {
+      this.#depth = 0;
+    }
+    this.#flush();
+    return result;
+  }
+
+  /** Marks a key as changed; listeners hear it once the surrounding transaction commits. */
+  changed(key: string): void {
+    this.#pending.add(key);
+    if (this.#depth === 0) this.#flush();
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  #flush(): void {
+    if (this.#pending.size === 0) return;
+    const keys = this.#pending;
+    this.#pending = new Set();
+    for (const l of this.#listeners) l(keys);
+  }
+}
