@@ -1,0 +1,199 @@
+/**
+ * The composition root: opens the store, builds the runtime, clock and ids, assembles the
+ * services and their controllers, and serves everything on one loopback port.
+ * Nothing else constructs these pieces; tests call startSlipway() with fakes.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpus, hostname, totalmem } from "node:os";
+import { join } from "node:path";
+import { createGateway, type Gateway } from "../aws/gateway.ts";
+import type { ServiceDefinition } from "../aws/service.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
+import { type IdGen, randomIds } from "../core/ids.ts";
+import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
+import { type ContainerRuntime, LABELS } from "../runtime/runtime.ts";
+import { Controller } from "../scheduler/controller.ts";
+import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
+import { TaskReconciler } from "../scheduler/task-reconciler.ts";
+import type { HostDescription } from "../services/ecs/container-instances.ts";
+import { Ecs } from "../services/ecs/ecs.ts";
+import { ecsService } from "../services/ecs/index.ts";
+import { Store } from "../store/store.ts";
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+}
+
+export interface SlipwayOptions {
+  /** 0 picks a free port. Default 4566. */
+  port?: number;
+  host?: string;
+  /** Where the database lives. Default ./.slipway */
+  dataDir?: string;
+  accountId?: string;
+  region?: string;
+  strictAuth?: boolean;
+  credentials?: Credentials[];
+  runtime?: ContainerRuntime;
+  clock?: Clock;
+  ids?: IdGen;
+  /** Name of the Docker network awsvpc tasks join. */
+  awsvpcNetwork?: string;
+  log?: (msg: string) => void;
+}
+
+export interface Slipway {
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly ecs: Ecs;
+  readonly gateway: Gateway;
+  readonly instanceId: string;
+  /** Resolves when the schedulers have nothing queued or running (tests). */
+  idle(): Promise<void>;
+  /** Stops serving and scheduling; containers keep running (a restart adopts them). */
+  close(): Promise<void>;
+}
+
+export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> {
+  const log = opts.log ?? ((m: string) => console.error(m));
+  const clock = opts.clock ?? systemClock;
+  const ids = opts.ids ?? randomIds;
+  const dataDir = opts.dataDir ?? ".slipway";
+  mkdirSync(dataDir, { recursive: true });
+  const instanceId = readOrCreate(join(dataDir, "instance-id"), () => randomUUID());
+  const store = new Store(join(dataDir, "slipway.db"));
+  const runtime = opts.runtime ?? new DockerRuntime();
+
+  let host: HostDescription = {
+    name: hostname(),
+    cpu: cpus().length * 1024,
+    memoryMiB: Math.floor(totalmem() / 1024 / 1024),
+    dockerVersion: "unknown",
+    architecture: process.arch === "arm64" ? "aarch64" : "x86_64",
+  };
+  const hostReady = runtime.info().then(
+    (info) => {
+      host = {
+        name: info.name,
+        cpu: info.cpus * 1024,
+        memoryMiB: Math.floor(info.memoryBytes / 1024 / 1024),
+        dockerVersion: info.serverVersion,
+        architecture: info.architecture,
+      };
+    },
+    (err: unknown) => log(`warning: container runtime not reachable (${(err as Error).message}); tasks cannot start`),
+  );
+
+  const deps = { store, clock, ids };
+  const ecs = new Ecs(deps, () => host);
+  let taskController: Controller | undefined;
+  const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
+    awsvpcNetwork: opts.awsvpcNetwork ?? "slipway-awsvpc",
+    bindHostIp: "127.0.0.1",
+    instanceId,
+    wake: (key) => taskController?.enqueue(key),
+    log,
+  });
+  taskController = new Controller(taskReconciler, { clock, log });
+  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks), { clock, log });
+  store.onChange((keys) => {
+    for (const k of keys) {
+      if (k.startsWith("task:")) taskController!.enqueue(k);
+      else if (k.startsWith("service:")) serviceController.enqueue(k);
+    }
+  });
+
+  const services: ServiceDefinition[] = [ecsService(ecs)];
+  const secrets = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
+  const gateway = createGateway({
+    services,
+    defaultAccountId: opts.accountId ?? "000000000000",
+    defaultRegion: opts.region ?? "us-east-1",
+    strictAuth: opts.strictAuth ?? false,
+    lookupSecret: (akid) => secrets.get(akid),
+    ids,
+  });
+
+  const server: Server = createServer((req, res) => {
+    if (req.url === "/_slipway/health") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ status: "ok", instanceId }));
+      return;
+    }
+    void gateway.handle(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 4566, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
+  const events = new AbortController();
+  void hostReady.then(async () => {
+    try {
+      const removed = await taskReconciler.collectOrphans();
+      if (removed) log(`removed ${removed} orphaned container(s)`);
+    } catch (err) {
+      log(`orphan collection failed: ${(err as Error).message}`);
+    }
+    taskController!.start();
+    serviceController.start();
+    void watchEvents(runtime, events.signal, (arn) => taskController!.enqueue(`task:${arn}`));
+  });
+  const purge = setInterval(() => ecs.repo.purgeStoppedTasks(clock.now() - 3 * 3600_000), 600_000);
+  purge.unref();
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    store,
+    ecs,
+    gateway,
+    instanceId,
+    idle: async () => {
+      await hostReady;
+      await Promise.all([taskController!.idle(), serviceController.idle()]);
+    },
+    close: async () => {
+      clearInterval(purge);
+      events.abort();
+      taskController!.stop();
+      serviceController.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.close();
+    },
+  };
+}
+
+async function watchEvents(runtime: ContainerRuntime, signal: AbortSignal, onTask: (arn: string) => void): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      for await (const ev of runtime.events(signal)) {
+        const arn = ev.labels[LABELS.taskArn];
+        if (arn) onTask(arn);
+      }
+    } catch {
+      // The engine went away; the periodic resync still reconciles. Retry the stream shortly.
+    }
+    if (!signal.aborted) await systemClock.sleep(1000, signal).catch(() => {});
+  }
+}
+
+function readOrCreate(path: string, make: () => string): string {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    const v = make();
+    writeFileSync(path, v + "\n");
+    return v;
+  }
+}
