@@ -1,0 +1,36 @@
+/** The protocol-neutral request/response the gateway hands to and gets from a wire protocol. */
+import type { OperationModel, ServiceModel } from "../model/index.ts";
+import type { ServiceError } from "../service-error.ts";
+
+export interface WireRequest {
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Lower-cased header names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+  /** The decoded form (body for POST x-www-form-urlencoded, else the query string) for query protocols. */
+  readonly form: URLSearchParams | undefined;
+}
+
+export interface WireResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface ResponseMeta {
+  readonly requestId: string;
+  /** The model, when the service is known (used to look up error traits). */
+  readonly model: ServiceModel | undefined;
+  readonly xmlNamespace: string | undefined;
+  readonly operation: string | undefined;
+}
+
+export interface WireProtocol {
+  /** Decodes and validates the input; throws ServiceError (SerializationException, ValidationException…). */
+  parseInput(model: ServiceModel, op: OperationModel, req: WireRequest): unknown;
+  serializeOutput(op: OperationModel, output: unknown, meta: ResponseMeta): WireResponse;
+  serializeError(err: ServiceError, meta: ResponseMeta): WireResponse;
+}

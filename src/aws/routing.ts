@@ -1,0 +1,76 @@
+/**
+ * Which service a request is for: X-Amz-Target prefix (JSON), else form `Action` (+ `Version`), with
+ * the SigV4 credential scope service deciding between services that share an action (DescribeTags).
+ */
+import type { ServiceModel } from "./model/index.ts";
+import type { WireProtocol, WireRequest } from "./protocol/index.ts";
+import type { ServiceDefinition } from "./service.ts";
+
+export interface RegisteredService {
+  readonly def: ServiceDefinition;
+  readonly model: ServiceModel;
+  readonly protocol: WireProtocol;
+}
+
+export interface CredentialScope {
+  readonly accessKeyId: string;
+  readonly date: string;
+  readonly region: string;
+  readonly service: string;
+}
+
+export type RouteResult =
+  | { readonly kind: "ok"; readonly service: RegisteredService; readonly operation: string }
+  /** The service is known (or guessed) but not the operation. */
+  | { readonly kind: "unknown-operation"; readonly service: RegisteredService | undefined; readonly operation: string; readonly json: boolean };
+
+const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
+
+/** The credential scope from `Authorization: AWS4-HMAC-SHA256 Credential=…` or presigned `X-Amz-Credential`. */
+export function credentialScope(req: Pick<WireRequest, "headers" | "query">): CredentialScope | undefined {
+  const auth = req.headers["authorization"];
+  const m = auth ? CREDENTIAL.exec(auth) : undefined;
+  if (m) return { accessKeyId: m[1] ?? "", date: m[2] ?? "", region: m[3] ?? "", service: m[4] ?? "" };
+  const q = req.query.get("X-Amz-Credential");
+  if (!q) return undefined;
+  const [accessKeyId = "", date = "", region = "", service = ""] = q.split("/");
+  return { accessKeyId, date, region, service };
+}
+
+export function route(
+  req: WireRequest,
+  services: readonly RegisteredService[],
+  scope: CredentialScope | undefined,
+): RouteResult {
+  const target = req.headers["x-amz-target"];
+  if (target !== undefined) {
+    const dot = target.lastIndexOf(".");
+    const prefix = dot < 0 ? "" : target.slice(0, dot);
+    const operation = target.slice(dot + 1);
+    const json = services.filter((s) => s.def.protocol.startsWith("awsJson"));
+    const service =
+      json.find((s) => s.def.targetPrefix === prefix) ??
+      json.find((s) => scope !== undefined && s.def.signingName === scope.service);
+    if (service && service.def.targetPrefix === prefix && service.model.operation(operation)) {
+      return { kind: "ok", service, operation };
+    }
+    return { kind: "unknown-operation", service, operation: operation || target, json: true };
+  }
+
+  const action = req.form?.get("Action") ?? "";
+  const version = req.form?.get("Version") ?? undefined;
+  const query = services.filter((s) => s.def.protocol === "awsQuery" || s.def.protocol === "ec2Query");
+  let candidates = query;
+  if (scope) {
+    const byScope = candidates.filter((s) => s.def.signingName === scope.service);
+    if (byScope.length > 0) candidates = byScope;
+  }
+  if (version) {
+    const byVersion = candidates.filter((s) => s.def.version === version);
+    if (byVersion.length > 0) candidates = byVersion;
+  }
+  const service = candidates.find((s) => s.model.operation(action)) ;
+  if (service && action) return { kind: "ok", service, operation: action };
+  const guess = candidates.length === 1 || (scope && candidates[0]?.def.signingName === scope.service) ? candidates[0] : undefined;
+  return { kind: "unknown-operation", service: guess, operation: action, json: false };
+}

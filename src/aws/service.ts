@@ -1,0 +1,49 @@
+/**
+ * The contract between the AWS wire layer (src/aws) and the services (src/services/*).
+ * A service declares its protocol constants and its handlers; everything about the wire
+ * (parsing, validation, serialization, errors) comes from the official model shipped in the
+ * matching @aws-sdk/client-* package, walked by src/aws/model.
+ */
+export type Protocol = "awsJson1_0" | "awsJson1_1" | "awsQuery" | "ec2Query";
+
+export interface RequestContext {
+  readonly requestId: string;
+  /** 12-digit account id, from the access key (or the configured default). */
+  readonly accountId: string;
+  /** Region from the SigV4 credential scope (or the configured default). */
+  readonly region: string;
+  readonly service: string;
+  readonly operation: string;
+  readonly accessKeyId: string | undefined;
+  /** The caller's principal ARN, e.g. arn:aws:iam::123456789012:root. */
+  readonly principalArn: string;
+}
+
+// biome-ignore lint: handler inputs are the SDK's typed request shapes; the gateway only sees unknown.
+export type Handler = (input: any, ctx: RequestContext) => unknown;
+
+export interface ServiceDefinition {
+  /** SigV4 signing name (credential scope service), e.g. "ecs", "elasticloadbalancing". */
+  readonly signingName: string;
+  readonly protocol: Protocol;
+  /** JSON protocols: the X-Amz-Target prefix, e.g. "AmazonEC2ContainerServiceV20141113". */
+  readonly targetPrefix?: string;
+  /** Query protocols: the API Version, e.g. "2015-12-01". */
+  readonly version?: string;
+  /** Query protocols: the XML namespace of responses. */
+  readonly xmlNamespace?: string;
+  /**
+   * The module namespace of the service's @aws-sdk/client-* package. Operation schemas are
+   * looked up as `${Operation}$`, error schemas as `${ErrorName}$`.
+   */
+  readonly model: Readonly<Record<string, unknown>>;
+  readonly handlers: Readonly<Record<string, Handler>>;
+}
+
+/**
+ * Handlers map operation names to functions typed with the SDK's request/response types.
+ * `defineHandlers<ECSOps>()({ CreateCluster: async (input) => ... })` checks names and types.
+ */
+export type TypedHandlers<Ops extends Record<string, { input: unknown; output: unknown }>> = {
+  [K in keyof Ops]?: (input: Ops[K]["input"], ctx: RequestContext) => Ops[K]["output"] | Promise<Ops[K]["output"]>;
+};
