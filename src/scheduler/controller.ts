@@ -69,6 +69,8 @@ export class Controller {
     this.#stopped = false;
     this.#abort = new AbortController();
     for (const k of this.#r.listKeys()) this.enqueue(k);
+    // Keys enqueued while stopped are already queued (enqueue() skips them above): run them now.
+    this.#pump();
     void this.#timerLoop();
   }
 
