@@ -96,6 +96,11 @@ export class Controller {
     if (current === undefined || due < current) this.#delayed.set(key, due);
   }
 
+  /** True when nothing is queued or running (delayed requeues don't count). */
+  isIdle(): boolean {
+    return this.#active === 0 && this.#queue.length === 0;
+  }
+
   /** Resolves when nothing is queued or running (delayed requeues don't count). For tests. */
   idle(): Promise<void> {
     if (this.#active === 0 && this.#queue.length === 0) return Promise.resolve();

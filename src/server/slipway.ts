@@ -146,7 +146,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     }
     taskController!.start();
     serviceController.start();
-    void watchEvents(runtime, events.signal, (arn) => taskController!.enqueue(`task:${arn}`));
+    void watchEvents(runtime, clock, events.signal, (arn) => taskController!.enqueue(`task:${arn}`));
   });
   const purge = setInterval(() => ecs.repo.purgeStoppedTasks(clock.now() - 3 * 3600_000), 600_000);
   purge.unref();
@@ -160,7 +160,12 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     instanceId,
     idle: async () => {
       await hostReady;
-      await Promise.all([taskController!.idle(), serviceController.idle()]);
+      // Each controller can enqueue work for the other: wait until both are idle at once.
+      do {
+        await taskController!.idle();
+        await serviceController.idle();
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (!taskController!.isIdle() || !serviceController.isIdle());
     },
     close: async () => {
       clearInterval(purge);
@@ -174,7 +179,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   };
 }
 
-async function watchEvents(runtime: ContainerRuntime, signal: AbortSignal, onTask: (arn: string) => void): Promise<void> {
+async function watchEvents(runtime: ContainerRuntime, clock: Clock, signal: AbortSignal, onTask: (arn: string) => void): Promise<void> {
   while (!signal.aborted) {
     try {
       for await (const ev of runtime.events(signal)) {
@@ -184,7 +189,7 @@ async function watchEvents(runtime: ContainerRuntime, signal: AbortSignal, onTas
     } catch {
       // The engine went away; the periodic resync still reconciles. Retry the stream shortly.
     }
-    if (!signal.aborted) await systemClock.sleep(1000, signal).catch(() => {});
+    if (!signal.aborted) await clock.sleep(1000, signal).catch(() => {});
   }
 }
 
