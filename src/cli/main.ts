@@ -1,17 +1,21 @@
 /**
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
- *   slipway clean [--data-dir DIR]   removes every container and network Slipway made, and the data directory
+ *   slipway clean [--data-dir DIR] [--keep-data] [--all]
+ *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
+ *       and the data directory; --all removes every Slipway container on the host
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
+import { INSTANCE_LABEL } from "../scheduler/task-reconciler.ts";
 import { startSlipway } from "../server/slipway.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth]
-  slipway clean [--data-dir .slipway] [--keep-data]`;
+  slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       region: { type: "string" },
       "strict-auth": { type: "boolean" },
       "keep-data": { type: "boolean" },
+      all: { type: "boolean" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
@@ -54,12 +59,26 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "clean") {
+    // Only what this data directory's Slipway made (its instance label), unless --all.
     const rt = new DockerRuntime();
-    const containers = await rt.list({ [LABELS.managed]: "true" });
+    let instance: string | undefined;
+    try {
+      instance = readFileSync(join(dataDir, "instance-id"), "utf8").trim();
+    } catch {
+      instance = undefined;
+    }
+    if (!instance && !values.all) {
+      console.log(`nothing to clean: ${dataDir} holds no Slipway instance (use --all for every Slipway container)`);
+      return 0;
+    }
+    const filter: Record<string, string> = values.all ? { [LABELS.managed]: "true" } : { [LABELS.managed]: "true", [INSTANCE_LABEL]: instance! };
+    const containers = await rt.list(filter);
     for (const c of containers) await rt.remove(c.id);
-    await rt.removeNetwork("slipway-awsvpc");
+    // The shared awsvpc network goes once no Slipway container uses it.
+    const left = await rt.list({ [LABELS.managed]: "true" });
+    if (left.length === 0) await rt.removeNetwork("slipway-awsvpc").catch(() => {});
     if (!values["keep-data"]) rmSync(dataDir, { recursive: true, force: true });
-    console.log(`removed ${containers.length} container(s), the slipway-awsvpc network${values["keep-data"] ? "" : ` and ${dataDir}`}`);
+    console.log(`removed ${containers.length} container(s)${values["keep-data"] ? "" : ` and ${dataDir}`}`);
     return 0;
   }
   console.error(USAGE);

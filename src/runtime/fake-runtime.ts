@@ -14,6 +14,8 @@ import {
   type ContainerState,
   type HostInfo,
   type ImageInfo,
+  type LogLine,
+  type LogsOptions,
   type RegistryAuth,
   type RuntimeEvent,
 } from "./runtime.ts";
@@ -55,8 +57,13 @@ export class FakeRuntime implements ContainerRuntime {
   readonly #remote = new Map<string, string | undefined>();
   readonly #pullFailures = new Map<string, string>();
   readonly #containers = new Map<string, FakeContainer>();
+  /** Indexes so large fake hosts (benchmarks) stay fast: name → id, task ARN → ids. */
+  readonly #byName = new Map<string, string>();
+  readonly #byTask = new Map<string, Set<string>>();
   readonly #networks = new Map<string, { index: number; labels: Record<string, string>; nextHost: number }>();
   readonly #subscribers = new Set<Subscriber>();
+  /** Lines containers "wrote" (emitLog), by container id, and the followers waiting for more. */
+  readonly #logLines = new Map<string, { lines: LogLine[]; waiters: Set<() => void> }>();
   #seq = 0;
   #nextPort = FIRST_DYNAMIC_PORT;
   #nextBridgeHost = 2;
@@ -121,6 +128,14 @@ export class FakeRuntime implements ContainerRuntime {
     this.#emit(c, `health_status: ${status}`);
   }
 
+  /** Simulates a container writing a line (timestamp defaults to the clock's now). */
+  emitLog(id: string, message: string, opts: { stream?: "stdout" | "stderr"; timestamp?: number } = {}): void {
+    const c = this.#get(id);
+    const log = this.#logOf(c.state.id);
+    log.lines.push({ stream: opts.stream ?? "stdout", timestamp: opts.timestamp ?? this.#clock.now(), message });
+    this.#wakeLogs(c.state.id);
+  }
+
   /** The spec a container was created from (for asserting what the scheduler asked for). */
   specOf(id: string): ContainerSpec | undefined {
     return this.#find(id)?.spec;
@@ -151,8 +166,8 @@ export class FakeRuntime implements ContainerRuntime {
 
   async create(spec: ContainerSpec): Promise<string> {
     if (!this.#images.has(normalizeRef(spec.image))) throw new Error(`No such image: ${spec.image}`);
-    for (const c of this.#containers.values())
-      if (c.state.name === spec.name) throw new Error(`Conflict. The container name "/${spec.name}" is already in use by container "${c.state.id}".`);
+    const clash = this.#byName.get(spec.name);
+    if (clash) throw new Error(`Conflict. The container name "/${spec.name}" is already in use by container "${clash}".`);
     if (spec.network.mode === "network" && !this.#networks.has(spec.network.name))
       throw new Error(`network ${spec.network.name} not found`);
     const id = sha256(`container-${++this.#seq}`);
@@ -169,6 +184,9 @@ export class FakeRuntime implements ContainerRuntime {
     };
     const c = { state, spec: structuredClone(spec) };
     this.#containers.set(id, c);
+    this.#byName.set(spec.name, id);
+    const task = spec.labels[LABELS.taskArn];
+    if (task) this.#byTask.set(task, (this.#byTask.get(task) ?? new Set()).add(id));
     this.#emit(c, "create");
     return id;
   }
@@ -211,11 +229,18 @@ export class FakeRuntime implements ContainerRuntime {
       this.#terminate(c, 137, false);
     }
     this.#containers.delete(c.state.id);
+    this.#byName.delete(c.state.name);
+    this.#byTask.get(c.state.labels[LABELS.taskArn] ?? "")?.delete(c.state.id);
     this.#emit(c, "destroy");
   }
 
   async list(labels: Record<string, string>): Promise<ContainerState[]> {
-    return [...this.#containers.values()]
+    const task = labels[LABELS.taskArn];
+    const candidates =
+      task === undefined
+        ? [...this.#containers.values()]
+        : [...(this.#byTask.get(task) ?? [])].map((id) => this.#containers.get(id)!);
+    return candidates
       .filter((c) => Object.entries(labels).every(([k, v]) => c.state.labels[k] === v))
       .map((c) => structuredClone(c.state));
   }
@@ -236,6 +261,32 @@ export class FakeRuntime implements ContainerRuntime {
       if (c.state.status === "running" && c.spec.network.mode === "network" && c.spec.network.name === name)
         throw new Error(`error while removing network: network ${name} has active endpoints`);
     this.#networks.delete(name);
+  }
+
+  async *logs(id: string, opts: LogsOptions = {}): AsyncIterable<LogLine> {
+    const c = this.#get(id);
+    const cid = c.state.id;
+    const { signal } = opts;
+    let i = 0;
+    while (!signal?.aborted) {
+      const log = this.#logOf(cid);
+      while (i < log.lines.length) {
+        const line = log.lines[i++]!;
+        if (opts.sinceMs === undefined || line.timestamp >= opts.sinceMs) yield { ...line };
+        if (signal?.aborted) return;
+      }
+      const current = this.#containers.get(cid);
+      if (!opts.follow || !current || current.state.status !== "running") return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          log.waiters.delete(done);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        };
+        log.waiters.add(done);
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    }
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
@@ -269,7 +320,7 @@ export class FakeRuntime implements ContainerRuntime {
   // ---- internals ----
 
   #find(idOrName: string): FakeContainer | undefined {
-    const byId = this.#containers.get(idOrName);
+    const byId = this.#containers.get(idOrName) ?? this.#containers.get(this.#byName.get(idOrName) ?? "");
     if (byId) return byId;
     for (const c of this.#containers.values()) if (c.state.name === idOrName || c.state.id.startsWith(idOrName)) return c;
     return undefined;
@@ -281,7 +332,21 @@ export class FakeRuntime implements ContainerRuntime {
     return c;
   }
 
+  #logOf(id: string): { lines: LogLine[]; waiters: Set<() => void> } {
+    let log = this.#logLines.get(id);
+    if (!log) {
+      log = { lines: [], waiters: new Set() };
+      this.#logLines.set(id, log);
+    }
+    return log;
+  }
+
+  #wakeLogs(id: string): void {
+    for (const w of [...(this.#logLines.get(id)?.waiters ?? [])]) w();
+  }
+
   #terminate(c: FakeContainer, code: number, oomKilled: boolean): void {
+    queueMicrotask(() => this.#wakeLogs(c.state.id));
     const s = c.state;
     s.status = "exited";
     s.exitCode = code;

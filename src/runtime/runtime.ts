@@ -124,6 +124,24 @@ export interface RuntimeEvent {
   labels: Record<string, string>;
 }
 
+/** One line a container wrote, as `docker logs --timestamps` reports it. */
+export interface LogLine {
+  stream: "stdout" | "stderr";
+  /** Milliseconds since the epoch: the engine's timestamp for the line. */
+  timestamp: number;
+  /** The line without its trailing newline. */
+  message: string;
+}
+
+export interface LogsOptions {
+  /** Keep the stream open for new lines until the container stops (docker logs --follow). */
+  follow?: boolean;
+  /** Only lines at or after this time (ms since the epoch). */
+  sinceMs?: number;
+  /** Ends the iteration (silently) when aborted. */
+  signal?: AbortSignal;
+}
+
 /** Raised by pull() when an image cannot be pulled; `message` is the engine's own text. */
 export class PullError extends Error {
   override name = "PullError";
@@ -148,6 +166,12 @@ export interface ContainerRuntime {
   /** Creates the network if missing (idempotent). */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
   removeNetwork(name: string): Promise<void>;
+  /**
+   * A container's stdout and stderr lines with their timestamps, oldest first. With `follow`, the
+   * iteration ends when the container stops (or the signal aborts); without, after the lines so far.
+   * Throws when the container does not exist.
+   */
+  logs(id: string, opts?: LogsOptions): AsyncIterable<LogLine>;
   /** Container events, used only to wake reconcilers early; ends when the signal aborts. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
 }

@@ -7,12 +7,15 @@ import {
   type ContainerState,
   type HostInfo,
   type ImageInfo,
+  type LogLine,
+  type LogsOptions,
   type RegistryAuth,
   type RuntimeEvent,
 } from "../runtime.ts";
 import { createBody } from "./create-body.ts";
 import { toContainerState, type DockerInspect } from "./container-state.ts";
 import { EngineClient, EngineError, type Json } from "./engine-client.ts";
+import { FrameDecoder, LogLineParser } from "./log-frames.ts";
 
 /** Event attributes that are not container labels. */
 const NON_LABEL_ATTRS = new Set(["image", "name", "exitCode", "signal", "execID"]);
@@ -174,6 +177,40 @@ export class DockerRuntime implements ContainerRuntime {
       await this.client.request("DELETE", `/networks/${encodeURIComponent(name)}`);
     } catch (err) {
       ignoreStatus(err, 404);
+    }
+  }
+
+  /** GET /containers/{id}/logs with timestamps; multiplexed frames unless the container has a TTY. */
+  async *logs(id: string, opts: LogsOptions = {}): AsyncIterable<LogLine> {
+    const { signal } = opts;
+    if (signal?.aborted) return;
+    const { body } = await this.client.request<{ Config?: { Tty?: boolean } }>("GET", `/containers/${encodeURIComponent(id)}/json`);
+    const tty = body.Config?.Tty === true;
+    const query: Record<string, string | number | boolean> = { stdout: 1, stderr: 1, timestamps: 1, follow: opts.follow ? 1 : 0 };
+    if (opts.sinceMs !== undefined && opts.sinceMs > 0) {
+      const sec = Math.floor(opts.sinceMs / 1000);
+      query.since = `${sec}.${String(opts.sinceMs - sec * 1000).padStart(3, "0")}000000`;
+    }
+    let res;
+    try {
+      res = await this.client.open("GET", `/containers/${encodeURIComponent(id)}/logs`, { query, signal });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    const frames = new FrameDecoder();
+    const parser = new LogLineParser();
+    try {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        if (tty) yield* parser.pushRaw(chunk);
+        else for (const f of frames.push(chunk)) yield* parser.pushFrame(f);
+      }
+      yield* parser.end();
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    } finally {
+      res.destroy();
     }
   }
 

@@ -147,6 +147,32 @@ export class EngineClient {
     }
   }
 
+  /**
+   * A versioned request whose answer is returned as the raw response stream (docker logs' byte
+   * frames). Status ≥ 400 throws EngineError. Aborting the signal destroys the response.
+   */
+  async open(method: string, path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
+    const version = await this.apiVersion();
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const req = this.#send(method, `/v${version}${path}${toSearch(opts.query)}`, opts);
+    const onAbort = () => req.destroy();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.once("response", resolve);
+      req.once("error", reject);
+    }).catch((err: unknown) => {
+      signal?.removeEventListener("abort", onAbort);
+      throw err;
+    });
+    res.once("close", () => signal?.removeEventListener("abort", onAbort));
+    if ((res.statusCode ?? 500) >= 400) {
+      const text = await readAll(res);
+      throw new EngineError(res.statusCode ?? 500, engineMessage(parseJson(text), res.statusCode ?? 500));
+    }
+    return res;
+  }
+
   close(): void {
     this.#agent.destroy();
   }

@@ -9,7 +9,7 @@ import { arn, shortName, type Scope } from "../../core/arn.ts";
 import { getTags } from "../../store/tags.ts";
 import type { Clusters } from "./clusters.ts";
 import type { EcsDeps } from "./context.ts";
-import { type HostCapacity, usage } from "./placement.ts";
+import type { HostCapacity } from "./placement.ts";
 import type { EcsRepo } from "./repo.ts";
 import { paginate } from "./paginate.ts";
 
@@ -90,9 +90,8 @@ export class ContainerInstances {
 
   present(scope: Scope, cluster: string, ci: ContainerInstance, withTags: boolean): ContainerInstance {
     const host = this.#host();
-    const all = this.#repo.allActiveTasks();
-    const used = usage(all);
-    const mine = all.filter((t) => t.doc.containerInstanceArn === ci.containerInstanceArn);
+    const used = this.#repo.hostUsage();
+    const mine = this.#repo.hostUsage(ci.containerInstanceArn!);
     const resources = (cpu: number, mem: number, ports: string[]): Resource[] => [
       { name: "CPU", type: "INTEGER", integerValue: cpu, doubleValue: 0, longValue: 0 },
       { name: "MEMORY", type: "INTEGER", integerValue: mem, doubleValue: 0, longValue: 0 },
@@ -107,8 +106,8 @@ export class ContainerInstances {
         Math.max(0, host.memoryMiB - used.memoryMiB),
         ["22", "2375", "2376", "51678", "51679", ...[...used.ports].map(String)],
       ),
-      runningTasksCount: mine.filter((t) => t.doc.lastStatus === "RUNNING").length,
-      pendingTasksCount: mine.filter((t) => ["PROVISIONING", "PENDING", "ACTIVATING"].includes(t.doc.lastStatus!)).length,
+      runningTasksCount: mine.running,
+      pendingTasksCount: mine.pending,
       ...(withTags ? { tags: getTags(this.#deps.store, ci.containerInstanceArn!) } : {}),
     };
   }

@@ -3,7 +3,6 @@
  * memory. A task that does not fit fails placement with AWS's reasons (RESOURCE:CPU,
  * RESOURCE:MEMORY, RESOURCE:PORTS).
  */
-import type { TaskRecord } from "./repo.ts";
 
 export interface HostCapacity {
   /** CPU units (1024 per core). */
@@ -17,21 +16,15 @@ export interface Demand {
   hostPorts: readonly number[];
 }
 
-export function usage(tasks: readonly TaskRecord[]): { cpu: number; memoryMiB: number; ports: Set<number> } {
-  let cpu = 0;
-  let memoryMiB = 0;
-  const ports = new Set<number>();
-  for (const t of tasks) {
-    cpu += t.state.cpu;
-    memoryMiB += t.state.memoryMiB;
-    for (const p of t.state.hostPorts) ports.add(p);
-  }
-  return { cpu, memoryMiB, ports };
+/** What the host's non-stopped tasks reserve (EcsRepo.hostUsage computes it in SQL). */
+export interface Usage {
+  cpu: number;
+  memoryMiB: number;
+  ports: ReadonlySet<number>;
 }
 
 /** undefined when the demand fits, else the AWS failure reason. */
-export function placementFailure(host: HostCapacity, active: readonly TaskRecord[], demand: Demand): string | undefined {
-  const used = usage(active);
+export function placementFailure(host: HostCapacity, used: Usage, demand: Demand): string | undefined {
   if (used.cpu + demand.cpu > host.cpu) return "RESOURCE:CPU";
   if (used.memoryMiB + demand.memoryMiB > host.memoryMiB) return "RESOURCE:MEMORY";
   if (demand.hostPorts.some((p) => used.ports.has(p))) return "RESOURCE:PORTS";

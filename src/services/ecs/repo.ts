@@ -188,19 +188,28 @@ export class EcsRepo {
     }[];
     return rows.map((r) => r.arn);
   }
-  /** Every non-stopped task in a scope (capacity accounting). */
-  activeTasks(scope: Scope): TaskRecord[] {
-    const rows = this.store.db
-      .prepare("SELECT doc, state FROM ecs_tasks WHERE account = ? AND region = ? AND last_status != 'STOPPED'")
-      .all(scope.accountId, scope.region) as unknown as Row[];
-    return rows.map((r) => ({ doc: parseDoc<Task>(r.doc), state: parseDoc<TaskState>(r.state!) }));
-  }
-  /** Every non-stopped task on this host, across accounts (the host's real capacity is shared). */
-  allActiveTasks(): TaskRecord[] {
-    const rows = this.store.db
-      .prepare("SELECT doc, state FROM ecs_tasks WHERE last_status != 'STOPPED'")
-      .all() as unknown as Row[];
-    return rows.map((r) => ({ doc: parseDoc<Task>(r.doc), state: parseDoc<TaskState>(r.state!) }));
+  /**
+   * What every non-stopped task on this host reserves, across accounts (the host's real capacity
+   * is shared). Computed in SQL so placement stays cheap with thousands of tasks.
+   */
+  hostUsage(containerInstanceArn?: string): { cpu: number; memoryMiB: number; ports: Set<number>; running: number; pending: number } {
+    const filter = containerInstanceArn === undefined ? "" : " AND container_instance = ?";
+    const args = containerInstanceArn === undefined ? [] : [containerInstanceArn];
+    const sums = this.store.db
+      .prepare(
+        `SELECT COALESCE(SUM(json_extract(state, '$.cpu')), 0) AS cpu, COALESCE(SUM(json_extract(state, '$.memoryMiB')), 0) AS mem,
+                COALESCE(SUM(last_status = 'RUNNING'), 0) AS running,
+                COALESCE(SUM(last_status IN ('PROVISIONING','PENDING','ACTIVATING')), 0) AS pending
+         FROM ecs_tasks WHERE last_status != 'STOPPED'${filter}`,
+      )
+      .get(...args) as { cpu: number; mem: number; running: number; pending: number };
+    const ports = this.store.db
+      .prepare(
+        `SELECT p.value AS port FROM ecs_tasks, json_each(json_extract(ecs_tasks.state, '$.hostPorts')) AS p
+         WHERE last_status != 'STOPPED'${filter}`,
+      )
+      .all(...args) as { port: number }[];
+    return { cpu: sums.cpu, memoryMiB: sums.mem, ports: new Set(ports.map((r) => r.port)), running: sums.running, pending: sums.pending };
   }
   countTasks(scope: Scope, cluster: string): { running: number; pending: number; active: number } {
     const row = this.store.db

@@ -80,7 +80,7 @@ export class Tasks {
           )
         : [];
     const ci = this.#instances.ensure(scope, clusterName);
-    const reason = placementFailure(this.#host(), this.#repo.allActiveTasks(), {
+    const reason = placementFailure(this.#host(), this.#repo.hostUsage(), {
       cpu: res.cpu,
       memoryMiB: res.memoryMiB,
       hostPorts,
