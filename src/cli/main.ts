@@ -14,7 +14,7 @@ import { INSTANCE_LABEL } from "../scheduler/task-reconciler.ts";
 import { startSlipway } from "../server/slipway.ts";
 
 const USAGE = `usage:
-  slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth]
+  slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
       "strict-auth": { type: "boolean" },
       "keep-data": { type: "boolean" },
       all: { type: "boolean" },
+      fsync: { type: "boolean" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       region: values.region ?? process.env.SLIPWAY_REGION ?? "us-east-1",
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
       credentials,
+      fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
     });
     console.log(`Slipway ready on ${slipway.url}`);
     await new Promise<void>((resolve) => {

@@ -42,6 +42,8 @@ export interface SlipwayOptions {
   runtime?: ContainerRuntime;
   clock?: Clock;
   ids?: IdGen;
+  /** fsync every commit (survives power loss, slower writes). Default false: crash-safe only. */
+  fsync?: boolean;
   /** Name of the Docker network awsvpc tasks join. */
   awsvpcNetwork?: string;
   log?: (msg: string) => void;
@@ -67,7 +69,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const dataDir = opts.dataDir ?? ".slipway";
   mkdirSync(dataDir, { recursive: true });
   const instanceId = readOrCreate(join(dataDir, "instance-id"), () => randomUUID());
-  const store = new Store(join(dataDir, "slipway.db"));
+  const store = new Store(join(dataDir, "slipway.db"), { fsync: opts.fsync ?? false });
   const runtime = opts.runtime ?? new DockerRuntime();
 
   let host: HostDescription = {

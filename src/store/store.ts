@@ -1,6 +1,8 @@
 /**
- * The store seam: embedded SQLite (node:sqlite) in WAL mode with synchronous=FULL, so a write is
- * on disk before the API call that made it is answered (kill -9 loses no acknowledged write).
+ * The store seam: embedded SQLite (node:sqlite) in WAL mode. A transaction is in the WAL before the
+ * API call that made it is answered, so a crash of the process (kill -9) loses no acknowledged
+ * write. synchronous=NORMAL skips the fsync per commit (SQLite: "durable across application
+ * crashes"); a power loss can lose the last commits. `{ fsync: true }` fsyncs every commit.
  * Everything is synchronous on purpose: a transaction never awaits, so handlers and reconcilers
  * cannot interleave inside one.
  *
@@ -22,11 +24,11 @@ export class Store {
   #listeners: ChangeListener[] = [];
 
   /** `path` ":memory:" gives a throwaway store (unit tests). */
-  constructor(path: string) {
+  constructor(path: string, opts: { fsync?: boolean } = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
     this.db.exec("PRAGMA journal_mode = WAL");
-    this.db.exec("PRAGMA synchronous = FULL");
+    this.db.exec(`PRAGMA synchronous = ${opts.fsync ? "FULL" : "NORMAL"}`);
     this.db.exec("PRAGMA foreign_keys = ON");
     this.db.exec("PRAGMA busy_timeout = 5000");
     migrate(this.db, migrations);
