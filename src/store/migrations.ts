@@ -55,4 +55,203 @@ CREATE TABLE tags (
 );
 `,
   },
+  {
+    version: 2,
+    name: "registry",
+    // OCI registry metadata (src/registry/meta.ts). Blob bytes are files (src/registry/storage/paths.ts);
+    // manifests are stored here byte-exact. registry_blobs is global (content-addressed); every other
+    // table is scoped by (account, region, repository).
+    sql: `
+CREATE TABLE registry_repositories (
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+  created_at REAL NOT NULL, doc TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (account, region, name)
+);
+CREATE TABLE registry_blobs (
+  digest TEXT PRIMARY KEY, size INTEGER NOT NULL, created_at REAL NOT NULL
+);
+CREATE TABLE registry_repo_blobs (
+  account TEXT NOT NULL, region TEXT NOT NULL, repo TEXT NOT NULL, digest TEXT NOT NULL,
+  linked_at REAL NOT NULL,
+  PRIMARY KEY (account, region, repo, digest),
+  FOREIGN KEY (account, region, repo) REFERENCES registry_repositories (account, region, name) ON DELETE CASCADE
+);
+CREATE INDEX registry_repo_blobs_digest ON registry_repo_blobs (digest);
+CREATE TABLE registry_manifests (
+  account TEXT NOT NULL, region TEXT NOT NULL, repo TEXT NOT NULL, digest TEXT NOT NULL,
+  media_type TEXT NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL, pushed_at REAL NOT NULL,
+  config_digest TEXT, subject_digest TEXT, artifact_type TEXT, image_size INTEGER NOT NULL,
+  PRIMARY KEY (account, region, repo, digest),
+  FOREIGN KEY (account, region, repo) REFERENCES registry_repositories (account, region, name) ON DELETE CASCADE
+);
+CREATE INDEX registry_manifests_subject ON registry_manifests (account, region, repo, subject_digest);
+CREATE TABLE registry_tags (
+  account TEXT NOT NULL, region TEXT NOT NULL, repo TEXT NOT NULL, tag TEXT NOT NULL,
+  digest TEXT NOT NULL, updated_at REAL NOT NULL,
+  PRIMARY KEY (account, region, repo, tag),
+  FOREIGN KEY (account, region, repo, digest) REFERENCES registry_manifests (account, region, repo, digest) ON DELETE CASCADE
+);
+CREATE INDEX registry_tags_digest ON registry_tags (account, region, repo, digest);
+CREATE TABLE registry_manifest_refs (
+  account TEXT NOT NULL, region TEXT NOT NULL, repo TEXT NOT NULL, manifest_digest TEXT NOT NULL,
+  kind TEXT NOT NULL, position INTEGER NOT NULL, child_digest TEXT NOT NULL,
+  PRIMARY KEY (account, region, repo, manifest_digest, kind, position),
+  FOREIGN KEY (account, region, repo, manifest_digest) REFERENCES registry_manifests (account, region, repo, digest) ON DELETE CASCADE
+);
+CREATE INDEX registry_manifest_refs_child ON registry_manifest_refs (child_digest);
+CREATE TABLE registry_uploads (
+  uuid TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, repo TEXT NOT NULL,
+  started_at REAL NOT NULL
+);
+`,
+  },
+  {
+    version: 3,
+    name: "elbv2",
+    // ELBv2 (src/services/elbv2/repo.ts). Resources keep their Describe document (`doc`) and their
+    // attributes (`attributes`, JSON object key → value); ARNs embed account and region.
+    sql: `
+CREATE TABLE elbv2_load_balancers (
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+  arn TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, doc TEXT NOT NULL, attributes TEXT NOT NULL,
+  PRIMARY KEY (account, region, name)
+);
+CREATE TABLE elbv2_target_groups (
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+  arn TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, doc TEXT NOT NULL, attributes TEXT NOT NULL,
+  PRIMARY KEY (account, region, name)
+);
+CREATE TABLE elbv2_listeners (
+  arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+  load_balancer_arn TEXT NOT NULL, port INTEGER NOT NULL, created_at REAL NOT NULL,
+  doc TEXT NOT NULL, attributes TEXT NOT NULL,
+  UNIQUE (load_balancer_arn, port)
+);
+CREATE TABLE elbv2_rules (
+  arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, listener_arn TEXT NOT NULL,
+  priority INTEGER, is_default INTEGER NOT NULL, created_at REAL NOT NULL, doc TEXT NOT NULL,
+  UNIQUE (listener_arn, priority)
+);
+CREATE INDEX elbv2_rules_listener ON elbv2_rules (listener_arn);
+CREATE TABLE elbv2_rule_target_groups (
+  rule_arn TEXT NOT NULL, target_group_arn TEXT NOT NULL,
+  PRIMARY KEY (rule_arn, target_group_arn)
+);
+CREATE INDEX elbv2_rule_target_groups_tg ON elbv2_rule_target_groups (target_group_arn);
+CREATE TABLE elbv2_targets (
+  target_group_arn TEXT NOT NULL, id TEXT NOT NULL, port INTEGER NOT NULL, availability_zone TEXT,
+  registered_at REAL NOT NULL, draining_until REAL,
+  PRIMARY KEY (target_group_arn, id, port)
+);
+`,
+  },
+  {
+    version: 6,
+    name: "logs",
+    // CloudWatch Logs (src/services/logs/repo.ts). Streams and events hang off integer ids so the
+    // event index stays small; events are ordered within a stream by (timestamp, seq), and seq is
+    // the stream's insertion counter, so (stream id, seq) names an event for good (its eventId).
+    sql: `
+CREATE TABLE logs_groups (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+  created_at INTEGER NOT NULL, retention_days INTEGER, log_group_class TEXT NOT NULL DEFAULT 'STANDARD',
+  UNIQUE (account, region, name)
+);
+CREATE TABLE logs_streams (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  group_id INTEGER NOT NULL REFERENCES logs_groups (id) ON DELETE CASCADE,
+  name TEXT NOT NULL, created_at INTEGER NOT NULL,
+  first_event INTEGER, last_event INTEGER, last_ingestion INTEGER,
+  next_seq INTEGER NOT NULL DEFAULT 0, stored_bytes INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (group_id, name)
+);
+CREATE TABLE logs_events (
+  group_id INTEGER NOT NULL, stream_id INTEGER NOT NULL REFERENCES logs_streams (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL, timestamp INTEGER NOT NULL, ingestion_time INTEGER NOT NULL, message TEXT NOT NULL,
+  PRIMARY KEY (stream_id, seq)
+);
+CREATE INDEX logs_events_stream_time ON logs_events (group_id, stream_id, timestamp, seq);
+CREATE INDEX logs_events_group_time ON logs_events (group_id, timestamp, stream_id, seq);
+`,
+  },
+  {
+    version: 5,
+    name: "ec2",
+    // EC2 networking (src/services/ec2/repo.ts): every resource (vpc, subnet, security group,
+    // internet gateway, route table, network interface, DHCP options) is one row holding its
+    // Describe document and private state; tags live in `tags` under the resource ARN.
+    sql: `
+CREATE TABLE ec2_resources (
+  account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+  vpc_id TEXT, doc TEXT NOT NULL, state TEXT NOT NULL,
+  PRIMARY KEY (account, region, id)
+);
+CREATE INDEX ec2_resources_type ON ec2_resources (account, region, type, vpc_id);
+CREATE TABLE ec2_defaults (
+  account TEXT NOT NULL, region TEXT NOT NULL, vpc_id TEXT NOT NULL, dhcp_options_id TEXT NOT NULL,
+  PRIMARY KEY (account, region)
+);
+`,
+  },
+  {
+    version: 4,
+    name: "iam",
+    // IAM and STS (src/services/iam/repo.ts). IAM is global: scoped by account only, never by region.
+    // Names are case-insensitive as in AWS. Entities keep their Get document (`doc`); tags live in `tags`.
+    sql: `
+CREATE TABLE iam_roles (
+  account TEXT NOT NULL, name TEXT NOT NULL COLLATE NOCASE, arn TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+  doc TEXT NOT NULL, PRIMARY KEY (account, name)
+);
+CREATE TABLE iam_users (
+  account TEXT NOT NULL, name TEXT NOT NULL COLLATE NOCASE, arn TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+  doc TEXT NOT NULL, PRIMARY KEY (account, name)
+);
+CREATE TABLE iam_groups (
+  account TEXT NOT NULL, name TEXT NOT NULL COLLATE NOCASE, arn TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+  doc TEXT NOT NULL, PRIMARY KEY (account, name)
+);
+CREATE TABLE iam_instance_profiles (
+  account TEXT NOT NULL, name TEXT NOT NULL COLLATE NOCASE, arn TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+  doc TEXT NOT NULL, PRIMARY KEY (account, name)
+);
+CREATE TABLE iam_policies (
+  account TEXT NOT NULL, name TEXT NOT NULL COLLATE NOCASE, arn TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+  doc TEXT NOT NULL, next_version INTEGER NOT NULL DEFAULT 2, PRIMARY KEY (account, name)
+);
+CREATE TABLE iam_policy_versions (
+  policy_arn TEXT NOT NULL REFERENCES iam_policies (arn) ON DELETE CASCADE, version_id TEXT NOT NULL,
+  seq INTEGER NOT NULL, document TEXT NOT NULL, is_default INTEGER NOT NULL, created_at REAL NOT NULL,
+  PRIMARY KEY (policy_arn, version_id)
+);
+CREATE TABLE iam_group_members (
+  account TEXT NOT NULL, group_name TEXT NOT NULL COLLATE NOCASE, user_name TEXT NOT NULL COLLATE NOCASE,
+  position INTEGER NOT NULL, PRIMARY KEY (account, group_name, user_name)
+);
+CREATE TABLE iam_instance_profile_roles (
+  account TEXT NOT NULL, profile TEXT NOT NULL COLLATE NOCASE, role TEXT NOT NULL COLLATE NOCASE,
+  PRIMARY KEY (account, profile, role)
+);
+CREATE INDEX iam_instance_profile_roles_role ON iam_instance_profile_roles (account, role);
+CREATE TABLE iam_attachments (
+  account TEXT NOT NULL, kind TEXT NOT NULL, principal TEXT NOT NULL COLLATE NOCASE, policy_arn TEXT NOT NULL,
+  position INTEGER NOT NULL, PRIMARY KEY (account, kind, principal, policy_arn)
+);
+CREATE INDEX iam_attachments_policy ON iam_attachments (account, policy_arn);
+CREATE TABLE iam_inline_policies (
+  account TEXT NOT NULL, kind TEXT NOT NULL, principal TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL,
+  document TEXT NOT NULL, PRIMARY KEY (account, kind, principal, name)
+);
+CREATE TABLE iam_access_keys (
+  access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL, user_name TEXT NOT NULL COLLATE NOCASE,
+  secret TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL
+);
+CREATE INDEX iam_access_keys_user ON iam_access_keys (account, user_name);
+CREATE TABLE sts_sessions (
+  access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL, secret TEXT NOT NULL, session_token TEXT NOT NULL,
+  arn TEXT NOT NULL, user_id TEXT NOT NULL, expires_at REAL NOT NULL
+);
+`,
+  },
 ];

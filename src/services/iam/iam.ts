@@ -1,0 +1,139 @@
+/**
+ * The IAM domain, assembled: what the IAM and STS handlers share, plus the credential lookups the
+ * gateway's SigV4 strict mode uses (`lookupSecret`) and STS's view of who is calling.
+ */
+import type { Credentials } from "@aws-sdk/client-sts";
+import { type Account, type IamDeps, iamArn } from "./context.ts";
+import { InstanceProfiles } from "./instance-profiles.ts";
+import { Policies } from "./policies.ts";
+import { IamRepo, type PrincipalKind } from "./repo.ts";
+import { Roles } from "./roles.ts";
+import { ROOT_USER, Users } from "./users.ts";
+import { accessKeyId, page, secretAccessKey, sessionToken } from "./util.ts";
+
+export interface CallerIdentity {
+  readonly UserId: string;
+  readonly Account: string;
+  readonly Arn: string;
+}
+
+export interface SecretLookup {
+  readonly secretAccessKey: string;
+  readonly accountId: string;
+}
+
+export class Iam {
+  readonly deps: IamDeps;
+  readonly repo: IamRepo;
+  readonly roles: Roles;
+  readonly policies: Policies;
+  readonly users: Users;
+  readonly instanceProfiles: InstanceProfiles;
+
+  constructor(deps: IamDeps) {
+    this.deps = deps;
+    this.repo = new IamRepo(deps.store);
+    this.roles = new Roles(deps, this.repo);
+    this.policies = new Policies(deps, this.repo);
+    this.users = new Users(deps, this.repo);
+    this.instanceProfiles = new InstanceProfiles(deps, this.repo, this.roles);
+  }
+
+  /**
+   * Secrets of keys made here: active IAM access keys (CreateAccessKey) and unexpired STS temporary
+   * credentials (AssumeRole, GetSessionToken). Anything else is unknown (undefined).
+   */
+  lookupSecret = (id: string): SecretLookup | undefined => {
+    const key = this.repo.accessKey(id);
+    if (key) return key.status === "Active" ? { secretAccessKey: key.secret, accountId: key.account } : undefined;
+    const session = this.repo.session(id);
+    if (session && session.expiresAt > this.deps.clock.now()) return { secretAccessKey: session.secret, accountId: session.account };
+    return undefined;
+  };
+
+  /**
+   * Who an access key belongs to: the IAM user of a key made by CreateAccessKey, the assumed role of
+   * an STS session, else the root of `fallbackAccount` (static or unknown keys).
+   */
+  callerIdentity(id: string | undefined, fallbackAccount: Account): CallerIdentity {
+    if (id) {
+      const key = this.repo.accessKey(id);
+      if (key && key.userName !== ROOT_USER) {
+        const user = this.repo.get("iam_users", key.account, key.userName);
+        if (user) return { UserId: user.UserId!, Account: key.account, Arn: user.Arn! };
+      }
+      if (key) return root(key.account);
+      const session = this.repo.session(id);
+      if (session && session.expiresAt > this.deps.clock.now()) return { UserId: session.userId, Account: session.account, Arn: session.arn };
+    }
+    return root(fallbackAccount);
+  }
+
+  /** The IAM user name a key belongs to, if it is an IAM user's key (GetUser/CreateAccessKey without UserName). */
+  callerUserName(id: string | undefined): string | undefined {
+    const key = id ? this.repo.accessKey(id) : undefined;
+    return key && key.userName !== ROOT_USER ? key.userName : undefined;
+  }
+
+  /** The stored name of a role/user/group (NoSuchEntity when missing). */
+  principal(account: Account, kind: PrincipalKind, name: string): string {
+    if (kind === "role") return this.roles.require(account, name).RoleName!;
+    if (kind === "user") return this.users.require(account, name).UserName!;
+    return this.users.requireGroup(account, name).GroupName!;
+  }
+
+  attachPolicy(account: Account, kind: PrincipalKind, name: string, policyArn: string): void {
+    this.deps.store.tx(() => this.policies.attach(account, kind, this.principal(account, kind, name), policyArn));
+  }
+
+  detachPolicy(account: Account, kind: PrincipalKind, name: string, policyArn: string): void {
+    this.deps.store.tx(() => this.policies.detach(account, kind, this.principal(account, kind, name), policyArn));
+  }
+
+  attachedPolicies(account: Account, kind: PrincipalKind, name: string, input: { PathPrefix?: string | undefined; MaxItems?: number | undefined; Marker?: string | undefined }) {
+    const all = this.policies.attached(account, kind, this.principal(account, kind, name), input.PathPrefix ?? "/");
+    const p = page(all, input.MaxItems, input.Marker);
+    return { AttachedPolicies: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
+  }
+
+  /** ListEntitiesForPolicy. */
+  entitiesForPolicy(account: Account, policyArn: string) {
+    this.policies.require(account, policyArn);
+    const rows = this.repo.entitiesForPolicy(account, policyArn);
+    const roles = rows.filter((r) => r.kind === "role").flatMap((r) => this.repo.get("iam_roles", account, r.principal) ?? []);
+    const users = rows.filter((r) => r.kind === "user").flatMap((r) => this.repo.get("iam_users", account, r.principal) ?? []);
+    const groups = rows.filter((r) => r.kind === "group").flatMap((r) => this.repo.get("iam_groups", account, r.principal) ?? []);
+    return {
+      PolicyRoles: roles.map((r) => ({ RoleName: r.RoleName!, RoleId: r.RoleId! })),
+      PolicyUsers: users.map((u) => ({ UserName: u.UserName!, UserId: u.UserId! })),
+      PolicyGroups: groups.map((g) => ({ GroupName: g.GroupName!, GroupId: g.GroupId! })),
+      IsTruncated: false,
+    };
+  }
+
+  /** Issues and records temporary credentials for `identity`; strict auth accepts them until they expire. */
+  issueSession(identity: CallerIdentity, durationSeconds: number): Required<Omit<Credentials, never>> {
+    const now = this.deps.clock.now();
+    const session = {
+      accessKeyId: accessKeyId(this.deps.ids, "ASIA"),
+      account: identity.Account,
+      secret: secretAccessKey(this.deps.ids),
+      sessionToken: sessionToken(this.deps.ids),
+      arn: identity.Arn,
+      userId: identity.UserId,
+      expiresAt: now + durationSeconds * 1000,
+    };
+    this.deps.store.tx(() => {
+      this.repo.purgeSessions(now);
+      this.repo.insertSession(session);
+    });
+    return {
+      AccessKeyId: session.accessKeyId,
+      SecretAccessKey: session.secret,
+      SessionToken: session.sessionToken,
+      Expiration: new Date(session.expiresAt),
+    };
+  }
+}
+
+const root = (account: Account): CallerIdentity => ({ UserId: account, Account: account, Arn: iamArn(account, "root") });

@@ -1,0 +1,20 @@
+import * as model from "@aws-sdk/client-sts";
+import type { ServiceDefinition } from "../../aws/service.ts";
+import type { Iam } from "../iam/iam.ts";
+import { stsHandlers } from "./handlers.ts";
+import { Sts } from "./sts.ts";
+
+/**
+ * STS on the wire: awsQuery 2011-06-15, model from @aws-sdk/client-sts. Identities and temporary
+ * credentials live in the IAM domain (`iam.lookupSecret` resolves the keys AssumeRole issues).
+ */
+export function stsService(iam: Iam): ServiceDefinition {
+  return {
+    signingName: "sts",
+    protocol: "awsQuery",
+    version: "2011-06-15",
+    xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
+    model,
+    handlers: stsHandlers(new Sts(iam)),
+  };
+}
