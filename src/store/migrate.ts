@@ -12,14 +12,18 @@ export interface Migration {
  */
 export function migrate(db: DatabaseSync, migrations: readonly Migration[]): void {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)");
-  const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
-  const current = row.v ?? 0;
+  const applied = new Set(
+    (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
+  );
+  const current = Math.max(0, ...applied);
   const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
   if (current > latest) {
     throw new Error(`data directory was written by a newer Slipway (schema ${current}, this build knows ${latest})`);
   }
+  // Any migration not yet applied runs, even one numbered below the newest applied (migrations
+  // from parallel branches can land out of order).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (m.version <= current) continue;
+    if (applied.has(m.version)) continue;
     db.exec("BEGIN IMMEDIATE");
     try {
       db.exec(m.sql);

@@ -31,6 +31,19 @@ describe("Store", () => {
     assert.throws(() => migrate(db, [{ version: 1, name: "a", sql: "CREATE TABLE a (x)" }]), /newer Slipway/);
   });
 
+  test("a migration numbered below the newest applied one still runs", () => {
+    const db = new DatabaseSync(":memory:");
+    migrate(db, [{ version: 2, name: "b", sql: "CREATE TABLE b (x)" }]);
+    migrate(db, [
+      { version: 1, name: "a", sql: "CREATE TABLE a (x)" },
+      { version: 2, name: "b", sql: "CREATE TABLE b (x)" },
+    ]);
+    assert.deepEqual(
+      (db.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as { version: number }[]).map((r) => r.version),
+      [1, 2],
+    );
+  });
+
   test("a failed migration rolls back and leaves the version unchanged", () => {
     const db = new DatabaseSync(":memory:");
     assert.throws(() => migrate(db, [{ version: 1, name: "bad", sql: "CREATE TABLE a (x); SELECT * FROM missing" }]));

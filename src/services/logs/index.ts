@@ -1,0 +1,17 @@
+import * as model from "@aws-sdk/client-cloudwatch-logs";
+import type { ServiceDefinition } from "../../aws/service.ts";
+import { logsHandlers } from "./handlers.ts";
+import type { Logs } from "./logs.ts";
+
+export { Logs, type LogsDeps } from "./logs.ts";
+
+/** CloudWatch Logs on the wire: awsJson1_1, X-Amz-Target prefix and model from @aws-sdk/client-cloudwatch-logs. */
+export function logsService(logs: Logs): ServiceDefinition {
+  return {
+    signingName: "logs",
+    protocol: "awsJson1_1",
+    targetPrefix: "Logs_20140328",
+    model,
+    handlers: logsHandlers(logs),
+  };
+}
