@@ -8,7 +8,8 @@
  * re-running it is harmless. It never touches Docker: starting and stopping containers is the
  * task reconciler's job (it only sets task records' desired state).
  */
-import type { Deployment } from "@aws-sdk/client-ecs";
+import type { Deployment, LoadBalancer } from "@aws-sdk/client-ecs";
+import { parseArn } from "../core/arn.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
 import { NO_HEALTHCHECK_HEALTHY_AFTER_MS } from "../services/ecs/model.ts";
@@ -18,6 +19,7 @@ import type { Services } from "../services/ecs/services.ts";
 import type { Tasks } from "../services/ecs/tasks.ts";
 import { getTaskDefinitionByArn } from "../services/ecs/task-definitions.ts";
 import type { EcsDeps } from "../services/ecs/context.ts";
+import type { LoadBalancing, TaskTarget } from "../services/ecs/load-balancing.ts";
 
 const IN_PROGRESS_POLL_MS = 1000;
 const STEADY_POLL_MS = 15_000;
@@ -33,13 +35,15 @@ export class ServiceReconciler implements Reconciler {
   readonly #services: Services;
   readonly #tasks: Tasks;
   readonly #clock: Clock;
+  readonly #lb: LoadBalancing | undefined;
 
-  constructor(deps: EcsDeps, repo: EcsRepo, services: Services, tasks: Tasks) {
+  constructor(deps: EcsDeps, repo: EcsRepo, services: Services, tasks: Tasks, lb?: LoadBalancing) {
     this.#deps = deps;
     this.#repo = repo;
     this.#services = services;
     this.#tasks = tasks;
     this.#clock = deps.clock;
+    this.#lb = lb;
   }
 
   listKeys(): string[] {
@@ -64,15 +68,24 @@ export class ServiceReconciler implements Reconciler {
     const tasks = this.#repo.serviceTasks(scope, cluster, name, now - 3600_000);
     const live = (t: TaskRecord) => t.doc.desiredStatus === "RUNNING";
     const notStopped = (t: TaskRecord) => t.doc.lastStatus !== "STOPPED";
+    const usesLb = (doc.loadBalancers ?? []).some((l) => l.targetGroupArn) && this.#lb !== undefined;
+    const targetsHealthy = (t: TaskRecord) =>
+      (t.state.targets?.length ?? 0) > 0 && t.state.targets!.every((x) => this.#lb!.health(x.targetGroupArn, x.id, x.port)?.state === "healthy");
+    // §2.4: with a load balancer the targets must be healthy (and container health checks too);
+    // without one, container health, or 40 s after RUNNING when there is no health check.
     const healthy = (t: TaskRecord) =>
       live(t) &&
       t.doc.lastStatus === "RUNNING" &&
-      (t.state.hasHealthChecks
-        ? t.doc.healthStatus === "HEALTHY"
-        : t.state.runningAt !== undefined && now - t.state.runningAt >= NO_HEALTHCHECK_HEALTHY_AFTER_MS);
+      (usesLb
+        ? targetsHealthy(t) && (!t.state.hasHealthChecks || t.doc.healthStatus === "HEALTHY")
+        : t.state.hasHealthChecks
+          ? t.doc.healthStatus === "HEALTHY"
+          : t.state.runningAt !== undefined && now - t.state.runningAt >= NO_HEALTHCHECK_HEALTHY_AFTER_MS);
     const stopTask = (t: TaskRecord, code: string, reason: string, failed = false) => {
       this.#tasks.requestStop(scope, cluster, t, code, reason, failed);
     };
+
+    if (this.#lb) this.#syncTargets(rec, tasks, now);
 
     if (doc.status === "DRAINING") {
       const stopping = tasks.filter(live);
@@ -116,6 +129,20 @@ export class ServiceReconciler implements Reconciler {
       this.#services.addEvent(rec, serviceEvents.containerUnhealthy(name, taskId(t)));
       stopTask(t, "ServiceSchedulerInitiated", stopReasons.containerHealth, t.state.deploymentId === primary.id);
       this.#services.addEvent(rec, serviceEvents.stopped(name, [taskId(t)]));
+    }
+
+    // 2b. Replace tasks whose load-balancer targets fail health checks (past the grace period).
+    if (usesLb) {
+      for (const t of tasks) {
+        if (!live(t) || t.doc.lastStatus !== "RUNNING") continue;
+        if (t.state.runningAt !== undefined && now - t.state.runningAt < grace) continue;
+        const bad = t.state.targets?.find((x) => this.#lb!.health(x.targetGroupArn, x.id, x.port)?.state === "unhealthy");
+        if (!bad) continue;
+        const h = this.#lb!.health(bad.targetGroupArn, bad.id, bad.port);
+        this.#services.addEvent(rec, serviceEvents.targetUnhealthy(name, taskId(t), bad.port, bad.targetGroupArn, h?.description ?? "Health checks failed"));
+        stopTask(t, "ServiceSchedulerInitiated", stopReasons.elbHealth(bad.targetGroupArn), t.state.deploymentId === primary.id);
+        this.#services.addEvent(rec, serviceEvents.stopped(name, [taskId(t)]));
+      }
     }
 
     // 3. Launch PRIMARY tasks within maximumPercent.
@@ -262,6 +289,54 @@ export class ServiceReconciler implements Reconciler {
     return primary;
   }
 
+  /**
+   * §5.12: register RUNNING tasks in their target groups; deregister stopping tasks and let them
+   * drain for the group's deregistration delay (no wait when the essential container exited).
+   */
+  #syncTargets(rec: ServiceRecord, tasks: TaskRecord[], now: number): void {
+    const lb = this.#lb!;
+    const doc = rec.doc;
+    const name = doc.serviceName!;
+    const scope = parseArn(doc.serviceArn!)!;
+    const cluster = doc.clusterArn!.split("/").pop()!;
+    const registered = new Map<string, number>();
+    const deregistered = new Map<string, number>();
+    const drainingBySet = new Map<string, number>();
+    for (const t of tasks) {
+      if (t.doc.desiredStatus === "RUNNING" && t.doc.lastStatus === "RUNNING" && t.state.targets === undefined && doc.status === "ACTIVE") {
+        const targets = targetsOf(t, doc.loadBalancers ?? [], lb);
+        if (targets === undefined) continue;
+        for (const x of targets) {
+          lb.register(x.targetGroupArn, { id: x.id, port: x.port });
+          registered.set(x.targetGroupArn, (registered.get(x.targetGroupArn) ?? 0) + 1);
+        }
+        t.state.targets = targets;
+        this.#repo.putTask({ accountId: scope.accountId, region: scope.region }, cluster, t);
+      } else if (t.doc.desiredStatus === "STOPPED" && t.state.drainUntil === undefined) {
+        let until = now;
+        for (const x of t.state.targets ?? []) {
+          try {
+            const end = lb.deregister(x.targetGroupArn, { id: x.id, port: x.port });
+            until = Math.max(until, end);
+          } catch {
+            // The target group is gone: nothing left to drain.
+          }
+          deregistered.set(x.targetGroupArn, (deregistered.get(x.targetGroupArn) ?? 0) + 1);
+        }
+        if (t.doc.stopCode === "EssentialContainerExited" || t.doc.stopCode === "TaskFailedToStart") until = now;
+        if (t.state.targets?.length) {
+          const set = t.state.deploymentId ?? "";
+          drainingBySet.set(set, (drainingBySet.get(set) ?? 0) + 1);
+        }
+        t.state.drainUntil = until;
+        this.#repo.putTask({ accountId: scope.accountId, region: scope.region }, cluster, t);
+      }
+    }
+    for (const [tg, n] of registered) this.#services.addEvent(rec, serviceEvents.registeredTargets(name, n, tg));
+    for (const [tg, n] of deregistered) this.#services.addEvent(rec, serviceEvents.deregisteredTargets(name, n, tg));
+    for (const [set, n] of drainingBySet) this.#services.addEvent(rec, serviceEvents.beganDraining(name, set, n));
+  }
+
   #finishHistory(rec: ServiceRecord, d: Deployment, now: number): void {
     const h = rec.state.history.find((x) => x.id === d.id);
     if (h && h.finishedAt === undefined && h.status === "IN_PROGRESS") {
@@ -294,3 +369,30 @@ export class ServiceReconciler implements Reconciler {
 }
 
 const taskId = (t: TaskRecord) => t.doc.taskArn!.split("/").pop()!;
+
+/**
+ * The targets a RUNNING task registers: its IP and container port for `ip` groups (awsvpc), the
+ * container instance and host port for `instance` groups (bridge/host). undefined while the
+ * address is not known yet.
+ */
+function targetsOf(t: TaskRecord, lbs: readonly LoadBalancer[], lb: LoadBalancing): TaskTarget[] | undefined {
+  const out: TaskTarget[] = [];
+  for (const l of lbs) {
+    if (!l.targetGroupArn || !l.containerName || l.containerPort === undefined) continue;
+    const tg = lb.targetGroup(l.targetGroupArn);
+    if (!tg) continue;
+    const c = t.doc.containers?.find((x) => x.name === l.containerName);
+    if (!c) return undefined;
+    if (tg.targetType === "ip") {
+      const ip = c.networkInterfaces?.[0]?.privateIpv4Address;
+      if (!ip) return undefined;
+      out.push({ targetGroupArn: tg.arn, id: ip, port: l.containerPort });
+    } else {
+      const instanceId = t.state.instanceId;
+      const binding = c.networkBindings?.find((b) => b.containerPort === l.containerPort);
+      if (!instanceId || !binding?.hostPort) return undefined;
+      out.push({ targetGroupArn: tg.arn, id: instanceId, port: binding.hostPort });
+    }
+  }
+  return out;
+}

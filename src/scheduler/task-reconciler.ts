@@ -8,7 +8,7 @@
  * fields this reconciler owns (lastStatus, containers, timestamps, health), so it never
  * overwrites a concurrent StopTask or scheduler decision.
  */
-import type { Container, Task, TaskDefinition } from "@aws-sdk/client-ecs";
+import type { Container, LogConfiguration, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import { parseArn } from "../core/arn.ts";
 import type { Clock } from "../core/clock.ts";
 import { type ContainerRuntime, type ContainerState, LABELS, PullError } from "../runtime/runtime.ts";
@@ -29,9 +29,19 @@ export interface TaskReconcilerOptions {
   bindHostIp: string;
   /** Id of this Slipway data directory; labels every container so instances never touch each other's. */
   instanceId: string;
+  /** awslogs: log-group checks before start, and log following once containers run. */
+  logs?: TaskLogs;
   /** Wakes a key early (e.g. when a background docker stop finishes). */
   wake: (key: string) => void;
   log?: (msg: string) => void;
+}
+
+/** The awslogs log driver, as the task reconciler sees it (src/logs/shipper.ts implements it). */
+export interface TaskLogs {
+  /** Creates log groups marked awslogs-create-group; returns the AWS error text if one is missing. */
+  prepare(task: { taskArn: string; containers: readonly { name: string; logConfiguration?: LogConfiguration }[] }): string | undefined;
+  /** Follows the containers' output (idempotent per container). */
+  follow(task: { taskArn: string; taskId: string; containers: { name: string; runtimeId: string; logConfiguration?: LogConfiguration }[] }): void;
 }
 
 const START_POLL_MS = 250;
@@ -130,6 +140,14 @@ export class TaskReconciler implements Reconciler {
       });
     }
 
+    if (this.#opts.logs && containers.length === 0) {
+      const logError = this.#opts.logs.prepare({
+        taskArn: arn,
+        containers: (td.containerDefinitions ?? []).map((d) => ({ name: d.name!, ...(d.logConfiguration ? { logConfiguration: d.logConfiguration } : {}) })),
+      });
+      if (logError) return this.#failToStart(arn, logError);
+    }
+
     const planned = this.#plan(rec, td);
     const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
     const first = planned[0] ? byName.get(planned[0].containerName) : undefined;
@@ -160,6 +178,7 @@ export class TaskReconciler implements Reconciler {
       if (p === planned[0]) return { requeueAfterMs: 0 };
     }
 
+    this.#followLogs(rec, td, byName);
     const essentialExited = planned.some((p) => p.essential && byName.get(p.containerName)?.status === "exited");
     const allStarted = planned.every((p) => {
       const s = byName.get(p.containerName);
@@ -186,6 +205,8 @@ export class TaskReconciler implements Reconciler {
   /** RUNNING: watch for exits and health changes. */
   async #observe(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
     const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
+    const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
+    if (td) this.#followLogs(rec, td, byName);
     this.#mutate(rec.doc.taskArn!, (t) => this.#applyObserved(t, byName));
     return { requeueAfterMs: RUNNING_POLL_MS };
   }
@@ -245,6 +266,18 @@ export class TaskReconciler implements Reconciler {
     }
   }
 
+  /** awslogs: ship the output of every started container with an awslogs logConfiguration. */
+  #followLogs(rec: TaskRecord, td: TaskDefinition, byName: Map<string, ContainerState>): void {
+    if (!this.#opts.logs) return;
+    const containers = (td.containerDefinitions ?? []).flatMap((d) => {
+      const s = byName.get(d.name!);
+      if (!s || s.status === "created" || d.logConfiguration?.logDriver !== "awslogs") return [];
+      return [{ name: d.name!, runtimeId: s.id, logConfiguration: d.logConfiguration }];
+    });
+    if (containers.length === 0) return;
+    this.#opts.logs.follow({ taskArn: rec.doc.taskArn!, taskId: rec.doc.taskArn!.split("/").pop()!, containers });
+  }
+
   #firstIp(byName: Map<string, ContainerState>): string | undefined {
     for (const s of byName.values()) {
       const ip = Object.values(s.ips)[0];
@@ -257,6 +290,18 @@ export class TaskReconciler implements Reconciler {
   async #stop(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
     const arn = rec.doc.taskArn!;
     const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
+    // §5.12: a service task with load-balancer targets is deregistered (by the service scheduler)
+    // and drains for the target group's deregistration delay before its containers are stopped.
+    if (rec.state.targets?.length && rec.state.serviceArn) {
+      const until = rec.state.drainUntil;
+      const now = this.#clock.now();
+      if (until === undefined || now < until) {
+        this.#mutate(arn, (t) => {
+          if (t.doc.lastStatus === "RUNNING" || isPendingStatus(t.doc.lastStatus)) t.doc.lastStatus = "DEACTIVATING";
+        });
+        return { requeueAfterMs: until === undefined ? START_POLL_MS : Math.max(1, until - now) };
+      }
+    }
     if (rec.doc.lastStatus !== "STOPPING" && rec.doc.lastStatus !== "DEPROVISIONING") {
       this.#mutate(arn, (t) => {
         this.#applyObserved(t, byName);

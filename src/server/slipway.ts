@@ -21,7 +21,23 @@ import { TaskReconciler } from "../scheduler/task-reconciler.ts";
 import type { HostDescription } from "../services/ecs/container-instances.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
 import { ecsService } from "../services/ecs/index.ts";
+import { Elbv2 } from "../services/elbv2/elbv2.ts";
+import { elbv2Service } from "../services/elbv2/index.ts";
+import { RoutingTableSource } from "../services/elbv2/table-source.ts";
+import { createRegistry, type Registry } from "../registry/registry.ts";
+import { isRegistryPath } from "../registry/routes.ts";
 import { Store } from "../store/store.ts";
+import { LogShipper } from "../logs/shipper.ts";
+import { DataPlane } from "../proxy/data-plane.ts";
+import { HealthChecker } from "../proxy/health-checker.ts";
+import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
+import { Ec2 } from "../services/ec2/ec2.ts";
+import { ec2Service } from "../services/ec2/index.ts";
+import { Iam, iamService } from "../services/iam/index.ts";
+import { Logs } from "../services/logs/index.ts";
+import { logsService } from "../services/logs/index.ts";
+import { stsService } from "../services/sts/index.ts";
+import { parseArn } from "../core/arn.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -47,6 +63,8 @@ export interface SlipwayOptions {
   /** Name of the Docker network awsvpc tasks join. */
   awsvpcNetwork?: string;
   log?: (msg: string) => void;
+  /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
+  registry?: { strict?: boolean; autoCreateRepositories?: boolean };
 }
 
 export interface Slipway {
@@ -54,7 +72,11 @@ export interface Slipway {
   readonly port: number;
   readonly store: Store;
   readonly ecs: Ecs;
+  readonly elbv2: Elbv2;
+  /** The load balancers' routing table (the data plane serves from it). */
+  readonly routing: RoutingTableSource;
   readonly gateway: Gateway;
+  readonly registry: Registry;
   readonly instanceId: string;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
@@ -94,35 +116,88 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   const deps = { store, clock, ids };
   const ecs = new Ecs(deps, () => host);
+  const iam = new Iam(deps);
+  const ec2 = new Ec2(deps);
+  const logs = new Logs(deps);
+  const stopRetention = logs.startRetention();
+  const shipper = new LogShipper(deps, logs, runtime, { log });
+
+  // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
+  const elbv2 = new Elbv2(deps);
+  const healthChecker = new HealthChecker({ clock });
+  elbv2.setHealthView(healthChecker);
+  const dataPlane = new DataPlane({
+    health: healthChecker,
+    clock,
+    onBindError: (listenerArn, hostPort, err) => log(`listener ${listenerArn} cannot bind 127.0.0.1:${hostPort}: ${err.code ?? err.message}`),
+  });
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock });
+  routing.onChange((table) => {
+    dataPlane.apply(table);
+    healthChecker.update(table);
+  });
+  routing.start();
+  dataPlane.apply(routing.current());
+  healthChecker.update(routing.current());
+  ecs.lb = loadBalancingPort(elbv2);
+
   let taskController: Controller | undefined;
   const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
     awsvpcNetwork: opts.awsvpcNetwork ?? "slipway-awsvpc",
     bindHostIp: "127.0.0.1",
     instanceId,
     wake: (key) => taskController?.enqueue(key),
+    logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
     log,
   });
   taskController = new Controller(taskReconciler, { clock, log });
-  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks), { clock, log });
+  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks, ecs.lb), { clock, log });
   store.onChange((keys) => {
     for (const k of keys) {
       if (k.startsWith("task:")) taskController!.enqueue(k);
       else if (k.startsWith("service:")) serviceController.enqueue(k);
     }
   });
+  // A target's health changed: wake the services that use its target group.
+  healthChecker.onChange((tgArn) => {
+    for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) serviceController.enqueue(`service:${arn}`);
+  });
 
-  const services: ServiceDefinition[] = [ecsService(ecs)];
+  const services: ServiceDefinition[] = [
+    ecsService(ecs),
+    elbv2Service(elbv2),
+    iamService(iam),
+    stsService(iam),
+    ec2Service(ec2),
+    logsService(logs),
+  ];
   const secrets = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
     services,
     defaultAccountId: opts.accountId ?? "000000000000",
     defaultRegion: opts.region ?? "us-east-1",
     strictAuth: opts.strictAuth ?? false,
-    lookupSecret: (akid) => secrets.get(akid),
+    lookupSecret: (akid) => secrets.get(akid) ?? iam.lookupSecret(akid),
     ids,
   });
 
+  const registry = createRegistry({
+    store,
+    dataDir,
+    clock,
+    ids,
+    defaultAccountId: opts.accountId ?? "000000000000",
+    defaultRegion: opts.region ?? "us-east-1",
+    strict: opts.registry?.strict ?? opts.strictAuth ?? false,
+    autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
+    log,
+  });
+
   const server: Server = createServer((req, res) => {
+    if (isRegistryPath(req.url)) {
+      void registry.handle(req, res);
+      return;
+    }
     if (req.url === "/_slipway/health") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ status: "ok", instanceId }));
@@ -131,6 +206,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     void gateway.handle(req, res);
   });
   server.keepAliveTimeout = 65_000;
+  // Layer pushes can stream for longer than Node's default 300 s request timeout.
+  server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 4566, opts.host ?? "127.0.0.1", () => resolve());
@@ -152,13 +229,21 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   });
   const purge = setInterval(() => ecs.repo.purgeStoppedTasks(clock.now() - 3 * 3600_000), 600_000);
   purge.unref();
+  // Unreferenced registry blobs (after a 1 h grace period) and stale uploads.
+  const gc = setInterval(() => {
+    void Promise.resolve(registry.collectGarbage()).catch((err: unknown) => log(`registry gc failed: ${(err as Error).message}`));
+  }, 3600_000);
+  gc.unref();
 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     store,
     ecs,
+    elbv2,
+    routing,
     gateway,
+    registry,
     instanceId,
     idle: async () => {
       await hostReady;
@@ -171,9 +256,15 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     },
     close: async () => {
       clearInterval(purge);
+      clearInterval(gc);
       events.abort();
       taskController!.stop();
       serviceController.stop();
+      routing.stop();
+      stopRetention();
+      healthChecker.close();
+      await dataPlane.close();
+      await shipper.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();
@@ -193,6 +284,23 @@ async function watchEvents(runtime: ContainerRuntime, clock: Clock, signal: Abor
     }
     if (!signal.aborted) await clock.sleep(1000, signal).catch(() => {});
   }
+}
+
+/** Adapts the ELBv2 domain to the narrow port the ECS scheduler uses. */
+function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
+  const scopeOf = (arn: string) => {
+    const p = parseArn(arn)!;
+    return { accountId: p.accountId, region: p.region };
+  };
+  return {
+    targetGroup: (arn) => elbv2.targetGroup(arn),
+    register: (tg, t) => elbv2.registerTargets(scopeOf(tg), tg, [t]),
+    deregister: (tg, t) => elbv2.deregisterTargets(scopeOf(tg), tg, [t]),
+    health: (tg, id, port) => {
+      const h = elbv2.targetHealth(tg, id, port);
+      return h ? { state: h.State ?? "initial", reason: h.Reason, description: h.Description } : undefined;
+    },
+  };
 }
 
 function readOrCreate(path: string, make: () => string): string {

@@ -5,6 +5,7 @@ import { Clusters } from "./clusters.ts";
 import { ContainerInstances, type HostDescription } from "./container-instances.ts";
 import type { EcsDeps } from "./context.ts";
 import { invalidParameter, resourceNotFound } from "./errors.ts";
+import type { LoadBalancing } from "./load-balancing.ts";
 import { EcsRepo } from "./repo.ts";
 import { Services } from "./services.ts";
 import { Tasks } from "./tasks.ts";
@@ -18,6 +19,8 @@ export class Ecs {
   readonly tasks: Tasks;
   readonly services: Services;
   readonly settings: AccountSettings;
+  /** The load balancer port, once ELBv2 is wired (src/server/slipway.ts). */
+  lb: LoadBalancing | undefined;
 
   constructor(deps: EcsDeps, host: () => HostDescription) {
     this.deps = deps;
@@ -26,7 +29,7 @@ export class Ecs {
     this.instances = new ContainerInstances(deps, this.repo, host);
     this.instances.setClusters(this.clusters);
     this.tasks = new Tasks(deps, this.repo, this.clusters, this.instances, host);
-    this.services = new Services(deps, this.repo, this.clusters);
+    this.services = new Services(deps, this.repo, this.clusters, () => this.lb);
     this.settings = new AccountSettings(this.repo);
   }
 

@@ -59,6 +59,12 @@ export interface TaskState {
   healthyAt?: number;
   /** True when essential containers define a health check. */
   hasHealthChecks: boolean;
+  /** EC2 instance id of the container instance (instance-type target ids). */
+  instanceId?: string;
+  /** Load-balancer targets this task registered (service tasks with loadBalancers). */
+  targets?: { targetGroupArn: string; id: string; port: number }[];
+  /** Set once the targets were deregistered: the task may stop after `drainUntil` (epoch ms). */
+  drainUntil?: number;
   /** The deployment circuit breaker counted this task as failed. */
   countedFailure?: boolean;
   /** Why the task stopped in a way the circuit breaker counts (set when it stops). */

@@ -108,6 +108,16 @@ export class EcsRepo {
       .get(scope.accountId, scope.region, cluster, ...statuses) as { n: number };
     return row.n;
   }
+  /** Live services whose loadBalancers name a target group. */
+  serviceArnsUsingTargetGroup(targetGroupArn: string): string[] {
+    const rows = this.store.db
+      .prepare(
+        `SELECT s.arn FROM ecs_services s, json_each(json_extract(s.doc, '$.loadBalancers')) AS l
+         WHERE s.status != 'INACTIVE' AND json_extract(l.value, '$.targetGroupArn') = ?`,
+      )
+      .all(targetGroupArn) as { arn: string }[];
+    return rows.map((r) => r.arn);
+  }
   /** ARNs of services the scheduler must look after (anything not yet INACTIVE). */
   liveServiceArns(): string[] {
     const rows = this.store.db.prepare("SELECT arn FROM ecs_services WHERE status != 'INACTIVE'").all() as {

@@ -8,6 +8,11 @@ export const serviceEvents = {
   steady: (s: string) => `(service ${s}) has reached a steady state.`,
   deploymentFailed: (s: string, dep: string) => `(service ${s}) (deployment ${dep}) deployment failed: tasks failed to start.`,
   rollingBack: (s: string, dep: string) => `(service ${s}) rolling back to deployment ${dep}.`,
+  registeredTargets: (s: string, n: number, tg: string) => `(service ${s}) registered ${n} targets in (target-group ${tg})`,
+  deregisteredTargets: (s: string, n: number, tg: string) => `(service ${s}) deregistered ${n} targets in (target-group ${tg})`,
+  beganDraining: (s: string, taskSet: string, n: number) => `(service ${s}, taskSet ${taskSet}) has begun draining connections on ${n} tasks.`,
+  targetUnhealthy: (s: string, id: string, port: number, tg: string, reason: string) =>
+    `(service ${s}) (task ${id}) (port ${port}) is unhealthy in (target-group ${tg}) due to (reason ${reason}).`,
   containerUnhealthy: (s: string, id: string) => `(service ${s}) (task ${id}) failed container health checks.`,
   unableToPlace: (s: string, reason: string) =>
     `(service ${s}) was unable to place a task because no container instance met all of its requirements. ${placementDetail(reason)}`,
@@ -39,5 +44,6 @@ export const rolloutReasons = {
 export const stopReasons = {
   scaling: (dep: string) => `Scaling activity initiated by (deployment ${dep})`,
   containerHealth: "Task failed container health checks",
+  elbHealth: (tg: string) => `Task failed ELB health checks in (target-group ${tg})`,
   essentialExited: "Essential container in task exited",
 };

@@ -10,10 +10,12 @@ import type {
   ListServiceDeploymentsRequest,
   ListServiceDeploymentsResponse,
   ListServicesRequest,
+  LoadBalancer,
   NetworkConfiguration,
   Service,
   ServiceDeployment,
   ServiceEvent,
+  TaskDefinition,
   UpdateServiceRequest,
 } from "@aws-sdk/client-ecs";
 import { arn, shortName, type Scope } from "../../core/arn.ts";
@@ -23,6 +25,7 @@ import type { CallScope, EcsDeps } from "./context.ts";
 import { invalidParameter, serviceNotActive, serviceNotFound } from "./errors.ts";
 import type { DeploymentRecord, DeploymentSpec, ServiceState } from "./model.ts";
 import { paginate } from "./paginate.ts";
+import type { LoadBalancing } from "./load-balancing.ts";
 import type { EcsRepo, ServiceRecord } from "./repo.ts";
 import { rolloutReasons } from "./service-events.ts";
 import { resolveTaskDefinitionForLaunch } from "./task-definitions.ts";
@@ -40,11 +43,39 @@ export class Services {
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
   readonly #clusters: Clusters;
+  readonly #lb: () => LoadBalancing | undefined;
 
-  constructor(deps: EcsDeps, repo: EcsRepo, clusters: Clusters) {
+  constructor(deps: EcsDeps, repo: EcsRepo, clusters: Clusters, lb: () => LoadBalancing | undefined = () => undefined) {
     this.#deps = deps;
     this.#repo = repo;
     this.#clusters = clusters;
+    this.#lb = lb;
+  }
+
+  /** CreateService/UpdateService checks of `loadBalancers` against the task definition (§3.4). */
+  #validateLoadBalancers(td: TaskDefinition, lbs: readonly LoadBalancer[]): void {
+    const mode = td.networkMode ?? "bridge";
+    for (const l of lbs) {
+      if (!l.targetGroupArn) {
+        if (l.loadBalancerName) throw invalidParameter("Classic Load Balancers are not supported by Slipway; use a target group.");
+        throw invalidParameter("targetGroupArn must be specified.");
+      }
+      const tg = this.#lb()?.targetGroup(l.targetGroupArn);
+      if (!tg) throw invalidParameter(`The target group ${l.targetGroupArn} does not exist.`);
+      if (!tg.inUse) {
+        throw invalidParameter(`The target group with targetGroupArn ${l.targetGroupArn} does not have an associated load balancer.`);
+      }
+      const c = td.containerDefinitions?.find((x) => x.name === l.containerName);
+      if (!c) throw invalidParameter(`The container ${l.containerName} does not exist in the task definition.`);
+      if (!c.portMappings?.some((p) => p.containerPort === l.containerPort)) {
+        throw invalidParameter(`The container ${l.containerName} did not have a container port ${l.containerPort} defined.`);
+      }
+      if ((mode === "awsvpc") !== (tg.targetType === "ip")) {
+        throw invalidParameter(
+          `The provided target group ${l.targetGroupArn} has target type ${tg.targetType}, which is incompatible with the ${mode} network mode specified in the task definition.`,
+        );
+      }
+    }
   }
 
   create(scope: CallScope, input: CreateServiceRequest): Service {
@@ -72,6 +103,7 @@ export class Services {
       const effectiveLaunch = launchType ?? (input.capacityProviderStrategy!.some((s) => s.capacityProvider?.startsWith("FARGATE")) ? "FARGATE" : "EC2");
       const network = normaliseNetwork(input.networkConfiguration);
       validateLaunch(td, effectiveLaunch, network);
+      this.#validateLoadBalancers(td, input.loadBalancers ?? []);
       const deploymentConfiguration = mergeDeploymentConfiguration(input.deploymentConfiguration);
       validateDeploymentConfiguration(deploymentConfiguration);
 
@@ -152,6 +184,7 @@ export class Services {
       if (trigger) {
         const td = resolveTaskDefinitionForLaunch(this.#deps, scope, next.taskDefinition);
         validateLaunch(td, next.launchType ?? "EC2", next.networkConfiguration);
+        this.#validateLoadBalancers(td, doc.loadBalancers ?? []);
       }
       if (input.desiredCount !== undefined) {
         if (input.desiredCount < 0) throw invalidParameter("desiredCount cannot be negative.");

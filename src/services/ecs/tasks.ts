@@ -169,6 +169,7 @@ export class Tasks {
         essential: c.essential !== false,
       })),
       hasHealthChecks: essentials.some((c) => c.healthCheck !== undefined),
+      ...(ci.ec2InstanceId ? { instanceId: ci.ec2InstanceId } : {}),
     };
     const rec: TaskRecord = { doc: task, state };
     this.#repo.putTask(scope, clusterName, rec);

@@ -1,0 +1,133 @@
+/**
+ * The OCI distribution registry (distribution's handlers/app.go): named routes → dispatchers →
+ * method handlers, with authentication before dispatch and one error writer. Served by the
+ * composition root for every request under `/v2`.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Clock } from "../core/clock.ts";
+import type { IdGen } from "../core/ids.ts";
+import type { Store } from "../store/store.ts";
+import { RegistryAuth } from "./auth.ts";
+import { RegistryError } from "./errcodes.ts";
+import { collectGarbage, type GcOptions, type GcResult } from "./gc.ts";
+import { baseDispatcher } from "./handlers/base.ts";
+import { blobDispatcher } from "./handlers/blobs.ts";
+import { catalogDispatcher } from "./handlers/catalog.ts";
+import type { Method, MethodHandler, RegistryDeps, RequestContext } from "./handlers/context.ts";
+import { manifestDispatcher } from "./handlers/manifests.ts";
+import { referrersDispatcher } from "./handlers/referrers.ts";
+import { tagsDispatcher } from "./handlers/tags.ts";
+import { blobUploadChunkDispatcher, blobUploadDispatcher } from "./handlers/uploads.ts";
+import { RegistryMeta } from "./meta.ts";
+import { matchRoute, NAME_RE, type RouteName } from "./routes.ts";
+import { BlobStore } from "./storage/blob-store.ts";
+import { RegistryPaths } from "./storage/paths.ts";
+import { UploadStore } from "./storage/upload-store.ts";
+
+export interface RegistryOptions {
+  store: Store;
+  dataDir: string;
+  clock: Clock;
+  ids: IdGen;
+  defaultAccountId: string;
+  defaultRegion: string;
+  /** Require a valid `AWS` token (401 + Basic challenge otherwise). Default false. */
+  strict?: boolean;
+  /** Pushes create missing repositories (tests, until the ECR API exists). Default false. */
+  autoCreateRepositories?: boolean;
+  /** Default 4 MiB. */
+  maxManifestBytes?: number;
+  log?: (msg: string) => void;
+}
+
+export interface Registry {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  readonly meta: RegistryMeta;
+  readonly auth: RegistryAuth;
+  readonly blobs: BlobStore;
+  readonly uploads: UploadStore;
+  readonly paths: RegistryPaths;
+  collectGarbage(opts?: GcOptions): Promise<GcResult>;
+}
+
+type Dispatcher = (ctx: RequestContext) => MethodHandler;
+
+const DISPATCHERS: Record<RouteName, Dispatcher> = {
+  base: baseDispatcher,
+  catalog: catalogDispatcher,
+  tags: tagsDispatcher,
+  manifest: manifestDispatcher,
+  "blob-upload-chunk": blobUploadChunkDispatcher,
+  "blob-upload": blobUploadDispatcher,
+  blob: blobDispatcher,
+  referrers: referrersDispatcher,
+};
+
+const API_VERSION = { "Docker-Distribution-API-Version": "registry/2.0" };
+
+export function createRegistry(opts: RegistryOptions): Registry {
+  const log = opts.log ?? ((m: string) => console.error(m));
+  const paths = new RegistryPaths(opts.dataDir);
+  const meta = new RegistryMeta(opts.store, opts.clock);
+  const blobs = new BlobStore(paths);
+  const uploads = new UploadStore({ paths, blobs, meta, ids: opts.ids });
+  const auth = new RegistryAuth({
+    keyFile: paths.tokenKey,
+    ids: opts.ids,
+    strict: opts.strict ?? false,
+    defaultScope: { account: opts.defaultAccountId, region: opts.defaultRegion },
+  });
+  const deps: RegistryDeps = {
+    meta,
+    blobs,
+    uploads,
+    clock: opts.clock,
+    autoCreateRepositories: opts.autoCreateRepositories ?? false,
+    maxManifestBytes: opts.maxManifestBytes ?? 4 * 1024 * 1024,
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [k, v] of Object.entries(API_VERSION)) res.setHeader(k, v);
+    try {
+      const url = new URL(req.url ?? "/", "http://registry.invalid");
+      const match = matchRoute(url.pathname);
+      if (!match) throw new RegistryError("NAME_INVALID", { path: url.pathname }, "no such registry route");
+      const scope = auth.authenticate(req.headers.authorization, opts.clock.now());
+      const name = match.name ?? "";
+      if (match.name !== undefined && (name.length > 256 || !NAME_RE.test(name))) throw new RegistryError("NAME_INVALID", { name });
+      const ctx: RequestContext = { deps, req, res, url, scope, name, ref: match.ref ?? "" };
+      const handler = DISPATCHERS[match.route](ctx)[(req.method ?? "GET") as Method];
+      if (!handler) throw new RegistryError("UNSUPPORTED", { method: req.method, route: match.route });
+      await handler();
+    } catch (err) {
+      writeError(req, res, err, auth.challenge, log);
+    }
+  }
+
+  return {
+    handle,
+    meta,
+    auth,
+    blobs,
+    uploads,
+    paths,
+    collectGarbage: (gc) => collectGarbage({ meta, blobs, uploads, paths, clock: opts.clock }, gc),
+  };
+}
+
+function writeError(req: IncomingMessage, res: ServerResponse, err: unknown, challenge: string, log: (m: string) => void): void {
+  const e = err instanceof RegistryError ? err : new RegistryError("UNKNOWN", undefined, (err as Error)?.message ?? String(err));
+  if (!(err instanceof RegistryError)) log(`registry: ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(e.toJSON());
+  const headers: Record<string, string | number> = { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) };
+  if (e.code === "UNAUTHORIZED") headers["WWW-Authenticate"] = challenge;
+  if (e.status === 405) headers["Allow"] = "GET, HEAD, POST, PATCH, PUT, DELETE";
+  res.writeHead(e.status, headers);
+  res.end(req.method === "HEAD" ? undefined : body);
+  // Whatever of the request body nobody read is drained so the connection can be reused.
+  req.resume();
+}

@@ -1,0 +1,111 @@
+/**
+ * The content-addressable blob store (distribution's narrow driver, rule 8): files named by their
+ * sha256 digest under `blobs/sha256/<ab>/<hex>` (see paths.ts). It knows nothing of repositories;
+ * which repository may read a blob is metadata (meta.ts).
+ *
+ * `commit` is the only way in: the caller hands over a complete, fsynced file whose digest it has
+ * verified; the file is renamed into place (atomic, so concurrent pushes of one layer are safe:
+ * both renames install identical bytes) and the directory fsynced, then `link` runs while the
+ * digest is pinned so garbage collection cannot remove a blob between rename and its metadata row.
+ */
+import { createReadStream, readdirSync, rmSync, type ReadStream } from "node:fs";
+import { mkdir, open, rename, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { type RegistryPaths } from "./paths.ts";
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+export class BlobStore {
+  readonly #paths: RegistryPaths;
+  readonly #pinned = new Map<string, number>();
+
+  constructor(paths: RegistryPaths) {
+    this.#paths = paths;
+  }
+
+  async stat(digest: string): Promise<{ size: number } | undefined> {
+    try {
+      const s = await stat(this.#paths.blob(digest));
+      return { size: s.size };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  open(digest: string, range?: ByteRange): ReadStream {
+    return createReadStream(this.#paths.blob(digest), range ? { start: range.start, end: range.end } : {});
+  }
+
+  /** Moves `file` (complete, fsynced, digest verified by the caller) into place, then runs `link`. */
+  async commit<T>(file: string, digest: string, link: () => T): Promise<T> {
+    const target = this.#paths.blob(digest);
+    this.#pin(digest);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(file, target);
+      await fsyncDir(dirname(target));
+      return link();
+    } finally {
+      this.#unpin(digest);
+    }
+  }
+
+  /** True while a commit of `digest` is between its rename and its metadata (GC must skip it). */
+  isPinned(digest: string): boolean {
+    return this.#pinned.has(digest);
+  }
+
+  /** Synchronous on purpose: GC checks pins and deletes in one turn of the event loop. */
+  deleteSync(digest: string): void {
+    rmSync(this.#paths.blob(digest), { force: true });
+  }
+
+  /** Every digest with a file on disk (GC sweeps files that never got metadata). */
+  listSync(): string[] {
+    const out: string[] = [];
+    let prefixes: string[];
+    try {
+      prefixes = readdirSync(this.#paths.blobsDir);
+    } catch {
+      return out;
+    }
+    for (const p of prefixes) {
+      for (const hex of readdirSync(join(this.#paths.blobsDir, p))) {
+        if (/^[a-f0-9]{64}$/.test(hex)) out.push(`sha256:${hex}`);
+      }
+    }
+    return out;
+  }
+
+  #pin(digest: string): void {
+    this.#pinned.set(digest, (this.#pinned.get(digest) ?? 0) + 1);
+  }
+  #unpin(digest: string): void {
+    const n = (this.#pinned.get(digest) ?? 1) - 1;
+    if (n <= 0) this.#pinned.delete(digest);
+    else this.#pinned.set(digest, n);
+  }
+}
+
+export async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, "r+");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function fsyncDir(path: string): Promise<void> {
+  const fh = await open(path, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

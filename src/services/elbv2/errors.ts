@@ -1,0 +1,16 @@
+import { ServiceError } from "../../aws/service-error.ts";
+
+/**
+ * ELBv2 errors, named as the model's error shapes; the awsQuery layer sends the awsQueryError code
+ * (LoadBalancerNotFoundException → `LoadBalancerNotFound`). Messages follow AWS's.
+ */
+export const loadBalancerNotFound = () => new ServiceError("LoadBalancerNotFoundException", "One or more load balancers not found");
+export const targetGroupNotFound = () => new ServiceError("TargetGroupNotFoundException", "One or more target groups not found");
+export const listenerNotFound = () => new ServiceError("ListenerNotFoundException", "One or more listeners not found");
+export const ruleNotFound = () => new ServiceError("RuleNotFoundException", "One or more rules not found");
+export const validation = (message: string) => new ServiceError("ValidationError", message, { status: 400 });
+export const invalidConfig = (message: string) => new ServiceError("InvalidConfigurationRequestException", message);
+export const invalidAction = (message: string) => new ServiceError("InvalidLoadBalancerActionException", message);
+export const invalidTarget = (message: string) => new ServiceError("InvalidTargetException", message);
+export const notPermitted = (message: string) => new ServiceError("OperationNotPermittedException", message);
+export const resourceInUse = (message: string) => new ServiceError("ResourceInUseException", message);

@@ -1,0 +1,105 @@
+/**
+ * Keeps the data plane's RoutingTable current: rebuilds after any committed ELBv2 write (store
+ * change keys `elbv2:*`, debounced to one rebuild per microtask turn) and every second on the
+ * injected clock (so draining deadlines expire), and notifies only when the table really changed.
+ */
+import type { Clock } from "../../core/clock.ts";
+import type { RoutingTable } from "../../proxy/routing-table.ts";
+import type { Store } from "../../store/store.ts";
+import { type BuildOptions, buildTable, tableKey } from "./build-table.ts";
+import type { Elbv2Repo } from "./repo.ts";
+
+export type TableListener = (table: RoutingTable) => void;
+
+export class RoutingTableSource {
+  readonly #store: Store;
+  readonly #repo: Elbv2Repo;
+  readonly #clock: Clock;
+  readonly #opts: BuildOptions;
+  readonly #intervalMs: number;
+  #table: RoutingTable;
+  #key: string;
+  #listeners: TableListener[] = [];
+  #scheduled = false;
+  #unsubscribe: (() => void) | undefined;
+  #abort: AbortController | undefined;
+
+  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock }, opts: BuildOptions & { intervalMs?: number } = {}) {
+    this.#store = deps.store;
+    this.#repo = deps.repo;
+    this.#clock = deps.clock;
+    this.#opts = opts;
+    this.#intervalMs = opts.intervalMs ?? 1000;
+    this.#table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#opts);
+    this.#key = tableKey(this.#table);
+  }
+
+  /** Subscribes to the store and starts the periodic rebuild. */
+  start(): void {
+    if (this.#abort) return;
+    this.#unsubscribe = this.#store.onChange((keys) => {
+      for (const k of keys) {
+        if (k.startsWith("elbv2:")) {
+          this.#schedule();
+          return;
+        }
+      }
+    });
+    const abort = new AbortController();
+    this.#abort = abort;
+    void (async () => {
+      while (!abort.signal.aborted) {
+        try {
+          await this.#clock.sleep(this.#intervalMs, abort.signal);
+        } catch {
+          return;
+        }
+        this.rebuild();
+      }
+    })();
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#abort?.abort();
+    this.#abort = undefined;
+  }
+
+  current(): RoutingTable {
+    return this.#table;
+  }
+
+  /** `cb` hears every new table (not the current one); returns an unsubscribe function. */
+  onChange(cb: TableListener): () => void {
+    this.#listeners.push(cb);
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== cb);
+    };
+  }
+
+  /** Rebuilds now; returns true when the table changed (listeners were told). */
+  rebuild(): boolean {
+    this.#scheduled = false;
+    let next: RoutingTable;
+    try {
+      next = buildTable(this.#repo.loadState(), this.#clock.now(), this.#opts);
+    } catch {
+      return false; // the store is closing; the next trigger retries
+    }
+    const key = tableKey(next);
+    if (key === this.#key) return false;
+    this.#table = next;
+    this.#key = key;
+    for (const l of this.#listeners) l(next);
+    return true;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      if (this.#scheduled) this.rebuild();
+    });
+  }
+}
