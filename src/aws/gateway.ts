@@ -51,11 +51,18 @@ const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 const consoleLogger: GatewayLogger = { error: (message, details) => console.error(message, details) };
 
 export function createGateway(options: GatewayOptions): Gateway {
-  const services: RegisteredService[] = options.services.map((def) => ({
-    def,
-    model: new ServiceModel(def.model),
-    protocol: protocolFor(def.protocol),
-  }));
+  const services: RegisteredService[] = options.services.map((def) => {
+    let model: ServiceModel | undefined;
+    return {
+      def,
+      // Loaded on the first request that needs this service's model.
+      get model(): ServiceModel {
+        model ??= new ServiceModel(typeof def.model === "function" ? def.model() : def.model);
+        return model;
+      },
+      protocol: protocolFor(def.protocol),
+    };
+  });
   const defaultAccountId = options.defaultAccountId ?? "000000000000";
   const defaultRegion = options.defaultRegion ?? "us-east-1";
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;

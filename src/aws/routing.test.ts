@@ -9,7 +9,7 @@ import { credentialScope, type RegisteredService, route } from "./routing.ts";
 import type { ServiceDefinition } from "./service.ts";
 
 function reg(def: Omit<ServiceDefinition, "handlers">): RegisteredService {
-  return { def: { ...def, handlers: {} }, model: new ServiceModel(def.model), protocol: protocolFor(def.protocol) };
+  return { def: { ...def, handlers: {} }, model: new ServiceModel(typeof def.model === "function" ? def.model() : def.model), protocol: protocolFor(def.protocol) };
 }
 const services = [
   reg({ signingName: "ecs", protocol: "awsJson1_1", targetPrefix: "AmazonEC2ContainerServiceV20141113", model: ecs }),

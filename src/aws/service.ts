@@ -33,10 +33,12 @@ export interface ServiceDefinition {
   /** Query protocols: the XML namespace of responses. */
   readonly xmlNamespace?: string;
   /**
-   * The module namespace of the service's @aws-sdk/client-* package. Operation schemas are
-   * looked up as `${Operation}$`, error schemas as `${ErrorName}$`.
+   * The module namespace of the service's @aws-sdk/client-* package, or a function that loads
+   * it on first use (see lazyModel: keeps start-up fast and memory small, since each client
+   * package is tens of MB). Operation schemas are looked up as `${Operation}$`, error schemas as
+   * `${ErrorName}$`.
    */
-  readonly model: Readonly<Record<string, unknown>>;
+  readonly model: Readonly<Record<string, unknown>> | (() => Readonly<Record<string, unknown>>);
   readonly handlers: Readonly<Record<string, Handler>>;
 }
 

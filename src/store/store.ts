@@ -22,6 +22,7 @@ export class Store {
   #depth = 0;
   #pending = new Set<string>();
   #listeners: ChangeListener[] = [];
+  #rollbackListeners: (() => void)[] = [];
 
   /** `path` ":memory:" gives a throwaway store (unit tests). */
   constructor(path: string, opts: { fsync?: boolean } = {}) {
@@ -53,6 +54,7 @@ export class Store {
     } catch (err) {
       this.db.exec("ROLLBACK");
       this.#pending.clear();
+      for (const l of this.#rollbackListeners) l();
       throw err;
     } finally {
       this.#depth = 0;
@@ -72,6 +74,11 @@ export class Store {
     return () => {
       this.#listeners = this.#listeners.filter((l) => l !== listener);
     };
+  }
+
+  /** Called after a transaction rolled back (in-memory caches of store rows must be dropped). */
+  onRollback(listener: () => void): void {
+    this.#rollbackListeners.push(listener);
   }
 
   close(): void {

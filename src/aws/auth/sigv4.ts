@@ -3,8 +3,6 @@
  * x-amz-date, sign with @smithy/signature-v4 and compare with timingSafeEqual.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Sha256 } from "@smithy/core/checksum";
-import { SignatureV4 } from "@smithy/signature-v4";
 import type { WireRequest } from "../protocol/index.ts";
 import { type CredentialScope, credentialScope } from "../routing.ts";
 
@@ -65,6 +63,8 @@ export async function verifySigV4(req: WireRequest, lookupSecret: LookupSecret):
     if (actual !== declaredHash.toLowerCase()) return { ok: false, failure: "mismatch" };
   }
 
+  // Loaded on first use: only strict mode verifies signatures, and the signer is a few MB.
+  const [{ SignatureV4 }, { Sha256 }] = await Promise.all([import("@smithy/signature-v4"), import("@smithy/core/checksum")]);
   const signer = new SignatureV4({
     credentials: { accessKeyId: auth.scope.accessKeyId, secretAccessKey: secret.secretAccessKey },
     region: auth.scope.region,

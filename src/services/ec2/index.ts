@@ -1,4 +1,4 @@
-import * as model from "@aws-sdk/client-ec2";
+import { lazyModel } from "../../aws/model/lazy.ts";
 import type { ServiceDefinition } from "../../aws/service.ts";
 import type { Ec2 } from "./ec2.ts";
 import { ec2Handlers } from "./handlers.ts";
@@ -12,7 +12,7 @@ export function ec2Service(ec2: Ec2): ServiceDefinition {
     protocol: "ec2Query",
     version: "2016-11-15",
     xmlNamespace: EC2_XML_NAMESPACE,
-    model,
+    model: lazyModel("@aws-sdk/client-ec2"),
     handlers: ec2Handlers(ec2),
   };
 }

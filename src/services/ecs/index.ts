@@ -1,4 +1,4 @@
-import * as model from "@aws-sdk/client-ecs";
+import { lazyModel } from "../../aws/model/lazy.ts";
 import type { ServiceDefinition } from "../../aws/service.ts";
 import type { Ecs } from "./ecs.ts";
 import { ecsHandlers } from "./handlers.ts";
@@ -9,7 +9,7 @@ export function ecsService(ecs: Ecs): ServiceDefinition {
     signingName: "ecs",
     protocol: "awsJson1_1",
     targetPrefix: "AmazonEC2ContainerServiceV20141113",
-    model,
+    model: lazyModel("@aws-sdk/client-ecs"),
     handlers: ecsHandlers(ecs),
   };
 }

@@ -43,10 +43,31 @@ export interface TaskRecord {
   state: TaskState;
 }
 
+/** What one non-stopped task reserves on the host. */
+interface Reservation {
+  cpu: number;
+  memoryMiB: number;
+  ports: readonly number[];
+  containerInstance: string | undefined;
+  status: string;
+}
+
 export class EcsRepo {
   readonly store: Store;
+  /**
+   * The host's reservations by task ARN, kept in step with putTask so placement is O(1) per
+   * launch; loaded on first use and dropped when a transaction rolls back.
+   */
+  #ledger: Map<string, Reservation> | undefined;
+  #cpu = 0;
+  #memoryMiB = 0;
+  #ports = new Map<number, number>();
+
   constructor(store: Store) {
     this.store = store;
+    store.onRollback(() => {
+      this.#ledger = undefined;
+    });
   }
 
   // ---- clusters
@@ -200,26 +221,85 @@ export class EcsRepo {
   }
   /**
    * What every non-stopped task on this host reserves, across accounts (the host's real capacity
-   * is shared). Computed in SQL so placement stays cheap with thousands of tasks.
+   * is shared); with a container instance, only that instance's tasks.
    */
   hostUsage(containerInstanceArn?: string): { cpu: number; memoryMiB: number; ports: Set<number>; running: number; pending: number } {
-    const filter = containerInstanceArn === undefined ? "" : " AND container_instance = ?";
-    const args = containerInstanceArn === undefined ? [] : [containerInstanceArn];
-    const sums = this.store.db
+    const ledger = this.#loadLedger();
+    if (containerInstanceArn === undefined) {
+      let running = 0;
+      let pending = 0;
+      for (const r of ledger.values()) {
+        if (r.status === "RUNNING") running++;
+        else if (r.status === "PROVISIONING" || r.status === "PENDING" || r.status === "ACTIVATING") pending++;
+      }
+      return { cpu: this.#cpu, memoryMiB: this.#memoryMiB, ports: new Set(this.#ports.keys()), running, pending };
+    }
+    const out = { cpu: 0, memoryMiB: 0, ports: new Set<number>(), running: 0, pending: 0 };
+    for (const r of ledger.values()) {
+      if (r.containerInstance !== containerInstanceArn) continue;
+      out.cpu += r.cpu;
+      out.memoryMiB += r.memoryMiB;
+      for (const p of r.ports) out.ports.add(p);
+      if (r.status === "RUNNING") out.running++;
+      else if (r.status === "PROVISIONING" || r.status === "PENDING" || r.status === "ACTIVATING") out.pending++;
+    }
+    return out;
+  }
+
+  #loadLedger(): Map<string, Reservation> {
+    if (this.#ledger) return this.#ledger;
+    this.#ledger = new Map();
+    this.#cpu = 0;
+    this.#memoryMiB = 0;
+    this.#ports = new Map();
+    const rows = this.store.db
+      .prepare("SELECT arn, container_instance, last_status, state FROM ecs_tasks WHERE last_status != 'STOPPED'")
+      .all() as { arn: string; container_instance: string | null; last_status: string; state: string }[];
+    for (const r of rows) {
+      const st = JSON.parse(r.state) as TaskState;
+      this.#reserve(r.arn, {
+        cpu: st.cpu,
+        memoryMiB: st.memoryMiB,
+        ports: st.hostPorts,
+        containerInstance: r.container_instance ?? undefined,
+        status: r.last_status,
+      });
+    }
+    return this.#ledger;
+  }
+
+  /** Replaces a task's reservation (undefined releases it) and keeps the totals in step. */
+  #reserve(arn: string, next: Reservation | undefined): void {
+    const ledger = this.#ledger!;
+    const prev = ledger.get(arn);
+    if (prev) {
+      this.#cpu -= prev.cpu;
+      this.#memoryMiB -= prev.memoryMiB;
+      for (const p of prev.ports) {
+        const n = (this.#ports.get(p) ?? 1) - 1;
+        if (n <= 0) this.#ports.delete(p);
+        else this.#ports.set(p, n);
+      }
+      ledger.delete(arn);
+    }
+    if (next) {
+      this.#cpu += next.cpu;
+      this.#memoryMiB += next.memoryMiB;
+      for (const p of next.ports) this.#ports.set(p, (this.#ports.get(p) ?? 0) + 1);
+      ledger.set(arn, next);
+    }
+  }
+  /** RUNNING and pending task counts of a service, per deployment id (no document parsing). */
+  serviceTaskCounts(scope: Scope, cluster: string, service: string): Map<string, { running: number; pending: number }> {
+    const rows = this.store.db
       .prepare(
-        `SELECT COALESCE(SUM(json_extract(state, '$.cpu')), 0) AS cpu, COALESCE(SUM(json_extract(state, '$.memoryMiB')), 0) AS mem,
-                COALESCE(SUM(last_status = 'RUNNING'), 0) AS running,
-                COALESCE(SUM(last_status IN ('PROVISIONING','PENDING','ACTIVATING')), 0) AS pending
-         FROM ecs_tasks WHERE last_status != 'STOPPED'${filter}`,
+        `SELECT deployment, SUM(last_status = 'RUNNING') AS running,
+                SUM(last_status IN ('PROVISIONING','PENDING','ACTIVATING')) AS pending
+         FROM ecs_tasks WHERE account = ? AND region = ? AND cluster = ? AND service = ? AND last_status != 'STOPPED'
+         GROUP BY deployment`,
       )
-      .get(...args) as { cpu: number; mem: number; running: number; pending: number };
-    const ports = this.store.db
-      .prepare(
-        `SELECT p.value AS port FROM ecs_tasks, json_each(json_extract(ecs_tasks.state, '$.hostPorts')) AS p
-         WHERE last_status != 'STOPPED'${filter}`,
-      )
-      .all(...args) as { port: number }[];
-    return { cpu: sums.cpu, memoryMiB: sums.mem, ports: new Set(ports.map((r) => r.port)), running: sums.running, pending: sums.pending };
+      .all(scope.accountId, scope.region, cluster, service) as { deployment: string | null; running: number; pending: number }[];
+    return new Map(rows.map((r) => [r.deployment ?? "", { running: r.running, pending: r.pending }]));
   }
   countTasks(scope: Scope, cluster: string): { running: number; pending: number; active: number } {
     const row = this.store.db
@@ -262,6 +342,14 @@ export class EcsRepo {
         JSON.stringify(t),
         JSON.stringify(rec.state),
       );
+    if (this.#ledger) {
+      this.#reserve(
+        t.taskArn!,
+        t.lastStatus === "STOPPED"
+          ? undefined
+          : { cpu: rec.state.cpu, memoryMiB: rec.state.memoryMiB, ports: rec.state.hostPorts, containerInstance: t.containerInstanceArn, status: t.lastStatus! },
+      );
+    }
     this.store.changed(`task:${t.taskArn}`);
     if (rec.state.serviceArn) this.store.changed(`service:${rec.state.serviceArn}`);
   }

@@ -386,16 +386,16 @@ export class Services {
     return { serviceDeployments: out, failures };
   }
 
-  /** The Service as Describe returns it, with live task counts. */
+  /** The Service as Describe returns it, with live task counts (fills in `rec.doc` itself). */
   present(scope: Scope, clusterName: string, rec: ServiceRecord, withTags: boolean): Service {
-    const doc = structuredClone(rec.doc);
-    const tasks = this.#repo.serviceTasks(scope, clusterName, doc.serviceName!);
+    const doc = rec.doc;
+    const counts = this.#repo.serviceTaskCounts(scope, clusterName, doc.serviceName!);
     let running = 0;
     let pending = 0;
     for (const d of doc.deployments ?? []) {
-      const mine = tasks.filter((t) => t.state.deploymentId === d.id);
-      d.runningCount = mine.filter((t) => t.doc.lastStatus === "RUNNING").length;
-      d.pendingCount = mine.filter((t) => ["PROVISIONING", "PENDING", "ACTIVATING"].includes(t.doc.lastStatus!)).length;
+      const c = counts.get(d.id ?? "");
+      d.runningCount = c?.running ?? 0;
+      d.pendingCount = c?.pending ?? 0;
       running += d.runningCount;
       pending += d.pendingCount;
     }

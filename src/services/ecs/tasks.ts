@@ -299,8 +299,9 @@ export class Tasks {
     return { taskArns: page.items, ...opt("nextToken", page.nextToken) };
   }
 
+  /** The Task as Describe returns it (fills in `rec.doc` itself). */
   present(rec: TaskRecord, withTags: boolean): Task {
-    const t = structuredClone(rec.doc);
+    const t = rec.doc;
     if (withTags) t.tags = getTags(this.#deps.store, t.taskArn!);
     return t;
   }

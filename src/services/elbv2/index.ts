@@ -1,4 +1,4 @@
-import * as model from "@aws-sdk/client-elastic-load-balancing-v2";
+import { lazyModel } from "../../aws/model/lazy.ts";
 import type { ServiceDefinition } from "../../aws/service.ts";
 import type { Elbv2 } from "./elbv2.ts";
 import { elbv2Handlers } from "./handlers.ts";
@@ -10,7 +10,7 @@ export function elbv2Service(elbv2: Elbv2): ServiceDefinition {
     protocol: "awsQuery",
     version: "2015-12-01",
     xmlNamespace: "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
-    model,
+    model: lazyModel("@aws-sdk/client-elastic-load-balancing-v2"),
     handlers: elbv2Handlers(elbv2),
   };
 }

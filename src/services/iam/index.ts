@@ -6,8 +6,8 @@
  * every authenticated caller may call every API. Evaluating identity and resource policies on
  * requests is a later issue.
  */
-import * as model from "@aws-sdk/client-iam";
 import type { ServiceDefinition } from "../../aws/service.ts";
+import { lazyModel } from "../../aws/model/lazy.ts";
 import { iamHandlers } from "./handlers.ts";
 import type { Iam } from "./iam.ts";
 
@@ -20,7 +20,7 @@ export function iamService(iam: Iam): ServiceDefinition {
     protocol: "awsQuery",
     version: "2010-05-08",
     xmlNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
-    model,
+    model: lazyModel("@aws-sdk/client-iam"),
     handlers: iamHandlers(iam),
   };
 }

@@ -1,4 +1,4 @@
-import * as model from "@aws-sdk/client-cloudwatch-logs";
+import { lazyModel } from "../../aws/model/lazy.ts";
 import type { ServiceDefinition } from "../../aws/service.ts";
 import { logsHandlers } from "./handlers.ts";
 import type { Logs } from "./logs.ts";
@@ -11,7 +11,7 @@ export function logsService(logs: Logs): ServiceDefinition {
     signingName: "logs",
     protocol: "awsJson1_1",
     targetPrefix: "Logs_20140328",
-    model,
+    model: lazyModel("@aws-sdk/client-cloudwatch-logs"),
     handlers: logsHandlers(logs),
   };
 }

@@ -1,4 +1,4 @@
-import * as model from "@aws-sdk/client-sts";
+import { lazyModel } from "../../aws/model/lazy.ts";
 import type { ServiceDefinition } from "../../aws/service.ts";
 import type { Iam } from "../iam/iam.ts";
 import { stsHandlers } from "./handlers.ts";
@@ -14,7 +14,7 @@ export function stsService(iam: Iam): ServiceDefinition {
     protocol: "awsQuery",
     version: "2011-06-15",
     xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
-    model,
+    model: lazyModel("@aws-sdk/client-sts"),
     handlers: stsHandlers(new Sts(iam)),
   };
 }
