@@ -3,6 +3,7 @@
  * BatchGetImage, BatchDeleteImage): validation, digest checks, tag rules and references. Pure
  * domain: no HTTP. Throws RegistryError; an ECR caller maps the codes to its exceptions.
  */
+import { type MutabilitySettings, tagIsMutable } from "./tag-mutability.ts";
 import { createHash } from "node:crypto";
 import { RegistryError } from "./errcodes.ts";
 import { manifestRefs, type ParsedManifest, parseManifest, TAG_RE } from "./manifest.ts";
@@ -46,7 +47,7 @@ export function pushManifest(meta: RegistryMeta, scope: Scope, repo: string, inp
   return meta.tx(() => {
     const repository = meta.getRepository(scope, repo);
     if (!repository) throw new RegistryError("NAME_UNKNOWN", { name: repo });
-    if (!byDigest && repository.doc.imageTagMutability === "IMMUTABLE") {
+    if (!byDigest && !tagIsMutable(repository.doc as MutabilitySettings, reference)) {
       const current = meta.resolveTag(scope, repo, reference);
       if (current && current !== digest) {
         throw new RegistryError("TAG_INVALID", { tag: reference }, `The image tag '${reference}' already exists in the '${repo}' repository and cannot be overwritten because the repository is immutable.`);

@@ -11,7 +11,7 @@
 import type { Container, LogConfiguration, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import { parseArn } from "../core/arn.ts";
 import type { Clock } from "../core/clock.ts";
-import { type ContainerRuntime, type ContainerState, LABELS, PullError } from "../runtime/runtime.ts";
+import { type ContainerRuntime, type ContainerState, type ImageInfo, LABELS, PullError, type RegistryAuth } from "../runtime/runtime.ts";
 import { type PlannedContainer, toContainerSpecs, unsupportedEnvironmentFiles } from "../services/ecs/container-spec.ts";
 import type { EcsDeps } from "../services/ecs/context.ts";
 import { isPendingStatus } from "../services/ecs/model.ts";
@@ -34,6 +34,14 @@ export interface TaskReconcilerOptions {
   /** Wakes a key early (e.g. when a background docker stop finishes). */
   wake: (key: string) => void;
   log?: (msg: string) => void;
+  /** Images in Slipway's own registry (ECR): always pulled, from their loopback address, with a token. */
+  localImages?: LocalImages;
+}
+
+/** How the task reconciler pulls images that Slipway's registry serves (src/services/ecr/image-ref.ts). */
+export interface LocalImages {
+  /** Undefined for an image of any other registry. */
+  resolve(image: string, task: { account: string; region: string }): { pullRef: string; repository: string; auth: RegistryAuth } | undefined;
 }
 
 /** The awslogs log driver, as the task reconciler sees it (src/logs/shipper.ts implements it). */
@@ -124,8 +132,15 @@ export class TaskReconciler implements Reconciler {
         const image = def.image!;
         if (digests.has(image)) continue;
         try {
-          const info = (await this.#rt.inspectImage(image)) ?? (await this.#rt.pull(image));
-          digests.set(image, info.repoDigests[0]?.split("@")[1] ?? info.id);
+          const local = this.#localImage(image, arn);
+          if (local) {
+            // Slipway's registry: always pulled (cheap), so a new push of the same tag is picked up.
+            const info = await this.#rt.pull(local.pullRef, local.auth);
+            digests.set(image, pulledDigest(info, local));
+          } else {
+            const info = (await this.#rt.inspectImage(image)) ?? (await this.#rt.pull(image));
+            digests.set(image, info.repoDigests[0]?.split("@")[1] ?? info.id);
+          }
         } catch (err) {
           if (err instanceof PullError) return this.#failToStart(arn, `CannotPullContainerError: ${err.message}`, image);
           throw err;
@@ -159,7 +174,11 @@ export class TaskReconciler implements Reconciler {
       if (blocked) continue;
       try {
         if (!state) {
-          const spec = { ...p.spec, labels: { ...p.spec.labels, [INSTANCE_LABEL]: this.#opts.instanceId } };
+          const spec = {
+            ...p.spec,
+            image: this.#localImage(p.spec.image, arn)?.pullRef ?? p.spec.image,
+            labels: { ...p.spec.labels, [INSTANCE_LABEL]: this.#opts.instanceId },
+          };
           if (p.networkFromFirst) {
             if (!first) continue;
             spec.network = { mode: "container", id: first.id };
@@ -339,6 +358,12 @@ export class TaskReconciler implements Reconciler {
     return {};
   }
 
+  #localImage(image: string, taskArn: string): ReturnType<LocalImages["resolve"]> {
+    if (!this.#opts.localImages) return undefined;
+    const a = parseArn(taskArn);
+    return a ? this.#opts.localImages.resolve(image, { account: a.accountId, region: a.region }) : undefined;
+  }
+
   /** The task never reached RUNNING: TaskFailedToStart with AWS's reason text. */
   #failToStart(arn: string, reason: string, image?: string): ReconcileResult {
     this.#mutate(arn, (t) => {
@@ -428,4 +453,12 @@ function aggregateHealth(t: TaskRecord): Task["healthStatus"] {
   if (states.includes("UNHEALTHY")) return "UNHEALTHY";
   if (states.includes("UNKNOWN") || states.length === 0) return "UNKNOWN";
   return "HEALTHY";
+}
+
+/** The digest a pull of a Slipway registry image resolved to (the repo digest of that repository). */
+function pulledDigest(info: ImageInfo, local: { pullRef: string; repository: string }): string {
+  const at = local.pullRef.indexOf("@");
+  if (at >= 0) return local.pullRef.slice(at + 1);
+  const mine = info.repoDigests.find((d) => d.startsWith(`${local.repository}@`));
+  return (mine ?? info.repoDigests[0])?.split("@")[1] ?? info.id;
 }

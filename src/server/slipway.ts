@@ -17,7 +17,7 @@ import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { type ContainerRuntime, LABELS } from "../runtime/runtime.ts";
 import { Controller } from "../scheduler/controller.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
-import { TaskReconciler } from "../scheduler/task-reconciler.ts";
+import { type LocalImages, TaskReconciler } from "../scheduler/task-reconciler.ts";
 import type { HostDescription } from "../services/ecs/container-instances.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
 import { ecsService } from "../services/ecs/index.ts";
@@ -26,6 +26,10 @@ import { elbv2Service } from "../services/elbv2/index.ts";
 import { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import { createRegistry, type Registry } from "../registry/registry.ts";
 import { isRegistryPath } from "../registry/routes.ts";
+import { TOKEN_TTL_MS } from "../registry/auth.ts";
+import { Ecr, ecrService } from "../services/ecr/index.ts";
+import { toRegistryImage } from "../services/ecr/image-ref.ts";
+import { accountHasRepositories } from "../services/ecr/repo.ts";
 import { Store } from "../store/store.ts";
 import { LogShipper } from "../logs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
@@ -77,6 +81,8 @@ export interface Slipway {
   readonly routing: RoutingTableSource;
   readonly gateway: Gateway;
   readonly registry: Registry;
+  /** The ECR API's domain (lifecycle runs, tests). */
+  readonly ecr: Ecr;
   readonly instanceId: string;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
@@ -115,6 +121,35 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   );
 
   const deps = { store, clock, ids };
+  const registry = createRegistry({
+    store,
+    dataDir,
+    clock,
+    ids,
+    defaultAccountId: opts.accountId ?? "000000000000",
+    defaultRegion: opts.region ?? "us-east-1",
+    strict: opts.registry?.strict ?? opts.strictAuth ?? false,
+    autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
+    log,
+  });
+  // ECR over the registry. The port is known only after listen: URIs and the pull rewrite read it late.
+  let listenPort = 0;
+  const ecr = new Ecr({ store, clock, registry, registryHost: () => `localhost:${listenPort}` });
+  const stopLifecycle = ecr.startLifecycle(3600_000, (err) => log(`ecr lifecycle run failed: ${(err as Error).message}`));
+  const hostedAccounts = new Set([opts.accountId ?? "000000000000", ...(opts.credentials ?? []).map((c) => c.accountId)]);
+  const localImages: LocalImages = {
+    resolve: (image, task) => {
+      const ref = toRegistryImage(image, {
+        port: listenPort,
+        account: task.account,
+        region: task.region,
+        hostsAccount: (a) => hostedAccounts.has(a) || accountHasRepositories(store, a),
+      });
+      if (!ref) return undefined;
+      const password = registry.auth.issueToken({ accountId: ref.account, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
+      return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
+    },
+  };
   const ecs = new Ecs(deps, () => host);
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
@@ -146,6 +181,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     awsvpcNetwork: opts.awsvpcNetwork ?? "slipway-awsvpc",
     bindHostIp: "127.0.0.1",
     instanceId,
+    localImages,
     wake: (key) => taskController?.enqueue(key),
     logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
     log,
@@ -170,6 +206,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     stsService(iam),
     ec2Service(ec2),
     logsService(logs),
+    ecrService(ecr),
   ];
   const secrets = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
@@ -181,17 +218,6 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     ids,
   });
 
-  const registry = createRegistry({
-    store,
-    dataDir,
-    clock,
-    ids,
-    defaultAccountId: opts.accountId ?? "000000000000",
-    defaultRegion: opts.region ?? "us-east-1",
-    strict: opts.registry?.strict ?? opts.strictAuth ?? false,
-    autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
-    log,
-  });
 
   const server: Server = createServer((req, res) => {
     if (isRegistryPath(req.url)) {
@@ -213,6 +239,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     server.listen(opts.port ?? 4566, opts.host ?? "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  listenPort = port;
 
   // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
   const events = new AbortController();
@@ -244,6 +271,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     routing,
     gateway,
     registry,
+    ecr,
     instanceId,
     idle: async () => {
       await hostReady;
@@ -262,6 +290,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       serviceController.stop();
       routing.stop();
       stopRetention();
+      stopLifecycle();
       healthChecker.close();
       await dataPlane.close();
       await shipper.close();

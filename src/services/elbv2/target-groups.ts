@@ -82,7 +82,8 @@ export class TargetGroups {
     if (protocol !== "HTTP" && protocol !== "HTTPS") {
       throw new ServiceError("UnsupportedProtocolException", `Protocol '${protocol}' is not supported: Application Load Balancer target groups use HTTP or HTTPS`);
     }
-    const protocolVersion = input.ProtocolVersion ?? "HTTP1";
+    // Terraform sends `ProtocolVersion=` (empty) when protocol_version is unset; AWS takes that as HTTP1.
+    const protocolVersion = input.ProtocolVersion || "HTTP1";
     if (!["HTTP1", "HTTP2", "GRPC"].includes(protocolVersion)) throw validation(`Protocol version '${protocolVersion}' must be one of HTTP1, HTTP2, GRPC`);
     const grpc = protocolVersion === "GRPC";
     const doc: TargetGroup = checkHealthCheck({

@@ -1,0 +1,17 @@
+import { lazyModel } from "../../aws/model/lazy.ts";
+import type { ServiceDefinition } from "../../aws/service.ts";
+import type { Ecr } from "./ecr.ts";
+import { ecrHandlers } from "./handlers.ts";
+
+export { Ecr } from "./ecr.ts";
+
+/** ECR on the wire: awsJson1_1, X-Amz-Target prefix and model from @aws-sdk/client-ecr. */
+export function ecrService(ecr: Ecr): ServiceDefinition {
+  return {
+    signingName: "ecr",
+    protocol: "awsJson1_1",
+    targetPrefix: "AmazonEC2ContainerRegistry_V20150921",
+    model: lazyModel("@aws-sdk/client-ecr"),
+    handlers: ecrHandlers(ecr),
+  };
+}
