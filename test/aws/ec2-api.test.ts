@@ -13,6 +13,7 @@ import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { Ec2, ec2Service } from "../../src/services/ec2/index.ts";
 import { Store } from "../../src/store/store.ts";
+import { awsCli, awsCliSkip } from "../helpers/aws-cli.ts";
 import { inProcess, type RunningServer, startGatewayServer } from "../helpers/in-process.ts";
 import { recordingLogger, sequentialIds } from "./fixtures.ts";
 
@@ -636,8 +637,7 @@ describe("EC2 request options", () => {
 });
 
 describe("EC2 over sockets", () => {
-  const cliMissing = spawnSync("aws", ["--version"], { encoding: "utf8" }).status !== 0;
-  const skipCli = cliMissing ? "AWS CLI (`aws`) is not on PATH: skipping the EC2 CLI round trip" : false;
+  const skipCli = awsCliSkip("the EC2 CLI round trip");
   let server: RunningServer;
   let domain: Ec2;
   before(async () => {
@@ -648,28 +648,7 @@ describe("EC2 over sockets", () => {
   after(() => server.close());
 
   test("aws ec2 describe-vpcs --filters Name=isDefault,Values=true; an error with its code", { skip: skipCli }, async () => {
-    const run = promisify(execFile);
-    const env = {
-      PATH: process.env["PATH"] ?? "",
-      HOME: process.env["HOME"] ?? "/tmp",
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_EC2_METADATA_DISABLED: "true",
-      AWS_MAX_ATTEMPTS: "1",
-      AWS_PAGER: "",
-    };
-    const aws = async (...args: string[]) => {
-      try {
-        const { stdout, stderr } = await run("aws", ["--endpoint-url", server.url, "--output", "json", ...args], { env });
-        return { code: 0, stdout, stderr };
-      } catch (err) {
-        const e = err as { code?: number; stdout?: string; stderr?: string };
-        return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-      }
-    };
+    const aws = (...args: string[]) => awsCli(server.url, ...args);
     const ok = await aws("ec2", "describe-vpcs", "--filters", "Name=isDefault,Values=true");
     assert.equal(ok.code, 0, ok.stderr);
     const vpcs = JSON.parse(ok.stdout).Vpcs;

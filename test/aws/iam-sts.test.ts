@@ -15,6 +15,7 @@ import { seededIds } from "../../src/core/ids.ts";
 import { Iam, iamService } from "../../src/services/iam/index.ts";
 import { stsService } from "../../src/services/sts/index.ts";
 import { Store } from "../../src/store/store.ts";
+import { awsCli, awsCliSkip } from "../helpers/aws-cli.ts";
 import { inProcess, startGatewayServer } from "../helpers/in-process.ts";
 import { recordingLogger, sequentialIds } from "./fixtures.ts";
 
@@ -600,37 +601,14 @@ describe("STS", () => {
   });
 });
 
-const run = promisify(execFile);
-const cliMissing = spawnSync("aws", ["--version"], { encoding: "utf8" }).status !== 0;
-const skipCli = cliMissing ? "AWS CLI (`aws`) is not on PATH: skipping the IAM/STS CLI round trips" : false;
-if (cliMissing) console.log(`# SKIP: ${skipCli}`);
+const skipCli = awsCliSkip("the IAM/STS CLI round trips");
 
 describe("AWS CLI over a socket", () => {
   test("sts get-caller-identity, iam create-role / get-role / attach-role-policy / NoSuchEntity", { skip: skipCli }, async () => {
     const { gateway } = setup();
     const server = await startGatewayServer(gateway);
     try {
-      const env = {
-        PATH: process.env["PATH"] ?? "",
-        HOME: process.env["HOME"] ?? "/tmp",
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_DEFAULT_REGION: "us-east-1",
-        AWS_CONFIG_FILE: "/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-        AWS_EC2_METADATA_DISABLED: "true",
-        AWS_MAX_ATTEMPTS: "1",
-        AWS_PAGER: "",
-      };
-      const aws = async (...args: string[]) => {
-        try {
-          const { stdout, stderr } = await run("aws", ["--endpoint-url", server.url, "--output", "json", ...args], { env });
-          return { code: 0, stdout, stderr };
-        } catch (err) {
-          const e = err as { code?: number; stdout?: string; stderr?: string };
-          return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-        }
-      };
+      const aws = (...args: string[]) => awsCli(server.url, ...args);
       const who = await aws("sts", "get-caller-identity");
       assert.equal(who.code, 0, who.stderr);
       assert.deepEqual(JSON.parse(who.stdout), { UserId: ACCOUNT, Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:root` });

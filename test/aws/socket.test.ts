@@ -8,14 +8,12 @@ import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { createGateway } from "../../src/aws/gateway.ts";
+import { awsCli, awsCliSkip } from "../helpers/aws-cli.ts";
 import { type RunningServer, startGatewayServer } from "../helpers/in-process.ts";
 import { echoEc2, echoEcs, echoElbv2, type Recorder } from "./echo-services.ts";
 import { recordingLogger } from "./fixtures.ts";
 
-const run = promisify(execFile);
-const cliMissing = spawnSync("aws", ["--version"], { encoding: "utf8" }).status !== 0;
-const skipCli = cliMissing ? "AWS CLI (`aws`) is not on PATH: skipping the CLI round trips" : false;
-if (cliMissing) console.log(`# SKIP: ${skipCli}`);
+const skipCli = awsCliSkip("the CLI round trips");
 
 const MAX_BODY = 4096;
 
@@ -35,27 +33,8 @@ describe("gateway over a socket", () => {
   });
   after(() => server.close());
 
-  async function aws(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = {
-      PATH: process.env["PATH"] ?? "",
-      HOME: process.env["HOME"] ?? "/tmp",
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_EC2_METADATA_DISABLED: "true",
-      AWS_MAX_ATTEMPTS: "1",
-      AWS_PAGER: "",
-    };
-    try {
-      const { stdout, stderr } = await run("aws", ["--endpoint-url", server.url, "--output", "json", ...args], { env });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-    }
-  }
+  const aws = (...args: string[]) => awsCli(server.url, ...args);
+
 
   test("AWS CLI · awsJson1_1 (ecs): success and a modelled error", { skip: skipCli }, async () => {
     const ok = await aws("ecs", "list-clusters");
