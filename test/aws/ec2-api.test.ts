@@ -4,9 +4,7 @@
  * security-group sequence, and the ENI hooks ECS and ELBv2 use.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import * as ec2 from "@aws-sdk/client-ec2";
 import { createGateway } from "../../src/aws/gateway.ts";
 import { ManualClock } from "../../src/core/clock.ts";

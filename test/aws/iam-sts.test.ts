@@ -4,9 +4,7 @@
  * sequence, and strict SigV4 with keys made by CreateAccessKey and AssumeRole.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
-import { promisify } from "node:util";
 import * as iam from "@aws-sdk/client-iam";
 import * as sts from "@aws-sdk/client-sts";
 import { createGateway } from "../../src/aws/gateway.ts";

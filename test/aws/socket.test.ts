@@ -3,10 +3,8 @@
  * fetch for 413 and 500, and the DescribeTags EC2/ELBv2 split decided by the credential scope.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import { createGateway } from "../../src/aws/gateway.ts";
 import { awsCli, awsCliSkip } from "../helpers/aws-cli.ts";
 import { type RunningServer, startGatewayServer } from "../helpers/in-process.ts";
