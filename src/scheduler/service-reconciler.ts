@@ -9,6 +9,7 @@
  * task reconciler's job (it only sets task records' desired state).
  */
 import type { Deployment, LoadBalancer } from "@aws-sdk/client-ecs";
+import { ServiceError } from "../aws/service-error.ts";
 import { parseArn } from "../core/arn.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
@@ -153,12 +154,21 @@ export class ServiceReconciler implements Reconciler {
         const td = getTaskDefinitionByArn(this.#deps, primary.taskDefinition!);
         const started: string[] = [];
         for (let i = 0; td && i < n; i++) {
-          const r = this.#tasks.launch(scope, cluster, td, {
-            ...(primary.launchType ? { launchType: primary.launchType } : {}),
-            ...(primary.platformVersion ? { platformVersion: primary.platformVersion } : {}),
-            ...(primary.networkConfiguration ? { networkConfiguration: primary.networkConfiguration } : {}),
-            service: { name, arn: doc.serviceArn!, deploymentId: primary.id! },
-          });
+          let r;
+          try {
+            r = this.#tasks.launch(scope, cluster, td, {
+              ...(primary.launchType ? { launchType: primary.launchType } : {}),
+              ...(primary.platformVersion ? { platformVersion: primary.platformVersion } : {}),
+              ...(primary.networkConfiguration ? { networkConfiguration: primary.networkConfiguration } : {}),
+              service: { name, arn: doc.serviceArn!, deploymentId: primary.id! },
+            });
+          } catch (err) {
+            // The network configuration no longer holds (e.g. its security group was deleted).
+            if (!(err instanceof ServiceError)) throw err;
+            const msg = serviceEvents.failedToLaunch(name, err.message);
+            if (doc.events?.[0]?.message !== msg) this.#services.addEvent(rec, msg);
+            break;
+          }
           if ("failure" in r) {
             const msg = serviceEvents.unableToPlace(name, r.failure.reason ?? "");
             if (doc.events?.[0]?.message !== msg) this.#services.addEvent(rec, msg);

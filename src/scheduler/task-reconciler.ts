@@ -15,6 +15,7 @@ import { type ContainerRuntime, type ContainerState, type ImageInfo, LABELS, Pul
 import { type PlannedContainer, toContainerSpecs, unsupportedEnvironmentFiles } from "../services/ecs/container-spec.ts";
 import type { EcsDeps } from "../services/ecs/context.ts";
 import { isPendingStatus } from "../services/ecs/model.ts";
+import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { EcsRepo, TaskRecord } from "../services/ecs/repo.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
 import { getTaskDefinitionByArn } from "../services/ecs/task-definitions.ts";
@@ -36,6 +37,8 @@ export interface TaskReconcilerOptions {
   log?: (msg: string) => void;
   /** Images in Slipway's own registry (ECR): always pulled, from their loopback address, with a token. */
   localImages?: LocalImages;
+  /** EC2's ENIs of awsvpc tasks: released when the task is STOPPED. */
+  networking?: TaskNetworking;
 }
 
 /** How the task reconciler pulls images that Slipway's registry serves (src/services/ecr/image-ref.ts). */
@@ -82,12 +85,36 @@ export class TaskReconciler implements Reconciler {
     const rec = this.#repo.getTaskByArn(taskArn);
     const containers = await this.#rt.list({ [LABELS.taskArn]: taskArn, [INSTANCE_LABEL]: this.#opts.instanceId });
     if (!rec || rec.doc.lastStatus === "STOPPED") {
+      if (rec) this.#releaseNetwork(rec);
       for (const c of containers) await this.#rt.remove(c.id);
       return {};
     }
     if (rec.doc.desiredStatus === "STOPPED") return this.#stop(rec, containers);
     if (rec.doc.lastStatus === "RUNNING") return this.#observe(rec, containers);
     return this.#start(rec, containers);
+  }
+
+  /**
+   * Releases the ENIs of tasks that are gone or STOPPED (a crash between STOPPED and the release
+   * cannot happen, they share a transaction; this covers records purged or edited by older
+   * versions). Returns how many were released.
+   */
+  collectOrphanNetworkInterfaces(): number {
+    const net = this.#opts.networking;
+    if (!net) return 0;
+    return this.#deps.store.tx(() => {
+      const live = new Set<string>();
+      for (const arn of this.#repo.liveTaskArns()) {
+        for (const a of this.#repo.getTaskByArn(arn)?.doc.attachments ?? []) if (a.id) live.add(a.id);
+      }
+      let released = 0;
+      for (const { scope, attachmentId } of net.attachments()) {
+        if (live.has(attachmentId)) continue;
+        net.release(scope, attachmentId);
+        released++;
+      }
+      return released;
+    });
   }
 
   /** Removes managed containers whose task is unknown or STOPPED (crash leftovers). */
@@ -344,18 +371,33 @@ export class TaskReconciler implements Reconciler {
     }
     if (running.length > 0) return { requeueAfterMs: 1000 };
 
-    this.#mutate(arn, (t) => {
-      this.#applyObserved(t, byName);
-      const now = new Date(this.#clock.now());
-      for (const c of t.doc.containers ?? []) c.lastStatus = "STOPPED";
-      t.doc.lastStatus = "STOPPED";
-      t.doc.executionStoppedAt ??= now;
-      t.doc.stoppedAt = now;
-      t.doc.connectivity = "DISCONNECTED";
-      for (const a of t.doc.attachments ?? []) a.status = "DELETED";
+    // STOPPED and the ENI's release commit together: a crash leaves neither or both.
+    this.#deps.store.tx(() => {
+      this.#mutate(arn, (t) => {
+        this.#applyObserved(t, byName);
+        const now = new Date(this.#clock.now());
+        for (const c of t.doc.containers ?? []) c.lastStatus = "STOPPED";
+        t.doc.lastStatus = "STOPPED";
+        t.doc.executionStoppedAt ??= now;
+        t.doc.stoppedAt = now;
+        t.doc.connectivity = "DISCONNECTED";
+        for (const a of t.doc.attachments ?? []) a.status = "DELETED";
+      });
+      this.#releaseNetwork(rec);
     });
     for (const c of containers) await this.#rt.remove(c.id);
     return {};
+  }
+
+  /** Deletes the ENIs of the task's ElasticNetworkInterface attachments (idempotent). */
+  #releaseNetwork(rec: TaskRecord): void {
+    const net = this.#opts.networking;
+    if (!net || rec.state.networkMode !== "awsvpc") return;
+    const p = parseArn(rec.doc.taskArn!);
+    if (!p) return;
+    for (const a of rec.doc.attachments ?? []) {
+      if (a.type === "ElasticNetworkInterface" && a.id) net.release({ accountId: p.accountId, region: p.region }, a.id);
+    }
   }
 
   #localImage(image: string, taskArn: string): ReturnType<LocalImages["resolve"]> {

@@ -35,6 +35,8 @@ import { LogShipper } from "../logs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
 import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
+import type { TaskNetworking } from "../services/ecs/networking.ts";
+import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import { Ec2 } from "../services/ec2/ec2.ts";
 import { ec2Service } from "../services/ec2/index.ts";
 import { Iam, iamService } from "../services/iam/index.ts";
@@ -175,6 +177,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   dataPlane.apply(routing.current());
   healthChecker.update(routing.current());
   ecs.lb = loadBalancingPort(elbv2);
+  ecs.network = taskNetworkingPort(ec2);
+  elbv2.network = loadBalancerNetworkingPort(ec2);
+  const taskNetworking = ecs.network;
 
   let taskController: Controller | undefined;
   const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
@@ -184,6 +189,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     localImages,
     wake: (key) => taskController?.enqueue(key),
     logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
+    networking: taskNetworking,
     log,
   });
   taskController = new Controller(taskReconciler, { clock, log });
@@ -247,6 +253,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     try {
       const removed = await taskReconciler.collectOrphans();
       if (removed) log(`removed ${removed} orphaned container(s)`);
+      const enis = taskReconciler.collectOrphanNetworkInterfaces();
+      if (enis) log(`released ${enis} network interface(s) of stopped tasks`);
     } catch (err) {
       log(`orphan collection failed: ${(err as Error).message}`);
     }
@@ -329,6 +337,42 @@ function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
       const h = elbv2.targetHealth(tg, id, port);
       return h ? { state: h.State ?? "initial", reason: h.Reason, description: h.Description } : undefined;
     },
+  };
+}
+
+/** Adapts the EC2 domain to the narrow port awsvpc tasks use (src/services/ecs/networking.ts). */
+function taskNetworkingPort(ec2: Ec2): TaskNetworking {
+  return {
+    subnetVpc: (scope, id) => ec2.vpcOf(scope, "subnet", id),
+    securityGroupVpc: (scope, id) => ec2.vpcOf(scope, "security-group", id),
+    attach: (scope, req) => {
+      const eni = ec2.networkInterfaceFor(scope, {
+        owner: { kind: "ecs-task", attachmentId: req.attachmentId },
+        subnetId: req.subnetId,
+        securityGroupIds: req.securityGroupIds,
+      });
+      return { networkInterfaceId: eni.NetworkInterfaceId!, macAddress: eni.MacAddress };
+    },
+    release: (scope, attachmentId) => void ec2.releaseNetworkInterfaces(scope, { kind: "ecs-task", attachmentId }),
+    attachments: () => ec2.taskAttachments(),
+  };
+}
+
+/** Adapts the EC2 domain to the narrow port load balancers use (src/services/elbv2/networking.ts). */
+function loadBalancerNetworkingPort(ec2: Ec2): LoadBalancerNetworking {
+  const owner = (lb: { name: string; id: string }) => ({ kind: "elb", loadBalancerName: lb.name, loadBalancerId: lb.id, lbType: "app" }) as const;
+  return {
+    subnet: (scope, id) => {
+      const vpcId = ec2.vpcOf(scope, "subnet", id);
+      const zoneName = ec2.zoneOf(scope, id);
+      return vpcId && zoneName ? { vpcId, zoneName } : undefined;
+    },
+    securityGroupVpc: (scope, id) => ec2.vpcOf(scope, "security-group", id),
+    defaultSecurityGroup: (scope, vpcId) => ec2.defaultSecurityGroup(scope, vpcId).GroupId!,
+    attach: (scope, lb, subnetIds, groups) => {
+      for (const subnetId of subnetIds) ec2.networkInterfaceFor(scope, { owner: owner(lb), subnetId, securityGroupIds: groups });
+    },
+    release: (scope, lb, keep) => void ec2.releaseNetworkInterfaces(scope, owner(lb), keep),
   };
 }
 

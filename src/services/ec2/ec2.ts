@@ -154,8 +154,34 @@ export class Ec2 {
     return this.enis.ensure(scope, req);
   }
 
-  /** Deletes every ENI of `owner` (a stopped task, a deleted load balancer); returns their ids. */
-  releaseNetworkInterfaces(scope: Scope, owner: EniOwner): string[] {
-    return this.enis.release(scope, owner);
+  /**
+   * Deletes every ENI of `owner` (a stopped task, a deleted load balancer) except those in
+   * `keepSubnetIds` (a load balancer's remaining subnets); returns their ids. Idempotent.
+   */
+  releaseNetworkInterfaces(scope: Scope, owner: EniOwner, keepSubnetIds?: readonly string[]): string[] {
+    return this.enis.release(scope, owner, keepSubnetIds);
+  }
+
+  /**
+   * The VPC of an existing subnet or security group, else undefined. Unlike the lookups above it
+   * never makes the scope's defaults: a scope without them has no resources to find.
+   */
+  vpcOf(scope: Scope, type: "subnet" | "security-group", id: string): string | undefined {
+    const rec = this.repo.get(scope, id);
+    return rec?.type === type ? rec.vpcId : undefined;
+  }
+
+  /** The availability zone of an existing subnet (no defaults made). */
+  zoneOf(scope: Scope, subnetId: string): string | undefined {
+    const rec = this.repo.get<Subnet>(scope, subnetId);
+    return rec?.type === "subnet" ? rec.doc.AvailabilityZone : undefined;
+  }
+
+  /** The attachment ids of every awsvpc task's ENI, in every scope (the task orphan sweep). */
+  taskAttachments(): { scope: Scope; attachmentId: string }[] {
+    return this.repo.listEverywhere<NetworkInterface>("network-interface").flatMap(({ scope, record }) => {
+      const m = /^arn:aws:ecs:[^:]*:[^:]*:attachment\/(.+)$/.exec(record.doc.Description ?? "");
+      return m ? [{ scope, attachmentId: m[1]! }] : [];
+    });
   }
 }

@@ -111,11 +111,11 @@ export class NetworkInterfaces {
     });
   }
 
-  release(scope: Scope, owner: EniOwner): string[] {
+  release(scope: Scope, owner: EniOwner, keepSubnetIds: readonly string[] = []): string[] {
     const e = this.#e;
     return e.deps.store.tx(() => {
       const description = ownerDescription(scope, owner);
-      const gone = this.all(scope).filter((n) => n.Description === description);
+      const gone = this.all(scope).filter((n) => n.Description === description && !keepSubnetIds.includes(n.SubnetId!));
       for (const n of gone) {
         e.repo.delete(scope, n.NetworkInterfaceId!);
         e.tags.dropAll(scope, n.NetworkInterfaceId!);

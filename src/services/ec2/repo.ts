@@ -77,6 +77,14 @@ export class Ec2Repo {
     return rows.map((r) => toRecord<D, S>(r));
   }
 
+  /** Every record of a type, in every account and region (start-up sweeps). */
+  listEverywhere<D>(type: ResourceType): { scope: Scope; record: Ec2Record<D> }[] {
+    const rows = this.store.db
+      .prepare("SELECT account, region, id, type, vpc_id, doc, state FROM ec2_resources WHERE type = ? ORDER BY rowid")
+      .all(type) as unknown as (Row & { account: string; region: string })[];
+    return rows.map((r) => ({ scope: { accountId: r.account, region: r.region }, record: toRecord<D, unknown>(r) }));
+  }
+
   put(scope: Scope, rec: { id: string; type: ResourceType; vpcId: string | undefined; doc: unknown; state?: unknown }): void {
     this.store.db
       .prepare(

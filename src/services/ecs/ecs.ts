@@ -6,6 +6,7 @@ import { ContainerInstances, type HostDescription } from "./container-instances.
 import type { EcsDeps } from "./context.ts";
 import { invalidParameter, resourceNotFound } from "./errors.ts";
 import type { LoadBalancing } from "./load-balancing.ts";
+import type { TaskNetworking } from "./networking.ts";
 import { EcsRepo } from "./repo.ts";
 import { Services } from "./services.ts";
 import { Tasks } from "./tasks.ts";
@@ -21,6 +22,8 @@ export class Ecs {
   readonly settings: AccountSettings;
   /** The load balancer port, once ELBv2 is wired (src/server/slipway.ts). */
   lb: LoadBalancing | undefined;
+  /** The EC2 port awsvpc tasks get their ENIs from, once EC2 is wired (src/server/slipway.ts). */
+  network: TaskNetworking | undefined;
 
   constructor(deps: EcsDeps, host: () => HostDescription) {
     this.deps = deps;
@@ -28,8 +31,8 @@ export class Ecs {
     this.clusters = new Clusters(deps, this.repo);
     this.instances = new ContainerInstances(deps, this.repo, host);
     this.instances.setClusters(this.clusters);
-    this.tasks = new Tasks(deps, this.repo, this.clusters, this.instances, host);
-    this.services = new Services(deps, this.repo, this.clusters, () => this.lb);
+    this.tasks = new Tasks(deps, this.repo, this.clusters, this.instances, host, () => this.network);
+    this.services = new Services(deps, this.repo, this.clusters, () => this.lb, () => this.network);
     this.settings = new AccountSettings(this.repo);
   }
 

@@ -16,6 +16,7 @@ export const serviceEvents = {
   containerUnhealthy: (s: string, id: string) => `(service ${s}) (task ${id}) failed container health checks.`,
   unableToPlace: (s: string, reason: string) =>
     `(service ${s}) was unable to place a task because no container instance met all of its requirements. ${placementDetail(reason)}`,
+  failedToLaunch: (s: string, error: string) => `(service ${s}) failed to launch a task with (error ${error}).`,
   unableToStopOrStart: (s: string) =>
     `(service ${s}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
   cannotStartConsistently: (s: string) => `(service ${s}) is unable to consistently start tasks successfully.`,

@@ -26,6 +26,7 @@ import { invalidParameter, serviceNotActive, serviceNotFound } from "./errors.ts
 import type { DeploymentRecord, DeploymentSpec, ServiceState } from "./model.ts";
 import { paginate } from "./paginate.ts";
 import type { LoadBalancing } from "./load-balancing.ts";
+import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
 import type { EcsRepo, ServiceRecord } from "./repo.ts";
 import { rolloutReasons } from "./service-events.ts";
 import { resolveTaskDefinitionForLaunch } from "./task-definitions.ts";
@@ -44,12 +45,20 @@ export class Services {
   readonly #repo: EcsRepo;
   readonly #clusters: Clusters;
   readonly #lb: () => LoadBalancing | undefined;
+  readonly #network: () => TaskNetworking | undefined;
 
-  constructor(deps: EcsDeps, repo: EcsRepo, clusters: Clusters, lb: () => LoadBalancing | undefined = () => undefined) {
+  constructor(
+    deps: EcsDeps,
+    repo: EcsRepo,
+    clusters: Clusters,
+    lb: () => LoadBalancing | undefined = () => undefined,
+    network: () => TaskNetworking | undefined = () => undefined,
+  ) {
     this.#deps = deps;
     this.#repo = repo;
     this.#clusters = clusters;
     this.#lb = lb;
+    this.#network = network;
   }
 
   /** CreateService/UpdateService checks of `loadBalancers` against the task definition (§3.4). */
@@ -103,6 +112,7 @@ export class Services {
       const effectiveLaunch = launchType ?? (input.capacityProviderStrategy!.some((s) => s.capacityProvider?.startsWith("FARGATE")) ? "FARGATE" : "EC2");
       const network = normaliseNetwork(input.networkConfiguration);
       validateLaunch(td, effectiveLaunch, network);
+      if ((td.networkMode ?? "bridge") === "awsvpc") checkAwsvpc(this.#network(), scope, network);
       this.#validateLoadBalancers(td, input.loadBalancers ?? []);
       const deploymentConfiguration = mergeDeploymentConfiguration(input.deploymentConfiguration);
       validateDeploymentConfiguration(deploymentConfiguration);
@@ -184,6 +194,7 @@ export class Services {
       if (trigger) {
         const td = resolveTaskDefinitionForLaunch(this.#deps, scope, next.taskDefinition);
         validateLaunch(td, next.launchType ?? "EC2", next.networkConfiguration);
+        if ((td.networkMode ?? "bridge") === "awsvpc") checkAwsvpc(this.#network(), scope, next.networkConfiguration);
         this.#validateLoadBalancers(td, doc.loadBalancers ?? []);
       }
       if (input.desiredCount !== undefined) {

@@ -23,6 +23,7 @@ import { dependencyOrder, taskResources } from "./container-spec.ts";
 import type { ContainerInstances } from "./container-instances.ts";
 import { invalidParameter, serviceNotFound } from "./errors.ts";
 import type { TaskState } from "./model.ts";
+import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
 import { type HostCapacity, placementFailure } from "./placement.ts";
 import type { EcsRepo, TaskRecord } from "./repo.ts";
 import { resolveTaskDefinitionForLaunch } from "./task-definitions.ts";
@@ -55,21 +56,33 @@ export class Tasks {
   readonly #clusters: Clusters;
   readonly #instances: ContainerInstances;
   readonly #host: () => HostCapacity;
+  readonly #network: () => TaskNetworking | undefined;
 
-  constructor(deps: EcsDeps, repo: EcsRepo, clusters: Clusters, instances: ContainerInstances, host: () => HostCapacity) {
+  constructor(
+    deps: EcsDeps,
+    repo: EcsRepo,
+    clusters: Clusters,
+    instances: ContainerInstances,
+    host: () => HostCapacity,
+    network: () => TaskNetworking | undefined = () => undefined,
+  ) {
     this.#deps = deps;
     this.#repo = repo;
     this.#clusters = clusters;
     this.#instances = instances;
     this.#host = host;
+    this.#network = network;
   }
 
   /**
    * Creates one task record (PROVISIONING for awsvpc, else PENDING) if it fits on the host.
-   * Must run inside a store transaction; the task reconciler does the rest.
+   * Must run inside a store transaction; the task reconciler does the rest. An awsvpc task whose
+   * subnets EC2 knows gets its ENI here (see networking.ts); a rejected network configuration
+   * throws InvalidParameterException (and the caller's transaction rolls back).
    */
   launch(scope: Scope, clusterName: string, td: TaskDefinition, opts: LaunchOptions): LaunchResult {
     const mode = networkModeOf(td);
+    const network = mode === "awsvpc" ? checkAwsvpc(this.#network(), scope, opts.networkConfiguration) : undefined;
     const res = taskResources(td, opts.overrides);
     const hostPorts =
       mode === "bridge" || mode === "host"
@@ -109,20 +122,7 @@ export class Tasks {
           : {}),
       };
     });
-    const attachments: Attachment[] =
-      mode === "awsvpc"
-        ? [
-            {
-              id: this.#deps.ids.uuid(),
-              type: "ElasticNetworkInterface",
-              status: "PRECREATED",
-              details: [
-                { name: "subnetId", value: opts.networkConfiguration?.awsvpcConfiguration?.subnets?.[0] ?? "" },
-                { name: "networkInterfaceId", value: `eni-${this.#deps.ids.hex(8)}` },
-              ],
-            },
-          ]
-        : [];
+    const attachments: Attachment[] = mode === "awsvpc" ? [this.#eniAttachment(scope, opts.networkConfiguration, network)] : [];
     const task: Task = {
       attachments,
       availabilityZone: `${scope.region}a`,
@@ -175,6 +175,37 @@ export class Tasks {
     this.#repo.putTask(scope, clusterName, rec);
     if (opts.tags?.length) setTags(this.#deps.store, tArn, opts.tags.map((t) => ({ key: t.key!, value: t.value ?? "" })));
     return { task: rec };
+  }
+
+  /**
+   * The task's ElasticNetworkInterface attachment. With a network EC2 knows, the ENI is real
+   * (DescribeNetworkInterfaces lists it, its security groups cannot be deleted until the task
+   * stops); otherwise the id is a placeholder.
+   */
+  #eniAttachment(scope: Scope, nc: NetworkConfiguration | undefined, network: ReturnType<typeof checkAwsvpc>): Attachment {
+    const id = this.#deps.ids.uuid();
+    if (!network) {
+      return {
+        id,
+        type: "ElasticNetworkInterface",
+        status: "PRECREATED",
+        details: [
+          { name: "subnetId", value: nc?.awsvpcConfiguration?.subnets?.[0] ?? "" },
+          { name: "networkInterfaceId", value: `eni-${this.#deps.ids.hex(8)}` },
+        ],
+      };
+    }
+    const eni = this.#network()!.attach(scope, { attachmentId: id, ...network });
+    return {
+      id,
+      type: "ElasticNetworkInterface",
+      status: "PRECREATED",
+      details: [
+        { name: "subnetId", value: network.subnetId },
+        { name: "networkInterfaceId", value: eni.networkInterfaceId },
+        ...(eni.macAddress ? [{ name: "macAddress", value: eni.macAddress }] : []),
+      ],
+    };
   }
 
   run(scope: CallScope, input: RunTaskRequest): RunTaskResponse {

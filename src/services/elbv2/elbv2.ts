@@ -10,6 +10,7 @@ import { arnKind, type Elbv2Deps } from "./common.ts";
 import { validation } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
 import { LoadBalancers } from "./load-balancers.ts";
+import type { LoadBalancerNetworking } from "./networking.ts";
 import { Elbv2Repo } from "./repo.ts";
 import { type TargetRef, TargetGroups } from "./target-groups.ts";
 import { healthCheckOf } from "./build-table.ts";
@@ -35,13 +36,20 @@ export class Elbv2 {
   readonly loadBalancers: LoadBalancers;
   readonly targetGroups: TargetGroups;
   readonly listeners: Listeners;
+  /** EC2's ENIs and checks for load balancers, once EC2 is wired (src/server/slipway.ts). */
+  network: LoadBalancerNetworking | undefined;
 
   constructor(deps: Elbv2Deps, health?: TargetHealthView) {
     this.deps = deps;
     this.repo = new Elbv2Repo(deps.store);
-    this.loadBalancers = new LoadBalancers(deps, this.repo, (lbArn) => {
-      for (const l of this.repo.listListeners(lbArn)) this.listeners.deleteWithRules(l.doc.ListenerArn!);
-    });
+    this.loadBalancers = new LoadBalancers(
+      deps,
+      this.repo,
+      (lbArn) => {
+        for (const l of this.repo.listListeners(lbArn)) this.listeners.deleteWithRules(l.doc.ListenerArn!);
+      },
+      () => this.network,
+    );
     this.targetGroups = new TargetGroups(deps, this.repo);
     this.targetGroups.setHealthView(health);
     this.listeners = new Listeners(deps, this.repo, this.loadBalancers, this.targetGroups);

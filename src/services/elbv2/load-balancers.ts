@@ -13,6 +13,7 @@ import { deleteAllTags } from "../../store/tags.ts";
 import { applyAttributes, LOAD_BALANCER_ATTRIBUTES, toList } from "./attributes.ts";
 import { applyTags, checkArn, checkName, checkTags, type Elbv2Deps, elbArn, page, zoneName } from "./common.ts";
 import { invalidConfig, loadBalancerNotFound, notPermitted, validation } from "./errors.ts";
+import type { LoadBalancerIdentity, LoadBalancerNetworking } from "./networking.ts";
 import type { Elbv2Repo, LoadBalancerRecord } from "./repo.ts";
 
 const HOSTED_ZONES: Record<string, string> = {
@@ -41,10 +42,17 @@ export class LoadBalancers {
   readonly #repo: Elbv2Repo;
   /** Called before a load balancer goes: its listeners and rules go with it. */
   readonly #onDelete: (lbArn: string) => void;
-  constructor(deps: Elbv2Deps, repo: Elbv2Repo, onDelete: (lbArn: string) => void) {
+  readonly #network: () => LoadBalancerNetworking | undefined;
+  constructor(
+    deps: Elbv2Deps,
+    repo: Elbv2Repo,
+    onDelete: (lbArn: string) => void,
+    network: () => LoadBalancerNetworking | undefined = () => undefined,
+  ) {
     this.#deps = deps;
     this.#repo = repo;
     this.#onDelete = onDelete;
+    this.#network = network;
   }
 
   require(scope: Scope, arn: string | undefined): LoadBalancerRecord {
@@ -61,8 +69,9 @@ export class LoadBalancers {
     const scheme = input.Scheme ?? "internet-facing";
     const ipType = input.IpAddressType ?? "ipv4";
     if (input.Subnets?.length && input.SubnetMappings?.length) throw validation("You can specify subnets or subnet mappings, not both");
-    const zones = this.#zones(scope, input.Subnets, input.SubnetMappings?.map((m) => m.SubnetId ?? ""));
-    const securityGroups = input.SecurityGroups ?? [];
+    const placed = this.#place(scope, input.Subnets, input.SubnetMappings?.map((m) => m.SubnetId ?? ""), input.SecurityGroups ?? []);
+    const zones = placed.zones;
+    const securityGroups = placed.securityGroups;
     checkTags(input.Tags);
     return this.#deps.store.tx(() => {
       const existing = this.#repo.getLoadBalancerByName(scope, name);
@@ -84,7 +93,7 @@ export class LoadBalancers {
         CreatedTime: new Date(this.#deps.clock.now()),
         LoadBalancerName: name,
         Scheme: scheme,
-        VpcId: DEFAULT_VPC,
+        VpcId: placed.vpcId,
         State: { Code: "active" },
         Type: "application",
         AvailabilityZones: zones,
@@ -92,6 +101,7 @@ export class LoadBalancers {
         IpAddressType: ipType,
       };
       this.#repo.putLoadBalancer(scope, { doc, attributes: {} });
+      if (placed.real) this.#network()!.attach(scope, { name, id }, zones.map((z) => z.SubnetId!), securityGroups);
       deleteAllTags(this.#deps.store, doc.LoadBalancerArn!);
       applyTags(this.#deps.store, doc.LoadBalancerArn!, input.Tags);
       return doc;
@@ -124,6 +134,7 @@ export class LoadBalancers {
         throw notPermitted(`Load balancer '${arn}' cannot be deleted because deletion protection is enabled`);
       }
       this.#onDelete(arn);
+      this.#network()?.release(scope, identity(arn));
       this.#repo.deleteLoadBalancer(arn);
       deleteAllTags(this.#deps.store, arn);
     });
@@ -146,8 +157,14 @@ export class LoadBalancers {
     for (const g of groups) if (!/^sg-[0-9a-zA-Z]+$/.test(g)) throw new ServiceError("InvalidSecurityGroupException", `Invalid security group '${g}'`);
     return this.#deps.store.tx(() => {
       const rec = this.require(scope, arn);
-      this.#repo.putLoadBalancer(scope, { doc: { ...rec.doc, SecurityGroups: [...groups] }, attributes: rec.attributes });
-      return [...groups];
+      let result = [...groups];
+      const net = this.#network();
+      if (net && rec.doc.VpcId !== DEFAULT_VPC) {
+        result = this.#checkGroups(net, scope, rec.doc.VpcId!, groups);
+        net.attach(scope, identity(rec.doc.LoadBalancerArn!), (rec.doc.AvailabilityZones ?? []).map((z) => z.SubnetId!), result);
+      }
+      this.#repo.putLoadBalancer(scope, { doc: { ...rec.doc, SecurityGroups: result }, attributes: rec.attributes });
+      return result;
     });
   }
 
@@ -155,11 +172,59 @@ export class LoadBalancers {
     return this.#deps.store.tx(() => {
       const rec = this.require(scope, input.LoadBalancerArn);
       if (input.Subnets?.length && input.SubnetMappings?.length) throw validation("You can specify subnets or subnet mappings, not both");
-      const zones = this.#zones(scope, input.Subnets, input.SubnetMappings?.map((m) => m.SubnetId ?? ""));
+      const placed = this.#place(scope, input.Subnets, input.SubnetMappings?.map((m) => m.SubnetId ?? ""), rec.doc.SecurityGroups ?? []);
+      const zones = placed.zones;
+      if (placed.real && rec.doc.VpcId !== DEFAULT_VPC && placed.vpcId !== rec.doc.VpcId) {
+        throw invalidConfig(`The subnets must belong to the load balancer's VPC '${rec.doc.VpcId}'`);
+      }
       const ipType = input.IpAddressType ?? rec.doc.IpAddressType ?? "ipv4";
-      this.#repo.putLoadBalancer(scope, { doc: { ...rec.doc, AvailabilityZones: zones, IpAddressType: ipType }, attributes: rec.attributes });
+      const net = this.#network();
+      const lb = identity(rec.doc.LoadBalancerArn!);
+      const subnetIds = zones.map((z) => z.SubnetId!);
+      net?.release(scope, lb, placed.real ? subnetIds : []);
+      if (placed.real) net!.attach(scope, lb, subnetIds, placed.securityGroups);
+      const doc = { ...rec.doc, AvailabilityZones: zones, IpAddressType: ipType, VpcId: placed.vpcId, SecurityGroups: placed.securityGroups };
+      this.#repo.putLoadBalancer(scope, { doc, attributes: rec.attributes });
       return { AvailabilityZones: zones, IpAddressType: ipType };
     });
+  }
+
+  /**
+   * Where a load balancer goes (networking.ts): with a subnet EC2 knows, every subnet and group is
+   * checked and the zones, VPC and (when none are given) groups come from EC2; else placeholders.
+   */
+  #place(
+    scope: Scope,
+    subnets: readonly string[] | undefined,
+    mapped: readonly string[] | undefined,
+    groups: readonly string[],
+  ): { zones: AvailabilityZone[]; vpcId: string; securityGroups: string[]; real: boolean } {
+    const zones = this.#zones(scope, subnets, mapped);
+    const net = this.#network();
+    const known = zones.map((z) => net?.subnet(scope, z.SubnetId!));
+    if (!net || known.every((k) => k === undefined)) return { zones, vpcId: DEFAULT_VPC, securityGroups: [...groups], real: false };
+    const seenZones = new Set<string>();
+    const real = zones.map((z, i) => {
+      const k = known[i];
+      if (!k) throw new ServiceError("SubnetNotFoundException", `The subnet ID '${z.SubnetId}' is not valid`);
+      if (seenZones.has(k.zoneName)) throw invalidConfig("A load balancer cannot be attached to multiple subnets in the same Availability Zone");
+      seenZones.add(k.zoneName);
+      return { ...z, ZoneName: k.zoneName };
+    });
+    const vpcId = known[0]!.vpcId;
+    if (known.some((k) => k!.vpcId !== vpcId)) throw invalidConfig("The subnets must all belong to the same VPC");
+    return { zones: real, vpcId, securityGroups: this.#checkGroups(net, scope, vpcId, groups), real: true };
+  }
+
+  /** AWS's checks of an ALB's security groups in its VPC; none given: the VPC's default group. */
+  #checkGroups(net: LoadBalancerNetworking, scope: Scope, vpcId: string, groups: readonly string[]): string[] {
+    if (!groups.length) return [net.defaultSecurityGroup(scope, vpcId)];
+    for (const g of groups) {
+      const gv = net.securityGroupVpc(scope, g);
+      if (gv === undefined) throw new ServiceError("InvalidSecurityGroupException", `The security group '${g}' does not exist`);
+      if (gv !== vpcId) throw invalidConfig(`Security group '${g}' does not belong to VPC '${vpcId}'`);
+    }
+    return [...new Set(groups)];
   }
 
   /**
@@ -176,4 +241,10 @@ export class LoadBalancers {
       return { ZoneName: zoneName(scope.region, i), SubnetId, LoadBalancerAddresses: [] };
     });
   }
+}
+
+/** The load balancer's name and id from its ARN (`...:loadbalancer/app/NAME/ID`). */
+function identity(arn: string): LoadBalancerIdentity {
+  const parts = arn.split("/");
+  return { name: parts[parts.length - 2] ?? "", id: parts[parts.length - 1] ?? "" };
 }
