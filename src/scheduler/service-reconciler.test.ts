@@ -283,20 +283,52 @@ describe("service scheduler", () => {
       await h.advance(3000);
       assert.equal(h.tasks("hc")[0]!.healthStatus, "UNHEALTHY");
       assert.equal(h.tasks("hc")[0]!.desiredStatus, "RUNNING", "inside the grace period");
-      // 60 s after startedAt the task is replaced
-      assert.ok(await h.until(() => h.tasks("hc")[0]!.desiredStatus === "STOPPED", 60_000));
+      // 60 s after startedAt a replacement starts first (§2.8); the unhealthy task keeps running
+      // until the replacement is healthy, since minimumHealthyPercent is 100.
+      assert.ok(await h.until(() => live(h.tasks("hc")).length === 2, 60_000), "replacement launched first");
       assert.ok(h.clock.now() - t0.startedAt!.getTime() >= 60_000);
+      const replacement = live(h.tasks("hc")).find((t) => t.taskArn !== t0.taskArn)!;
+      await h.advance(3000);
+      assert.equal(h.tasks("hc").find((t) => t.taskArn === t0.taskArn)!.desiredStatus, "RUNNING", "kept until the replacement is healthy");
+      h.rt.setHealth(h.tasks("hc").find((t) => t.taskArn === replacement.taskArn)!.containers![0]!.runtimeId!, "healthy");
+      assert.ok(await h.until(() => h.tasks("hc").find((t) => t.taskArn === t0.taskArn)!.desiredStatus === "STOPPED", 10_000));
       await h.advance(3000);
       const ts = h.tasks("hc");
-      assert.equal(ts[0]!.stopCode, "ServiceSchedulerInitiated");
-      assert.equal(ts[0]!.stoppedReason, "Task failed container health checks");
-      assert.equal(ts[0]!.lastStatus, "STOPPED");
+      const old = ts.find((t) => t.taskArn === t0.taskArn)!;
+      assert.equal(old.stopCode, "ServiceSchedulerInitiated");
+      assert.equal(old.stoppedReason, "Task failed container health checks");
+      assert.equal(old.lastStatus, "STOPPED");
       const msgs = messages(h.service("hc"));
       const id = taskIdOf(t0);
-      assert.ok(msgs.includes(`(service hc) (task ${id}) failed container health checks.`));
+      assert.equal(msgs.filter((m) => m === `(service hc) (task ${id}) failed container health checks.`).length, 1, "said once");
       assert.ok(msgs.includes(`(service hc) has stopped 1 running tasks: (task ${id}).`));
-      assert.equal(live(ts).length, 1, "replacement launched");
-      assert.notEqual(live(ts)[0]!.taskArn, t0.taskArn);
+      assert.equal(live(ts).length, 1, "only the replacement remains");
+      assert.equal(live(ts)[0]!.taskArn, replacement.taskArn);
+    }));
+
+  test("with no room to start a replacement, an unhealthy task is stopped first", () =>
+    withHarness(async (h) => {
+      const td = h.registerTd({
+        family: "hc1",
+        containerDefinitions: [webContainer({ healthCheck: { command: ["CMD-SHELL", "true"], interval: 5, timeout: 2, retries: 1 } })],
+      });
+      h.createService({
+        serviceName: "hc1",
+        taskDefinition: td,
+        desiredCount: 1,
+        deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 0 },
+      });
+      await h.settle();
+      const t0 = live(h.tasks("hc1"))[0]!;
+      h.rt.setHealth(t0.containers![0]!.runtimeId!, "healthy");
+      await h.advance(3000);
+      h.rt.setHealth(t0.containers![0]!.runtimeId!, "unhealthy");
+      assert.ok(await h.until(() => h.tasks("hc1").find((t) => t.taskArn === t0.taskArn)!.desiredStatus === "STOPPED", 10_000));
+      assert.ok(await h.until(() => live(h.tasks("hc1")).length === 1, 30_000), "then replaced");
+      const old = h.tasks("hc1").find((t) => t.taskArn === t0.taskArn)!;
+      const replacement = live(h.tasks("hc1"))[0]!;
+      assert.notEqual(replacement.taskArn, t0.taskArn);
+      assert.ok(replacement.createdAt!.getTime() >= old.stoppingAt!.getTime(), "the replacement started only after the stop (maximumPercent 100)");
     }));
 
   test("scale out and in via UpdateService desiredCount (no new deployment)", () =>

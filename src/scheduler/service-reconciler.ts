@@ -123,31 +123,39 @@ export class ServiceReconciler implements Reconciler {
       primary = this.#trip(scope, cluster, rec, primary, cb.rollback === true, now);
     }
 
-    // 2. Replace tasks whose container health checks fail (past the grace period).
+    // 2. PRIMARY tasks failing container or load-balancer health checks (past the grace period)
+    //    are replaced: replacements start first (within maximumPercent), and the unhealthy tasks
+    //    stop once minimumHealthyPercent holds without them, or one at a time when there is no
+    //    room to start a replacement (§2.8).
+    const unhealthy = new Map<TaskRecord, { reason: string }>();
     for (const t of tasks) {
-      if (!live(t) || t.doc.lastStatus !== "RUNNING" || t.doc.healthStatus !== "UNHEALTHY") continue;
+      if (t.state.deploymentId !== primary.id || !live(t) || t.doc.lastStatus !== "RUNNING") continue;
       if (t.state.runningAt !== undefined && now - t.state.runningAt < grace) continue;
-      this.#services.addEvent(rec, serviceEvents.containerUnhealthy(name, taskId(t)));
-      stopTask(t, "ServiceSchedulerInitiated", stopReasons.containerHealth, t.state.deploymentId === primary.id);
-      this.#services.addEvent(rec, serviceEvents.stopped(name, [taskId(t)]));
-    }
-
-    // 2b. Replace tasks whose load-balancer targets fail health checks (past the grace period).
-    if (usesLb) {
-      for (const t of tasks) {
-        if (!live(t) || t.doc.lastStatus !== "RUNNING") continue;
-        if (t.state.runningAt !== undefined && now - t.state.runningAt < grace) continue;
+      let reason: string | undefined;
+      let event: string | undefined;
+      if (t.doc.healthStatus === "UNHEALTHY") {
+        reason = stopReasons.containerHealth;
+        event = serviceEvents.containerUnhealthy(name, taskId(t));
+      } else if (usesLb) {
         const bad = t.state.targets?.find((x) => this.#lb!.health(x.targetGroupArn, x.id, x.port)?.state === "unhealthy");
-        if (!bad) continue;
-        const h = this.#lb!.health(bad.targetGroupArn, bad.id, bad.port);
-        this.#services.addEvent(rec, serviceEvents.targetUnhealthy(name, taskId(t), bad.port, bad.targetGroupArn, h?.description ?? "Health checks failed"));
-        stopTask(t, "ServiceSchedulerInitiated", stopReasons.elbHealth(bad.targetGroupArn), t.state.deploymentId === primary.id);
-        this.#services.addEvent(rec, serviceEvents.stopped(name, [taskId(t)]));
+        if (bad) {
+          const h = this.#lb!.health(bad.targetGroupArn, bad.id, bad.port);
+          reason = stopReasons.elbHealth(bad.targetGroupArn);
+          event = serviceEvents.targetUnhealthy(name, taskId(t), bad.port, bad.targetGroupArn, h?.description ?? "Health checks failed");
+        }
+      }
+      if (!reason || !event) continue;
+      unhealthy.set(t, { reason });
+      if (!t.state.unhealthyReported) {
+        this.#services.addEvent(rec, event);
+        t.state.unhealthyReported = true;
+        this.#repo.putTask(scope, cluster, t);
       }
     }
 
     // 3. Launch PRIMARY tasks within maximumPercent.
-    const primaryLive = () => tasks.filter((t) => t.state.deploymentId === primary!.id && live(t));
+    // PRIMARY tasks that stay: live and not being replaced for failing health checks.
+    const primaryLive = () => tasks.filter((t) => t.state.deploymentId === primary!.id && live(t) && !unhealthy.has(t));
     if (primary.rolloutState !== "FAILED" && !this.#throttled(rec, primary, now)) {
       const n = Math.min(D - primaryLive().length, maxTasks - tasks.filter(notStopped).length);
       if (n > 0) {
@@ -181,6 +189,19 @@ export class ServiceReconciler implements Reconciler {
           this.#services.addEvent(rec, serviceEvents.started(name, started));
           rec.state.steady = false;
         }
+      }
+    }
+
+    if (unhealthy.size > 0) {
+      const healthyNow = tasks.filter(healthy).length;
+      const room = maxTasks - tasks.filter(notStopped).length > 0;
+      const replacing = tasks.some((t) => t.state.deploymentId === primary!.id && live(t) && !unhealthy.has(t) && !healthy(t));
+      const victims = [...unhealthy.keys()];
+      const stopNow = healthyNow >= minHealthy ? victims : !room && !replacing ? victims.slice(0, 1) : [];
+      for (const t of stopNow) {
+        stopTask(t, "ServiceSchedulerInitiated", unhealthy.get(t)!.reason, true);
+        this.#services.addEvent(rec, serviceEvents.stopped(name, [taskId(t)]));
+        rec.state.steady = false;
       }
     }
 

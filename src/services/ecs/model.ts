@@ -65,6 +65,8 @@ export interface TaskState {
   targets?: { targetGroupArn: string; id: string; port: number }[];
   /** Set once the targets were deregistered: the task may stop after `drainUntil` (epoch ms). */
   drainUntil?: number;
+  /** The scheduler reported this task as failing health checks (the event is said once). */
+  unhealthyReported?: boolean;
   /** The deployment circuit breaker counted this task as failed. */
   countedFailure?: boolean;
   /** Why the task stopped in a way the circuit breaker counts (set when it stops). */
