@@ -298,13 +298,13 @@ export class RegistryMeta {
   // ---- helpers ---------------------------------------------------------------------------
 
   #get(sql: string, ...args: SQLInputValue[]): Row | undefined {
-    return this.#store.db.prepare(sql).get(...args) as Row | undefined;
+    return this.#store.prepare(sql).get(...args) as Row | undefined;
   }
   #all(sql: string, ...args: SQLInputValue[]): Row[] {
-    return this.#store.db.prepare(sql).all(...args) as Row[];
+    return this.#store.prepare(sql).all(...args) as Row[];
   }
   #run(sql: string, ...args: SQLInputValue[]): number {
-    return Number(this.#store.db.prepare(sql).run(...args).changes);
+    return Number(this.#store.prepare(sql).run(...args).changes);
   }
 }
 

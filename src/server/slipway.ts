@@ -231,7 +231,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     defaultAccountId: opts.accountId ?? "000000000000",
     defaultRegion: opts.region ?? "us-east-1",
     strictAuth: opts.strictAuth ?? false,
-    lookupSecret: (akid) => secrets.get(akid) ?? iam.lookupSecret(akid),
+    // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
+    lookupSecret: (akid) => secrets.get(akid) ?? (/^A[KS]IA/.test(akid) ? iam.lookupSecret(akid) : undefined),
     ids,
   });
 

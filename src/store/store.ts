@@ -11,7 +11,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { migrate } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
 
@@ -23,6 +23,7 @@ export class Store {
   #pending = new Set<string>();
   #listeners: ChangeListener[] = [];
   #rollbackListeners: (() => void)[] = [];
+  readonly #statements = new Map<string, StatementSync>();
 
   /** `path` ":memory:" gives a throwaway store (unit tests). */
   constructor(path: string, opts: { fsync?: boolean } = {}) {
@@ -33,6 +34,16 @@ export class Store {
     this.db.exec("PRAGMA foreign_keys = ON");
     this.db.exec("PRAGMA busy_timeout = 5000");
     migrate(this.db, migrations);
+  }
+
+  /** A prepared statement, compiled once per SQL text and reused (repos call this, not db.prepare). */
+  prepare(sql: string): StatementSync {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (nested calls join the outer one). */

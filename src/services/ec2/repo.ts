@@ -56,7 +56,7 @@ export class Ec2Repo {
   }
 
   get<D, S = unknown>(scope: Scope, id: string): Ec2Record<D, S> | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT id, type, vpc_id, doc, state FROM ec2_resources WHERE account = ? AND region = ? AND id = ?")
       .get(scope.accountId, scope.region, id) as Row | undefined;
     return row ? toRecord<D, S>(row) : undefined;
@@ -65,10 +65,10 @@ export class Ec2Repo {
   list<D, S = unknown>(scope: Scope, type: ResourceType, vpcId?: string): Ec2Record<D, S>[] {
     const rows = (
       vpcId === undefined
-        ? this.store.db
+        ? this.store
             .prepare("SELECT id, type, vpc_id, doc, state FROM ec2_resources WHERE account = ? AND region = ? AND type = ? ORDER BY rowid")
             .all(scope.accountId, scope.region, type)
-        : this.store.db
+        : this.store
             .prepare(
               "SELECT id, type, vpc_id, doc, state FROM ec2_resources WHERE account = ? AND region = ? AND type = ? AND vpc_id = ? ORDER BY rowid",
             )
@@ -79,14 +79,14 @@ export class Ec2Repo {
 
   /** Every record of a type, in every account and region (start-up sweeps). */
   listEverywhere<D>(type: ResourceType): { scope: Scope; record: Ec2Record<D> }[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT account, region, id, type, vpc_id, doc, state FROM ec2_resources WHERE type = ? ORDER BY rowid")
       .all(type) as unknown as (Row & { account: string; region: string })[];
     return rows.map((r) => ({ scope: { accountId: r.account, region: r.region }, record: toRecord<D, unknown>(r) }));
   }
 
   put(scope: Scope, rec: { id: string; type: ResourceType; vpcId: string | undefined; doc: unknown; state?: unknown }): void {
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO ec2_resources (account, region, id, type, vpc_id, doc, state) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, region, id) DO UPDATE SET vpc_id = excluded.vpc_id, doc = excluded.doc, state = excluded.state`,
@@ -95,18 +95,18 @@ export class Ec2Repo {
   }
 
   delete(scope: Scope, id: string): void {
-    this.store.db.prepare("DELETE FROM ec2_resources WHERE account = ? AND region = ? AND id = ?").run(scope.accountId, scope.region, id);
+    this.store.prepare("DELETE FROM ec2_resources WHERE account = ? AND region = ? AND id = ?").run(scope.accountId, scope.region, id);
   }
 
   getDefaults(scope: Scope): ScopeDefaults | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT vpc_id, dhcp_options_id FROM ec2_defaults WHERE account = ? AND region = ?")
       .get(scope.accountId, scope.region) as { vpc_id: string; dhcp_options_id: string } | undefined;
     return row ? { vpcId: row.vpc_id, dhcpOptionsId: row.dhcp_options_id } : undefined;
   }
 
   putDefaults(scope: Scope, d: ScopeDefaults): void {
-    this.store.db
+    this.store
       .prepare("INSERT INTO ec2_defaults (account, region, vpc_id, dhcp_options_id) VALUES (?, ?, ?, ?)")
       .run(scope.accountId, scope.region, d.vpcId, d.dhcpOptionsId);
   }

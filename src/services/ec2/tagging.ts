@@ -88,7 +88,7 @@ export class Tagging {
 
   describe(scope: Scope, input: DescribeTagsRequest): TagDescription[] {
     const prefix = arn("ec2", scope, "");
-    const rows = this.#store.db
+    const rows = this.#store
       .prepare("SELECT arn, key, value FROM tags WHERE arn LIKE ? ESCAPE '\\' ORDER BY arn, position")
       .all(`${prefix.replace(/[%_\\]/g, "\\$&")}%`) as { arn: string; key: string; value: string }[];
     const all: TagDescription[] = rows.map((r) => {

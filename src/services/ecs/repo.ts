@@ -24,8 +24,27 @@ const DATE_KEYS = new Set([
   "finishedAt",
 ]);
 
+/** Parses a stored document, turning ISO strings under the timestamp keys back into Dates. */
 export function parseDoc<T>(json: string): T {
-  return JSON.parse(json, (k, v) => (DATE_KEYS.has(k) && typeof v === "string" ? new Date(v) : v)) as T;
+  return reviveDates(JSON.parse(json)) as T;
+}
+
+// A plain walk: measurably cheaper than a JSON.parse reviver, which calls back for every value.
+function reviveDates(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) reviveDates(v[i]);
+  } else if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const x = o[k];
+      if (typeof x === "string") {
+        if (DATE_KEYS.has(k)) o[k] = new Date(x);
+      } else if (x !== null && typeof x === "object") {
+        reviveDates(x);
+      }
+    }
+  }
+  return v;
 }
 
 interface Row {
@@ -72,19 +91,19 @@ export class EcsRepo {
 
   // ---- clusters
   getCluster(scope: Scope, name: string): Cluster | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT doc FROM ecs_clusters WHERE account = ? AND region = ? AND name = ?")
       .get(scope.accountId, scope.region, name) as Row | undefined;
     return row ? parseDoc<Cluster>(row.doc) : undefined;
   }
   listClusters(scope: Scope): Cluster[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT doc FROM ecs_clusters WHERE account = ? AND region = ? AND status = 'ACTIVE' ORDER BY arn")
       .all(scope.accountId, scope.region) as unknown as Row[];
     return rows.map((r) => parseDoc<Cluster>(r.doc));
   }
   putCluster(scope: Scope, c: Cluster): void {
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO ecs_clusters (account, region, name, arn, status, doc) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, region, name) DO UPDATE SET arn = excluded.arn, status = excluded.status, doc = excluded.doc`,
@@ -94,13 +113,13 @@ export class EcsRepo {
 
   // ---- services
   getService(scope: Scope, cluster: string, name: string): ServiceRecord | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT doc, state FROM ecs_services WHERE account = ? AND region = ? AND cluster = ? AND name = ?")
       .get(scope.accountId, scope.region, cluster, name) as Row | undefined;
     return row ? { doc: parseDoc<Service>(row.doc), state: parseDoc<ServiceState>(row.state!) } : undefined;
   }
   getServiceByArn(arn: string): (ServiceRecord & { scope: Scope; cluster: string }) | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT account, region, cluster, doc, state FROM ecs_services WHERE arn = ?")
       .get(arn) as (Row & { account: string; region: string; cluster: string }) | undefined;
     if (!row) return undefined;
@@ -112,7 +131,7 @@ export class EcsRepo {
     };
   }
   listServices(scope: Scope, cluster: string, statuses: readonly string[]): Service[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare(
         `SELECT doc FROM ecs_services WHERE account = ? AND region = ? AND cluster = ?
          AND status IN (${statuses.map(() => "?").join(",")}) ORDER BY arn`,
@@ -121,7 +140,7 @@ export class EcsRepo {
     return rows.map((r) => parseDoc<Service>(r.doc));
   }
   countServices(scope: Scope, cluster: string, statuses: readonly string[]): number {
-    const row = this.store.db
+    const row = this.store
       .prepare(
         `SELECT COUNT(*) AS n FROM ecs_services WHERE account = ? AND region = ? AND cluster = ?
          AND status IN (${statuses.map(() => "?").join(",")})`,
@@ -131,7 +150,7 @@ export class EcsRepo {
   }
   /** Live services whose loadBalancers name a target group. */
   serviceArnsUsingTargetGroup(targetGroupArn: string): string[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare(
         `SELECT s.arn FROM ecs_services s, json_each(json_extract(s.doc, '$.loadBalancers')) AS l
          WHERE s.status != 'INACTIVE' AND json_extract(l.value, '$.targetGroupArn') = ?`,
@@ -141,14 +160,14 @@ export class EcsRepo {
   }
   /** ARNs of services the scheduler must look after (anything not yet INACTIVE). */
   liveServiceArns(): string[] {
-    const rows = this.store.db.prepare("SELECT arn FROM ecs_services WHERE status != 'INACTIVE'").all() as {
+    const rows = this.store.prepare("SELECT arn FROM ecs_services WHERE status != 'INACTIVE'").all() as {
       arn: string;
     }[];
     return rows.map((r) => r.arn);
   }
   putService(scope: Scope, cluster: string, rec: ServiceRecord): void {
     const s = rec.doc;
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO ecs_services (account, region, cluster, name, arn, status, created_at, doc, state)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -171,18 +190,18 @@ export class EcsRepo {
 
   // ---- tasks
   getTask(scope: Scope, cluster: string, id: string): TaskRecord | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT doc, state FROM ecs_tasks WHERE account = ? AND region = ? AND cluster = ? AND id = ?")
       .get(scope.accountId, scope.region, cluster, id) as Row | undefined;
     return row ? { doc: parseDoc<Task>(row.doc), state: parseDoc<TaskState>(row.state!) } : undefined;
   }
   getTaskByArn(arn: string): TaskRecord | undefined {
-    const row = this.store.db.prepare("SELECT doc, state FROM ecs_tasks WHERE arn = ?").get(arn) as Row | undefined;
+    const row = this.store.prepare("SELECT doc, state FROM ecs_tasks WHERE arn = ?").get(arn) as Row | undefined;
     return row ? { doc: parseDoc<Task>(row.doc), state: parseDoc<TaskState>(row.state!) } : undefined;
   }
   /** Tasks of a service; stopped ones only when stopped after `stoppedSince` (ms). */
   serviceTasks(scope: Scope, cluster: string, service: string, stoppedSince = Number.POSITIVE_INFINITY): TaskRecord[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare(
         `SELECT doc, state FROM ecs_tasks WHERE account = ? AND region = ? AND cluster = ? AND service = ?
          AND (last_status != 'STOPPED' OR stopped_at >= ?) ORDER BY created_at, id`,
@@ -207,14 +226,14 @@ export class EcsRepo {
     add("started_by", f.startedBy);
     add("launch_type", f.launchType);
     add("container_instance", f.containerInstance);
-    const rows = this.store.db
+    const rows = this.store
       .prepare(`SELECT doc FROM ecs_tasks WHERE ${where.join(" AND ")} ORDER BY arn`)
       .all(...args) as unknown as Row[];
     return rows.map((r) => parseDoc<Task>(r.doc));
   }
   /** Tasks the scheduler must look after: not yet STOPPED, or STOPPED with containers to clean. */
   liveTaskArns(): string[] {
-    const rows = this.store.db.prepare("SELECT arn FROM ecs_tasks WHERE last_status != 'STOPPED'").all() as {
+    const rows = this.store.prepare("SELECT arn FROM ecs_tasks WHERE last_status != 'STOPPED'").all() as {
       arn: string;
     }[];
     return rows.map((r) => r.arn);
@@ -252,7 +271,7 @@ export class EcsRepo {
     this.#cpu = 0;
     this.#memoryMiB = 0;
     this.#ports = new Map();
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT arn, container_instance, last_status, state FROM ecs_tasks WHERE last_status != 'STOPPED'")
       .all() as { arn: string; container_instance: string | null; last_status: string; state: string }[];
     for (const r of rows) {
@@ -291,7 +310,7 @@ export class EcsRepo {
   }
   /** RUNNING and pending task counts of a service, per deployment id (no document parsing). */
   serviceTaskCounts(scope: Scope, cluster: string, service: string): Map<string, { running: number; pending: number }> {
-    const rows = this.store.db
+    const rows = this.store
       .prepare(
         `SELECT deployment, SUM(last_status = 'RUNNING') AS running,
                 SUM(last_status IN ('PROVISIONING','PENDING','ACTIVATING')) AS pending
@@ -302,7 +321,7 @@ export class EcsRepo {
     return new Map(rows.map((r) => [r.deployment ?? "", { running: r.running, pending: r.pending }]));
   }
   countTasks(scope: Scope, cluster: string): { running: number; pending: number; active: number } {
-    const row = this.store.db
+    const row = this.store
       .prepare(
         `SELECT SUM(last_status = 'RUNNING') AS running,
                 SUM(last_status IN ('PROVISIONING','PENDING','ACTIVATING')) AS pending,
@@ -315,7 +334,7 @@ export class EcsRepo {
   putTask(scope: Scope, cluster: string, rec: TaskRecord): void {
     const t = rec.doc;
     const id = t.taskArn!.split("/").pop()!;
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO ecs_tasks (account, region, cluster, id, arn, service, deployment, family, started_by, launch_type,
            container_instance, desired_status, last_status, created_at, stopped_at, doc, state)
@@ -355,19 +374,19 @@ export class EcsRepo {
   }
   /** Drops STOPPED tasks older than `before` (ms); AWS keeps them visible for at least an hour. */
   purgeStoppedTasks(before: number): void {
-    this.store.db.prepare("DELETE FROM ecs_tasks WHERE last_status = 'STOPPED' AND stopped_at < ?").run(before);
+    this.store.prepare("DELETE FROM ecs_tasks WHERE last_status = 'STOPPED' AND stopped_at < ?").run(before);
   }
 
   // ---- container instances (one per cluster: the Docker host)
   getContainerInstance(scope: Scope, cluster: string): ContainerInstance | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT doc FROM ecs_container_instances WHERE account = ? AND region = ? AND cluster = ?")
       .get(scope.accountId, scope.region, cluster) as Row | undefined;
     return row ? parseDoc<ContainerInstance>(row.doc) : undefined;
   }
   putContainerInstance(scope: Scope, cluster: string, ci: ContainerInstance): void {
     const id = ci.containerInstanceArn!.split("/").pop()!;
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO ecs_container_instances (account, region, cluster, id, arn, doc) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, region, cluster, id) DO UPDATE SET doc = excluded.doc`,
@@ -377,12 +396,12 @@ export class EcsRepo {
 
   // ---- account settings
   getAccountSettings(scope: Scope): { principal: string; name: string; value: string }[] {
-    return this.store.db
+    return this.store
       .prepare("SELECT principal, name, value FROM ecs_account_settings WHERE account = ? AND region = ? ORDER BY name")
       .all(scope.accountId, scope.region) as unknown as { principal: string; name: string; value: string }[];
   }
   putAccountSetting(scope: Scope, principal: string, name: string, value: string): void {
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO ecs_account_settings (account, region, principal, name, value) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (account, region, principal, name) DO UPDATE SET value = excluded.value`,

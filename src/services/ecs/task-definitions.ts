@@ -72,7 +72,7 @@ function revive(doc: string): TaskDefinition {
 }
 
 function saveDoc(deps: EcsDeps, arn: string, td: TaskDefinition): void {
-  deps.store.db.prepare("UPDATE ecs_task_definitions SET status = ?, doc = ? WHERE arn = ?").run(td.status!, JSON.stringify(td), arn);
+  deps.store.prepare("UPDATE ecs_task_definitions SET status = ?, doc = ? WHERE arn = ?").run(td.status!, JSON.stringify(td), arn);
   deps.store.changed(`task-definition:${arn}`);
 }
 
@@ -102,13 +102,13 @@ function parseRef(scope: CallScope, ref: string | undefined): Ref {
 }
 
 function findExact(deps: EcsDeps, scope: CallScope, family: string, revision: number): Row | undefined {
-  return deps.store.db
+  return deps.store
     .prepare("SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND revision = ?")
     .get(scope.accountId, scope.region, family, revision) as Row | undefined;
 }
 
 function findLatestActive(deps: EcsDeps, scope: CallScope, family: string): Row | undefined {
-  return deps.store.db
+  return deps.store
     .prepare(
       "SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1",
     )
@@ -415,7 +415,7 @@ export function registerTaskDefinition(deps: EcsDeps, scope: CallScope, input: R
   const { family, doc } = validateAndNormalise(input);
   const tags = validateTags(input.tags);
   return deps.store.tx(() => {
-    const db = deps.store.db;
+    const db = deps.store;
     const fam = db
       .prepare("SELECT last_revision FROM ecs_families WHERE account = ? AND region = ? AND family = ?")
       .get(scope.accountId, scope.region, family) as { last_revision: number } | undefined;
@@ -477,7 +477,7 @@ export function listTaskDefinitions(deps: EcsDeps, scope: CallScope, input: List
     params.push(after[0], after[0], after[1]);
   }
   const dir = sort === "ASC" ? "ASC" : "DESC";
-  const rows = deps.store.db
+  const rows = deps.store
     .prepare(`SELECT family, revision, arn FROM ecs_task_definitions WHERE ${where.join(" AND ")} ORDER BY family ${dir}, revision ${dir} LIMIT ?`)
     .all(...params, limit + 1) as unknown as { family: string; revision: number; arn: string }[];
   const page = rows.slice(0, limit);
@@ -511,7 +511,7 @@ export function listTaskDefinitionFamilies(
     where.push("f.family > ?");
     params.push(after);
   }
-  const rows = deps.store.db
+  const rows = deps.store
     .prepare(`SELECT f.family AS family FROM ecs_families f WHERE ${where.join(" AND ")} ORDER BY f.family ASC LIMIT ?`)
     .all(...params, limit + 1) as unknown as { family: string }[];
   const page = rows.slice(0, limit);
@@ -583,7 +583,7 @@ export function resolveTaskDefinitionForLaunch(deps: EcsDeps, scope: CallScope, 
 
 /** Any status; undefined once purged or never registered (running tasks of deregistered revisions). */
 export function getTaskDefinitionByArn(deps: EcsDeps, arn: string): TaskDefinition | undefined {
-  const row = deps.store.db.prepare("SELECT doc FROM ecs_task_definitions WHERE arn = ?").get(arn) as { doc: string } | undefined;
+  const row = deps.store.prepare("SELECT doc FROM ecs_task_definitions WHERE arn = ?").get(arn) as { doc: string } | undefined;
   return row ? revive(row.doc) : undefined;
 }
 
@@ -594,9 +594,9 @@ export function getTaskDefinitionByArn(deps: EcsDeps, arn: string): TaskDefiniti
  */
 export function purgeTaskDefinition(deps: EcsDeps, arn: string): boolean {
   return deps.store.tx(() => {
-    const res = deps.store.db.prepare("DELETE FROM ecs_task_definitions WHERE arn = ? AND status = 'DELETE_IN_PROGRESS'").run(arn);
+    const res = deps.store.prepare("DELETE FROM ecs_task_definitions WHERE arn = ? AND status = 'DELETE_IN_PROGRESS'").run(arn);
     if (Number(res.changes) === 0) return false;
-    deps.store.db.prepare("DELETE FROM tags WHERE arn = ?").run(arn);
+    deps.store.prepare("DELETE FROM tags WHERE arn = ?").run(arn);
     deps.store.changed(`task-definition:${arn}`);
     return true;
   });

@@ -86,10 +86,10 @@ export class Elbv2Repo {
 
   // ---- load balancers
   getLoadBalancer(arn: string): LoadBalancerRecord | undefined {
-    return this.#lb(this.store.db.prepare("SELECT doc, attributes FROM elbv2_load_balancers WHERE arn = ?").get(arn) as DocRow | undefined);
+    return this.#lb(this.store.prepare("SELECT doc, attributes FROM elbv2_load_balancers WHERE arn = ?").get(arn) as DocRow | undefined);
   }
   getLoadBalancerByName(scope: Scope, name: string): LoadBalancerRecord | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT doc, attributes FROM elbv2_load_balancers WHERE account = ? AND region = ? AND name = ?")
       .get(scope.accountId, scope.region, name) as DocRow | undefined;
     return this.#lb(row);
@@ -97,16 +97,16 @@ export class Elbv2Repo {
   listLoadBalancers(scope?: Scope): LoadBalancerRecord[] {
     const rows = (
       scope
-        ? this.store.db
+        ? this.store
             .prepare("SELECT doc, attributes FROM elbv2_load_balancers WHERE account = ? AND region = ? ORDER BY created_at, arn")
             .all(scope.accountId, scope.region)
-        : this.store.db.prepare("SELECT doc, attributes FROM elbv2_load_balancers ORDER BY created_at, arn").all()
+        : this.store.prepare("SELECT doc, attributes FROM elbv2_load_balancers ORDER BY created_at, arn").all()
     ) as unknown as DocRow[];
     return rows.map((r) => this.#lb(r)!);
   }
   putLoadBalancer(scope: Scope, rec: LoadBalancerRecord): void {
     const d = rec.doc;
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO elbv2_load_balancers (account, region, name, arn, created_at, doc, attributes) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, region, name) DO UPDATE SET arn = excluded.arn, doc = excluded.doc, attributes = excluded.attributes`,
@@ -115,16 +115,16 @@ export class Elbv2Repo {
     this.store.changed(`elbv2:${d.LoadBalancerArn}`);
   }
   deleteLoadBalancer(arn: string): void {
-    this.store.db.prepare("DELETE FROM elbv2_load_balancers WHERE arn = ?").run(arn);
+    this.store.prepare("DELETE FROM elbv2_load_balancers WHERE arn = ?").run(arn);
     this.store.changed(`elbv2:${arn}`);
   }
 
   // ---- target groups
   getTargetGroup(arn: string): TargetGroupRecord | undefined {
-    return this.#tg(this.store.db.prepare("SELECT doc, attributes FROM elbv2_target_groups WHERE arn = ?").get(arn) as DocRow | undefined);
+    return this.#tg(this.store.prepare("SELECT doc, attributes FROM elbv2_target_groups WHERE arn = ?").get(arn) as DocRow | undefined);
   }
   getTargetGroupByName(scope: Scope, name: string): TargetGroupRecord | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT doc, attributes FROM elbv2_target_groups WHERE account = ? AND region = ? AND name = ?")
       .get(scope.accountId, scope.region, name) as DocRow | undefined;
     return this.#tg(row);
@@ -132,17 +132,17 @@ export class Elbv2Repo {
   listTargetGroups(scope?: Scope): TargetGroupRecord[] {
     const rows = (
       scope
-        ? this.store.db
+        ? this.store
             .prepare("SELECT doc, attributes FROM elbv2_target_groups WHERE account = ? AND region = ? ORDER BY created_at, arn")
             .all(scope.accountId, scope.region)
-        : this.store.db.prepare("SELECT doc, attributes FROM elbv2_target_groups ORDER BY created_at, arn").all()
+        : this.store.prepare("SELECT doc, attributes FROM elbv2_target_groups ORDER BY created_at, arn").all()
     ) as unknown as DocRow[];
     return rows.map((r) => this.#tg(r)!);
   }
   putTargetGroup(scope: Scope, rec: TargetGroupRecord, createdAt: number): void {
     const d = { ...rec.doc };
     delete d.LoadBalancerArns;
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO elbv2_target_groups (account, region, name, arn, created_at, doc, attributes) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, region, name) DO UPDATE SET arn = excluded.arn, doc = excluded.doc, attributes = excluded.attributes`,
@@ -151,13 +151,13 @@ export class Elbv2Repo {
     this.store.changed(`elbv2:${d.TargetGroupArn}`);
   }
   deleteTargetGroup(arn: string): void {
-    this.store.db.prepare("DELETE FROM elbv2_targets WHERE target_group_arn = ?").run(arn);
-    this.store.db.prepare("DELETE FROM elbv2_target_groups WHERE arn = ?").run(arn);
+    this.store.prepare("DELETE FROM elbv2_targets WHERE target_group_arn = ?").run(arn);
+    this.store.prepare("DELETE FROM elbv2_target_groups WHERE arn = ?").run(arn);
     this.store.changed(`elbv2:${arn}`);
   }
   /** Load balancers whose listeners' rules (default rules included) forward to the target group. */
   loadBalancersOf(tgArn: string): string[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare(
         `SELECT DISTINCT l.load_balancer_arn AS arn FROM elbv2_rule_target_groups t
          JOIN elbv2_rules r ON r.arn = t.rule_arn JOIN elbv2_listeners l ON l.arn = r.listener_arn
@@ -167,10 +167,10 @@ export class Elbv2Repo {
     return rows.map((r) => r.arn);
   }
   isTargetGroupInUse(tgArn: string): boolean {
-    return this.store.db.prepare("SELECT 1 FROM elbv2_rule_target_groups WHERE target_group_arn = ? LIMIT 1").get(tgArn) !== undefined;
+    return this.store.prepare("SELECT 1 FROM elbv2_rule_target_groups WHERE target_group_arn = ? LIMIT 1").get(tgArn) !== undefined;
   }
   targetGroupArnsOfLoadBalancer(lbArn: string): string[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare(
         `SELECT DISTINCT t.target_group_arn AS arn FROM elbv2_rule_target_groups t
          JOIN elbv2_rules r ON r.arn = t.rule_arn JOIN elbv2_listeners l ON l.arn = r.listener_arn
@@ -182,25 +182,25 @@ export class Elbv2Repo {
 
   // ---- listeners
   getListener(arn: string): ListenerRecord | undefined {
-    return this.#listener(this.store.db.prepare("SELECT doc, attributes FROM elbv2_listeners WHERE arn = ?").get(arn) as DocRow | undefined);
+    return this.#listener(this.store.prepare("SELECT doc, attributes FROM elbv2_listeners WHERE arn = ?").get(arn) as DocRow | undefined);
   }
   listListeners(lbArn?: string): ListenerRecord[] {
     const rows = (
       lbArn
-        ? this.store.db.prepare("SELECT doc, attributes FROM elbv2_listeners WHERE load_balancer_arn = ? ORDER BY port").all(lbArn)
-        : this.store.db.prepare("SELECT doc, attributes FROM elbv2_listeners ORDER BY created_at, arn").all()
+        ? this.store.prepare("SELECT doc, attributes FROM elbv2_listeners WHERE load_balancer_arn = ? ORDER BY port").all(lbArn)
+        : this.store.prepare("SELECT doc, attributes FROM elbv2_listeners ORDER BY created_at, arn").all()
     ) as unknown as DocRow[];
     return rows.map((r) => this.#listener(r)!);
   }
   listenerOnPort(lbArn: string, port: number): string | undefined {
-    const row = this.store.db.prepare("SELECT arn FROM elbv2_listeners WHERE load_balancer_arn = ? AND port = ?").get(lbArn, port) as
+    const row = this.store.prepare("SELECT arn FROM elbv2_listeners WHERE load_balancer_arn = ? AND port = ?").get(lbArn, port) as
       | { arn: string }
       | undefined;
     return row?.arn;
   }
   putListener(scope: Scope, rec: ListenerRecord, createdAt: number): void {
     const d = rec.doc;
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO elbv2_listeners (arn, account, region, load_balancer_arn, port, created_at, doc, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (arn) DO UPDATE SET port = excluded.port, doc = excluded.doc, attributes = excluded.attributes`,
@@ -210,13 +210,13 @@ export class Elbv2Repo {
   }
   deleteListener(arn: string): void {
     for (const r of this.listRules(arn)) this.deleteRule(r.doc.RuleArn!);
-    this.store.db.prepare("DELETE FROM elbv2_listeners WHERE arn = ?").run(arn);
+    this.store.prepare("DELETE FROM elbv2_listeners WHERE arn = ?").run(arn);
     this.store.changed(`elbv2:${arn}`);
   }
 
   // ---- rules
   getRule(arn: string): RuleRecord | undefined {
-    return this.#rule(this.store.db.prepare("SELECT doc, listener_arn FROM elbv2_rules WHERE arn = ?").get(arn) as
+    return this.#rule(this.store.prepare("SELECT doc, listener_arn FROM elbv2_rules WHERE arn = ?").get(arn) as
       | { doc: string; listener_arn: string }
       | undefined);
   }
@@ -225,27 +225,27 @@ export class Elbv2Repo {
     const order = "ORDER BY listener_arn, is_default, priority";
     const rows = (
       listenerArn
-        ? this.store.db.prepare(`SELECT doc, listener_arn FROM elbv2_rules WHERE listener_arn = ? ${order}`).all(listenerArn)
-        : this.store.db.prepare(`SELECT doc, listener_arn FROM elbv2_rules ${order}`).all()
+        ? this.store.prepare(`SELECT doc, listener_arn FROM elbv2_rules WHERE listener_arn = ? ${order}`).all(listenerArn)
+        : this.store.prepare(`SELECT doc, listener_arn FROM elbv2_rules ${order}`).all()
     ) as unknown as { doc: string; listener_arn: string }[];
     return rows.map((r) => this.#rule(r)!);
   }
   ruleWithPriority(listenerArn: string, priority: number): string | undefined {
-    const row = this.store.db.prepare("SELECT arn FROM elbv2_rules WHERE listener_arn = ? AND priority = ?").get(listenerArn, priority) as
+    const row = this.store.prepare("SELECT arn FROM elbv2_rules WHERE listener_arn = ? AND priority = ?").get(listenerArn, priority) as
       | { arn: string }
       | undefined;
     return row?.arn;
   }
   putRule(scope: Scope, listenerArn: string, rule: Rule, targetGroupArns: readonly string[], createdAt: number): void {
     const priority = rule.IsDefault ? null : Number(rule.Priority);
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO elbv2_rules (arn, account, region, listener_arn, priority, is_default, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (arn) DO UPDATE SET priority = excluded.priority, doc = excluded.doc`,
       )
       .run(rule.RuleArn!, scope.accountId, scope.region, listenerArn, priority, rule.IsDefault ? 1 : 0, createdAt, JSON.stringify(rule));
-    this.store.db.prepare("DELETE FROM elbv2_rule_target_groups WHERE rule_arn = ?").run(rule.RuleArn!);
-    const ins = this.store.db.prepare("INSERT OR IGNORE INTO elbv2_rule_target_groups (rule_arn, target_group_arn) VALUES (?, ?)");
+    this.store.prepare("DELETE FROM elbv2_rule_target_groups WHERE rule_arn = ?").run(rule.RuleArn!);
+    const ins = this.store.prepare("INSERT OR IGNORE INTO elbv2_rule_target_groups (rule_arn, target_group_arn) VALUES (?, ?)");
     for (const tg of targetGroupArns) {
       ins.run(rule.RuleArn!, tg);
       this.store.changed(`elbv2:${tg}`);
@@ -254,12 +254,12 @@ export class Elbv2Repo {
   }
   /** Moves a rule's priority without touching the rest of its document. */
   setRulePriority(arn: string, priority: number): void {
-    this.store.db.prepare("UPDATE elbv2_rules SET priority = ? WHERE arn = ?").run(priority, arn);
+    this.store.prepare("UPDATE elbv2_rules SET priority = ? WHERE arn = ?").run(priority, arn);
     this.store.changed(`elbv2:${arn}`);
   }
   deleteRule(arn: string): void {
-    this.store.db.prepare("DELETE FROM elbv2_rule_target_groups WHERE rule_arn = ?").run(arn);
-    this.store.db.prepare("DELETE FROM elbv2_rules WHERE arn = ?").run(arn);
+    this.store.prepare("DELETE FROM elbv2_rule_target_groups WHERE rule_arn = ?").run(arn);
+    this.store.prepare("DELETE FROM elbv2_rules WHERE arn = ?").run(arn);
     this.store.changed(`elbv2:${arn}`);
   }
 
@@ -267,19 +267,19 @@ export class Elbv2Repo {
   targets(tgArn?: string): TargetRow[] {
     const rows = (
       tgArn
-        ? this.store.db.prepare("SELECT * FROM elbv2_targets WHERE target_group_arn = ? ORDER BY registered_at, id, port").all(tgArn)
-        : this.store.db.prepare("SELECT * FROM elbv2_targets ORDER BY target_group_arn, registered_at, id, port").all()
+        ? this.store.prepare("SELECT * FROM elbv2_targets WHERE target_group_arn = ? ORDER BY registered_at, id, port").all(tgArn)
+        : this.store.prepare("SELECT * FROM elbv2_targets ORDER BY target_group_arn, registered_at, id, port").all()
     ) as unknown as TargetSqlRow[];
     return rows.map(toTarget);
   }
   getTarget(tgArn: string, id: string, port: number): TargetRow | undefined {
-    const row = this.store.db.prepare("SELECT * FROM elbv2_targets WHERE target_group_arn = ? AND id = ? AND port = ?").get(tgArn, id, port) as
+    const row = this.store.prepare("SELECT * FROM elbv2_targets WHERE target_group_arn = ? AND id = ? AND port = ?").get(tgArn, id, port) as
       | TargetSqlRow
       | undefined;
     return row ? toTarget(row) : undefined;
   }
   putTarget(t: TargetRow): void {
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO elbv2_targets (target_group_arn, id, port, availability_zone, registered_at, draining_until) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (target_group_arn, id, port) DO UPDATE SET availability_zone = excluded.availability_zone,
@@ -289,16 +289,16 @@ export class Elbv2Repo {
     this.store.changed(`elbv2:${t.targetGroupArn}`);
   }
   deleteTarget(tgArn: string, id: string, port: number): void {
-    this.store.db.prepare("DELETE FROM elbv2_targets WHERE target_group_arn = ? AND id = ? AND port = ?").run(tgArn, id, port);
+    this.store.prepare("DELETE FROM elbv2_targets WHERE target_group_arn = ? AND id = ? AND port = ?").run(tgArn, id, port);
     this.store.changed(`elbv2:${tgArn}`);
   }
   /** Drops targets whose deregistration delay has elapsed. */
   purgeDrained(now: number): number {
-    const gone = this.store.db
+    const gone = this.store
       .prepare("SELECT DISTINCT target_group_arn AS arn FROM elbv2_targets WHERE draining_until IS NOT NULL AND draining_until <= ?")
       .all(now) as { arn: string }[];
     if (gone.length === 0) return 0;
-    const res = this.store.db.prepare("DELETE FROM elbv2_targets WHERE draining_until IS NOT NULL AND draining_until <= ?").run(now);
+    const res = this.store.prepare("DELETE FROM elbv2_targets WHERE draining_until IS NOT NULL AND draining_until <= ?").run(now);
     for (const g of gone) this.store.changed(`elbv2:${g.arn}`);
     return Number(res.changes);
   }

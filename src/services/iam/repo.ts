@@ -57,71 +57,71 @@ export class IamRepo {
 
   // ---- entities (one shape for the five tables)
   get<T extends EntityTable>(table: T, account: string, name: string): EntityDocs[T] | undefined {
-    const row = this.store.db.prepare(`SELECT doc FROM ${table} WHERE account = ? AND name = ?`).get(account, name) as
+    const row = this.store.prepare(`SELECT doc FROM ${table} WHERE account = ? AND name = ?`).get(account, name) as
       | { doc: string }
       | undefined;
     return row ? parseDoc<EntityDocs[T]>(row.doc) : undefined;
   }
   getByArn<T extends EntityTable>(table: T, arn: string): EntityDocs[T] | undefined {
-    const row = this.store.db.prepare(`SELECT doc FROM ${table} WHERE arn = ?`).get(arn) as { doc: string } | undefined;
+    const row = this.store.prepare(`SELECT doc FROM ${table} WHERE arn = ?`).get(arn) as { doc: string } | undefined;
     return row ? parseDoc<EntityDocs[T]>(row.doc) : undefined;
   }
   /** Entities of an account whose path starts with `pathPrefix`, by name. */
   list<T extends EntityTable>(table: T, account: string, pathPrefix = "/"): EntityDocs[T][] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare(`SELECT doc FROM ${table} WHERE account = ? AND substr(path, 1, ?) = ? ORDER BY name`)
       .all(account, pathPrefix.length, pathPrefix) as { doc: string }[];
     return rows.map((r) => parseDoc<EntityDocs[T]>(r.doc));
   }
   insert<T extends EntityTable>(table: T, account: string, name: string, arn: string, path: string, doc: EntityDocs[T]): void {
-    this.store.db
+    this.store
       .prepare(`INSERT INTO ${table} (account, name, arn, path, doc) VALUES (?, ?, ?, ?, ?)`)
       .run(account, name, arn, path, JSON.stringify(doc));
   }
   update<T extends EntityTable>(table: T, account: string, name: string, doc: EntityDocs[T]): void {
-    this.store.db.prepare(`UPDATE ${table} SET doc = ? WHERE account = ? AND name = ?`).run(JSON.stringify(doc), account, name);
+    this.store.prepare(`UPDATE ${table} SET doc = ? WHERE account = ? AND name = ?`).run(JSON.stringify(doc), account, name);
   }
   remove(table: EntityTable, account: string, name: string): void {
-    this.store.db.prepare(`DELETE FROM ${table} WHERE account = ? AND name = ?`).run(account, name);
+    this.store.prepare(`DELETE FROM ${table} WHERE account = ? AND name = ?`).run(account, name);
   }
 
   // ---- policy versions
   nextPolicyVersion(arn: string): number {
-    const row = this.store.db.prepare("SELECT next_version AS n FROM iam_policies WHERE arn = ?").get(arn) as { n: number };
-    this.store.db.prepare("UPDATE iam_policies SET next_version = next_version + 1 WHERE arn = ?").run(arn);
+    const row = this.store.prepare("SELECT next_version AS n FROM iam_policies WHERE arn = ?").get(arn) as { n: number };
+    this.store.prepare("UPDATE iam_policies SET next_version = next_version + 1 WHERE arn = ?").run(arn);
     return row.n;
   }
   policyVersions(arn: string): PolicyVersionRow[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT version_id, document, is_default, created_at FROM iam_policy_versions WHERE policy_arn = ? ORDER BY seq DESC")
       .all(arn) as { version_id: string; document: string; is_default: number; created_at: number }[];
     return rows.map((r) => ({ versionId: r.version_id, document: r.document, isDefault: r.is_default === 1, createdAt: r.created_at }));
   }
   putPolicyVersion(arn: string, seq: number, document: string, isDefault: boolean, createdAt: number): void {
-    if (isDefault) this.store.db.prepare("UPDATE iam_policy_versions SET is_default = 0 WHERE policy_arn = ?").run(arn);
-    this.store.db
+    if (isDefault) this.store.prepare("UPDATE iam_policy_versions SET is_default = 0 WHERE policy_arn = ?").run(arn);
+    this.store
       .prepare("INSERT INTO iam_policy_versions (policy_arn, version_id, seq, document, is_default, created_at) VALUES (?, ?, ?, ?, ?, ?)")
       .run(arn, `v${seq}`, seq, document, isDefault ? 1 : 0, createdAt);
   }
   setDefaultVersion(arn: string, versionId: string): void {
-    this.store.db.prepare("UPDATE iam_policy_versions SET is_default = (version_id = ?) WHERE policy_arn = ?").run(versionId, arn);
+    this.store.prepare("UPDATE iam_policy_versions SET is_default = (version_id = ?) WHERE policy_arn = ?").run(versionId, arn);
   }
   deletePolicyVersion(arn: string, versionId: string): void {
-    this.store.db.prepare("DELETE FROM iam_policy_versions WHERE policy_arn = ? AND version_id = ?").run(arn, versionId);
+    this.store.prepare("DELETE FROM iam_policy_versions WHERE policy_arn = ? AND version_id = ?").run(arn, versionId);
   }
 
   // ---- managed policy attachments
   attachedPolicies(account: string, kind: PrincipalKind, principal: string): string[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT policy_arn FROM iam_attachments WHERE account = ? AND kind = ? AND principal = ? ORDER BY position")
       .all(account, kind, principal) as { policy_arn: string }[];
     return rows.map((r) => r.policy_arn);
   }
   attach(account: string, kind: PrincipalKind, principal: string, policyArn: string): void {
-    const max = this.store.db.prepare("SELECT COALESCE(MAX(position), 0) AS p FROM iam_attachments WHERE account = ?").get(account) as {
+    const max = this.store.prepare("SELECT COALESCE(MAX(position), 0) AS p FROM iam_attachments WHERE account = ?").get(account) as {
       p: number;
     };
-    this.store.db
+    this.store
       .prepare(
         "INSERT INTO iam_attachments (account, kind, principal, policy_arn, position) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
       )
@@ -129,38 +129,38 @@ export class IamRepo {
   }
   /** True when something was detached. */
   detach(account: string, kind: PrincipalKind, principal: string, policyArn: string): boolean {
-    const r = this.store.db
+    const r = this.store
       .prepare("DELETE FROM iam_attachments WHERE account = ? AND kind = ? AND principal = ? AND policy_arn = ?")
       .run(account, kind, principal, policyArn);
     return Number(r.changes) > 0;
   }
   attachmentCount(account: string, policyArn: string): number {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT COUNT(*) AS n FROM iam_attachments WHERE account = ? AND policy_arn = ?")
       .get(account, policyArn) as { n: number };
     return row.n;
   }
   entitiesForPolicy(account: string, policyArn: string): { kind: PrincipalKind; principal: string }[] {
-    return this.store.db
+    return this.store
       .prepare("SELECT kind, principal FROM iam_attachments WHERE account = ? AND policy_arn = ? ORDER BY position")
       .all(account, policyArn) as { kind: PrincipalKind; principal: string }[];
   }
 
   // ---- inline policies
   inlinePolicyNames(account: string, kind: PrincipalKind, principal: string): string[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT name FROM iam_inline_policies WHERE account = ? AND kind = ? AND principal = ? ORDER BY name")
       .all(account, kind, principal) as { name: string }[];
     return rows.map((r) => r.name);
   }
   getInlinePolicy(account: string, kind: PrincipalKind, principal: string, name: string): string | undefined {
-    const row = this.store.db
+    const row = this.store
       .prepare("SELECT document FROM iam_inline_policies WHERE account = ? AND kind = ? AND principal = ? AND name = ?")
       .get(account, kind, principal, name) as { document: string } | undefined;
     return row?.document;
   }
   putInlinePolicy(account: string, kind: PrincipalKind, principal: string, name: string, document: string): void {
-    this.store.db
+    this.store
       .prepare(
         `INSERT INTO iam_inline_policies (account, kind, principal, name, document) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (account, kind, principal, name) DO UPDATE SET document = excluded.document`,
@@ -168,7 +168,7 @@ export class IamRepo {
       .run(account, kind, principal, name, document);
   }
   deleteInlinePolicy(account: string, kind: PrincipalKind, principal: string, name: string): boolean {
-    const r = this.store.db
+    const r = this.store
       .prepare("DELETE FROM iam_inline_policies WHERE account = ? AND kind = ? AND principal = ? AND name = ?")
       .run(account, kind, principal, name);
     return Number(r.changes) > 0;
@@ -176,27 +176,27 @@ export class IamRepo {
 
   // ---- group membership
   groupMembers(account: string, group: string): string[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT user_name FROM iam_group_members WHERE account = ? AND group_name = ? ORDER BY position")
       .all(account, group) as { user_name: string }[];
     return rows.map((r) => r.user_name);
   }
   groupsForUser(account: string, user: string): string[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT group_name FROM iam_group_members WHERE account = ? AND user_name = ? ORDER BY group_name")
       .all(account, user) as { group_name: string }[];
     return rows.map((r) => r.group_name);
   }
   addGroupMember(account: string, group: string, user: string): void {
-    const max = this.store.db.prepare("SELECT COALESCE(MAX(position), 0) AS p FROM iam_group_members WHERE account = ?").get(account) as {
+    const max = this.store.prepare("SELECT COALESCE(MAX(position), 0) AS p FROM iam_group_members WHERE account = ?").get(account) as {
       p: number;
     };
-    this.store.db
+    this.store
       .prepare("INSERT INTO iam_group_members (account, group_name, user_name, position) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
       .run(account, group, user, max.p + 1);
   }
   removeGroupMember(account: string, group: string, user: string): boolean {
-    const r = this.store.db
+    const r = this.store
       .prepare("DELETE FROM iam_group_members WHERE account = ? AND group_name = ? AND user_name = ?")
       .run(account, group, user);
     return Number(r.changes) > 0;
@@ -204,22 +204,22 @@ export class IamRepo {
 
   // ---- instance profile roles
   profileRoles(account: string, profile: string): string[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT role FROM iam_instance_profile_roles WHERE account = ? AND profile = ? ORDER BY role")
       .all(account, profile) as { role: string }[];
     return rows.map((r) => r.role);
   }
   profilesForRole(account: string, role: string): string[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT profile FROM iam_instance_profile_roles WHERE account = ? AND role = ? ORDER BY profile")
       .all(account, role) as { profile: string }[];
     return rows.map((r) => r.profile);
   }
   addProfileRole(account: string, profile: string, role: string): void {
-    this.store.db.prepare("INSERT INTO iam_instance_profile_roles (account, profile, role) VALUES (?, ?, ?)").run(account, profile, role);
+    this.store.prepare("INSERT INTO iam_instance_profile_roles (account, profile, role) VALUES (?, ?, ?)").run(account, profile, role);
   }
   removeProfileRole(account: string, profile: string, role: string): boolean {
-    const r = this.store.db
+    const r = this.store
       .prepare("DELETE FROM iam_instance_profile_roles WHERE account = ? AND profile = ? AND role = ?")
       .run(account, profile, role);
     return Number(r.changes) > 0;
@@ -227,30 +227,30 @@ export class IamRepo {
 
   // ---- access keys
   accessKey(accessKeyId: string): AccessKeyRow | undefined {
-    const row = this.store.db.prepare("SELECT * FROM iam_access_keys WHERE access_key_id = ?").get(accessKeyId) as KeyRow | undefined;
+    const row = this.store.prepare("SELECT * FROM iam_access_keys WHERE access_key_id = ?").get(accessKeyId) as KeyRow | undefined;
     return row ? toKey(row) : undefined;
   }
   accessKeys(account: string, userName: string): AccessKeyRow[] {
-    const rows = this.store.db
+    const rows = this.store
       .prepare("SELECT * FROM iam_access_keys WHERE account = ? AND user_name = ? ORDER BY created_at, access_key_id")
       .all(account, userName) as unknown as KeyRow[];
     return rows.map(toKey);
   }
   insertAccessKey(k: AccessKeyRow): void {
-    this.store.db
+    this.store
       .prepare("INSERT INTO iam_access_keys (access_key_id, account, user_name, secret, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
       .run(k.accessKeyId, k.account, k.userName, k.secret, k.status, k.createdAt);
   }
   setAccessKeyStatus(accessKeyId: string, status: string): void {
-    this.store.db.prepare("UPDATE iam_access_keys SET status = ? WHERE access_key_id = ?").run(status, accessKeyId);
+    this.store.prepare("UPDATE iam_access_keys SET status = ? WHERE access_key_id = ?").run(status, accessKeyId);
   }
   deleteAccessKey(accessKeyId: string): void {
-    this.store.db.prepare("DELETE FROM iam_access_keys WHERE access_key_id = ?").run(accessKeyId);
+    this.store.prepare("DELETE FROM iam_access_keys WHERE access_key_id = ?").run(accessKeyId);
   }
 
   // ---- STS sessions (temporary credentials)
   session(accessKeyId: string): SessionRow | undefined {
-    const r = this.store.db.prepare("SELECT * FROM sts_sessions WHERE access_key_id = ?").get(accessKeyId) as
+    const r = this.store.prepare("SELECT * FROM sts_sessions WHERE access_key_id = ?").get(accessKeyId) as
       | { access_key_id: string; account: string; secret: string; session_token: string; arn: string; user_id: string; expires_at: number }
       | undefined;
     return r
@@ -266,14 +266,14 @@ export class IamRepo {
       : undefined;
   }
   insertSession(s: SessionRow): void {
-    this.store.db
+    this.store
       .prepare(
         "INSERT INTO sts_sessions (access_key_id, account, secret, session_token, arn, user_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
       .run(s.accessKeyId, s.account, s.secret, s.sessionToken, s.arn, s.userId, s.expiresAt);
   }
   purgeSessions(before: number): void {
-    this.store.db.prepare("DELETE FROM sts_sessions WHERE expires_at < ?").run(before);
+    this.store.prepare("DELETE FROM sts_sessions WHERE expires_at < ?").run(before);
   }
 }
 

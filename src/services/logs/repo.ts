@@ -62,7 +62,7 @@ export class LogsRepo {
   #q(sql: string): StatementSync {
     let s = this.#stmts.get(sql);
     if (!s) {
-      s = this.store.db.prepare(sql);
+      s = this.store.prepare(sql);
       this.#stmts.set(sql, s);
     }
     return s;
