@@ -1,0 +1,447 @@
+/**
+ * End-to-end: the tutorial stack in examples/terraform, applied by real Terraform (hashicorp/aws
+ * from the offline provider mirror) against a real `slipway up` child process running real Docker
+ * tasks behind the real ALB data plane. Two variants run side by side, each on its own Slipway:
+ *
+ *   FARGATE/awsvpc  the realistic flow: create the ECR repository (-target), docker login with
+ *                   `aws ecr get-login-password`, push examples/app, apply the rest
+ *   EC2/bridge      the image is a local tag (examples/app built here); target type instance
+ *
+ * Per variant: apply → plan -detailed-exitcode is clean (no drift) → the ALB DNS name serves the
+ * app from two tasks → apply a v2 image with wait_for_steady_state = true (waits, then the
+ * service is stable on the new revision) → destroy removes everything, containers included →
+ * a second apply works → destroy.
+ *
+ * Skipped, with the reason, when terraform, the provider mirror, Docker or the AWS CLI is missing.
+ * Terraform's output goes to <workdir>/terraform.log (its tail is printed on failure; the work dir
+ * is kept). SLIPWAY_TF_DEBUG=1 adds TF_LOG=DEBUG into <workdir>/terraform-debug.log.
+ *
+ * Time: the provider itself waits 2×30 s in every aws_lb create and starts 3-5 times per command
+ * (~5 s each), so an apply takes ~75 s even though Slipway answers each call in milliseconds.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { appendFileSync, cpSync, existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import type { LookupFunction } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { after, before, describe, test } from "node:test";
+import { dockerAvailable, ensureTestImages } from "../helpers/docker.ts";
+import {
+  aws,
+  AWS_ENV,
+  awsCliAvailable,
+  cleanDataDir,
+  docker,
+  freePort,
+  instanceIdOf,
+  managedContainers,
+  pollUntil,
+  REPO_ROOT,
+  type SlipwayProcess,
+  startSlipwayProcess,
+} from "../helpers/slipway-process.ts";
+
+const run = promisify(execFile);
+const EXAMPLE_TF = join(REPO_ROOT, "examples", "terraform");
+const EXAMPLE_APP = join(REPO_ROOT, "examples", "app");
+const PROVIDER_MIRROR = process.env.SLIPWAY_TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
+const APP_IMAGE = { v1: "slipway-example/app:e2e-v1", v2: "slipway-example/app:e2e-v2" } as const;
+const STEP_TIMEOUT = { init: 60_000, apply: 300_000, plan: 120_000, destroy: 240_000, target: 120_000 } as const;
+
+async function whySkip(): Promise<string | undefined> {
+  try {
+    await run("terraform", ["version"], { timeout: 20_000, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+  } catch (err) {
+    return `terraform not usable (terraform version failed: ${(err as Error).message.split("\n")[0]})`;
+  }
+  const providers = globSync(join(PROVIDER_MIRROR, "registry.terraform.io", "hashicorp", "aws", "*", "*", "terraform-provider-aws*"));
+  if (!providers.length) return `no hashicorp/aws provider in the filesystem mirror ${PROVIDER_MIRROR} (set SLIPWAY_TF_PLUGIN_MIRROR)`;
+  return (await dockerAvailable()) ?? (await awsCliAvailable());
+}
+
+const skip = await whySkip();
+if (skip) console.log(`# skipping Terraform e2e: ${skip}`);
+
+/** Only the provider mirror; nothing is downloaded. */
+const CLI_CONFIG = `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(PROVIDER_MIRROR)}
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["*/*"]
+  }
+}
+`;
+
+interface Variant {
+  readonly key: string;
+  readonly title: string;
+  readonly vars: Record<string, string>;
+  /** Push the example app to the stack's ECR repository (else use the local image tags). */
+  readonly ecr: boolean;
+}
+
+const SUFFIX = Date.now().toString(36).slice(-5);
+const VARIANTS: Variant[] = [
+  { key: "fg", title: "FARGATE / awsvpc (image pushed to Slipway's ECR)", vars: { launch_type: "FARGATE", network_mode: "awsvpc" }, ecr: true },
+  { key: "ec2", title: "EC2 / bridge (local image)", vars: { launch_type: "EC2", network_mode: "bridge" }, ecr: false },
+];
+
+class TerraformError extends Error {}
+
+/** One working copy of examples/terraform, its own Slipway, and the commands run in it. */
+class Workspace {
+  readonly dir: string;
+  readonly log: string;
+  readonly name: string;
+  readonly listenerPort: number;
+  readonly dockerConfig: string;
+  slipway!: SlipwayProcess;
+  instanceId = "";
+  repositoryUri = "";
+  readonly durations: [string, number][] = [];
+  /** Image tags this run created in the local Docker (removed at the end). */
+  readonly tags: string[] = [];
+
+  readonly variant: Variant;
+
+  constructor(variant: Variant, listenerPort: number) {
+    this.variant = variant;
+    this.dir = mkdtempSync(join(tmpdir(), `slipway-tf-${variant.key}-`));
+    this.log = join(this.dir, "terraform.log");
+    this.name = `tfe2e-${variant.key}-${SUFFIX}`;
+    this.listenerPort = listenerPort;
+    this.dockerConfig = join(this.dir, "docker-config");
+    mkdirSync(this.dockerConfig);
+    cpSync(EXAMPLE_TF, join(this.dir, "stack"), { recursive: true, filter: (src) => !/(\.terraform|tfstate)/.test(src) });
+    writeFileSync(join(this.dir, "terraformrc"), CLI_CONFIG);
+  }
+
+  get stackDir(): string {
+    return join(this.dir, "stack");
+  }
+
+  async start(): Promise<void> {
+    this.slipway = await startSlipwayProcess({ dataDir: join(this.dir, "data") });
+    this.instanceId = instanceIdOf(this.slipway.dataDir);
+    writeFileSync(
+      join(this.stackDir, "e2e.auto.tfvars.json"),
+      JSON.stringify({ endpoint: this.slipway.url, name: this.name, listener_port: this.listenerPort, ...this.variant.vars }, null, 2),
+    );
+  }
+
+  /** Runs terraform in the stack directory; output appended to the log. Resolves with the exit code. */
+  terraform(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
+    const env: NodeJS.ProcessEnv = {};
+    // The user's AWS settings must not leak into the provider (profiles, real endpoints, tokens).
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_") && !k.startsWith("TF_")) env[k] = v;
+    Object.assign(env, {
+      TF_CLI_CONFIG_FILE: join(this.dir, "terraformrc"),
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+      CHECKPOINT_DISABLE: "1",
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    });
+    if (process.env.SLIPWAY_TF_DEBUG) Object.assign(env, { TF_LOG: "DEBUG", TF_LOG_PATH: join(this.dir, "terraform-debug.log") });
+    appendFileSync(this.log, `\n$ terraform ${args.join(" ")}\n`);
+    return new Promise((resolve, reject) => {
+      // Its own process group, so a timeout also ends the provider plugins it started.
+      const child: ChildProcess = spawn("terraform", [...args, "-no-color"], { cwd: this.stackDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        appendFileSync(this.log, chunk);
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        try {
+          process.kill(-child.pid!, "SIGTERM");
+          setTimeout(() => {
+            try {
+              process.kill(-child.pid!, "SIGKILL");
+            } catch {}
+          }, 10_000).unref();
+        } catch {}
+      }, timeoutMs);
+      child.once("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.once("close", (code) => {
+        clearTimeout(timer);
+        if (timedOut) reject(new TerraformError(`terraform ${args[0]} timed out after ${timeoutMs / 1000} s\n${this.tail()}`));
+        else resolve({ code: code ?? -1, out });
+      });
+    });
+  }
+
+  /** terraform <args> that must exit 0. */
+  async ok(args: string[], timeoutMs: number): Promise<string> {
+    const r = await this.terraform(args, timeoutMs);
+    if (r.code !== 0) throw new TerraformError(`terraform ${args.join(" ")} exited ${r.code}\n${this.tail()}`);
+    return r.out;
+  }
+
+  apply(vars: Record<string, string> = {}, extra: string[] = []): Promise<string> {
+    return this.ok(["apply", "-auto-approve", "-input=false", "-parallelism=10", ...varArgs(vars), ...extra], STEP_TIMEOUT.apply);
+  }
+
+  destroy(): Promise<string> {
+    return this.ok(["destroy", "-auto-approve", "-input=false", "-parallelism=10"], STEP_TIMEOUT.destroy);
+  }
+
+  async outputs(): Promise<Record<string, string>> {
+    const raw = JSON.parse(await this.ok(["output", "-json"], 60_000)) as Record<string, { value: string }>;
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value]));
+  }
+
+  tail(lines = 60): string {
+    const text = existsSync(this.log) ? readFileSync(this.log, "utf8") : "";
+    return `--- last ${lines} lines of ${this.log} ---\n${text.split("\n").slice(-lines).join("\n")}`;
+  }
+
+  awsCli<T = any>(args: string[]): Promise<T> {
+    return aws<T>(this.slipway.url, args);
+  }
+
+  /** The image for this variant's version: ECR (pushed) or the local tag. */
+  image(version: "v1" | "v2"): string {
+    if (!this.variant.ecr) return APP_IMAGE[version];
+    return `${this.repositoryUri}:${version === "v1" ? "latest" : "v2"}`;
+  }
+
+  /** Creates only the repository, logs Docker in with get-login-password, pushes v1 (:latest) and v2. */
+  async pushToEcr(): Promise<void> {
+    await this.ok(["apply", "-auto-approve", "-input=false", "-target=aws_ecr_repository.app"], STEP_TIMEOUT.target);
+    const { repositories } = await this.awsCli<{ repositories: { repositoryUri: string }[] }>([
+      "ecr",
+      "describe-repositories",
+      "--repository-names",
+      `${this.name}-app`,
+    ]);
+    this.repositoryUri = repositories[0]!.repositoryUri;
+    const registry = this.repositoryUri.split("/")[0]!;
+    const { stdout: password } = await run("aws", ["ecr", "get-login-password", "--endpoint-url", this.slipway.url], {
+      env: { ...process.env, ...AWS_ENV },
+      timeout: 60_000,
+    });
+    await withInput("docker", ["--config", this.dockerConfig, "login", "--username", "AWS", "--password-stdin", registry], password.trim());
+    for (const v of ["v1", "v2"] as const) {
+      const target = this.image(v);
+      await docker(["tag", APP_IMAGE[v], target]);
+      this.tags.push(target);
+      await run("docker", ["--config", this.dockerConfig, "push", target], { timeout: 120_000, maxBuffer: 8 * 1024 * 1024 });
+    }
+  }
+
+  async runningContainers(): Promise<string[]> {
+    return (await managedContainers(this.instanceId)).filter((c) => c.state === "running").map((c) => c.id);
+  }
+}
+
+function varArgs(vars: Record<string, string>): string[] {
+  return Object.entries(vars).flatMap(([k, v]) => ["-var", `${k}=${v}`]);
+}
+
+async function withInput(cmd: string, args: string[], input: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.once("error", reject);
+    child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err}`))));
+    child.stdin.end(input);
+  });
+}
+
+/** `*.localhost` names resolve to loopback (RFC 6761), as browsers and systemd-resolved do; glibc does not. */
+const loopbackLookup: LookupFunction = (hostname, options, callback) => {
+  if (!hostname.endsWith(".localhost")) {
+    callback(new Error(`refusing to resolve ${hostname}: not a .localhost name`), "", 4);
+    return;
+  }
+  if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: "127.0.0.1", family: 4 }]);
+  else callback(null, "127.0.0.1", 4);
+};
+
+/** GET http://<dnsName>:<port>/path through the ALB listener, one connection per request. */
+function albGet(dnsName: string, port: number, path = "/"): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: dnsName, port, path, lookup: loopbackLookup, agent: false, timeout: 3000, headers: { connection: "close" } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Requests through the ALB until `want` distinct task hostnames answered `version` (all 200). */
+async function servedBy(dnsName: string, port: number, version: string, want: number, timeoutMs: number): Promise<Set<string>> {
+  return pollUntil(
+    async () => {
+      const hosts = new Set<string>();
+      for (let i = 0; i < 8; i++) {
+        const r = await albGet(dnsName, port);
+        const m = /^hello from (\S+) version=(\S+)/.exec(r.body);
+        if (r.status !== 200 || !m || m[2] !== version) return false;
+        hosts.add(m[1]!);
+      }
+      return hosts.size >= want ? hosts : false;
+    },
+    { timeoutMs, intervalMs: 1000, what: `${want} tasks answering ${version} through http://${dnsName}:${port}/` },
+  );
+}
+
+describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout: 15 * 60_000, concurrency: true }, () => {
+  before(async () => {
+    await ensureTestImages();
+    for (const v of ["v1", "v2"] as const) {
+      await run("docker", ["build", "--build-arg", `APP_VERSION=${v}`, "-t", APP_IMAGE[v], EXAMPLE_APP], {
+        env: { ...process.env, DOCKER_BUILDKIT: "0" },
+        timeout: 120_000,
+        maxBuffer: 8 * 1024 * 1024,
+      });
+    }
+  });
+
+  for (const variant of VARIANTS) {
+    describe(variant.title, { concurrency: 1 }, () => {
+      let ws: Workspace;
+      let failed = false;
+      let outputs: Record<string, string> = {};
+
+      /** A step: skipped once an earlier one failed; timed; Terraform's log tail on failure. */
+      const step = (name: string, fn: () => Promise<void>) =>
+        test(name, async (t) => {
+          if (failed) {
+            t.skip("an earlier step failed");
+            return;
+          }
+          const started = Date.now();
+          try {
+            await fn();
+          } catch (err) {
+            failed = true;
+            if (!(err instanceof TerraformError)) t.diagnostic(ws.tail(30));
+            throw err;
+          } finally {
+            ws.durations.push([name, (Date.now() - started) / 1000]);
+          }
+        });
+
+      before(async () => {
+        ws = new Workspace(variant, await freePort());
+        await ws.start();
+        await ws.ok(["init", "-input=false"], STEP_TIMEOUT.init);
+        if (variant.ecr) await ws.pushToEcr();
+      });
+
+      after(async () => {
+        const summary = ws?.durations.map(([n, s]) => `  ${s.toFixed(1).padStart(6)} s  ${n}`).join("\n");
+        if (summary) console.log(`# terraform e2e ${variant.title} (${ws.name}):\n${summary}`);
+        if (!ws) return;
+        if (failed) {
+          console.log(`# ${variant.title}: kept ${ws.dir} (terraform.log, state); slipway output tail:\n${ws.slipway?.output().split("\n").slice(-40).join("\n")}`);
+          // Best effort: leave no load balancer listeners or tasks behind.
+          if (ws.slipway) await ws.terraform(["destroy", "-auto-approve", "-input=false", "-parallelism=10"], STEP_TIMEOUT.destroy).catch(() => undefined);
+        }
+        await ws.slipway?.kill("SIGTERM");
+        // Our pushes' tags, and the copies Slipway pulled for the tasks (127.0.0.1:<port>/<repo>).
+        const port = ws.slipway?.port;
+        const pulled = port
+          ? (await docker(["images", "--format", "{{.Repository}}:{{.Tag}}"]).catch(() => ""))
+              .split("\n")
+              .filter((r) => r.startsWith(`127.0.0.1:${port}/${ws.name}-`) || r.startsWith(`localhost:${port}/${ws.name}-`))
+          : [];
+        for (const tag of new Set([...ws.tags, ...pulled])) await docker(["rmi", tag]).catch(() => "");
+        await cleanDataDir(join(ws.dir, "data"));
+        if (!failed) rmSync(ws.dir, { recursive: true, force: true });
+      });
+
+      // The ECR variant relies on the stack's default image (<repository_url>:latest).
+      const v1 = (): Record<string, string> => (variant.ecr ? {} : { image: ws.image("v1") });
+
+      step("(1) terraform apply creates the stack", async () => {
+        const out = await ws.apply(v1());
+        assert.match(out, /Apply complete! Resources: \d+ added, 0 changed, 0 destroyed\./);
+        outputs = await ws.outputs();
+        assert.match(outputs.alb_dns_name!, new RegExp(`^${ws.name}-alb-[0-9a-f]{8}\\.us-east-1\\.elb\\.localhost$`));
+        assert.equal(outputs.cluster_name, `${ws.name}-cluster`);
+        assert.equal(outputs.service_name, `${ws.name}-svc`);
+        assert.match(outputs.ecr_repository_url!, new RegExp(`/${ws.name}-app$`));
+      });
+
+      step("(2) terraform plan -detailed-exitcode: no changes (nothing drifts)", async () => {
+        const r = await ws.terraform(["plan", "-detailed-exitcode", "-input=false", "-parallelism=10", ...varArgs(v1())], STEP_TIMEOUT.plan);
+        if (r.code === 2) throw new TerraformError(`plan found changes after apply (drift):\n${r.out.split("\n").filter((l) => /[~+-] |->|#/.test(l)).join("\n")}`);
+        assert.equal(r.code, 0, `terraform plan exited ${r.code}\n${ws.tail()}`);
+      });
+
+      step("(3) the ALB DNS name serves the app from 2 tasks; awslogs streams exist", async () => {
+        const hosts = await servedBy(outputs.alb_dns_name!, ws.listenerPort, "v1", 2, 90_000);
+        assert.equal(hosts.size, 2);
+        const health = await albGet(outputs.alb_dns_name!, ws.listenerPort, "/health");
+        assert.equal(health.status, 200);
+        await pollUntil(
+          async () => {
+            const { logStreams } = await ws.awsCli<{ logStreams: { logStreamName: string }[] }>([
+              "logs",
+              "describe-log-streams",
+              "--log-group-name",
+              `/ecs/${ws.name}`,
+            ]);
+            return logStreams.filter((s) => s.logStreamName.startsWith("web/web/")).length >= 2;
+          },
+          { timeoutMs: 30_000, what: "2 awslogs streams web/web/<task id>" },
+        );
+      });
+
+      step("(4) apply v2 with wait_for_steady_state = true waits for the rollout", async () => {
+        const out = await ws.apply({ image: ws.image("v2"), wait_for_steady_state: "true" });
+        assert.match(out, /Apply complete!/);
+        // Checked right after apply returns: the waiter only returns on a steady service.
+        const { services } = await ws.awsCli<{ services: any[] }>(["ecs", "describe-services", "--cluster", outputs.cluster_name!, "--services", outputs.service_name!]);
+        const svc = services[0];
+        assert.equal(svc.deployments.length, 1, `deployments: ${JSON.stringify(svc.deployments)}`);
+        assert.equal(svc.runningCount, 2);
+        assert.equal(svc.desiredCount, 2);
+        assert.match(svc.taskDefinition, new RegExp(`:task-definition/${ws.name}-app:2$`));
+        await servedBy(outputs.alb_dns_name!, ws.listenerPort, "v2", 2, 20_000);
+      });
+
+      step("(5) terraform destroy removes everything, containers included", async () => {
+        await ws.destroy();
+        const state = await ws.ok(["state", "list"], 60_000);
+        assert.equal(state.trim(), "", `resources left in the state:\n${state}`);
+        await pollUntil(async () => (await ws.runningContainers()).length === 0, { timeoutMs: 30_000, what: "no running containers of this Slipway" });
+        await assert.rejects(albGet(outputs.alb_dns_name!, ws.listenerPort), "the listener port is closed");
+        const { LoadBalancers: loadBalancers } = await ws.awsCli<{ LoadBalancers: unknown[] }>(["elbv2", "describe-load-balancers"]);
+        assert.equal(loadBalancers.length, 0);
+        const { clusterArns } = await ws.awsCli<{ clusterArns: string[] }>(["ecs", "list-clusters"]);
+        assert.deepEqual(clusterArns.filter((a) => a.endsWith(`/${ws.name}-cluster`)), []);
+      });
+
+      step("(6) a second apply works, serves the app, and destroys cleanly", async () => {
+        if (variant.ecr) await ws.pushToEcr(); // destroy deleted the repository with its images
+        await ws.apply(v1());
+        outputs = await ws.outputs();
+        await servedBy(outputs.alb_dns_name!, ws.listenerPort, "v1", 2, 90_000);
+        await ws.destroy();
+        await pollUntil(async () => (await ws.runningContainers()).length === 0, { timeoutMs: 30_000, what: "no running containers of this Slipway" });
+      });
+    });
+  }
+});
