@@ -12,7 +12,8 @@ import type { Container, LogConfiguration, Task, TaskDefinition } from "@aws-sdk
 import { parseArn } from "../core/arn.ts";
 import type { Clock } from "../core/clock.ts";
 import { type ContainerRuntime, type ContainerState, type ImageInfo, LABELS, PullError, type RegistryAuth } from "../runtime/runtime.ts";
-import { type PlannedContainer, toContainerSpecs, unsupportedEnvironmentFiles } from "../services/ecs/container-spec.ts";
+import { type PlannedContainer, toContainerSpecs } from "../services/ecs/container-spec.ts";
+import { type ObjectReader, resolveEnvironmentFiles } from "../services/ecs/env-files.ts";
 import type { EcsDeps } from "../services/ecs/context.ts";
 import { isPendingStatus } from "../services/ecs/model.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
@@ -37,6 +38,8 @@ export interface TaskReconcilerOptions {
   log?: (msg: string) => void;
   /** Images in Slipway's own registry (ECR): always pulled, from their loopback address, with a token. */
   localImages?: LocalImages;
+  /** Where environmentFiles' S3 objects are read from (src/services/ecs/env-files.ts). */
+  envFileObjects?: ObjectReader;
   /** EC2's ENIs of awsvpc tasks: released when the task is STOPPED. */
   networking?: TaskNetworking;
 }
@@ -137,8 +140,8 @@ export class TaskReconciler implements Reconciler {
     const arn = rec.doc.taskArn!;
     const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
     if (!td) return this.#failToStart(arn, "ResourceInitializationError: task definition not found");
-    const envError = unsupportedEnvironmentFiles(td, rec.doc.overrides);
-    if (envError) return this.#failToStart(arn, envError);
+    const envFiles = resolveEnvironmentFiles(td, rec.doc.overrides, this.#opts.envFileObjects ?? (() => undefined));
+    if ("error" in envFiles) return this.#failToStart(arn, envFiles.error);
 
     if (rec.doc.lastStatus === "PROVISIONING") {
       if (rec.state.networkMode === "awsvpc") {
@@ -190,7 +193,7 @@ export class TaskReconciler implements Reconciler {
       if (logError) return this.#failToStart(arn, logError);
     }
 
-    const planned = this.#plan(rec, td);
+    const planned = this.#plan(rec, td, envFiles.env);
     const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
     const first = planned[0] ? byName.get(planned[0].containerName) : undefined;
     for (const p of planned) {
@@ -423,7 +426,7 @@ export class TaskReconciler implements Reconciler {
     return { requeueAfterMs: 0 };
   }
 
-  #plan(rec: TaskRecord, td: TaskDefinition): PlannedContainer[] {
+  #plan(rec: TaskRecord, td: TaskDefinition, envFiles?: ReadonlyMap<string, readonly string[]>): PlannedContainer[] {
     const scope = parseArn(rec.doc.taskArn!)!;
     const [, clusterName, taskId] = scope.resource.split("/");
     const mode = rec.state.networkMode;
@@ -446,7 +449,12 @@ export class TaskReconciler implements Reconciler {
       },
       td,
       rec.doc.overrides,
-      { network, bindHostIp: this.#opts.bindHostIp, extraEnv: [`AWS_REGION=${scope.region}`, `AWS_DEFAULT_REGION=${scope.region}`] },
+      {
+        network,
+        bindHostIp: this.#opts.bindHostIp,
+        extraEnv: [`AWS_REGION=${scope.region}`, `AWS_DEFAULT_REGION=${scope.region}`],
+        ...(envFiles ? { envFiles } : {}),
+      },
     );
   }
 

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, hostname, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { createGateway, type Gateway } from "../aws/gateway.ts";
 import type { ServiceDefinition } from "../aws/service.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
@@ -201,6 +201,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     wake: (key) => taskController?.enqueue(key),
     logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
     networking: taskNetworking,
+    envFileObjects: localObjects(join(dataDir, "s3")),
     log,
   });
   taskController = new Controller(taskReconciler, { clock, log });
@@ -411,6 +412,23 @@ function loadBalancerNetworkingPort(ec2: Ec2): LoadBalancerNetworking {
       for (const subnetId of subnetIds) ec2.networkInterfaceFor(scope, { owner: owner(lb), subnetId, securityGroupIds: groups });
     },
     release: (scope, lb, keep) => void ec2.releaseNetworkInterfaces(scope, owner(lb), keep),
+  };
+}
+
+/**
+ * environmentFiles' S3 objects, served from `<root>/<bucket>/<key>` (Slipway has no S3); a key
+ * that would leave the bucket's directory is treated as missing.
+ */
+function localObjects(root: string): (bucket: string, key: string) => string | undefined {
+  return (bucket, key) => {
+    const base = resolve(root, bucket);
+    const path = resolve(base, key);
+    if (!path.startsWith(base + sep) || bucket.includes("/") || bucket.startsWith(".")) return undefined;
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
   };
 }
 

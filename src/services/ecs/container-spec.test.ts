@@ -7,7 +7,7 @@ import { seededIds } from "../../core/ids.ts";
 import { Store } from "../../store/store.ts";
 import { LABELS } from "../../runtime/runtime.ts";
 import type { CallScope } from "./context.ts";
-import { dependencyOrder, taskResources, toContainerSpecs, unsupportedEnvironmentFiles } from "./container-spec.ts";
+import { dependencyOrder, taskResources, toContainerSpecs } from "./container-spec.ts";
 import { registerTaskDefinition } from "./task-definitions.ts";
 
 const task = {
@@ -210,20 +210,5 @@ describe("taskResources", () => {
     });
     assert.deepEqual(taskResources(ec2, undefined), { cpu: 100, memoryMiB: 320 });
     assert.deepEqual(taskResources(ec2, { containerOverrides: [{ name: "b", cpu: 50, memory: 100 }] }), { cpu: 150, memoryMiB: 356 });
-  });
-});
-
-describe("unsupportedEnvironmentFiles", () => {
-  it("reports S3 env files", () => {
-    const plain = register({ family: "web", containerDefinitions: [{ name: "a", image: "nginx", memory: 64 }] });
-    assert.equal(unsupportedEnvironmentFiles(plain), undefined);
-    const withFiles = register({
-      family: "web",
-      containerDefinitions: [{ name: "a", image: "nginx", memory: 64, environmentFiles: [{ type: "s3", value: "arn:aws:s3:::bucket/app.env" }] }],
-    });
-    const msg = unsupportedEnvironmentFiles(withFiles);
-    assert.ok(msg?.startsWith("ResourceInitializationError: failed to download env files: "));
-    assert.ok(msg?.includes("arn:aws:s3:::bucket/app.env"));
-    assert.ok(unsupportedEnvironmentFiles(plain, { containerOverrides: [{ name: "a", environmentFiles: [{ type: "s3", value: "arn:aws:s3:::b/k" }] }] }));
   });
 });

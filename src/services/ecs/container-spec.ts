@@ -32,6 +32,8 @@ export interface ContainerSpecOptions {
   bindHostIp?: string;
   /** KEY=VALUE entries injected by the platform (metadata URI, AWS_REGION, ...); the task's own environment wins. */
   extraEnv?: string[];
+  /** KEY=VALUE entries from each container's environmentFiles, by container name (env-files.ts). */
+  envFiles?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface PlannedContainer {
@@ -99,21 +101,6 @@ export function taskResources(taskDef: TaskDefinition, overrides: TaskOverride |
     cpu: cpu ?? containers.reduce((s, c) => s + (c.cpu ?? 0), 0),
     memoryMiB: mem ?? containers.reduce((s, c) => s + (c.memory || c.memoryReservation || 0), 0),
   };
-}
-
-/**
- * Environment files live in S3, which Slipway cannot serve. Returns the full stoppedReason text
- * ("ResourceInitializationError: failed to download env files: ...") when any container (or
- * container override) uses them, else undefined.
- */
-export function unsupportedEnvironmentFiles(taskDef: TaskDefinition, overrides?: TaskOverride): string | undefined {
-  const files = [
-    ...(taskDef.containerDefinitions ?? []).flatMap((c) => c.environmentFiles ?? []),
-    ...(overrides?.containerOverrides ?? []).flatMap((o) => o.environmentFiles ?? []),
-  ];
-  const first = files[0];
-  if (!first) return undefined;
-  return `ResourceInitializationError: failed to download env files: file download command: non empty error stream: unable to download ${first.value ?? "(no value)"}: environment files in S3 are not supported by Slipway; use 'environment' instead`;
 }
 
 function findOverride(overrides: TaskOverride | undefined, name: string | undefined): ContainerOverride | undefined {
@@ -203,7 +190,7 @@ export function toContainerSpecs(
       image: c.image!,
       labels,
       network,
-      env: envList(opts.extraEnv ?? [], c),
+      env: envList([...(opts.extraEnv ?? []), ...(opts.envFiles?.get(containerName) ?? [])], c),
       healthcheck: healthcheck(c),
       stopTimeoutSec: c.stopTimeout ?? 30,
     };
