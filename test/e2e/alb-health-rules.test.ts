@@ -139,12 +139,22 @@ describe("ALB health checks, fail open and listener rules with ECS services", { 
     const expected =
       `(service web-a) (task ${victimId}) (port 8080) is unhealthy in (target-group ${tgA}) ` +
       `due to (reason Health checks failed with these codes: [404]).`;
-    const events = await pollUntil(async () => {
+    await pollUntil(async () => {
       const ev = await serviceEvents(e, CLUSTER, "web-a");
       return ev.includes(expected) ? ev : undefined;
     }, { timeoutMs: 40_000, what: "the ELB unhealthy event" });
-    const i = events.indexOf(expected);
-    assert.ok(events.slice(i + 1).includes(`(service web-a) has stopped 1 running tasks: (task ${victimId}).`), events.join("\n"));
+    // §2.8: a replacement starts first; the unhealthy task stops once the service is healthy
+    // without it (serviceEvents lists events oldest first).
+    const stoppedEvent = `(service web-a) has stopped 1 running tasks: (task ${victimId}).`;
+    const events = await pollUntil(async () => {
+      const ev = await serviceEvents(e, CLUSTER, "web-a");
+      return ev.includes(stoppedEvent) ? ev : undefined;
+    }, { timeoutMs: 60_000, what: "the unhealthy task's stop event" });
+    const iUnhealthy = events.indexOf(expected);
+    const iStopped = events.indexOf(stoppedEvent);
+    const iStarted = events.findIndex((m: string, k: number) => k > iUnhealthy && m.startsWith("(service web-a) has started 1 tasks:"));
+    assert.ok(iStopped > iUnhealthy, events.join("\n"));
+    assert.ok(iStarted > iUnhealthy && iStarted < iStopped, `the replacement started before the unhealthy task was stopped:\n${events.join("\n")}`);
 
     // No new request reaches the unhealthy task.
     for (let n = 0; n < 12; n++) {
