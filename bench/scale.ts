@@ -2,7 +2,11 @@
  * Scheduler scale: one full ServiceReconciler pass over 100 / 1,000 / 5,000 services of 10 tasks
  * each, on the in-memory FakeRuntime (host made big with setHostResources), with a ManualClock.
  *
- *   node bench/scale.ts [--sizes 100,1000] (5000 exceeds minutes: setup is quadratic) [--passes 3]
+ *   node bench/scale.ts [--sizes 100,1000] [--passes 3]
+ *
+ * Building the fixture is still quadratic on 2026-11-22: every launch runs EcsRepo.hostUsage, an
+ * SQL scan (json_extract/json_each) over every non-stopped task, so 1,000 services x 10 tasks took
+ * ~6 min to set up and 5,000 would take hours. Bound runs with `timeout`.
  *
  * Per size, in a fresh SQLite store (temp dir): the ECS domain (src/services/ecs/ecs.ts) creates
  * cluster "bench", task definition "bench" (one container, memory 8, no ports, no health check) and

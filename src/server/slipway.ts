@@ -98,6 +98,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const ids = opts.ids ?? randomIds;
   const dataDir = opts.dataDir ?? ".slipway";
   mkdirSync(dataDir, { recursive: true });
+  // Always random, even with seeded test ids: two Slipways must never share an instance label.
   const instanceId = readOrCreate(join(dataDir, "instance-id"), () => randomUUID());
   const store = new Store(join(dataDir, "slipway.db"), { fsync: opts.fsync ?? false });
   const runtime = opts.runtime ?? new DockerRuntime();
