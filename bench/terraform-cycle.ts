@@ -34,13 +34,12 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { appendFileSync, cpSync, globSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
-import type { LookupFunction } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { ensureTestImages } from "../test/helpers/docker.ts";
+import { albGet, terraformCliConfig } from "../test/helpers/terraform.ts";
 import { cleanDataDir, instanceIdOf, managedContainers } from "../test/helpers/slipway-process.ts";
 import { ecsClient, fmt, freePort, onExitStop, type Proc, ROOT, sleep, startMoto, startSlipwayProcess, table } from "./lib.ts";
 
@@ -62,16 +61,7 @@ const IMAGE = "slipway-test/web:latest";
 const TICK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 const TIMEOUT = { init: 120_000, apply: 400_000, plan: 180_000, destroy: 300_000 } as const;
 
-const CLI_CONFIG = `provider_installation {
-  filesystem_mirror {
-    path    = ${JSON.stringify(MIRROR)}
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-  direct {
-    exclude = ["*/*"]
-  }
-}
-`;
+const CLI_CONFIG = terraformCliConfig(MIRROR);
 
 type ServerKey = "slipway" | "moto";
 type Phase = "apply" | "plan" | "destroy";
@@ -237,25 +227,6 @@ class Stack {
   }
 }
 
-const loopbackLookup: LookupFunction = (hostname, options, callback) => {
-  if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: "127.0.0.1", family: 4 }]);
-  else callback(null, "127.0.0.1", 4);
-};
-
-function albGet(dnsName: string, port: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: dnsName, port, path: "/", lookup: loopbackLookup, agent: false, timeout: 3000, headers: { connection: "close" } }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 /** Distinct hostnames answering through the ALB (up to 90 s). */
 async function albHosts(dnsName: string, port: number, want: number): Promise<{ hosts: number; afterS: number }> {

@@ -22,13 +22,12 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
-import type { LookupFunction } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { dockerAvailable, ensureTestImages } from "../helpers/docker.ts";
+import { albGet, terraformCliConfig } from "../helpers/terraform.ts";
 import {
   aws,
   AWS_ENV,
@@ -66,16 +65,7 @@ const skip = await whySkip();
 if (skip) console.log(`# skipping Terraform e2e: ${skip}`);
 
 /** Only the provider mirror; nothing is downloaded. */
-const CLI_CONFIG = `provider_installation {
-  filesystem_mirror {
-    path    = ${JSON.stringify(PROVIDER_MIRROR)}
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-  direct {
-    exclude = ["*/*"]
-  }
-}
-`;
+const CLI_CONFIG = terraformCliConfig(PROVIDER_MIRROR);
 
 interface Variant {
   readonly key: string;
@@ -262,31 +252,6 @@ async function withInput(cmd: string, args: string[], input: string): Promise<vo
   });
 }
 
-/** `*.localhost` names resolve to loopback (RFC 6761), as browsers and systemd-resolved do; glibc does not. */
-const loopbackLookup: LookupFunction = (hostname, options, callback) => {
-  if (!hostname.endsWith(".localhost")) {
-    callback(new Error(`refusing to resolve ${hostname}: not a .localhost name`), "", 4);
-    return;
-  }
-  if (options.all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: "127.0.0.1", family: 4 }]);
-  else callback(null, "127.0.0.1", 4);
-};
-
-/** GET http://<dnsName>:<port>/path through the ALB listener, one connection per request. */
-function albGet(dnsName: string, port: number, path = "/"): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: dnsName, port, path, lookup: loopbackLookup, agent: false, timeout: 3000, headers: { connection: "close" } }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 /** Requests through the ALB until `want` distinct task hostnames answered `version` (all 200). */
 async function servedBy(dnsName: string, port: number, version: string, want: number, timeoutMs: number): Promise<Set<string>> {
