@@ -6,7 +6,7 @@
  *
  * Long requests: the container wraps the image's entrypoint to add /cgi-bin/slow, a CGI script
  * that answers after 5 s (the shared test image stays untouched), so the tasks being replaced
- * serve real in-flight slow requests. One slow request starts every second during the
+ * serve real in-flight slow requests. One slow request starts every 250 ms during the
  * deployment; each must complete with 200. The deregistration delay is 10 s (longer than a slow
  * request): ALB lets in-flight requests finish during the delay and only cuts those still running
  * when it expires (502). At least one v1 slow request must have still been in flight once every v1
@@ -93,7 +93,7 @@ describe("ALB zero-downtime rolling deployment under load", { skip, timeout: 400
       // One 5 s request per second while the deployment runs (bounded: at most 70).
       const slow: Promise<SlowResult>[] = [];
       const slowTimer = setInterval(() => {
-        if (slow.length >= 70) return;
+        if (slow.length >= 280) return;
         const start = Date.now();
         slow.push(
           albRequest(port, alb.dnsName, "/cgi-bin/slow", { timeoutMs: 30_000 }).then(
@@ -101,7 +101,7 @@ describe("ALB zero-downtime rolling deployment under load", { skip, timeout: 400
             (err: Error) => ({ start, end: Date.now(), error: err.message }),
           ),
         );
-      }, 1000);
+      }, 250);
       // When every v1 target has been seen draining, as observed by polling. (Docker may hand a
       // freed task IP to a new task, so an old target's ID can come back as a new healthy target.)
       let allOldDrainingAt: number | undefined;
