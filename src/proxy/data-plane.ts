@@ -263,15 +263,7 @@ export class DataPlane implements DataPlaneLike {
       case "forward": {
         const chosen = this.#choose(snap, action, req);
         if (!chosen) return sendError(res, 503);
-        const headers = forwardHeaders({
-          rawHeaders: req.rawHeaders,
-          listener: listener.routes,
-          clientIp: req.socket.remoteAddress ?? "",
-          clientPort: req.socket.remotePort ?? 0,
-          newTraceId: this.#traceId,
-          upgrade: false,
-        });
-        return proxyRequest(req, res, headers, this.#upstream(listener.routes, chosen));
+        return proxyRequest(req, res, this.#headers(req, listener.routes, false), this.#upstream(listener.routes, chosen));
       }
     }
   }
@@ -290,15 +282,19 @@ export class DataPlane implements DataPlaneLike {
     }
     const chosen = this.#choose(snap, action, req);
     if (!chosen) return writeRawError(socket, 503);
-    const headers = forwardHeaders({
+    proxyUpgrade(req, socket, head, this.#headers(req, listener.routes, true), this.#upstream(listener.routes, chosen));
+  }
+
+  /** The headers sent upstream: the client's, plus X-Forwarded-* and the trace id. */
+  #headers(req: IncomingMessage, routes: ListenerRoutes, upgrade: boolean) {
+    return forwardHeaders({
       rawHeaders: req.rawHeaders,
-      listener: listener.routes,
+      listener: routes,
       clientIp: req.socket.remoteAddress ?? "",
       clientPort: req.socket.remotePort ?? 0,
       newTraceId: this.#traceId,
-      upgrade: true,
+      upgrade,
     });
-    proxyUpgrade(req, socket, head, headers, this.#upstream(listener.routes, chosen));
   }
 
   #upstream(routes: ListenerRoutes, chosen: Chosen): Upstream {
