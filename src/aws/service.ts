@@ -39,13 +39,8 @@ export interface ServiceDefinition {
    * `${ErrorName}$`.
    */
   readonly model: Readonly<Record<string, unknown>> | (() => Readonly<Record<string, unknown>>);
-  readonly handlers: Readonly<Record<string, Handler>>;
+  readonly handlers: HandlerTable;
 }
 
-/**
- * Handlers map operation names to functions typed with the SDK's request/response types.
- * `defineHandlers<ECSOps>()({ CreateCluster: async (input) => ... })` checks names and types.
- */
-export type TypedHandlers<Ops extends Record<string, { input: unknown; output: unknown }>> = {
-  [K in keyof Ops]?: (input: Ops[K]["input"], ctx: RequestContext) => Ops[K]["output"] | Promise<Ops[K]["output"]>;
-};
+/** Operation name → handler; built with defineHandlers (src/aws/define-service.ts). */
+export type HandlerTable = Readonly<Record<string, Handler | undefined>>;

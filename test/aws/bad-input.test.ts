@@ -29,6 +29,7 @@ import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { startSlipway, type Slipway } from "../../src/server/slipway.ts";
 import { EcsRepo } from "../../src/services/ecs/repo.ts";
 import { Store } from "../../src/store/store.ts";
+import { expectError } from "../helpers/errors.ts";
 
 const REGION = "us-east-1";
 const ACCOUNT = "000000000000";
@@ -81,15 +82,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function expectError(p: Promise<unknown>, name: string, message?: string | RegExp, status = 400): Promise<void> {
-  await assert.rejects(p, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(err.name, name, `expected ${name}, got ${err.name}: ${err.message}`);
-    if (typeof message === "string") assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    assert.equal(err.$metadata?.httpStatusCode, status);
-    return true;
-  });
-}
 
 /** The server still answers: its health endpoint and one call of every service. */
 async function stillServing(): Promise<void> {

@@ -14,6 +14,7 @@ import { Store } from "../../src/store/store.ts";
 import { awsCli, awsCliSkip } from "../helpers/aws-cli.ts";
 import { inProcess, type RunningServer, startGatewayServer } from "../helpers/in-process.ts";
 import { recordingLogger, sequentialIds } from "./fixtures.ts";
+import { expectError } from "../helpers/errors.ts";
 
 const region = "us-east-1";
 const ACCOUNT = "000000000000";
@@ -36,15 +37,6 @@ function setup(opts: { region?: string } = {}) {
 
 type Client = ec2.EC2Client;
 
-async function rejectsWith(p: Promise<unknown>, code: string, message?: RegExp | string): Promise<void> {
-  await assert.rejects(p, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(err.name, code, `expected ${code}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (typeof message === "string") assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 async function defaultVpcId(client: Client): Promise<string> {
   const out = await client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "isDefault", Values: ["true"] }] }));
@@ -159,7 +151,7 @@ describe("EC2 defaults", () => {
     assert.deepEqual(b.map((z) => z.ZoneName), ["us-east-1b"]);
     const byName = (await client.send(new ec2.DescribeAvailabilityZonesCommand({ ZoneNames: ["us-east-1c"] }))).AvailabilityZones!;
     assert.deepEqual(byName.map((z) => z.ZoneId), ["use1-az3"]);
-    await rejectsWith(client.send(new ec2.DescribeAvailabilityZonesCommand({ ZoneNames: ["mars-1a"] })), "InvalidParameterValue");
+    await expectError(client.send(new ec2.DescribeAvailabilityZonesCommand({ ZoneNames: ["mars-1a"] })), "InvalidParameterValue");
 
     const attrs = (await client.send(new ec2.DescribeAccountAttributesCommand({}))).AccountAttributes!;
     const get = (n: string) => attrs.find((a) => a.AttributeName === n)?.AttributeValues?.map((v) => v.AttributeValue);
@@ -181,11 +173,11 @@ describe("EC2 defaults", () => {
     assert.equal(m.VpcId, VpcId);
     await client.send(new ec2.ModifyVpcAttributeCommand({ VpcId, EnableDnsHostnames: { Value: false } }));
     assert.deepEqual((await attr("enableDnsHostnames")).EnableDnsHostnames, { Value: false });
-    await rejectsWith(
+    await expectError(
       client.send(new ec2.ModifyVpcAttributeCommand({ VpcId, EnableDnsHostnames: { Value: true }, EnableDnsSupport: { Value: true } })),
       "InvalidParameterValue",
     );
-    await rejectsWith(
+    await expectError(
       client.send(new ec2.DescribeVpcAttributeCommand({ VpcId: "vpc-0123456789abcdef0", Attribute: "enableDnsSupport" })),
       "InvalidVpcID.NotFound",
       "The vpc ID 'vpc-0123456789abcdef0' does not exist",
@@ -216,11 +208,11 @@ describe("EC2 VPCs, subnets, gateways and route tables", () => {
     const byCidr = await client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "cidr-block", Values: ["172.31.*"] }] }));
     assert.equal(byCidr.Vpcs!.length, 1);
     assert.equal((await client.send(new ec2.DescribeVpcsCommand({ VpcIds: [VpcId] }))).Vpcs!.length, 1);
-    await rejectsWith(client.send(new ec2.DescribeVpcsCommand({ VpcIds: ["vpc-0123456789abcdef0"] })), "InvalidVpcID.NotFound");
-    await rejectsWith(client.send(new ec2.DescribeVpcsCommand({ VpcIds: ["nope"] })), "InvalidVpcID.Malformed");
-    await rejectsWith(client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "colour", Values: ["x"] }] })), "InvalidParameterValue", "The filter 'colour' is invalid");
-    await rejectsWith(client.send(new ec2.CreateVpcCommand({ CidrBlock: "10.0.0.0/8" })), "InvalidVpc.Range");
-    await rejectsWith(client.send(new ec2.CreateVpcCommand({ CidrBlock: "10.0.0.300/16" })), "InvalidParameterValue");
+    await expectError(client.send(new ec2.DescribeVpcsCommand({ VpcIds: ["vpc-0123456789abcdef0"] })), "InvalidVpcID.NotFound");
+    await expectError(client.send(new ec2.DescribeVpcsCommand({ VpcIds: ["nope"] })), "InvalidVpcID.Malformed");
+    await expectError(client.send(new ec2.DescribeVpcsCommand({ Filters: [{ Name: "colour", Values: ["x"] }] })), "InvalidParameterValue", "The filter 'colour' is invalid");
+    await expectError(client.send(new ec2.CreateVpcCommand({ CidrBlock: "10.0.0.0/8" })), "InvalidVpc.Range");
+    await expectError(client.send(new ec2.CreateVpcCommand({ CidrBlock: "10.0.0.300/16" })), "InvalidParameterValue");
 
     // the new VPC has its own main route table and default group
     const own = await client.send(new ec2.DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [VpcId] }] }));
@@ -243,9 +235,9 @@ describe("EC2 VPCs, subnets, gateways and route tables", () => {
     assert.equal(subnet.MapPublicIpOnLaunch, false);
     assert.deepEqual(subnet.Tags, [{ Key: "tier", Value: "public" }]);
     const SubnetId = subnet.SubnetId!;
-    await rejectsWith(client.send(new ec2.CreateSubnetCommand({ VpcId, CidrBlock: "10.1.0.0/24" })), "InvalidSubnet.Range", "The CIDR '10.1.0.0/24' is invalid.");
-    await rejectsWith(client.send(new ec2.CreateSubnetCommand({ VpcId, CidrBlock: "10.0.1.128/25" })), "InvalidSubnet.Conflict");
-    await rejectsWith(client.send(new ec2.CreateSubnetCommand({ VpcId: "vpc-0123456789abcdef0", CidrBlock: "10.0.2.0/24" })), "InvalidVpcID.NotFound");
+    await expectError(client.send(new ec2.CreateSubnetCommand({ VpcId, CidrBlock: "10.1.0.0/24" })), "InvalidSubnet.Range", "The CIDR '10.1.0.0/24' is invalid.");
+    await expectError(client.send(new ec2.CreateSubnetCommand({ VpcId, CidrBlock: "10.0.1.128/25" })), "InvalidSubnet.Conflict");
+    await expectError(client.send(new ec2.CreateSubnetCommand({ VpcId: "vpc-0123456789abcdef0", CidrBlock: "10.0.2.0/24" })), "InvalidVpcID.NotFound");
     await client.send(new ec2.ModifySubnetAttributeCommand({ SubnetId, MapPublicIpOnLaunch: { Value: true } }));
     const filtered = await client.send(
       new ec2.DescribeSubnetsCommand({
@@ -260,7 +252,7 @@ describe("EC2 VPCs, subnets, gateways and route tables", () => {
     const defaults = await client.send(new ec2.DescribeSubnetsCommand({ Filters: [{ Name: "default-for-az", Values: ["true"] }] }));
     assert.equal(defaults.Subnets!.length, 3);
     assert.deepEqual((await client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: [SubnetId] }))).Subnets!.map((s) => s.CidrBlock), ["10.0.1.0/24"]);
-    await rejectsWith(
+    await expectError(
       client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: ["subnet-0123456789abcdef0"] })),
       "InvalidSubnetID.NotFound",
       "The subnet ID 'subnet-0123456789abcdef0' does not exist",
@@ -272,9 +264,9 @@ describe("EC2 VPCs, subnets, gateways and route tables", () => {
     assert.match(InternetGatewayId, /^igw-[0-9a-f]{17}$/);
     assert.deepEqual(igw.Attachments, []);
     await client.send(new ec2.AttachInternetGatewayCommand({ InternetGatewayId, VpcId }));
-    await rejectsWith(client.send(new ec2.AttachInternetGatewayCommand({ InternetGatewayId, VpcId })), "Resource.AlreadyAssociated");
-    await rejectsWith(client.send(new ec2.DeleteInternetGatewayCommand({ InternetGatewayId })), "DependencyViolation");
-    await rejectsWith(
+    await expectError(client.send(new ec2.AttachInternetGatewayCommand({ InternetGatewayId, VpcId })), "Resource.AlreadyAssociated");
+    await expectError(client.send(new ec2.DeleteInternetGatewayCommand({ InternetGatewayId })), "DependencyViolation");
+    await expectError(
       client.send(new ec2.DescribeInternetGatewaysCommand({ InternetGatewayIds: ["igw-0123456789abcdef0"] })),
       "InvalidInternetGatewayID.NotFound",
     );
@@ -285,7 +277,7 @@ describe("EC2 VPCs, subnets, gateways and route tables", () => {
     assert.deepEqual(rt.Routes, [{ DestinationCidrBlock: "10.0.0.0/16", GatewayId: "local", Origin: "CreateRouteTable", State: "active" }]);
     assert.deepEqual(rt.Associations, []);
     assert.deepEqual((await client.send(new ec2.CreateRouteCommand({ RouteTableId, DestinationCidrBlock: "0.0.0.0/0", GatewayId: InternetGatewayId }))).Return, true);
-    await rejectsWith(
+    await expectError(
       client.send(new ec2.CreateRouteCommand({ RouteTableId, DestinationCidrBlock: "0.0.0.0/0", GatewayId: InternetGatewayId })),
       "RouteAlreadyExists",
     );
@@ -295,23 +287,23 @@ describe("EC2 VPCs, subnets, gateways and route tables", () => {
     const bySubnet = await client.send(new ec2.DescribeRouteTablesCommand({ Filters: [{ Name: "association.subnet-id", Values: [SubnetId] }] }));
     assert.deepEqual(bySubnet.RouteTables!.map((r) => r.RouteTableId), [RouteTableId]);
     assert.equal(bySubnet.RouteTables![0]!.Routes!.length, 2);
-    await rejectsWith(client.send(new ec2.DeleteRouteTableCommand({ RouteTableId })), "DependencyViolation");
+    await expectError(client.send(new ec2.DeleteRouteTableCommand({ RouteTableId })), "DependencyViolation");
     await client.send(new ec2.DisassociateRouteTableCommand({ AssociationId: assoc.AssociationId }));
-    await rejectsWith(client.send(new ec2.DisassociateRouteTableCommand({ AssociationId: assoc.AssociationId })), "InvalidAssociationID.NotFound");
+    await expectError(client.send(new ec2.DisassociateRouteTableCommand({ AssociationId: assoc.AssociationId })), "InvalidAssociationID.NotFound");
     await client.send(new ec2.DeleteRouteCommand({ RouteTableId, DestinationCidrBlock: "0.0.0.0/0" }));
-    await rejectsWith(client.send(new ec2.DeleteRouteCommand({ RouteTableId, DestinationCidrBlock: "0.0.0.0/0" })), "InvalidRoute.NotFound");
-    await rejectsWith(client.send(new ec2.DescribeRouteTablesCommand({ RouteTableIds: ["rtb-0123456789abcdef0"] })), "InvalidRouteTableID.NotFound");
+    await expectError(client.send(new ec2.DeleteRouteCommand({ RouteTableId, DestinationCidrBlock: "0.0.0.0/0" })), "InvalidRoute.NotFound");
+    await expectError(client.send(new ec2.DescribeRouteTablesCommand({ RouteTableIds: ["rtb-0123456789abcdef0"] })), "InvalidRouteTableID.NotFound");
 
     // DeleteVpc is refused while anything lives in it, then everything comes down
-    await rejectsWith(client.send(new ec2.DeleteVpcCommand({ VpcId })), "DependencyViolation");
+    await expectError(client.send(new ec2.DeleteVpcCommand({ VpcId })), "DependencyViolation");
     await client.send(new ec2.DeleteRouteTableCommand({ RouteTableId }));
     await client.send(new ec2.DetachInternetGatewayCommand({ InternetGatewayId, VpcId }));
-    await rejectsWith(client.send(new ec2.DetachInternetGatewayCommand({ InternetGatewayId, VpcId })), "Gateway.NotAttached");
+    await expectError(client.send(new ec2.DetachInternetGatewayCommand({ InternetGatewayId, VpcId })), "Gateway.NotAttached");
     await client.send(new ec2.DeleteInternetGatewayCommand({ InternetGatewayId }));
     await client.send(new ec2.DeleteSubnetCommand({ SubnetId }));
-    await rejectsWith(client.send(new ec2.DeleteSubnetCommand({ SubnetId })), "InvalidSubnetID.NotFound");
+    await expectError(client.send(new ec2.DeleteSubnetCommand({ SubnetId })), "InvalidSubnetID.NotFound");
     await client.send(new ec2.DeleteVpcCommand({ VpcId }));
-    await rejectsWith(client.send(new ec2.DescribeVpcsCommand({ VpcIds: [VpcId] })), "InvalidVpcID.NotFound");
+    await expectError(client.send(new ec2.DescribeVpcsCommand({ VpcIds: [VpcId] })), "InvalidVpcID.NotFound");
     assert.equal((await client.send(new ec2.DescribeSecurityGroupsCommand({}))).SecurityGroups!.length, 1, "the VPC's default group went with it");
     assert.equal((await client.send(new ec2.DescribeRouteTablesCommand({}))).RouteTables!.length, 1);
     const tags = await client.send(new ec2.DescribeTagsCommand({ Filters: [{ Name: "resource-id", Values: [VpcId] }] }));
@@ -350,7 +342,7 @@ describe("EC2 security groups", () => {
     const revokeAll = (range: Partial<ec2.IpPermission>) =>
       client.send(new ec2.RevokeSecurityGroupEgressCommand({ GroupId, IpPermissions: [{ IpProtocol: "-1", FromPort: 0, ToPort: 0, ...range }] }));
     assert.equal((await revokeAll({ IpRanges: [{ CidrIp: "0.0.0.0/0" }] })).Return, true);
-    await rejectsWith(
+    await expectError(
       revokeAll({ Ipv6Ranges: [{ CidrIpv6: "::/0" }] }),
       "InvalidPermission.NotFound",
       "The specified rule does not exist in this security group.",
@@ -381,7 +373,7 @@ describe("EC2 security groups", () => {
       new ec2.AuthorizeSecurityGroupEgressCommand({ GroupId, IpPermissions: [{ IpProtocol: "-1", FromPort: 0, ToPort: 0, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] }),
     );
     assert.equal(egress.SecurityGroupRules![0]!.IsEgress, true);
-    await rejectsWith(
+    await expectError(
       client.send(
         new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: [{ IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] }),
       ),
@@ -429,12 +421,12 @@ describe("EC2 security groups", () => {
     const deleted = await client.send(new ec2.DeleteSecurityGroupCommand({ GroupId }));
     assert.equal(deleted.Return, true);
     assert.equal(deleted.GroupId, GroupId);
-    await rejectsWith(
+    await expectError(
       client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [GroupId] })),
       "InvalidGroup.NotFound",
       `The security group '${GroupId}' does not exist`,
     );
-    await rejectsWith(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId })), "InvalidGroup.NotFound");
+    await expectError(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId })), "InvalidGroup.NotFound");
   });
 
   test("create errors, group references, the default group, malformed ids", async () => {
@@ -442,15 +434,15 @@ describe("EC2 security groups", () => {
     const VpcId = await defaultVpcId(client);
     const a = (await client.send(new ec2.CreateSecurityGroupCommand({ GroupName: "a", Description: "a" }))).GroupId!;
     assert.equal((await client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [a] }))).SecurityGroups![0]!.VpcId, VpcId, "no VpcId → default VPC");
-    await rejectsWith(
+    await expectError(
       client.send(new ec2.CreateSecurityGroupCommand({ GroupName: "a", Description: "again", VpcId })),
       "InvalidGroup.Duplicate",
       `The security group 'a' already exists for VPC '${VpcId}'`,
     );
-    await rejectsWith(client.send(new ec2.CreateSecurityGroupCommand({ GroupName: "sg-x", Description: "x" })), "InvalidParameterValue");
-    await rejectsWith(client.send(new ec2.CreateSecurityGroupCommand({ GroupName: "x", Description: "x", VpcId: "vpc-0123456789abcdef0" })), "InvalidVpcID.NotFound");
-    await rejectsWith(client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: ["web"] })), "InvalidGroupId.Malformed");
-    await rejectsWith(client.send(new ec2.DescribeSecurityGroupsCommand({ GroupNames: ["nope"] })), "InvalidGroup.NotFound");
+    await expectError(client.send(new ec2.CreateSecurityGroupCommand({ GroupName: "sg-x", Description: "x" })), "InvalidParameterValue");
+    await expectError(client.send(new ec2.CreateSecurityGroupCommand({ GroupName: "x", Description: "x", VpcId: "vpc-0123456789abcdef0" })), "InvalidVpcID.NotFound");
+    await expectError(client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: ["web"] })), "InvalidGroupId.Malformed");
+    await expectError(client.send(new ec2.DescribeSecurityGroupsCommand({ GroupNames: ["nope"] })), "InvalidGroup.NotFound");
 
     // b allows traffic from a: a is now referenced and cannot be deleted
     const b = (await client.send(new ec2.CreateSecurityGroupCommand({ GroupName: "b", Description: "b" }))).GroupId!;
@@ -459,14 +451,14 @@ describe("EC2 security groups", () => {
     );
     const bDoc = (await client.send(new ec2.DescribeSecurityGroupsCommand({ GroupIds: [b] }))).SecurityGroups![0]!;
     assert.deepEqual(bDoc.IpPermissions![0]!.UserIdGroupPairs, [{ GroupId: a, UserId: ACCOUNT }]);
-    await rejectsWith(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: a })), "DependencyViolation", `resource ${a} has a dependent object`);
-    await rejectsWith(
+    await expectError(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: a })), "DependencyViolation", `resource ${a} has a dependent object`);
+    await expectError(
       client.send(
         new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: b, IpPermissions: [{ IpProtocol: "tcp", FromPort: 1, ToPort: 2, UserIdGroupPairs: [{ GroupId: "sg-0123456789abcdef0" }] }] }),
       ),
       "InvalidGroup.NotFound",
     );
-    await rejectsWith(
+    await expectError(
       client.send(new ec2.AuthorizeSecurityGroupIngressCommand({ GroupId: b, IpPermissions: [{ IpProtocol: "tcp", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] })),
       "InvalidParameterValue",
     );
@@ -478,7 +470,7 @@ describe("EC2 security groups", () => {
     await client.send(new ec2.DeleteSecurityGroupCommand({ GroupName: "a" }));
 
     const def = (await client.send(new ec2.DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["default"] }] }))).SecurityGroups![0]!;
-    await rejectsWith(
+    await expectError(
       client.send(new ec2.DeleteSecurityGroupCommand({ GroupId: def.GroupId })),
       "CannotDelete",
       `the specified group: "${def.GroupId}" name: "default" cannot be deleted by a user`,
@@ -514,8 +506,8 @@ describe("EC2 security groups", () => {
       4090,
     );
 
-    await rejectsWith(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId })), "DependencyViolation", `resource ${GroupId} has a dependent object`);
-    await rejectsWith(client.send(new ec2.DeleteSubnetCommand({ SubnetId: subnets[0]!.SubnetId })), "DependencyViolation");
+    await expectError(client.send(new ec2.DeleteSecurityGroupCommand({ GroupId })), "DependencyViolation", `resource ${GroupId} has a dependent object`);
+    await expectError(client.send(new ec2.DeleteSubnetCommand({ SubnetId: subnets[0]!.SubnetId })), "DependencyViolation");
     assert.deepEqual(domain.releaseNetworkInterfaces(scope, owner), [eni.NetworkInterfaceId]);
     assert.equal(domain.securityGroupInUse(scope, GroupId), false);
     await client.send(new ec2.DeleteSecurityGroupCommand({ GroupId }));
@@ -550,7 +542,7 @@ describe("EC2 security groups", () => {
     assert.equal(bySubnet.NetworkInterfaces!.length, 2);
     const byId = await client.send(new ec2.DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [other.NetworkInterfaceId!] }));
     assert.equal(byId.NetworkInterfaces![0]!.Attachment?.InstanceOwnerId, "amazon-aws");
-    await rejectsWith(
+    await expectError(
       client.send(new ec2.DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ["eni-0123456789abcdef0"] })),
       "InvalidNetworkInterfaceID.NotFound",
       "The networkInterface ID 'eni-0123456789abcdef0' does not exist",
@@ -609,8 +601,8 @@ describe("EC2 tags", () => {
     await client.send(new ec2.DeleteTagsCommand({ Resources: [SubnetId] }));
     assert.equal((await client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: [SubnetId] }))).Subnets![0]!.Tags, undefined);
 
-    await rejectsWith(client.send(new ec2.CreateTagsCommand({ Resources: ["vpc-0123456789abcdef0"], Tags: [{ Key: "a", Value: "b" }] })), "InvalidVpcID.NotFound");
-    await rejectsWith(client.send(new ec2.CreateTagsCommand({ Resources: [VpcId], Tags: [{ Key: "aws:x", Value: "b" }] })), "InvalidParameterValue");
+    await expectError(client.send(new ec2.CreateTagsCommand({ Resources: ["vpc-0123456789abcdef0"], Tags: [{ Key: "a", Value: "b" }] })), "InvalidVpcID.NotFound");
+    await expectError(client.send(new ec2.CreateTagsCommand({ Resources: [VpcId], Tags: [{ Key: "aws:x", Value: "b" }] })), "InvalidParameterValue");
   });
 });
 
@@ -624,7 +616,7 @@ describe("EC2 request options", () => {
     const names: string[] = [];
     for await (const p of ec2.paginateDescribeSecurityGroups({ client, pageSize: 2 }, {})) names.push(...p.SecurityGroups!.map((g) => g.GroupName!));
     assert.deepEqual(names, ["default", "p1", "p2", "p3", "p4"]);
-    await rejectsWith(client.send(new ec2.DescribeVpcsCommand({ NextToken: "garbage" })), "InvalidParameterValue");
+    await expectError(client.send(new ec2.DescribeVpcsCommand({ NextToken: "garbage" })), "InvalidParameterValue");
     await assert.rejects(client.send(new ec2.CreateVpcCommand({ CidrBlock: "10.9.0.0/16", DryRun: true })), (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
       assert.equal(err.name, "DryRunOperation");
       assert.equal(err.$metadata?.httpStatusCode, 412);

@@ -5,7 +5,8 @@
 import * as ec2 from "@aws-sdk/client-ec2";
 import * as ecs from "@aws-sdk/client-ecs";
 import * as elbv2 from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { RequestContext, ServiceDefinition, TypedHandlers } from "../../src/aws/service.ts";
+import { defineHandlers } from "../../src/aws/define-service.ts";
+import type { RequestContext, ServiceDefinition } from "../../src/aws/service.ts";
 import { ServiceError } from "../../src/aws/service-error.ts";
 
 export interface Recorder {
@@ -14,18 +15,8 @@ export interface Recorder {
 
 export const CREATED_AT = new Date(1733318615211);
 
-type EcsOps = {
-  RegisterTaskDefinition: { input: ecs.RegisterTaskDefinitionRequest; output: ecs.RegisterTaskDefinitionResponse };
-  CreateService: { input: ecs.CreateServiceRequest; output: ecs.CreateServiceResponse };
-  DescribeClusters: { input: ecs.DescribeClustersRequest; output: ecs.DescribeClustersResponse };
-  UpdateService: { input: ecs.UpdateServiceRequest; output: ecs.UpdateServiceResponse };
-  RunTask: { input: ecs.RunTaskRequest; output: ecs.RunTaskResponse };
-  ListClusters: { input: ecs.ListClustersRequest; output: ecs.ListClustersResponse };
-  DeleteCluster: { input: ecs.DeleteClusterRequest; output: ecs.DeleteClusterResponse };
-};
-
 export function echoEcs(rec: Recorder): ServiceDefinition {
-  const handlers: TypedHandlers<EcsOps> = {
+  const handlers = defineHandlers<ecs.ECS>()({
     RegisterTaskDefinition: (input, ctx) => {
       rec.calls.push({ operation: "RegisterTaskDefinition", input, ctx });
       return {
@@ -69,7 +60,7 @@ export function echoEcs(rec: Recorder): ServiceDefinition {
       throw new ServiceError("ConflictException", "The clientToken was already used.", { fields: { resourceIds: ["arn:task/1"] } });
     },
     ListClusters: (_input, ctx) => ({ clusterArns: [`arn:aws:ecs:${ctx.region}:${ctx.accountId}:cluster/default`] }),
-  };
+  });
   return {
     signingName: "ecs",
     protocol: "awsJson1_1",

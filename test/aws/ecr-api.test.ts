@@ -14,6 +14,7 @@ import { seededIds } from "../../src/core/ids.ts";
 import { TOKEN_TTL_MS } from "../../src/registry/auth.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { startSlipway, type Slipway } from "../../src/server/slipway.ts";
+import { expectError } from "../helpers/errors.ts";
 
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
@@ -28,15 +29,6 @@ let clock: ManualClock;
 
 const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
-async function expectError(p: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(p, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(err.name, name);
-    if (typeof message === "string") assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    return true;
-  });
-}
 
 async function pushBlob(repo: string, content: Buffer): Promise<{ digest: string; size: number }> {
   const digest = sha(content);

@@ -9,6 +9,7 @@ import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { startSlipway, type Slipway } from "../../src/server/slipway.ts";
+import { expectError } from "../helpers/errors.ts";
 
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
@@ -19,14 +20,9 @@ let client: ecs.ECSClient;
 let dir: string;
 let clock: ManualClock;
 
-async function expectError(p: Promise<unknown>, name: string, message: string): Promise<void> {
-  await assert.rejects(p, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(err.name, name);
-    assert.equal(err.message, message);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    return true;
-  });
-  // the server keeps serving
+/** AWS's error, then the server keeps serving. */
+async function expectEcsError(p: Promise<unknown>, name: string, message: string): Promise<void> {
+  await expectError(p, name, message);
   const ok = await client.send(new ecs.ListClustersCommand({}));
   assert.ok(Array.isArray(ok.clusterArns));
 }
@@ -242,7 +238,7 @@ describe("ECS API through ECSClient", () => {
     await client.send(new ecs.UntagResourceCommand({ resourceArn: arn, tagKeys: ["team"] }));
     const l = await client.send(new ecs.ListTagsForResourceCommand({ resourceArn: arn }));
     assert.deepEqual(l.tags, [{ key: "x", value: "1" }]);
-    await expectError(client.send(new ecs.TagResourceCommand({ resourceArn: A("cluster/none"), tags: [{ key: "a", value: "b" }] })), "ResourceNotFoundException", "The specified resource could not be found.");
+    await expectEcsError(client.send(new ecs.TagResourceCommand({ resourceArn: A("cluster/none"), tags: [{ key: "a", value: "b" }] })), "ResourceNotFoundException", "The specified resource could not be found.");
     const put = await client.send(new ecs.PutAccountSettingDefaultCommand({ name: "containerInsights", value: "enabled" }));
     assert.equal(put.setting?.value, "enabled");
     await client.send(new ecs.PutAccountSettingCommand({ name: "awsvpcTrunking", value: "enabled" }));
@@ -251,36 +247,36 @@ describe("ECS API through ECSClient", () => {
   });
 
   test("AWS errors, and the server keeps serving after each", async () => {
-    await expectError(client.send(new ecs.DescribeServicesCommand({ cluster: "nope", services: ["x"] })), "ClusterNotFoundException", "Cluster not found.");
-    await expectError(client.send(new ecs.DescribeTasksCommand({ cluster: "nope", tasks: ["x"] })), "ClusterNotFoundException", "Cluster not found.");
-    await expectError(client.send(new ecs.UpdateServiceCommand({ cluster: "nope", service: "x", desiredCount: 1 })), "ClusterNotFoundException", "Cluster not found.");
-    await expectError(client.send(new ecs.UpdateServiceCommand({ cluster: "api", service: "ghost", desiredCount: 1 })), "ServiceNotFoundException", "Service not found.");
-    await expectError(client.send(new ecs.DeleteServiceCommand({ cluster: "api", service: "ghost" })), "ServiceNotFoundException", "Service not found.");
-    await expectError(client.send(new ecs.ListTasksCommand({ cluster: "api", serviceName: "ghost" })), "ServiceNotFoundException", "Service not found.");
-    await expectError(
+    await expectEcsError(client.send(new ecs.DescribeServicesCommand({ cluster: "nope", services: ["x"] })), "ClusterNotFoundException", "Cluster not found.");
+    await expectEcsError(client.send(new ecs.DescribeTasksCommand({ cluster: "nope", tasks: ["x"] })), "ClusterNotFoundException", "Cluster not found.");
+    await expectEcsError(client.send(new ecs.UpdateServiceCommand({ cluster: "nope", service: "x", desiredCount: 1 })), "ClusterNotFoundException", "Cluster not found.");
+    await expectEcsError(client.send(new ecs.UpdateServiceCommand({ cluster: "api", service: "ghost", desiredCount: 1 })), "ServiceNotFoundException", "Service not found.");
+    await expectEcsError(client.send(new ecs.DeleteServiceCommand({ cluster: "api", service: "ghost" })), "ServiceNotFoundException", "Service not found.");
+    await expectEcsError(client.send(new ecs.ListTasksCommand({ cluster: "api", serviceName: "ghost" })), "ServiceNotFoundException", "Service not found.");
+    await expectEcsError(
       client.send(new ecs.CreateServiceCommand({ cluster: "api", serviceName: "web", taskDefinition: td1, desiredCount: 1 })),
       "InvalidParameterException",
       "Creation of service was not idempotent.",
     );
-    await expectError(client.send(new ecs.DeleteServiceCommand({ cluster: "api", service: "web" })), "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.");
-    await expectError(
+    await expectEcsError(client.send(new ecs.DeleteServiceCommand({ cluster: "api", service: "web" })), "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.");
+    await expectEcsError(
       client.send(new ecs.CreateServiceCommand({ cluster: "api", serviceName: "vpc", taskDefinition: awsvpcTd, desiredCount: 1 })),
       "InvalidParameterException",
       "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
     );
-    await expectError(
+    await expectEcsError(
       client.send(new ecs.RunTaskCommand({ cluster: "api", taskDefinition: awsvpcTd })),
       "InvalidParameterException",
       "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
     );
-    await expectError(client.send(new ecs.CreateServiceCommand({ cluster: "api", serviceName: "z", taskDefinition: "nothere:1", desiredCount: 1 })), "ClientException", "TaskDefinition not found.");
-    await expectError(client.send(new ecs.RunTaskCommand({ cluster: "api", taskDefinition: "nothere" })), "ClientException", "TaskDefinition not found.");
-    await expectError(client.send(new ecs.ListServicesCommand({ cluster: "api", nextToken: "garbage" })), "InvalidParameterException", "Invalid nextToken.");
+    await expectEcsError(client.send(new ecs.CreateServiceCommand({ cluster: "api", serviceName: "z", taskDefinition: "nothere:1", desiredCount: 1 })), "ClientException", "TaskDefinition not found.");
+    await expectEcsError(client.send(new ecs.RunTaskCommand({ cluster: "api", taskDefinition: "nothere" })), "ClientException", "TaskDefinition not found.");
+    await expectEcsError(client.send(new ecs.ListServicesCommand({ cluster: "api", nextToken: "garbage" })), "InvalidParameterException", "Invalid nextToken.");
 
     // Delete with force → DRAINING; then update → ServiceNotActiveException; Describe still shows it.
     const del = await client.send(new ecs.DeleteServiceCommand({ cluster: "api", service: "web", force: true }));
     assert.equal(del.service?.status, "DRAINING");
-    await expectError(client.send(new ecs.UpdateServiceCommand({ cluster: "api", service: "web", desiredCount: 3 })), "ServiceNotActiveException", "Service was not ACTIVE.");
+    await expectEcsError(client.send(new ecs.UpdateServiceCommand({ cluster: "api", service: "web", desiredCount: 3 })), "ServiceNotActiveException", "Service was not ACTIVE.");
     for (let i = 0; i < 60; i++) {
       clock.advance(1000);
       await settle();
@@ -290,7 +286,7 @@ describe("ECS API through ECSClient", () => {
     const d = await client.send(new ecs.DescribeServicesCommand({ cluster: "api", services: ["web"] }));
     assert.equal(d.services?.[0]?.status, "INACTIVE");
     assert.deepEqual(d.failures, []);
-    await expectError(client.send(new ecs.UpdateServiceCommand({ cluster: "api", service: "web", desiredCount: 3 })), "ServiceNotActiveException", "Service was not ACTIVE.");
+    await expectEcsError(client.send(new ecs.UpdateServiceCommand({ cluster: "api", service: "web", desiredCount: 3 })), "ServiceNotActiveException", "Service was not ACTIVE.");
     const ls = await client.send(new ecs.ListServicesCommand({ cluster: "api" }));
     assert.ok(!ls.serviceArns?.includes(A("service/api/web")), "INACTIVE services drop out of ListServices");
     // Re-creating an INACTIVE service name is allowed.
@@ -299,7 +295,7 @@ describe("ECS API through ECSClient", () => {
   });
 
   test("DeleteCluster refuses while services are active, then goes INACTIVE and stays describable", async () => {
-    await expectError(client.send(new ecs.DeleteClusterCommand({ cluster: "other" })), "ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.");
+    await expectEcsError(client.send(new ecs.DeleteClusterCommand({ cluster: "other" })), "ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.");
     for (let i = 0; i < 11; i++) await client.send(new ecs.DeleteServiceCommand({ cluster: "other", service: `s${String(i).padStart(2, "0")}` }));
     for (let i = 0; i < 5; i++) {
       clock.advance(1000);
@@ -309,6 +305,6 @@ describe("ECS API through ECSClient", () => {
     assert.equal(del.cluster?.status, "INACTIVE");
     const d = await client.send(new ecs.DescribeClustersCommand({ clusters: ["other"] }));
     assert.equal(d.clusters?.[0]?.status, "INACTIVE");
-    await expectError(client.send(new ecs.ListServicesCommand({ cluster: "other" })), "ClusterNotFoundException", "Cluster not found.");
+    await expectEcsError(client.send(new ecs.ListServicesCommand({ cluster: "other" })), "ClusterNotFoundException", "Cluster not found.");
   });
 });

@@ -11,6 +11,7 @@ import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { startSlipway, type Slipway } from "../../src/server/slipway.ts";
+import { expectError } from "../helpers/errors.ts";
 
 const REGION = "us-east-1";
 const SCOPE = { accountId: "000000000000", region: REGION };
@@ -20,15 +21,6 @@ let client: elb.ElasticLoadBalancingV2Client;
 let dir: string;
 let clock: ManualClock;
 
-async function expectError(p: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(p, (err: Error & { $metadata?: { httpStatusCode?: number }; Code?: string }) => {
-    assert.equal(err.name, name);
-    if (typeof message === "string") assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    return true;
-  });
-}
 
 before(async () => {
   clock = new ManualClock();

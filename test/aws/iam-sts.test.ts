@@ -16,6 +16,7 @@ import { Store } from "../../src/store/store.ts";
 import { awsCli, awsCliSkip } from "../helpers/aws-cli.ts";
 import { inProcess, startGatewayServer } from "../helpers/in-process.ts";
 import { recordingLogger, sequentialIds } from "./fixtures.ts";
+import { expectError } from "../helpers/errors.ts";
 
 const ACCOUNT = "123456789012";
 const STATIC = { accessKeyId: "AKIDSTATIC", secretAccessKey: "static-secret" };
@@ -50,15 +51,6 @@ function setup(opts: { strict?: boolean } = {}) {
 }
 
 /** Asserts an SDK rejection: the error name (awsQuery code), HTTP status and, optionally, the message. */
-async function rejects(p: Promise<unknown>, name: string, status: number, message?: string | RegExp): Promise<void> {
-  await assert.rejects(p, (err: { name: string; message: string; $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(err.name, name, `${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, status);
-    if (typeof message === "string") assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 const decode = (s: string | undefined) => JSON.parse(decodeURIComponent(s ?? ""));
 
@@ -95,23 +87,18 @@ describe("IAM roles", () => {
   test("CreateRole errors: EntityAlreadyExists 409, MalformedPolicyDocument 400, ValidationError 400", async () => {
     const { iam: c } = setup();
     await c.send(new iam.CreateRoleCommand({ RoleName: "r", AssumeRolePolicyDocument: TRUST }));
-    await rejects(c.send(new iam.CreateRoleCommand({ RoleName: "R", AssumeRolePolicyDocument: TRUST })), "EntityAlreadyExistsException", 409, "Role with name R already exists.");
-    await rejects(
-      c.send(new iam.CreateRoleCommand({ RoleName: "bad", AssumeRolePolicyDocument: "{not json" })),
-      "MalformedPolicyDocumentException",
-      400,
-      "This policy contains invalid Json",
-    );
-    await rejects(c.send(new iam.CreateRoleCommand({ RoleName: "bad name!", AssumeRolePolicyDocument: TRUST })), "ValidationError", 400, /roleName/);
-    await rejects(c.send(new iam.CreateRoleCommand({ RoleName: "p", Path: "no-slash", AssumeRolePolicyDocument: TRUST })), "ValidationError", 400, /path is invalid/);
-    await rejects(c.send(new iam.CreateRoleCommand({ RoleName: "m", MaxSessionDuration: 60, AssumeRolePolicyDocument: TRUST })), "ValidationError", 400, /maxSessionDuration/);
+    await expectError(c.send(new iam.CreateRoleCommand({ RoleName: "R", AssumeRolePolicyDocument: TRUST })), "EntityAlreadyExistsException", "Role with name R already exists.", 409);
+    await expectError(c.send(new iam.CreateRoleCommand({ RoleName: "bad", AssumeRolePolicyDocument: "{not json" })), "MalformedPolicyDocumentException", "This policy contains invalid Json");
+    await expectError(c.send(new iam.CreateRoleCommand({ RoleName: "bad name!", AssumeRolePolicyDocument: TRUST })), "ValidationError", /roleName/);
+    await expectError(c.send(new iam.CreateRoleCommand({ RoleName: "p", Path: "no-slash", AssumeRolePolicyDocument: TRUST })), "ValidationError", /path is invalid/);
+    await expectError(c.send(new iam.CreateRoleCommand({ RoleName: "m", MaxSessionDuration: 60, AssumeRolePolicyDocument: TRUST })), "ValidationError", /maxSessionDuration/);
     // Model validation: a required member is missing.
-    await rejects(c.send(new iam.CreateRoleCommand({ RoleName: "x" } as iam.CreateRoleCommandInput)), "ValidationError", 400, /assumeRolePolicyDocument|AssumeRolePolicyDocument/);
+    await expectError(c.send(new iam.CreateRoleCommand({ RoleName: "x" } as iam.CreateRoleCommandInput)), "ValidationError", /assumeRolePolicyDocument|AssumeRolePolicyDocument/);
   });
 
   test("GetRole of an unknown role: NoSuchEntity 404 with AWS's message", async () => {
     const { iam: c } = setup();
-    await rejects(c.send(new iam.GetRoleCommand({ RoleName: "nope" })), "NoSuchEntityException", 404, "The role with name nope cannot be found.");
+    await expectError(c.send(new iam.GetRoleCommand({ RoleName: "nope" })), "NoSuchEntityException", "The role with name nope cannot be found.", 404);
   });
 
   test("ListRoles: PathPrefix, MaxItems/Marker/IsTruncated", async () => {
@@ -146,8 +133,8 @@ describe("IAM roles", () => {
     await c.send(new iam.UpdateAssumeRolePolicyCommand({ RoleName: "r", PolicyDocument: trust2 }));
     role = (await c.send(new iam.GetRoleCommand({ RoleName: "r" }))).Role!;
     assert.deepEqual(decode(role.AssumeRolePolicyDocument), JSON.parse(trust2));
-    await rejects(c.send(new iam.UpdateAssumeRolePolicyCommand({ RoleName: "r", PolicyDocument: "[" })), "MalformedPolicyDocumentException", 400);
-    await rejects(c.send(new iam.UpdateRoleCommand({ RoleName: "zz" })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.UpdateAssumeRolePolicyCommand({ RoleName: "r", PolicyDocument: "[" })), "MalformedPolicyDocumentException");
+    await expectError(c.send(new iam.UpdateRoleCommand({ RoleName: "zz" })), "NoSuchEntityException", undefined, 404);
   });
 
   test("TagRole, UntagRole, ListRoleTags", async () => {
@@ -162,8 +149,8 @@ describe("IAM roles", () => {
     const out = await c.send(new iam.ListRoleTagsCommand({ RoleName: "r" }));
     assert.deepEqual(out.Tags, [{ Key: "b", Value: "2" }]);
     assert.equal(out.IsTruncated, false);
-    await rejects(c.send(new iam.TagRoleCommand({ RoleName: "r", Tags: [{ Key: "x", Value: "1" }, { Key: "X", Value: "2" }] })), "InvalidInputException", 400);
-    await rejects(c.send(new iam.ListRoleTagsCommand({ RoleName: "nope" })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.TagRoleCommand({ RoleName: "r", Tags: [{ Key: "x", Value: "1" }, { Key: "X", Value: "2" }] })), "InvalidInputException");
+    await expectError(c.send(new iam.ListRoleTagsCommand({ RoleName: "nope" })), "NoSuchEntityException", undefined, 404);
   });
 
   test("inline role policies: Put/Get/List/Delete, errors", async () => {
@@ -176,37 +163,27 @@ describe("IAM roles", () => {
     assert.equal(got.PolicyName, "p1");
     assert.deepEqual(decode(got.PolicyDocument), JSON.parse(POLICY));
     assert.deepEqual((await c.send(new iam.ListRolePoliciesCommand({ RoleName: "r" }))).PolicyNames, ["p0", "p1"]);
-    await rejects(c.send(new iam.DeleteRoleCommand({ RoleName: "r" })), "DeleteConflictException", 409, "Cannot delete entity, must delete policies first.");
+    await expectError(c.send(new iam.DeleteRoleCommand({ RoleName: "r" })), "DeleteConflictException", "Cannot delete entity, must delete policies first.", 409);
     await c.send(new iam.DeleteRolePolicyCommand({ RoleName: "r", PolicyName: "p1" }));
-    await rejects(
-      c.send(new iam.GetRolePolicyCommand({ RoleName: "r", PolicyName: "p1" })),
-      "NoSuchEntityException",
-      404,
-      "The role policy with name p1 cannot be found.",
-    );
-    await rejects(c.send(new iam.DeleteRolePolicyCommand({ RoleName: "r", PolicyName: "p1" })), "NoSuchEntityException", 404);
-    await rejects(c.send(new iam.PutRolePolicyCommand({ RoleName: "r", PolicyName: "p", PolicyDocument: "nope" })), "MalformedPolicyDocumentException", 400, "Syntax errors in policy.");
-    await rejects(c.send(new iam.PutRolePolicyCommand({ RoleName: "nope", PolicyName: "p", PolicyDocument: POLICY })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.GetRolePolicyCommand({ RoleName: "r", PolicyName: "p1" })), "NoSuchEntityException", "The role policy with name p1 cannot be found.", 404);
+    await expectError(c.send(new iam.DeleteRolePolicyCommand({ RoleName: "r", PolicyName: "p1" })), "NoSuchEntityException", undefined, 404);
+    await expectError(c.send(new iam.PutRolePolicyCommand({ RoleName: "r", PolicyName: "p", PolicyDocument: "nope" })), "MalformedPolicyDocumentException", "Syntax errors in policy.");
+    await expectError(c.send(new iam.PutRolePolicyCommand({ RoleName: "nope", PolicyName: "p", PolicyDocument: POLICY })), "NoSuchEntityException", undefined, 404);
   });
 
   test("DeleteRole: DeleteConflict while policies are attached or it is in an instance profile", async () => {
     const { iam: c } = setup();
     await c.send(new iam.CreateRoleCommand({ RoleName: "r", AssumeRolePolicyDocument: TRUST }));
     await c.send(new iam.AttachRolePolicyCommand({ RoleName: "r", PolicyArn: EXEC_POLICY }));
-    await rejects(c.send(new iam.DeleteRoleCommand({ RoleName: "r" })), "DeleteConflictException", 409, "Cannot delete entity, must detach all policies first.");
+    await expectError(c.send(new iam.DeleteRoleCommand({ RoleName: "r" })), "DeleteConflictException", "Cannot delete entity, must detach all policies first.", 409);
     await c.send(new iam.DetachRolePolicyCommand({ RoleName: "r", PolicyArn: EXEC_POLICY }));
 
     await c.send(new iam.CreateInstanceProfileCommand({ InstanceProfileName: "ip" }));
     await c.send(new iam.AddRoleToInstanceProfileCommand({ InstanceProfileName: "ip", RoleName: "r" }));
-    await rejects(
-      c.send(new iam.DeleteRoleCommand({ RoleName: "r" })),
-      "DeleteConflictException",
-      409,
-      "Cannot delete entity, must remove roles from instance profile first.",
-    );
+    await expectError(c.send(new iam.DeleteRoleCommand({ RoleName: "r" })), "DeleteConflictException", "Cannot delete entity, must remove roles from instance profile first.", 409);
     await c.send(new iam.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: "ip", RoleName: "r" }));
     await c.send(new iam.DeleteRoleCommand({ RoleName: "r" }));
-    await rejects(c.send(new iam.DeleteRoleCommand({ RoleName: "r" })), "NoSuchEntityException", 404, "The role with name r cannot be found.");
+    await expectError(c.send(new iam.DeleteRoleCommand({ RoleName: "r" })), "NoSuchEntityException", "The role with name r cannot be found.", 404);
   });
 });
 
@@ -227,22 +204,13 @@ describe("IAM managed policies", () => {
     const v = (await c.send(new iam.GetPolicyVersionCommand({ PolicyArn: p.Arn, VersionId: "v1" }))).PolicyVersion!;
     assert.equal(v.IsDefaultVersion, true);
     assert.equal(v.Document, encodeURIComponent(POLICY));
-    await rejects(c.send(new iam.GetPolicyVersionCommand({ PolicyArn: p.Arn, VersionId: "v9" })), "NoSuchEntityException", 404);
-    await rejects(
-      c.send(new iam.CreatePolicyCommand({ PolicyName: "read", PolicyDocument: POLICY })),
-      "EntityAlreadyExistsException",
-      409,
-      "A policy called read already exists. Duplicate names are not allowed.",
-    );
-    await rejects(c.send(new iam.CreatePolicyCommand({ PolicyName: "bad", PolicyDocument: "{" })), "MalformedPolicyDocumentException", 400);
-    await rejects(
-      c.send(new iam.CreatePolicyCommand({ PolicyName: "bad", PolicyDocument: JSON.stringify({ Version: "2012-10-17" }) })),
-      "MalformedPolicyDocumentException",
-      400,
-    );
+    await expectError(c.send(new iam.GetPolicyVersionCommand({ PolicyArn: p.Arn, VersionId: "v9" })), "NoSuchEntityException", undefined, 404);
+    await expectError(c.send(new iam.CreatePolicyCommand({ PolicyName: "read", PolicyDocument: POLICY })), "EntityAlreadyExistsException", "A policy called read already exists. Duplicate names are not allowed.", 409);
+    await expectError(c.send(new iam.CreatePolicyCommand({ PolicyName: "bad", PolicyDocument: "{" })), "MalformedPolicyDocumentException");
+    await expectError(c.send(new iam.CreatePolicyCommand({ PolicyName: "bad", PolicyDocument: JSON.stringify({ Version: "2012-10-17" }) })), "MalformedPolicyDocumentException");
     const missing = `arn:aws:iam::${ACCOUNT}:policy/missing`;
-    await rejects(c.send(new iam.GetPolicyCommand({ PolicyArn: missing })), "NoSuchEntityException", 404, `Policy ${missing} was not found.`);
-    await rejects(c.send(new iam.GetPolicyCommand({ PolicyArn: "not-an-arn" })), "InvalidInputException", 400);
+    await expectError(c.send(new iam.GetPolicyCommand({ PolicyArn: missing })), "NoSuchEntityException", `Policy ${missing} was not found.`, 404);
+    await expectError(c.send(new iam.GetPolicyCommand({ PolicyArn: "not-an-arn" })), "InvalidInputException");
   });
 
   test("AWS-managed policies exist out of the box with their documents", async () => {
@@ -265,8 +233,8 @@ describe("IAM managed policies", () => {
       const arn = `arn:aws:iam::aws:policy/${name}`;
       assert.equal((await c.send(new iam.GetPolicyCommand({ PolicyArn: arn }))).Policy!.Arn, arn);
     }
-    await rejects(c.send(new iam.DeletePolicyCommand({ PolicyArn: EXEC_POLICY })), "InvalidInputException", 400);
-    await rejects(c.send(new iam.CreatePolicyVersionCommand({ PolicyArn: EXEC_POLICY, PolicyDocument: POLICY })), "InvalidInputException", 400);
+    await expectError(c.send(new iam.DeletePolicyCommand({ PolicyArn: EXEC_POLICY })), "InvalidInputException");
+    await expectError(c.send(new iam.CreatePolicyVersionCommand({ PolicyArn: EXEC_POLICY, PolicyDocument: POLICY })), "InvalidInputException");
   });
 
   test("versions: CreatePolicyVersion (SetAsDefault, max 5), SetDefault, DeletePolicyVersion, ListPolicyVersions", async () => {
@@ -277,12 +245,7 @@ describe("IAM managed policies", () => {
     assert.equal(v2.IsDefaultVersion, true);
     assert.equal((await c.send(new iam.GetPolicyCommand({ PolicyArn: arn }))).Policy!.DefaultVersionId, "v2");
     for (let i = 0; i < 3; i++) await c.send(new iam.CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: POLICY }));
-    await rejects(
-      c.send(new iam.CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: POLICY })),
-      "LimitExceededException",
-      409,
-      "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.",
-    );
+    await expectError(c.send(new iam.CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: POLICY })), "LimitExceededException", "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.", 409);
     const list = await c.send(new iam.ListPolicyVersionsCommand({ PolicyArn: arn }));
     assert.deepEqual(list.Versions!.map((v) => [v.VersionId, v.IsDefaultVersion]), [
       ["v5", false],
@@ -292,18 +255,18 @@ describe("IAM managed policies", () => {
       ["v1", false],
     ]);
     assert.equal(list.Versions![0]!.Document, undefined);
-    await rejects(c.send(new iam.DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v2" })), "DeleteConflictException", 409, "Cannot delete the default version of a policy.");
+    await expectError(c.send(new iam.DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v2" })), "DeleteConflictException", "Cannot delete the default version of a policy.", 409);
     await c.send(new iam.SetDefaultPolicyVersionCommand({ PolicyArn: arn, VersionId: "v5" }));
     await c.send(new iam.DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v2" }));
-    await rejects(c.send(new iam.DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v2" })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v2" })), "NoSuchEntityException", undefined, 404);
     // DeletePolicy needs the non-default versions gone first.
-    await rejects(c.send(new iam.DeletePolicyCommand({ PolicyArn: arn })), "DeleteConflictException", 409, /more than one version/);
+    await expectError(c.send(new iam.DeletePolicyCommand({ PolicyArn: arn })), "DeleteConflictException", /more than one version/, 409);
     for (const v of ["v1", "v3", "v4"]) await c.send(new iam.DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v }));
     const v6 = (await c.send(new iam.CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: POLICY }))).PolicyVersion!;
     assert.equal(v6.VersionId, "v6");
     await c.send(new iam.DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v6" }));
     await c.send(new iam.DeletePolicyCommand({ PolicyArn: arn }));
-    await rejects(c.send(new iam.GetPolicyCommand({ PolicyArn: arn })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.GetPolicyCommand({ PolicyArn: arn })), "NoSuchEntityException", undefined, 404);
   });
 
   test("ListPolicies: Scope, OnlyAttached, PathPrefix, paging; policy tags; ListEntitiesForPolicy", async () => {
@@ -356,29 +319,19 @@ describe("IAM managed policies", () => {
       ["AmazonECSTaskExecutionRolePolicy"],
     );
     assert.equal((await c.send(new iam.GetPolicyCommand({ PolicyArn: local }))).Policy!.AttachmentCount, 1);
-    await rejects(c.send(new iam.DeletePolicyCommand({ PolicyArn: local })), "DeleteConflictException", 409, "Cannot delete a policy attached to entities.");
+    await expectError(c.send(new iam.DeletePolicyCommand({ PolicyArn: local })), "DeleteConflictException", "Cannot delete a policy attached to entities.", 409);
 
     const missing = `arn:aws:iam::${ACCOUNT}:policy/missing`;
-    await rejects(
-      c.send(new iam.AttachRolePolicyCommand({ RoleName: "r", PolicyArn: missing })),
-      "NoSuchEntityException",
-      404,
-      `Policy ${missing} does not exist or is not attachable.`,
-    );
+    await expectError(c.send(new iam.AttachRolePolicyCommand({ RoleName: "r", PolicyArn: missing })), "NoSuchEntityException", `Policy ${missing} does not exist or is not attachable.`, 404);
     const otherAccount = "arn:aws:iam::999999999999:policy/mine";
-    await rejects(c.send(new iam.AttachRolePolicyCommand({ RoleName: "r", PolicyArn: otherAccount })), "NoSuchEntityException", 404);
-    await rejects(
-      c.send(new iam.AttachRolePolicyCommand({ RoleName: "r", PolicyArn: "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy" })),
-      "NoSuchEntityException",
-      404,
-      /is not attachable/,
-    );
-    await rejects(c.send(new iam.AttachRolePolicyCommand({ RoleName: "nope", PolicyArn: EXEC_POLICY })), "NoSuchEntityException", 404, "The role with name nope cannot be found.");
+    await expectError(c.send(new iam.AttachRolePolicyCommand({ RoleName: "r", PolicyArn: otherAccount })), "NoSuchEntityException", undefined, 404);
+    await expectError(c.send(new iam.AttachRolePolicyCommand({ RoleName: "r", PolicyArn: "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy" })), "NoSuchEntityException", /is not attachable/, 404);
+    await expectError(c.send(new iam.AttachRolePolicyCommand({ RoleName: "nope", PolicyArn: EXEC_POLICY })), "NoSuchEntityException", "The role with name nope cannot be found.", 404);
 
     await c.send(new iam.DetachRolePolicyCommand({ RoleName: "r", PolicyArn: local }));
-    await rejects(c.send(new iam.DetachRolePolicyCommand({ RoleName: "r", PolicyArn: local })), "NoSuchEntityException", 404, `Policy ${local} was not found.`);
+    await expectError(c.send(new iam.DetachRolePolicyCommand({ RoleName: "r", PolicyArn: local })), "NoSuchEntityException", `Policy ${local} was not found.`, 404);
     assert.equal((await c.send(new iam.GetPolicyCommand({ PolicyArn: local }))).Policy!.AttachmentCount, 0);
-    await rejects(c.send(new iam.ListAttachedRolePoliciesCommand({ RoleName: "nope" })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.ListAttachedRolePoliciesCommand({ RoleName: "nope" })), "NoSuchEntityException", undefined, 404);
   });
 });
 
@@ -391,18 +344,18 @@ describe("IAM instance profiles", () => {
     assert.match(ip.InstanceProfileId!, /^AIPA[A-Z2-7]{17}$/);
     assert.equal(ip.Arn, `arn:aws:iam::${ACCOUNT}:instance-profile/ip`);
     assert.deepEqual(ip.Roles, []);
-    await rejects(c.send(new iam.CreateInstanceProfileCommand({ InstanceProfileName: "ip" })), "EntityAlreadyExistsException", 409);
+    await expectError(c.send(new iam.CreateInstanceProfileCommand({ InstanceProfileName: "ip" })), "EntityAlreadyExistsException", undefined, 409);
     await c.send(new iam.AddRoleToInstanceProfileCommand({ InstanceProfileName: "ip", RoleName: "r" }));
-    await rejects(c.send(new iam.AddRoleToInstanceProfileCommand({ InstanceProfileName: "ip", RoleName: "r" })), "LimitExceededException", 409);
+    await expectError(c.send(new iam.AddRoleToInstanceProfileCommand({ InstanceProfileName: "ip", RoleName: "r" })), "LimitExceededException", undefined, 409);
     const forRole = await c.send(new iam.ListInstanceProfilesForRoleCommand({ RoleName: "r" }));
     assert.deepEqual(forRole.InstanceProfiles!.map((p) => [p.InstanceProfileName, p.Roles!.map((r) => r.RoleName)]), [["ip", ["r"]]]);
     assert.equal((await c.send(new iam.GetInstanceProfileCommand({ InstanceProfileName: "ip" }))).InstanceProfile!.Roles![0]!.RoleName, "r");
     assert.equal((await c.send(new iam.ListInstanceProfilesCommand({}))).InstanceProfiles!.length, 1);
-    await rejects(c.send(new iam.DeleteInstanceProfileCommand({ InstanceProfileName: "ip" })), "DeleteConflictException", 409);
+    await expectError(c.send(new iam.DeleteInstanceProfileCommand({ InstanceProfileName: "ip" })), "DeleteConflictException", undefined, 409);
     await c.send(new iam.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: "ip", RoleName: "r" }));
     await c.send(new iam.DeleteInstanceProfileCommand({ InstanceProfileName: "ip" }));
-    await rejects(c.send(new iam.GetInstanceProfileCommand({ InstanceProfileName: "ip" })), "NoSuchEntityException", 404);
-    await rejects(c.send(new iam.ListInstanceProfilesForRoleCommand({ RoleName: "nope" })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.GetInstanceProfileCommand({ InstanceProfileName: "ip" })), "NoSuchEntityException", undefined, 404);
+    await expectError(c.send(new iam.ListInstanceProfilesForRoleCommand({ RoleName: "nope" })), "NoSuchEntityException", undefined, 404);
   });
 });
 
@@ -413,16 +366,16 @@ describe("IAM users, groups and access keys", () => {
     assert.match(u.UserId!, /^AIDA[A-Z2-7]{17}$/);
     assert.equal(u.Arn, `arn:aws:iam::${ACCOUNT}:user/ci`);
     assert.deepEqual((await c.send(new iam.GetUserCommand({ UserName: "ci" }))).User!.Tags, [{ Key: "t", Value: "1" }]);
-    await rejects(c.send(new iam.CreateUserCommand({ UserName: "ci" })), "EntityAlreadyExistsException", 409, "User with name ci already exists.");
-    await rejects(c.send(new iam.GetUserCommand({ UserName: "nope" })), "NoSuchEntityException", 404, "The user with name nope cannot be found.");
+    await expectError(c.send(new iam.CreateUserCommand({ UserName: "ci" })), "EntityAlreadyExistsException", "User with name ci already exists.", 409);
+    await expectError(c.send(new iam.GetUserCommand({ UserName: "nope" })), "NoSuchEntityException", "The user with name nope cannot be found.", 404);
     assert.deepEqual((await c.send(new iam.ListUsersCommand({}))).Users!.map((x) => x.UserName), ["ci"]);
 
     const g = (await c.send(new iam.CreateGroupCommand({ GroupName: "devs" }))).Group!;
     assert.match(g.GroupId!, /^AGPA[A-Z2-7]{17}$/);
-    await rejects(c.send(new iam.CreateGroupCommand({ GroupName: "devs" })), "EntityAlreadyExistsException", 409);
+    await expectError(c.send(new iam.CreateGroupCommand({ GroupName: "devs" })), "EntityAlreadyExistsException", undefined, 409);
     await c.send(new iam.AddUserToGroupCommand({ GroupName: "devs", UserName: "ci" }));
-    await rejects(c.send(new iam.AddUserToGroupCommand({ GroupName: "nope", UserName: "ci" })), "NoSuchEntityException", 404, "The group with name nope cannot be found.");
-    await rejects(c.send(new iam.AddUserToGroupCommand({ GroupName: "devs", UserName: "nope" })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.AddUserToGroupCommand({ GroupName: "nope", UserName: "ci" })), "NoSuchEntityException", "The group with name nope cannot be found.", 404);
+    await expectError(c.send(new iam.AddUserToGroupCommand({ GroupName: "devs", UserName: "nope" })), "NoSuchEntityException", undefined, 404);
     assert.deepEqual((await c.send(new iam.GetGroupCommand({ GroupName: "devs" }))).Users!.map((x) => x.UserName), ["ci"]);
     assert.deepEqual((await c.send(new iam.ListGroupsForUserCommand({ UserName: "ci" }))).Groups!.map((x) => x.GroupName), ["devs"]);
 
@@ -430,8 +383,8 @@ describe("IAM users, groups and access keys", () => {
     assert.deepEqual((await c.send(new iam.ListAttachedGroupPoliciesCommand({ GroupName: "devs" }))).AttachedPolicies!.map((p) => p.PolicyName), ["ReadOnlyAccess"]);
     await c.send(new iam.AttachUserPolicyCommand({ UserName: "ci", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }));
     assert.deepEqual((await c.send(new iam.ListAttachedUserPoliciesCommand({ UserName: "ci" }))).AttachedPolicies!.map((p) => p.PolicyName), ["AdministratorAccess"]);
-    await rejects(c.send(new iam.DeleteGroupCommand({ GroupName: "devs" })), "DeleteConflictException", 409);
-    await rejects(c.send(new iam.DeleteUserCommand({ UserName: "ci" })), "DeleteConflictException", 409);
+    await expectError(c.send(new iam.DeleteGroupCommand({ GroupName: "devs" })), "DeleteConflictException", undefined, 409);
+    await expectError(c.send(new iam.DeleteUserCommand({ UserName: "ci" })), "DeleteConflictException", undefined, 409);
     await c.send(new iam.DetachUserPolicyCommand({ UserName: "ci", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }));
     await c.send(new iam.RemoveUserFromGroupCommand({ GroupName: "devs", UserName: "ci" }));
     await c.send(new iam.DetachGroupPolicyCommand({ GroupName: "devs", PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }));
@@ -450,7 +403,7 @@ describe("IAM users, groups and access keys", () => {
     assert.equal(k.UserName, "ci");
     assert.deepEqual(domain.lookupSecret(k.AccessKeyId!), { secretAccessKey: k.SecretAccessKey, accountId: ACCOUNT });
     const k2 = (await c.send(new iam.CreateAccessKeyCommand({ UserName: "ci" }))).AccessKey!;
-    await rejects(c.send(new iam.CreateAccessKeyCommand({ UserName: "ci" })), "LimitExceededException", 409, "Cannot exceed quota for AccessKeysPerUser: 2");
+    await expectError(c.send(new iam.CreateAccessKeyCommand({ UserName: "ci" })), "LimitExceededException", "Cannot exceed quota for AccessKeysPerUser: 2", 409);
     const listed = await c.send(new iam.ListAccessKeysCommand({ UserName: "ci" }));
     assert.deepEqual(listed.AccessKeyMetadata!.map((m) => [m.AccessKeyId, m.Status, m.UserName]).sort(), [
       [k.AccessKeyId, "Active", "ci"],
@@ -461,13 +414,8 @@ describe("IAM users, groups and access keys", () => {
     assert.equal(domain.lookupSecret(k2.AccessKeyId!), undefined);
     await c.send(new iam.DeleteAccessKeyCommand({ UserName: "ci", AccessKeyId: k.AccessKeyId }));
     assert.equal(domain.lookupSecret(k.AccessKeyId!), undefined);
-    await rejects(
-      c.send(new iam.DeleteAccessKeyCommand({ UserName: "ci", AccessKeyId: k.AccessKeyId })),
-      "NoSuchEntityException",
-      404,
-      `The Access Key with id ${k.AccessKeyId} cannot be found.`,
-    );
-    await rejects(c.send(new iam.CreateAccessKeyCommand({ UserName: "nope" })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.DeleteAccessKeyCommand({ UserName: "ci", AccessKeyId: k.AccessKeyId })), "NoSuchEntityException", `The Access Key with id ${k.AccessKeyId} cannot be found.`, 404);
+    await expectError(c.send(new iam.CreateAccessKeyCommand({ UserName: "nope" })), "NoSuchEntityException", undefined, 404);
   });
 });
 
@@ -503,9 +451,9 @@ describe("Terraform's IAM sequences", () => {
     assert.deepEqual((await c.send(new iam.ListAttachedRolePoliciesCommand({ RoleName: role.RoleName }))).AttachedPolicies, []);
     await c.send(new iam.DeleteRoleCommand({ RoleName: role.RoleName }));
     // after destroy, the provider's reads see 404 NoSuchEntity (how it detects "gone")
-    await rejects(c.send(new iam.GetRoleCommand({ RoleName: role.RoleName })), "NoSuchEntityException", 404);
-    await rejects(c.send(new iam.GetPolicyCommand({ PolicyArn: policy.Arn })), "NoSuchEntityException", 404);
-    await rejects(c.send(new iam.ListInstanceProfilesForRoleCommand({ RoleName: role.RoleName })), "NoSuchEntityException", 404);
+    await expectError(c.send(new iam.GetRoleCommand({ RoleName: role.RoleName })), "NoSuchEntityException", undefined, 404);
+    await expectError(c.send(new iam.GetPolicyCommand({ PolicyArn: policy.Arn })), "NoSuchEntityException", undefined, 404);
+    await expectError(c.send(new iam.ListInstanceProfilesForRoleCommand({ RoleName: role.RoleName })), "NoSuchEntityException", undefined, 404);
   });
 
   test("IAM is global: the signing region does not matter, the account does", async () => {
@@ -516,7 +464,7 @@ describe("Terraform's IAM sequences", () => {
     // A key of another account sees nothing of this one.
     domain.deps.store.tx(() => domain.repo.insertAccessKey({ accessKeyId: "AKIAOTHERACCOUNT0000", account: "210987654321", userName: "", secret: "s", status: "Active", createdAt: 0 }));
     const other = new iam.IAMClient({ region: "us-east-1", endpoint, credentials: { accessKeyId: "AKIAOTHERACCOUNT0000", secretAccessKey: "s" }, requestHandler: inProcess(gateway), maxAttempts: 1 });
-    await rejects(other.send(new iam.GetRoleCommand({ RoleName: "r" })), "NoSuchEntityException", 404);
+    await expectError(other.send(new iam.GetRoleCommand({ RoleName: "r" })), "NoSuchEntityException", undefined, 404);
   });
 });
 
@@ -555,14 +503,9 @@ describe("STS", () => {
     assert.equal(domain.lookupSecret(cr.AccessKeyId!), undefined, "expired credentials are no longer accepted");
 
     const missing = `arn:aws:iam::${ACCOUNT}:role/missing`;
-    await rejects(
-      s.send(new sts.AssumeRoleCommand({ RoleArn: missing, RoleSessionName: "gha" })),
-      "AccessDenied",
-      403,
-      `User: arn:aws:iam::${ACCOUNT}:root is not authorized to perform: sts:AssumeRole on resource: ${missing}`,
-    );
-    await rejects(s.send(new sts.AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: "gha", DurationSeconds: 7200 })), "ValidationError", 400, /MaxSessionDuration/);
-    await rejects(s.send(new sts.AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: "bad name" })), "ValidationError", 400, /roleSessionName/);
+    await expectError(s.send(new sts.AssumeRoleCommand({ RoleArn: missing, RoleSessionName: "gha" })), "AccessDenied", `User: arn:aws:iam::${ACCOUNT}:root is not authorized to perform: sts:AssumeRole on resource: ${missing}`, 403);
+    await expectError(s.send(new sts.AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: "gha", DurationSeconds: 7200 })), "ValidationError", /MaxSessionDuration/);
+    await expectError(s.send(new sts.AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: "bad name" })), "ValidationError", /roleSessionName/);
 
     const session = await s.send(new sts.GetSessionTokenCommand({ DurationSeconds: 900 }));
     assert.match(session.Credentials!.AccessKeyId!, /^ASIA/);
@@ -579,13 +522,8 @@ describe("STS", () => {
     assert.equal((await iamClient(good).send(new iam.GetUserCommand({}))).User!.UserName, "deployer");
     assert.equal((await iamClient(good).send(new iam.ListAccessKeysCommand({}))).AccessKeyMetadata!.length, 1);
 
-    await rejects(
-      stsClient({ ...good, secretAccessKey: "wrong".padEnd(40, "x") }).send(new sts.GetCallerIdentityCommand({})),
-      "SignatureDoesNotMatch",
-      403,
-      /signature we calculated does not match/,
-    );
-    await rejects(stsClient({ accessKeyId: "AKIAUNKNOWN", secretAccessKey: "x" }).send(new sts.GetCallerIdentityCommand({})), "InvalidClientTokenId", 403);
+    await expectError(stsClient({ ...good, secretAccessKey: "wrong".padEnd(40, "x") }).send(new sts.GetCallerIdentityCommand({})), "SignatureDoesNotMatch", /signature we calculated does not match/, 403);
+    await expectError(stsClient({ accessKeyId: "AKIAUNKNOWN", secretAccessKey: "x" }).send(new sts.GetCallerIdentityCommand({})), "InvalidClientTokenId", undefined, 403);
 
     const role = (await c.send(new iam.CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: TRUST }))).Role!;
     const cr = (await stsClient(good).send(new sts.AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: "s1" }))).Credentials!;
@@ -595,7 +533,7 @@ describe("STS", () => {
 
     // Deleted keys stop working at once.
     await c.send(new iam.DeleteAccessKeyCommand({ UserName: "deployer", AccessKeyId: key.AccessKeyId }));
-    await rejects(stsClient(good).send(new sts.GetCallerIdentityCommand({})), "InvalidClientTokenId", 403);
+    await expectError(stsClient(good).send(new sts.GetCallerIdentityCommand({})), "InvalidClientTokenId", undefined, 403);
   });
 });
 

@@ -16,6 +16,7 @@ import { parseFilterPattern } from "../../src/services/logs/filter-pattern.ts";
 import { Logs } from "../../src/services/logs/logs.ts";
 import { Store } from "../../src/store/store.ts";
 import { inProcess, startGatewayServer } from "../helpers/in-process.ts";
+import { expectError } from "../helpers/errors.ts";
 
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
@@ -36,15 +37,6 @@ function setup() {
   return { clock, store, logs, gateway, client };
 }
 
-async function expectError(p: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(p, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(err.name, name);
-    if (typeof message === "string") assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    return true;
-  });
-}
 
 describe("log groups", () => {
   const { client, store, clock } = setup();

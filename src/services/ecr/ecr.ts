@@ -18,7 +18,8 @@ import { NAME_RE } from "../../registry/routes.ts";
 import { DIGEST_RE } from "../../registry/storage/paths.ts";
 import type { Store } from "../../store/store.ts";
 import { deleteAllTags, getTags, removeTags, setTags } from "../../store/tags.ts";
-import { paginate } from "../ecs/paginate.ts";
+import { offsetPage } from "../common/paginate.ts";
+import { badNextToken } from "./errors.ts";
 import {
   imageNotFound,
   invalidParameter,
@@ -103,8 +104,8 @@ export class Ecr {
       if (i.nextToken !== undefined || i.maxResults !== undefined) throw invalidParameter("maxResults and nextToken can not be used with repositoryNames");
       return { repositories: i.repositoryNames.map((n) => this.#toRepository(this.#repo(s, n))) };
     }
-    const page = paginate(this.#meta.listRepositories(s), i.maxResults ?? 1000, i.nextToken);
-    return { repositories: page.items.map((r) => this.#toRepository(r)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    const page = offsetPage(this.#meta.listRepositories(s), i.maxResults ?? 1000, i.nextToken, badNextToken);
+    return { repositories: page.items.map((r) => this.#toRepository(r)), ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   deleteRepository(s: CallScope, i: ecr.DeleteRepositoryRequest): ecr.Repository {
@@ -134,8 +135,8 @@ export class Ecr {
       if (img.tags.length === 0) ids.push({ imageDigest: img.digest });
       for (const t of img.tags) ids.push({ imageDigest: img.digest, imageTag: t });
     }
-    const page = paginate(ids, i.maxResults ?? 1000, i.nextToken);
-    return { imageIds: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    const page = offsetPage(ids, i.maxResults ?? 1000, i.nextToken, badNextToken);
+    return { imageIds: page.items, ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   describeImages(s: CallScope, i: ecr.DescribeImagesRequest): ecr.DescribeImagesResponse {
@@ -157,8 +158,8 @@ export class Ecr {
       }
       return { imageDetails: details };
     }
-    const page = paginate(this.#images(s, name, i.filter?.tagStatus), i.maxResults ?? 1000, i.nextToken);
-    return { imageDetails: page.items.map((m) => this.#detail(s, repo, m)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    const page = offsetPage(this.#images(s, name, i.filter?.tagStatus), i.maxResults ?? 1000, i.nextToken, badNextToken);
+    return { imageDetails: page.items.map((m) => this.#detail(s, repo, m)), ...(page.next ? { nextToken: page.next } : {}) };
   }
 
   batchGetImage(s: CallScope, i: ecr.BatchGetImageRequest): ecr.BatchGetImageResponse {
@@ -462,7 +463,7 @@ export class Ecr {
     if (i.imageIds?.length) {
       results = results.filter((r) => i.imageIds!.some((id) => (id.imageDigest ? id.imageDigest === r.digest : false) || (id.imageTag ? r.tags.includes(id.imageTag) : false)));
     }
-    const page = paginate(results, i.maxResults ?? 100, i.nextToken);
+    const page = offsetPage(results, i.maxResults ?? 100, i.nextToken, badNextToken);
     return {
       registryId: s.account,
       repositoryName: name,
@@ -476,7 +477,7 @@ export class Ecr {
         appliedRulePriority: r.rulePriority,
       })),
       summary: { expiringImageTotalCount: preview.results.length },
-      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      ...(page.next ? { nextToken: page.next } : {}),
     };
   }
 

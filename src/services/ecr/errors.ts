@@ -21,3 +21,4 @@ export const lifecyclePreviewNotFound = (name: string, account: string) =>
     `There is no dry run for the repository with name '${name}' in the registry with id '${account}'`,
   );
 export const imageNotFound = (message: string) => new ServiceError("ImageNotFoundException", message);
+export const badNextToken = () => invalidParameter("Invalid nextToken.");

@@ -1,7 +1,8 @@
 import type { ListAccountSettingsRequest, ListAccountSettingsResponse, Setting } from "@aws-sdk/client-ecs";
 import type { CallScope } from "./context.ts";
 import { invalidParameter } from "./errors.ts";
-import { paginate } from "./paginate.ts";
+import { offsetPage } from "../common/paginate.ts";
+import { badNextToken } from "./errors.ts";
 import type { EcsRepo } from "./repo.ts";
 
 /** ECS account settings and their defaults for a new account. */
@@ -51,7 +52,7 @@ export class AccountSettings {
     if (!input.effectiveSettings) settings = settings.filter((s) => stored.some((x) => x.name === s.name && x.principal === s.principalArn));
     if (input.name) settings = settings.filter((s) => s.name === input.name);
     if (input.value) settings = settings.filter((s) => s.value === input.value);
-    const page = paginate(settings, input.maxResults ?? 100, input.nextToken);
-    return page.nextToken ? { settings: page.items, nextToken: page.nextToken } : { settings: page.items };
+    const page = offsetPage(settings, input.maxResults ?? 100, input.nextToken, badNextToken);
+    return page.next ? { settings: page.items, nextToken: page.next } : { settings: page.items };
   }
 }

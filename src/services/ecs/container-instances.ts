@@ -11,7 +11,8 @@ import type { Clusters } from "./clusters.ts";
 import type { EcsDeps } from "./context.ts";
 import type { HostCapacity } from "./placement.ts";
 import type { EcsRepo } from "./repo.ts";
-import { paginate } from "./paginate.ts";
+import { offsetPage } from "../common/paginate.ts";
+import { badNextToken } from "./errors.ts";
 
 export interface HostDescription extends HostCapacity {
   name: string;
@@ -72,8 +73,8 @@ export class ContainerInstances {
     const cluster = this.#clusters!.require(scope, input.cluster);
     const arns =
       input.status && input.status !== "ACTIVE" ? [] : [this.#deps.store.tx(() => this.ensure(scope, cluster.clusterName!)).containerInstanceArn!];
-    const page = paginate(arns, input.maxResults ?? 100, input.nextToken);
-    return page.nextToken ? { containerInstanceArns: page.items, nextToken: page.nextToken } : { containerInstanceArns: page.items };
+    const page = offsetPage(arns, input.maxResults ?? 100, input.nextToken, badNextToken);
+    return page.next ? { containerInstanceArns: page.items, nextToken: page.next } : { containerInstanceArns: page.items };
   }
 
   describe(scope: Scope, input: DescribeContainerInstancesRequest): DescribeContainerInstancesResponse {

@@ -7,3 +7,4 @@ export const serviceNotActive = () => new ServiceError("ServiceNotActiveExceptio
 export const clientError = (message: string) => new ServiceError("ClientException", message);
 export const invalidParameter = (message: string) => new ServiceError("InvalidParameterException", message);
 export const resourceNotFound = (message: string) => new ServiceError("ResourceNotFoundException", message);
+export const badNextToken = () => invalidParameter("Invalid nextToken.");

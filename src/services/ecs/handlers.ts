@@ -6,7 +6,8 @@ import type * as ecs from "@aws-sdk/client-ecs";
 import type { Handler, RequestContext } from "../../aws/service.ts";
 import { getTags, removeTags, setTags } from "../../store/tags.ts";
 import type { Ecs } from "./ecs.ts";
-import { paginate } from "./paginate.ts";
+import { offsetPage } from "../common/paginate.ts";
+import { badNextToken } from "./errors.ts";
 import * as taskDefinitions from "./task-definitions.ts";
 
 type H<I, O> = (input: I, ctx: RequestContext) => O | Promise<O>;
@@ -19,8 +20,8 @@ export function ecsHandlers(e: Ecs): Record<string, Handler> {
     CreateCluster: (i, c) => ({ cluster: e.clusters.create(c, i) }),
     DescribeClusters: (i, c) => e.clusters.describe(c, i),
     ListClusters: (i, c) => {
-      const page = paginate(e.clusters.list(c), i.maxResults ?? 100, i.nextToken);
-      return page.nextToken ? { clusterArns: page.items, nextToken: page.nextToken } : { clusterArns: page.items };
+      const page = offsetPage(e.clusters.list(c), i.maxResults ?? 100, i.nextToken, badNextToken);
+      return page.next ? { clusterArns: page.items, nextToken: page.next } : { clusterArns: page.items };
     },
     DeleteCluster: (i, c) => ({ cluster: e.clusters.delete(c, i) }),
     UpdateCluster: (i, c) => ({ cluster: e.clusters.update(c, i) }),

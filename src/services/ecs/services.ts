@@ -24,7 +24,8 @@ import type { Clusters } from "./clusters.ts";
 import type { CallScope, EcsDeps } from "./context.ts";
 import { invalidParameter, serviceNotActive, serviceNotFound } from "./errors.ts";
 import type { DeploymentRecord, DeploymentSpec, ServiceState } from "./model.ts";
-import { paginate } from "./paginate.ts";
+import { offsetPage } from "../common/paginate.ts";
+import { badNextToken } from "./errors.ts";
 import type { LoadBalancing } from "./load-balancing.ts";
 import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
 import type { EcsRepo, ServiceRecord } from "./repo.ts";
@@ -310,8 +311,8 @@ export class Services {
     let services = this.#repo.listServices(scope, cluster.clusterName!, ["ACTIVE"]);
     if (input.launchType) services = services.filter((s) => s.launchType === input.launchType);
     if (input.schedulingStrategy) services = services.filter((s) => s.schedulingStrategy === input.schedulingStrategy);
-    const page = paginate(services.map((s) => s.serviceArn!), input.maxResults ?? 10, input.nextToken);
-    return { serviceArns: page.items, ...opt("nextToken", page.nextToken) };
+    const page = offsetPage(services.map((s) => s.serviceArn!), input.maxResults ?? 10, input.nextToken, badNextToken);
+    return { serviceArns: page.items, ...opt("nextToken", page.next) };
   }
 
   delete(scope: CallScope, input: DeleteServiceRequest): Service {
@@ -343,7 +344,7 @@ export class Services {
     const before = input.createdAt?.before?.getTime();
     if (after !== undefined) history = history.filter((h) => h.createdAt >= after);
     if (before !== undefined) history = history.filter((h) => h.createdAt <= before);
-    const page = paginate(history, input.maxResults ?? 20, input.nextToken);
+    const page = offsetPage(history, input.maxResults ?? 20, input.nextToken, badNextToken);
     return {
       serviceDeployments: page.items.map((h) => ({
         serviceDeploymentArn: h.serviceDeploymentArn,
@@ -356,7 +357,7 @@ export class Services {
         status: h.status as ServiceDeployment["status"],
         ...opt("statusReason", h.statusReason),
       })),
-      ...opt("nextToken", page.nextToken),
+      ...opt("nextToken", page.next),
     };
   }
 

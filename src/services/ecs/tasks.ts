@@ -27,7 +27,8 @@ import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
 import { type HostCapacity, placementFailure } from "./placement.ts";
 import type { EcsRepo, TaskRecord } from "./repo.ts";
 import { resolveTaskDefinitionForLaunch } from "./task-definitions.ts";
-import { paginate } from "./paginate.ts";
+import { offsetPage } from "../common/paginate.ts";
+import { badNextToken } from "./errors.ts";
 
 export interface LaunchOptions {
   launchType?: string;
@@ -326,8 +327,8 @@ export class Tasks {
       ...opt("launchType", input.launchType),
       ...(input.containerInstance ? { containerInstance: this.#instances.arnOf(scope, name, input.containerInstance) } : {}),
     });
-    const page = paginate(tasks.map((t) => t.taskArn!), input.maxResults ?? 100, input.nextToken);
-    return { taskArns: page.items, ...opt("nextToken", page.nextToken) };
+    const page = offsetPage(tasks.map((t) => t.taskArn!), input.maxResults ?? 100, input.nextToken, badNextToken);
+    return { taskArns: page.items, ...opt("nextToken", page.next) };
   }
 
   /** The Task as Describe returns it (fills in `rec.doc` itself). */
