@@ -1,6 +1,6 @@
 /**
  * End-to-end replay of a GitHub Actions deploy workflow against a `slipway up` child process and
- * real Docker (../shared/spec/ecs-semantics.md §6): the SDK calls of
+ * real Docker: the SDK calls of
  *   aws-actions/configure-aws-credentials      STS GetCallerIdentity with static keys
  *   aws-actions/amazon-ecr-login               GetAuthorizationToken → `docker login --password-stdin`
  *   aws-actions/amazon-ecs-render-task-definition v1.9.0   DescribeTaskDefinition{include:[TAGS]} + render
@@ -326,7 +326,7 @@ describe("GitHub Actions deploy workflow (configure-aws-credentials, ecr-login, 
     workDir = mkdtempSync(join(tmpdir(), "slipway-e2e-gha-work-"));
     slipway = await startSlipwayProcess({ dataDir });
     // What the workflow's environment looks like after configure-aws-credentials with static keys,
-    // plus the endpoint override (spec §6.3). Nothing else points the clients at Slipway.
+    // plus the endpoint override (AWS_ENDPOINT_URL, which the SDKs honour). Nothing else points the clients at Slipway.
     const env = {
       AWS_ENDPOINT_URL: slipway.url,
       AWS_REGION: "us-east-1",

@@ -43,7 +43,10 @@ const ESCAPES: Record<string, string> = {
 
 export function escapeXml(text: string): string {
   // Characters not allowed in XML 1.0 are dropped.
-  return text
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "")
-    .replace(/[&<>"'\r\u0085\u2028]/g, (c) => ESCAPES[c] ?? c);
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "")
+      .replace(/[&<>"'\r\u0085\u2028]/g, (c) => ESCAPES[c] ?? c)
+  );
 }

@@ -12,6 +12,7 @@ import {
   type RegistryAuth,
   type RuntimeEvent,
 } from "../runtime.ts";
+import type { IncomingMessage } from "node:http";
 import { createBody } from "./create-body.ts";
 import { toContainerState, type DockerInspect } from "./container-state.ts";
 import { EngineClient, EngineError, type Json } from "./engine-client.ts";
@@ -152,7 +153,7 @@ export class DockerRuntime implements ContainerRuntime {
   /** Serialized per name in this process; a 409 from a concurrent creator elsewhere means it exists. */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
     const pending = this.#networkCreates.get(name);
-    if (pending) return pending;
+    if (pending !== undefined) return pending;
     const p = this.#ensureNetwork(name, labels).finally(() => this.#networkCreates.delete(name));
     this.#networkCreates.set(name, p);
     return p;
@@ -191,7 +192,7 @@ export class DockerRuntime implements ContainerRuntime {
       const sec = Math.floor(opts.sinceMs / 1000);
       query.since = `${sec}.${String(opts.sinceMs - sec * 1000).padStart(3, "0")}000000`;
     }
-    let res;
+    let res: IncomingMessage;
     try {
       res = await this.client.open("GET", `/containers/${encodeURIComponent(id)}/logs`, { query, signal });
     } catch (err) {

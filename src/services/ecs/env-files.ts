@@ -5,6 +5,8 @@
  * starting with `#` and blank lines ignored, no quoting or shell expansion; a container's own
  * `environment` wins over its files, and a later file wins over an earlier one.
  */
+import { readFileSync } from "node:fs";
+import { resolve, sep } from "node:path";
 import type { ContainerDefinition, EnvironmentFile, TaskDefinition, TaskOverride } from "@aws-sdk/client-ecs";
 
 /** Reads an object's text; undefined when it does not exist. */
@@ -57,3 +59,20 @@ export function resolveEnvironmentFiles(
 }
 
 const containerName = (c: ContainerDefinition) => c.name ?? "(unnamed)";
+
+/**
+ * The S3 stand-in: objects read from `<root>/<bucket>/<key>`. A key that would leave the bucket's
+ * directory, or a bucket name that is a path, is treated as missing.
+ */
+export function localObjects(root: string): ObjectReader {
+  return (bucket, key) => {
+    const base = resolve(root, bucket);
+    const path = resolve(base, key);
+    if (!path.startsWith(base + sep) || bucket.includes("/") || bucket.startsWith(".")) return undefined;
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+}
