@@ -13,6 +13,7 @@ import { readBody } from "./read-body.ts";
 import { credentialScope, type RegisteredService, route } from "./routing.ts";
 import type { Protocol, RequestContext, ServiceDefinition } from "./service.ts";
 import { ServiceError } from "./service-error.ts";
+import { systemClock } from "../core/clock.ts";
 
 export interface GatewayLogger {
   error(message: string, details: Record<string, unknown>): void;
@@ -31,6 +32,36 @@ export interface GatewayOptions {
   readonly maxBodyBytes?: number;
   readonly logger?: GatewayLogger;
   readonly ids?: { uuid(): string };
+  /** Milliseconds, for the latency an observer hears. Default Date.now via the system clock. */
+  readonly now?: () => number;
+  /**
+   * Called after the input is parsed and before the handler runs; throws a ServiceError (an
+   * access denial) to refuse the call. Default: every call is allowed.
+   */
+  readonly authorize?: (call: AuthorizeCall) => void | Promise<void>;
+  /** Hears every answered API call (the console's activity feed, metrics). Must not throw. */
+  readonly observe?: (call: ObservedCall) => void;
+}
+
+export interface AuthorizeCall {
+  readonly ctx: RequestContext;
+  readonly input: unknown;
+}
+
+export interface ObservedCall {
+  readonly requestId: string;
+  /** Epoch ms when the request arrived. */
+  readonly at: number;
+  /** Signing name of the service, or what the request named when Slipway does not serve it. */
+  readonly service: string;
+  readonly operation: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly accessKeyId: string | undefined;
+  readonly status: number;
+  /** The AWS error code when the call failed. */
+  readonly errorCode: string | undefined;
+  readonly latencyMs: number;
 }
 
 /** A request independent of node:http (in-process tests, other transports). */
@@ -69,19 +100,51 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger ?? consoleLogger;
   const ids = options.ids ?? { uuid: () => randomUUID() };
   const lookupSecret: LookupSecret = options.lookupSecret ?? (() => undefined);
+  const now = options.now ?? systemClock.now;
 
   async function invoke(raw: GatewayRequest): Promise<WireResponse> {
+    if (!options.observe) return answer(raw);
+    const at = now();
+    const observed: Partial<ObservedCall> = {};
+    const reply = await answer(raw, observed);
+    try {
+      options.observe({
+        requestId: observed.requestId ?? "",
+        at,
+        service: observed.service ?? "",
+        operation: observed.operation ?? "",
+        accountId: observed.accountId ?? defaultAccountId,
+        region: observed.region ?? defaultRegion,
+        accessKeyId: observed.accessKeyId,
+        status: reply.status,
+        errorCode: reply.status >= 400 ? observed.errorCode : undefined,
+        latencyMs: now() - at,
+      });
+    } catch (err) {
+      logger.error("call observer failed", { error: err });
+    }
+    return reply;
+  }
+
+  async function answer(raw: GatewayRequest, observed: { -readonly [K in keyof ObservedCall]?: ObservedCall[K] } = {}): Promise<WireResponse> {
     const requestId = ids.uuid();
+    observed.requestId = requestId;
     const size = typeof raw.body === "string" ? Buffer.byteLength(raw.body) : (raw.body?.byteLength ?? 0);
     if (size > maxBodyBytes) return tooLarge(raw, requestId, maxBodyBytes);
     const req = toWireRequest(raw);
     const scope = credentialScope(req);
     const routed = route(req, services, scope);
     const service = routed.service;
-    const protocol = service?.protocol ?? fallbackProtocol(req, routed.kind === "unknown-operation" && routed.json);
+    const protocol = service?.protocol ?? fallbackProtocol(req, routed.kind !== "ok" && routed.json);
+    observed.service = routed.kind === "unknown-service" ? routed.name : (service?.def.signingName ?? scope?.service ?? "");
+    observed.operation = routed.operation;
+    observed.region = scope?.region || defaultRegion;
+    observed.accessKeyId = scope?.accessKeyId;
     const meta: ResponseMeta = {
       requestId,
-      model: service?.model,
+      // Only a routed operation's model: errors before routing are generic, and a request that
+      // names no operation must not load any model (each is tens of MB).
+      model: routed.kind === "ok" ? service?.model : undefined,
       xmlNamespace: service?.def.xmlNamespace,
       operation: routed.operation,
     };
@@ -95,10 +158,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       } else if (scope) {
         accountId = (await lookupSecret(scope.accessKeyId))?.accountId ?? defaultAccountId;
       }
-      if (routed.kind !== "ok" || !service) throw unknownOperation(routed.operation, protocolName, service?.def.version);
+      observed.accountId = accountId;
+      if (routed.kind === "unknown-service") throw notServed(routed.name, routed.operation, protocolName);
+      if (routed.kind !== "ok" || !service) throw unknownOperation(routed.operation, protocolName);
 
       const op = service.model.operation(routed.operation);
-      if (!op) throw unknownOperation(routed.operation, protocolName, service.def.version);
+      if (!op) throw unknownOperation(routed.operation, protocolName);
       const input = service.protocol.parseInput(service.model, op, req);
       const handler = service.def.handlers[op.name];
       if (!handler) {
@@ -113,12 +178,18 @@ export function createGateway(options: GatewayOptions): Gateway {
         accessKeyId: scope?.accessKeyId,
         principalArn: `arn:aws:iam::${accountId}:root`,
       };
+      if (options.authorize) await options.authorize({ ctx, input });
       const output = await handler(input, ctx);
       return service.protocol.serializeOutput(op, output, meta);
     } catch (err) {
-      if (err instanceof ServiceError) return protocol.serializeError(err, meta);
+      if (err instanceof ServiceError) {
+        observed.errorCode = err.code;
+        return protocol.serializeError(err, meta);
+      }
       logger.error("internal failure", { requestId, operation: routed.operation, error: err });
-      return protocol.serializeError(internalFailure(), meta);
+      const failure = internalFailure();
+      observed.errorCode = failure.code;
+      return protocol.serializeError(failure, meta);
     }
   }
 
@@ -178,7 +249,13 @@ function fallbackProtocol(req: WireRequest, json: boolean): WireProtocol {
   return protocolFor(isJson ? "awsJson1_1" : "awsQuery");
 }
 
-function unknownOperation(operation: string, protocol: Protocol, _version: string | undefined): ServiceError {
+/** A service Slipway does not serve, named so that nobody mistakes it for a bug in their call. */
+function notServed(name: string, operation: string, protocol: Protocol): ServiceError {
+  const message = `Slipway does not serve ${name || "this service"}${operation ? ` (${operation})` : ""}`;
+  return new ServiceError(protocol.startsWith("awsJson") ? "UnknownOperationException" : "InvalidAction", message, { status: 400 });
+}
+
+function unknownOperation(operation: string, protocol: Protocol): ServiceError {
   if (protocol.startsWith("awsJson")) {
     return new ServiceError("UnknownOperationException", operation ? `Unknown operation ${operation}` : "Unknown operation", { status: 400 });
   }

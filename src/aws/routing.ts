@@ -22,7 +22,9 @@ export interface CredentialScope {
 export type RouteResult =
   | { readonly kind: "ok"; readonly service: RegisteredService; readonly operation: string }
   /** The service is known (or guessed) but not the operation. */
-  | { readonly kind: "unknown-operation"; readonly service: RegisteredService | undefined; readonly operation: string; readonly json: boolean };
+  | { readonly kind: "unknown-operation"; readonly service: RegisteredService | undefined; readonly operation: string; readonly json: boolean }
+  /** A service Slipway does not serve: `name` from the X-Amz-Target prefix or the credential scope. */
+  | { readonly kind: "unknown-service"; readonly service: undefined; readonly name: string; readonly operation: string; readonly json: boolean };
 
 const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
@@ -54,6 +56,7 @@ export function route(
     if (service && service.def.targetPrefix === prefix && service.model.operation(operation)) {
       return { kind: "ok", service, operation };
     }
+    if (!service) return { kind: "unknown-service", service: undefined, name: scope?.service || prefix || target, operation: target, json: true };
     return { kind: "unknown-operation", service, operation: operation || target, json: true };
   }
 
@@ -64,13 +67,17 @@ export function route(
   if (scope) {
     const byScope = candidates.filter((s) => s.def.signingName === scope.service);
     if (byScope.length > 0) candidates = byScope;
+    else if (action && !services.some((s) => s.def.signingName === scope.service)) {
+      return { kind: "unknown-service", service: undefined, name: scope.service, operation: action, json: false };
+    }
   }
   if (version) {
     const byVersion = candidates.filter((s) => s.def.version === version);
     if (byVersion.length > 0) candidates = byVersion;
   }
-  const service = candidates.find((s) => s.model.operation(action)) ;
-  if (service && action) return { kind: "ok", service, operation: action };
+  // No Action names no operation: look nothing up (a model loads on its first lookup).
+  const service = action ? candidates.find((s) => s.model.operation(action)) : undefined;
+  if (service) return { kind: "ok", service, operation: action };
   const guess = candidates.length === 1 || (scope && candidates[0]?.def.signingName === scope.service) ? candidates[0] : undefined;
   return { kind: "unknown-operation", service: guess, operation: action, json: false };
 }
