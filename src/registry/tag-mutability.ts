@@ -5,8 +5,8 @@
  * [{ filterType: "WILDCARD", filter }] for the *_WITH_EXCLUSION modes.
  */
 export interface MutabilitySettings {
-  imageTagMutability?: string;
-  imageTagMutabilityExclusionFilters?: { filter?: string }[];
+  readonly imageTagMutability?: string | undefined;
+  readonly imageTagMutabilityExclusionFilters?: readonly { readonly filter?: string | undefined }[] | undefined;
 }
 
 /** A tag pattern (`*` matches any run of characters, everything else literally) as a RegExp. */

@@ -27,9 +27,9 @@ import { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import { createRegistry, type Registry } from "../registry/registry.ts";
 import { isRegistryPath } from "../registry/routes.ts";
 import { TOKEN_TTL_MS } from "../registry/auth.ts";
+import { ecrRegistryPort } from "../registry/ecr-port.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
 import { toRegistryImage } from "../services/ecr/image-ref.ts";
-import { accountHasRepositories } from "../services/ecr/repo.ts";
 import { Store } from "../store/store.ts";
 import { LogShipper } from "../logs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
@@ -137,19 +137,20 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   });
   // ECR over the registry. The port is known only after listen: URIs and the pull rewrite read it late.
   let listenPort = 0;
-  const ecr = new Ecr({ store, clock, registry, registryHost: () => `localhost:${listenPort}` });
-  const stopLifecycle = ecr.startLifecycle(3600_000, (err) => log(`ecr lifecycle run failed: ${(err as Error).message}`));
+  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${listenPort}` });
+  // Hourly lifecycle-policy run on the injected clock (to move to src/server/background.ts).
+  const stopLifecycle = everyOnClock(clock, 3600_000, () => ecr.runLifecycle(), (err) => log(`ecr lifecycle run failed: ${(err as Error).message}`));
   const hostedAccounts = new Set([opts.accountId ?? "000000000000", ...(opts.credentials ?? []).map((c) => c.accountId)]);
   const localImages: LocalImages = {
     resolve: (image, task) => {
       const ref = toRegistryImage(image, {
         port: listenPort,
-        account: task.account,
+        accountId: task.account,
         region: task.region,
-        hostsAccount: (a) => hostedAccounts.has(a) || accountHasRepositories(store, a),
+        hostsAccount: (a) => hostedAccounts.has(a) || registry.meta.hasRepositories(a),
       });
       if (!ref) return undefined;
-      const password = registry.auth.issueToken({ accountId: ref.account, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
+      const password = registry.auth.issueToken({ accountId: ref.accountId, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
     },
   };
@@ -334,6 +335,26 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       store.close();
     },
   };
+}
+
+/** Runs `job` every `ms` of the injected clock (first after `ms`) until the returned stop is called. */
+function everyOnClock(clock: Clock, ms: number, job: () => void, onError: (err: unknown) => void): () => void {
+  const ac = new AbortController();
+  void (async () => {
+    while (!ac.signal.aborted) {
+      try {
+        await clock.sleep(ms, ac.signal);
+      } catch {
+        return;
+      }
+      try {
+        job();
+      } catch (err) {
+        onError(err);
+      }
+    }
+  })();
+  return () => ac.abort();
 }
 
 async function watchEvents(runtime: ContainerRuntime, clock: Clock, signal: AbortSignal, onTask: (arn: string) => void): Promise<void> {
