@@ -31,7 +31,7 @@ import { ecrRegistryPort } from "../registry/ecr-port.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
 import { toRegistryImage } from "../services/ecr/image-ref.ts";
 import { Store } from "../store/store.ts";
-import { LogShipper } from "../logs/shipper.ts";
+import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
 import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
@@ -158,7 +158,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
-  const stopRetention = logs.startRetention();
+  // Log retention: a pass now, then every 10 minutes on the injected clock (to move to src/server/background.ts).
+  const stopRetention = everyOnClock(clock, 10 * 60_000, () => logs.expireRetention(), (err) => log(`logs retention run failed: ${(err as Error).message}`), {
+    immediately: true,
+  });
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
   // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
@@ -337,8 +340,19 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   };
 }
 
-/** Runs `job` every `ms` of the injected clock (first after `ms`) until the returned stop is called. */
-function everyOnClock(clock: Clock, ms: number, job: () => void, onError: (err: unknown) => void): () => void {
+/**
+ * Runs `job` every `ms` of the injected clock (first after `ms`, or at once with `immediately`)
+ * until the returned stop is called.
+ */
+function everyOnClock(clock: Clock, ms: number, job: () => void, onError: (err: unknown) => void, opts: { immediately?: boolean } = {}): () => void {
+  const run = () => {
+    try {
+      job();
+    } catch (err) {
+      onError(err);
+    }
+  };
+  if (opts.immediately) run();
   const ac = new AbortController();
   void (async () => {
     while (!ac.signal.aborted) {
@@ -347,11 +361,7 @@ function everyOnClock(clock: Clock, ms: number, job: () => void, onError: (err: 
       } catch {
         return;
       }
-      try {
-        job();
-      } catch (err) {
-        onError(err);
-      }
+      run();
     }
   })();
   return () => ac.abort();
