@@ -10,7 +10,7 @@ export interface MutabilitySettings {
 }
 
 /** A tag pattern (`*` matches any run of characters, everything else literally) as a RegExp. */
-export function wildcard(pattern: string): RegExp {
+function wildcard(pattern: string): RegExp {
   return new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
 }
 
