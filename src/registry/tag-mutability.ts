@@ -5,12 +5,12 @@
  * [{ filterType: "WILDCARD", filter }] for the *_WITH_EXCLUSION modes.
  */
 export interface MutabilitySettings {
-  imageTagMutability?: string;
-  imageTagMutabilityExclusionFilters?: { filter?: string }[];
+  readonly imageTagMutability?: string | undefined;
+  readonly imageTagMutabilityExclusionFilters?: readonly { readonly filter?: string | undefined }[] | undefined;
 }
 
 /** A tag pattern (`*` matches any run of characters, everything else literally) as a RegExp. */
-export function wildcard(pattern: string): RegExp {
+function wildcard(pattern: string): RegExp {
   return new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
 }
 

@@ -11,9 +11,10 @@ import { createGateway, type Gateway } from "../aws/gateway.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
 import { type IdGen, randomIds } from "../core/ids.ts";
-import { LogShipper } from "../logs/shipper.ts";
+import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
+import { ecrRegistryPort } from "../registry/ecr-port.ts";
 import { createRegistry, type Registry } from "../registry/registry.ts";
 import { isRegistryPath } from "../registry/routes.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
@@ -117,7 +118,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
   });
-  const ecr = new Ecr({ store, clock, registry, registryHost: () => `localhost:${port}` });
+  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}` });
   const ecs = new Ecs(deps, () => host.describe());
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
@@ -149,7 +150,6 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     bindHostIp: "127.0.0.1",
     instanceId,
     localImages: localImagesPort({
-      store,
       clock,
       registry,
       port,
@@ -198,8 +198,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   );
 
   // Periodic jobs.
-  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.applyLifecyclePolicies());
-  background.every("log retention", INTERVALS.logRetention, () => logs.enforceRetention(), { immediately: true });
+  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.runLifecycle());
+  background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
 

@@ -13,8 +13,7 @@
  *   sinceImagePushed expires selected images pushed more than N days ago;
  * - expiration is ordered by push time: older images before newer ones.
  */
-import { ServiceError } from "../../aws/service-error.ts";
-import { wildcard } from "../../registry/tag-mutability.ts";
+import { invalidParameter } from "./errors.ts";
 
 export interface LifecycleRule {
   rulePriority: number;
@@ -48,8 +47,7 @@ export interface LifecycleVerdict {
 
 const DAY_MS = 86_400_000;
 
-const invalid = (why: string) =>
-  new ServiceError("InvalidParameterException", `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: '${why}'`);
+const invalid = (why: string) => invalidParameter(`Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: '${why}'`);
 
 /** Parses and validates a lifecycle policy text; InvalidParameterException when it is not valid. */
 export function parseLifecyclePolicy(text: string): LifecyclePolicy {
@@ -139,10 +137,14 @@ function selects(rule: LifecycleRule, img: LifecycleImage): boolean {
   if (s.tagStatus === "untagged") return img.tags.length === 0;
   if (img.tags.length === 0) return false;
   if (s.tagPrefixList) return s.tagPrefixList.every((p) => img.tags.some((t) => t.startsWith(p)));
-  if (s.tagPatternList) return s.tagPatternList.map(wildcard).every((re) => img.tags.some((t) => re.test(t)));
+  if (s.tagPatternList) return s.tagPatternList.map(tagPattern).every((re) => img.tags.some((t) => re.test(t)));
   return false;
 }
 
+/** A tagPatternList entry as a RegExp: `*` matches any run of characters, everything else itself. */
+function tagPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+}
 
 function optionalStringList(v: unknown, name: string): string[] | undefined {
   if (v === undefined) return undefined;

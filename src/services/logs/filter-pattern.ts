@@ -1,5 +1,6 @@
 /**
- * CloudWatch Logs filter patterns (../shared/spec/ecs-semantics.md §7.2), the subset clients use:
+ * CloudWatch Logs filter patterns, the subset clients use (the syntax is AWS's, see
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html):
  *
  *   ""                     every event
  *   ERROR timeout          every term present (case-sensitive substring match)
