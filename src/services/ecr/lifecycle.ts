@@ -14,6 +14,7 @@
  * - expiration is ordered by push time: older images before newer ones.
  */
 import { invalidParameter } from "./errors.ts";
+import { compileGlob } from "../../core/glob.ts";
 
 export interface LifecycleRule {
   rulePriority: number;
@@ -137,13 +138,8 @@ function selects(rule: LifecycleRule, img: LifecycleImage): boolean {
   if (s.tagStatus === "untagged") return img.tags.length === 0;
   if (img.tags.length === 0) return false;
   if (s.tagPrefixList) return s.tagPrefixList.every((p) => img.tags.some((t) => t.startsWith(p)));
-  if (s.tagPatternList) return s.tagPatternList.map(tagPattern).every((re) => img.tags.some((t) => re.test(t)));
+  if (s.tagPatternList) return s.tagPatternList.map((p) => compileGlob(p)).every((g) => img.tags.some((t) => g.matches(t)));
   return false;
-}
-
-/** A tagPatternList entry as a RegExp: `*` matches any run of characters, everything else itself. */
-function tagPattern(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
 }
 
 function optionalStringList(v: unknown, name: string): string[] | undefined {
