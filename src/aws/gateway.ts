@@ -1,16 +1,21 @@
 /**
- * The AWS gateway: one node:http handler for every registered service. Routing → SigV4 → parse and
- * validate against the model → handler → serialize; every failure is an AWS-shaped error in the
- * request's protocol, and nothing a handler throws can take the server down.
+ * The AWS gateway: one node:http handler for every registered service. In strict mode the
+ * signature is judged from the request line and headers first (key, date, signed headers, and the
+ * signature itself when the client declared its payload hash), before any body byte is read or any
+ * service model is loaded; then the body is read (bounded, hashed as it arrives, given up when it
+ * stalls) and its hash checked; then routing → parse and validate against the model → handler →
+ * serialize. Every failure is an AWS-shaped error in the request's protocol, a client that goes
+ * away mid-request is not a failure, and nothing a handler throws can take the server down.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authError } from "./auth/auth-errors.ts";
-import { type LookupSecret, verifySigV4 } from "./auth/sigv4.ts";
+import { authenticateHead, type LookupSecret, type RequestHead, sha256Hex } from "./auth/sigv4.ts";
 import { ServiceModel } from "./model/index.ts";
-import { protocolFor, type ResponseMeta, type WireProtocol, type WireRequest, type WireResponse } from "./protocol/index.ts";
-import { readBody } from "./read-body.ts";
-import { credentialScope, type RegisteredService, route } from "./routing.ts";
+import { protocolFor, type ResponseMeta, type WireRequest, type WireResponse } from "./protocol/index.ts";
+import { invalidUtf8At, parseForm } from "./protocol/input-limits.ts";
+import { type BodyResult, readBody } from "./read-body.ts";
+import { type CredentialScope, credentialScope, type RegisteredService, route } from "./routing.ts";
 import type { Protocol, RequestContext, ServiceDefinition } from "./service.ts";
 import { ServiceError } from "./service-error.ts";
 import { systemClock } from "../core/clock.ts";
@@ -30,9 +35,14 @@ export interface GatewayOptions {
   readonly lookupSecret?: LookupSecret;
   /** Request bodies above this get 413. Default 16 MiB. */
   readonly maxBodyBytes?: number;
+  /** A request body that sends nothing for this long is given up (408). Default 30 s. */
+  readonly bodyIdleMs?: number;
   readonly logger?: GatewayLogger;
   readonly ids?: { uuid(): string };
-  /** Milliseconds, for the latency an observer hears. Default Date.now via the system clock. */
+  /**
+   * Epoch milliseconds: the time strict mode checks signatures against (15 minutes either way),
+   * and the latency an observer hears. Default: the system clock.
+   */
   readonly now?: () => number;
   /**
    * Called after the input is parsed and before the handler runs; throws a ServiceError (an
@@ -79,6 +89,7 @@ export interface Gateway {
 }
 
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+const DEFAULT_BODY_IDLE_MS = 30_000;
 const consoleLogger: GatewayLogger = { error: (message, details) => console.error(message, details) };
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -97,16 +108,20 @@ export function createGateway(options: GatewayOptions): Gateway {
   const defaultAccountId = options.defaultAccountId ?? "000000000000";
   const defaultRegion = options.defaultRegion ?? "us-east-1";
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const bodyIdleMs = options.bodyIdleMs ?? DEFAULT_BODY_IDLE_MS;
   const logger = options.logger ?? consoleLogger;
   const ids = options.ids ?? { uuid: () => randomUUID() };
   const lookupSecret: LookupSecret = options.lookupSecret ?? (() => undefined);
   const now = options.now ?? systemClock.now;
+  const strict = options.strictAuth ?? false;
 
-  async function invoke(raw: GatewayRequest): Promise<WireResponse> {
-    if (!options.observe) return answer(raw);
+  /** Answers one request whose body `read` supplies; undefined when the client went away. */
+  async function respond(raw: RequestLine, read: (hash: boolean) => Promise<BodyResult>): Promise<Answer | undefined> {
+    if (!options.observe) return answer(raw, read, {});
     const at = now();
-    const observed: Partial<ObservedCall> = {};
-    const reply = await answer(raw, observed);
+    const observed: Observed = {};
+    const result = await answer(raw, read, observed);
+    if (!result) return undefined;
     try {
       options.observe({
         requestId: observed.requestId ?? "",
@@ -116,55 +131,85 @@ export function createGateway(options: GatewayOptions): Gateway {
         accountId: observed.accountId ?? defaultAccountId,
         region: observed.region ?? defaultRegion,
         accessKeyId: observed.accessKeyId,
-        status: reply.status,
-        errorCode: reply.status >= 400 ? observed.errorCode : undefined,
+        status: result.reply.status,
+        errorCode: result.reply.status >= 400 ? observed.errorCode : undefined,
         latencyMs: now() - at,
       });
     } catch (err) {
       logger.error("call observer failed", { error: err });
     }
-    return reply;
+    return result;
   }
 
-  async function answer(raw: GatewayRequest, observed: { -readonly [K in keyof ObservedCall]?: ObservedCall[K] } = {}): Promise<WireResponse> {
+  async function answer(raw: RequestLine, read: (hash: boolean) => Promise<BodyResult>, observed: Observed): Promise<Answer | undefined> {
     const requestId = ids.uuid();
     observed.requestId = requestId;
-    const size = typeof raw.body === "string" ? Buffer.byteLength(raw.body) : (raw.body?.byteLength ?? 0);
-    if (size > maxBodyBytes) return tooLarge(raw, requestId, maxBodyBytes);
-    const req = toWireRequest(raw);
-    const scope = credentialScope(req);
-    const routed = route(req, services, scope);
-    const service = routed.service;
-    const protocol = service?.protocol ?? fallbackProtocol(req, routed.kind !== "ok" && routed.json);
-    observed.service = routed.kind === "unknown-service" ? routed.name : (service?.def.signingName ?? scope?.service ?? "");
-    observed.operation = routed.operation;
+    const head = toHead(raw);
+    const scope = credentialScope(head);
+    // Which service the request is for, as far as the headers tell without loading any model:
+    // enough to answer in its protocol before the body is read.
+    const guess = guessService(head, scope);
+    let protocolName: Protocol = guess?.def.protocol ?? (head.headers["x-amz-target"] !== undefined ? "awsJson1_1" : "awsQuery");
+    let protocol = guess?.protocol ?? protocolFor(protocolName);
+    let meta: ResponseMeta = { requestId, model: undefined, xmlNamespace: guess?.def.xmlNamespace, operation: undefined };
+    observed.service = guess?.def.signingName ?? scope?.service ?? "";
     observed.region = scope?.region || defaultRegion;
     observed.accessKeyId = scope?.accessKeyId;
-    const meta: ResponseMeta = {
-      requestId,
-      // Only a routed operation's model: errors before routing are generic, and a request that
-      // names no operation must not load any model (each is tens of MB).
-      model: routed.kind === "ok" ? service?.model : undefined,
-      xmlNamespace: service?.def.xmlNamespace,
-      operation: routed.operation,
-    };
+    let bodyRead = false;
     try {
-      const protocolName: Protocol = service?.def.protocol ?? (req.headers["x-amz-target"] ? "awsJson1_1" : "awsQuery");
       let accountId = defaultAccountId;
-      if (options.strictAuth) {
-        const auth = await verifySigV4(req, lookupSecret);
-        if (!auth.ok) throw authError(auth.failure, protocolName);
+      let verified: ((hash: string) => boolean) | undefined;
+      let declaredHash: string | undefined;
+      if (strict) {
+        const auth = await authenticateHead(head, lookupSecret, now());
+        if (!auth.ok) throw authError(auth.failure, protocolName, auth.message);
+        // A declared payload hash lets the signature be checked before the body is read.
+        if (auth.declaredHash !== undefined && !auth.verify(auth.declaredHash)) throw authError("mismatch", protocolName);
         accountId = auth.accountId;
+        verified = auth.verify;
+        declaredHash = auth.declaredHash;
+      }
+      const body = await read(strict);
+      bodyRead = true;
+      if (!body.ok) {
+        if (body.reason === "aborted") return undefined;
+        if (body.reason === "too-large") return { reply: tooLarge(raw, requestId, maxBodyBytes), close: true };
+        throw new ServiceError("RequestTimeout", `The request body was not received within ${bodyIdleMs} ms of inactivity.`, { status: 408 });
+      }
+      if (verified) {
+        const hash = body.sha256 ?? sha256Hex(body.body);
+        if (declaredHash !== undefined ? hash !== declaredHash : !verified(hash)) throw authError("mismatch", protocolName);
       } else if (scope) {
         accountId = (await lookupSecret(scope.accessKeyId))?.accountId ?? defaultAccountId;
       }
       observed.accountId = accountId;
+
+      const req = toWireRequest(head, body.body, protocolName);
+      const routed = route(req, services, scope);
+      const service = routed.service;
+      if (service) {
+        protocolName = service.def.protocol;
+        protocol = service.protocol;
+      } else if (!guess) {
+        protocolName = fallbackProtocol(req, routed.json);
+        protocol = protocolFor(protocolName);
+      }
+      observed.service = routed.kind === "unknown-service" ? routed.name : (service?.def.signingName ?? observed.service);
+      observed.operation = routed.operation;
+      meta = {
+        requestId,
+        // Only a routed operation's model: errors before routing are generic, and a request that
+        // names no operation must not load any model (each is tens of MB).
+        model: routed.kind === "ok" ? service?.model : undefined,
+        xmlNamespace: service?.def.xmlNamespace ?? guess?.def.xmlNamespace,
+        operation: routed.operation,
+      };
       if (routed.kind === "unknown-service") throw notServed(routed.name, routed.operation, protocolName);
       if (routed.kind !== "ok" || !service) throw unknownOperation(routed.operation, protocolName);
 
       const op = service.model.operation(routed.operation);
       if (!op) throw unknownOperation(routed.operation, protocolName);
-      const input = service.protocol.parseInput(service.model, op, req);
+      const input = service.protocol.parseInput(service.model, op, req, { traitErrors: service.def.traitErrors });
       const handler = service.def.handlers[op.name];
       if (!handler) {
         throw new ServiceError("NotImplemented", `The operation ${op.name} is not implemented by this server.`, { status: 501 });
@@ -180,51 +225,82 @@ export function createGateway(options: GatewayOptions): Gateway {
       };
       if (options.authorize) await options.authorize({ ctx, input });
       const output = await handler(input, ctx);
-      return service.protocol.serializeOutput(op, output, meta);
+      return { reply: service.protocol.serializeOutput(op, output, meta), close: false };
     } catch (err) {
+      // A refusal before the body was read closes the connection: the unread body is never read.
+      const close = !bodyRead || (err instanceof ServiceError && err.status === 408);
       if (err instanceof ServiceError) {
         observed.errorCode = err.code;
-        return protocol.serializeError(err, meta);
+        return { reply: protocol.serializeError(err, meta), close };
       }
-      logger.error("internal failure", { requestId, operation: routed.operation, error: err });
+      logger.error("internal failure", { requestId, operation: meta.operation, error: err });
       const failure = internalFailure();
       observed.errorCode = failure.code;
-      return protocol.serializeError(failure, meta);
+      return { reply: protocol.serializeError(failure, meta), close };
     }
+  }
+
+  function guessService(head: RequestHead, scope: CredentialScope | undefined): RegisteredService | undefined {
+    const target = head.headers["x-amz-target"];
+    if (target !== undefined) {
+      const prefix = target.slice(0, Math.max(0, target.lastIndexOf(".")));
+      const json = services.filter((s) => s.def.protocol.startsWith("awsJson"));
+      return json.find((s) => s.def.targetPrefix === prefix) ?? json.find((s) => s.def.signingName === scope?.service);
+    }
+    return scope ? services.find((s) => s.def.signingName === scope.service && !s.def.protocol.startsWith("awsJson")) : undefined;
+  }
+
+  async function invoke(raw: GatewayRequest): Promise<WireResponse> {
+    const body = typeof raw.body === "string" ? Buffer.from(raw.body, "utf8") : Buffer.from(raw.body ?? new Uint8Array());
+    const read = async (): Promise<BodyResult> => (body.byteLength > maxBodyBytes ? { ok: false, reason: "too-large" } : { ok: true, body, sha256: undefined });
+    const result = await respond(raw, read);
+    // An in-process body is never "aborted".
+    return result!.reply;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const body = await readBody(req, maxBodyBytes);
-      const request: GatewayRequest = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers };
-      const reply = body.ok
-        ? await invoke({ ...request, body: body.body })
-        : tooLarge(request, ids.uuid(), maxBodyBytes);
-      if (!body.ok) reply.headers["connection"] = "close";
-      res.writeHead(reply.status, reply.headers);
-      res.end(reply.body);
+      const line: RequestLine = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers };
+      const result = await respond(line, (hash) => readBody(req, maxBodyBytes, { hash, idleMs: bodyIdleMs }));
+      if (!result || res.destroyed) return;
+      if (result.close) result.reply.headers["connection"] = "close";
+      res.writeHead(result.reply.status, result.reply.headers);
+      res.end(result.reply.body);
     } catch (err) {
+      if (res.destroyed || req.destroyed) return;
       logger.error("gateway failure", { error: err });
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain", connection: "close" });
       res.end();
     }
   }
 
-  function tooLarge(raw: GatewayRequest, requestId: string, limit: number): WireResponse {
-    const req = toWireRequest({ ...raw, body: "" });
-    const scope = credentialScope(req);
+  function tooLarge(raw: RequestLine, requestId: string, limit: number): WireResponse {
+    const head = toHead(raw);
+    const scope = credentialScope(head);
     const service = services.find((s) => s.def.signingName === scope?.service);
-    const json = service ? service.def.protocol.startsWith("awsJson") : req.headers["x-amz-target"] !== undefined;
-    const protocol = service?.protocol ?? fallbackProtocol(req, json);
+    const json = service ? service.def.protocol.startsWith("awsJson") : head.headers["x-amz-target"] !== undefined;
+    const protocol = service?.protocol ?? protocolFor(json ? "awsJson1_1" : "awsQuery");
     const message = `Request body is larger than the ${limit} bytes allowed.`;
     const err = new ServiceError(json ? "RequestEntityTooLargeException" : "RequestEntityTooLarge", message, { status: 413 });
-    return protocol.serializeError(err, { requestId, model: service?.model, xmlNamespace: service?.def.xmlNamespace, operation: undefined });
+    return protocol.serializeError(err, { requestId, model: undefined, xmlNamespace: service?.def.xmlNamespace, operation: undefined });
   }
 
   return { handle, invoke };
 }
 
-function toWireRequest(raw: GatewayRequest): WireRequest {
+type Observed = { -readonly [K in keyof ObservedCall]?: ObservedCall[K] };
+
+interface Answer {
+  readonly reply: WireResponse;
+  /** Close the connection after the reply (a body was refused unread, or it stalled). */
+  readonly close: boolean;
+}
+
+/** What a request is before its body: method, URL and headers as they came. */
+type RequestLine = Omit<GatewayRequest, "body">;
+
+/** Lower-cased headers (repeated ones joined with ", "), the path and the query string. */
+function toHead(raw: RequestLine): RequestHead {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw.headers)) {
     if (v === undefined) continue;
@@ -233,20 +309,36 @@ function toWireRequest(raw: GatewayRequest): WireRequest {
   const q = raw.url.indexOf("?");
   const path = q < 0 ? raw.url : raw.url.slice(0, q);
   const query = new URLSearchParams(q < 0 ? "" : raw.url.slice(q + 1));
-  const body = typeof raw.body === "string" ? new Uint8Array(Buffer.from(raw.body, "utf8")) : (raw.body ?? new Uint8Array());
-  let form: URLSearchParams | undefined;
-  const isForm = (headers["content-type"] ?? "").includes("application/x-www-form-urlencoded");
-  if (isForm || query.has("Action")) {
-    form = new URLSearchParams();
-    for (const [k, v] of query) if (!k.startsWith("X-Amz-")) form.append(k, v);
-    if (isForm) for (const [k, v] of new URLSearchParams(Buffer.from(body).toString("utf8"))) form.append(k, v);
-  }
-  return { method: raw.method.toUpperCase(), path, query, headers, body, form };
+  return { method: raw.method.toUpperCase(), path, query, headers };
 }
 
-function fallbackProtocol(req: WireRequest, json: boolean): WireProtocol {
+/**
+ * The request with its body, and the form of the query protocols (the query string's parameters,
+ * then a form-encoded body's). A form that is not well-formed UTF-8, or that is too large to be a
+ * real call, is refused in the protocol's terms (awsQuery: MalformedInput; EC2: MalformedQueryString).
+ */
+function toWireRequest(head: RequestHead, body: Uint8Array, protocol: Protocol): WireRequest {
+  let form: URLSearchParams | undefined;
+  const isForm = (head.headers["content-type"] ?? "").includes("application/x-www-form-urlencoded");
+  if (isForm || head.query.has("Action")) {
+    form = new URLSearchParams();
+    for (const [k, v] of head.query) if (!k.startsWith("X-Amz-")) form.append(k, v);
+    if (isForm) {
+      const bad = invalidUtf8At(body);
+      const parsed = bad < 0 ? parseForm(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"), form) : undefined;
+      if (!parsed?.ok) {
+        const reason = parsed ? parsed.reason : "bytes that are not UTF-8";
+        if (protocol === "ec2Query") throw new ServiceError("MalformedQueryString", `The query string contains a syntax error: ${reason}.`, { status: 400 });
+        throw new ServiceError("MalformedInput", `The request body is not a valid form: ${reason}.`, { status: 400 });
+      }
+    }
+  }
+  return { ...head, body, form };
+}
+
+function fallbackProtocol(req: WireRequest, json: boolean): Protocol {
   const isJson = json || req.headers["x-amz-target"] !== undefined || (req.headers["content-type"] ?? "").includes("json");
-  return protocolFor(isJson ? "awsJson1_1" : "awsQuery");
+  return isJson ? "awsJson1_1" : "awsQuery";
 }
 
 /** A service Slipway does not serve, named so that nobody mistakes it for a bug in their call. */

@@ -2,6 +2,7 @@
  * A service's model, read from the module namespace of its @aws-sdk/client-* package:
  * operations (`Op$`), error shapes (`Err$`) with their traits, and the generated enum table.
  */
+import { type Constraint, type ConstraintTable, loadConstraintTable } from "./constraints.ts";
 import { type EnumTable, loadEnumTable } from "./enums.ts";
 import { Shape } from "./shape.ts";
 
@@ -30,6 +31,7 @@ export class ServiceModel {
   readonly namespace: string;
   readonly #module: Readonly<Record<string, unknown>>;
   readonly #enums: EnumTable;
+  #constraints: ConstraintTable | undefined;
   readonly #ops = new Map<string, OperationModel | null>();
   readonly #errors = new Map<string, ErrorModel | null>();
   #byQueryCode: Map<string, ErrorModel> | undefined;
@@ -62,6 +64,12 @@ export class ServiceModel {
   /** Allowed values of an enum-typed member (for lists/maps: of their elements), if it is one. */
   enumValues(structure: string, member: string): readonly string[] | undefined {
     return this.#enums[structure]?.[member];
+  }
+
+  /** Length/range traits and integer kind of a member (from botocore's model), if it has any. */
+  constraint(structure: string, member: string): Constraint | undefined {
+    this.#constraints ??= loadConstraintTable(this.namespace);
+    return this.#constraints[structure]?.[member];
   }
 
   /** Every operation name in the model. */

@@ -23,5 +23,7 @@ export function iamService(iam: Iam): ServiceDefinition {
     xmlNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
     model: lazyModel("@aws-sdk/client-iam"),
     handlers: iamHandlers(iam),
+    // IAM checks names, ARNs, paths and durations itself, with its own codes and messages.
+    traitErrors: false,
   });
 }
