@@ -5,12 +5,13 @@
  * fakes (runtime, clock, ids).
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createGateway, type Gateway } from "../aws/gateway.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
 import { type IdGen, randomIds } from "../core/ids.ts";
+import { openDataDir, PRIVATE_FILE } from "../core/private-files.ts";
 import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
@@ -95,7 +96,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const accountId = opts.accountId ?? DEFAULT_ACCOUNT_ID;
   const region = opts.region ?? DEFAULT_REGION;
   const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only (0700, files 0600); an older, more open data directory is tightened once.
+  const { tightened } = openDataDir(dataDir);
+  if (tightened > 0) log(`restricted ${tightened} file(s) and folder(s) in ${dataDir} to their owner`);
   // Always random, even with seeded test ids: two Slipways must never share an instance label.
   const instanceId = readOrCreate(join(dataDir, "instance-id"), () => randomUUID());
   const store = new Store(join(dataDir, "slipway.db"), { fsync: opts.fsync ?? false });
@@ -202,6 +205,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
+  background.every("registry upload purge", INTERVALS.registryUploadPurge, () => registry.purgeUploads());
 
   // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
   const events = new AbortController();
@@ -259,7 +263,7 @@ function readOrCreate(path: string, make: () => string): string {
     return readFileSync(path, "utf8").trim();
   } catch {
     const v = make();
-    writeFileSync(path, v + "\n");
+    writeFileSync(path, `${v}\n`, { mode: PRIVATE_FILE });
     return v;
   }
 }

@@ -22,6 +22,8 @@ export interface CallerIdentity {
 export interface SecretLookup {
   readonly secretAccessKey: string;
   readonly accountId: string;
+  /** STS sessions: the token each request signed with the session's key must carry. */
+  readonly sessionToken?: string;
 }
 
 export class Iam {
@@ -44,13 +46,14 @@ export class Iam {
 
   /**
    * Secrets of keys made here: active IAM access keys (CreateAccessKey) and unexpired STS temporary
-   * credentials (AssumeRole, GetSessionToken). Anything else is unknown (undefined).
+   * credentials (AssumeRole, GetSessionToken), which need their session token. Anything else is
+   * unknown (undefined).
    */
   lookupSecret = (id: string): SecretLookup | undefined => {
     const key = this.repo.accessKey(id);
     if (key) return key.status === "Active" ? { secretAccessKey: key.secret, accountId: key.account } : undefined;
     const session = this.repo.session(id);
-    if (session && session.expiresAt > this.deps.clock.now()) return { secretAccessKey: session.secret, accountId: session.account };
+    if (session && session.expiresAt > this.deps.clock.now()) return { secretAccessKey: session.secret, accountId: session.account, sessionToken: session.sessionToken };
     return undefined;
   };
 
