@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createGateway, type Gateway } from "../aws/gateway.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
-import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
+import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_TIMEOUTS, type Timeouts } from "../core/config.ts";
 import { type IdGen, randomIds } from "../core/ids.ts";
 import { openDataDir, PRIVATE_FILE } from "../core/private-files.ts";
 import { LogShipper } from "../awslogs/shipper.ts";
@@ -68,6 +68,8 @@ export interface SlipwayOptions {
   log?: (msg: string) => void;
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+  /** How long the API port waits on a stalled client (defaults: DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<Timeouts>;
 }
 
 export interface Slipway {
@@ -106,7 +108,13 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const host = new Host(runtime, log);
   const deps = { store, clock, ids };
   // The port first: ECR's repository URIs and the image-pull rewrite name it.
-  const http = await listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host ?? "127.0.0.1" });
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const http = await listen({
+    port: opts.port ?? DEFAULT_PORT,
+    host: opts.host ?? "127.0.0.1",
+    headersTimeoutMs: timeouts.headersMs,
+    keepAliveTimeoutMs: timeouts.keepAliveMs,
+  });
   const port = http.port;
   const background = new Background(clock, log);
 
@@ -119,6 +127,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     defaultRegion: region,
     strict: opts.registry?.strict ?? opts.strictAuth ?? false,
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
+    bodyIdleMs: timeouts.registryBodyIdleMs,
     log,
   });
   const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}` });
@@ -186,6 +195,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
     lookupSecret: (akid) => credentials.get(akid) ?? (/^A[KS]IA/.test(akid) ? iam.lookupSecret(akid) : undefined),
     ids,
+    // Strict mode judges a signature's date against the injected clock.
+    now: () => clock.now(),
+    bodyIdleMs: timeouts.apiBodyIdleMs,
   });
   http.serve(
     frontDoor({
