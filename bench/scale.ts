@@ -33,7 +33,6 @@ import { ServiceReconciler } from "../src/scheduler/service-reconciler.ts";
 import { TaskReconciler } from "../src/scheduler/task-reconciler.ts";
 import type { HostDescription } from "../src/services/ecs/container-instances.ts";
 import { Ecs } from "../src/services/ecs/ecs.ts";
-import { registerTaskDefinition } from "../src/services/ecs/task-definitions.ts";
 import { Store } from "../src/store/store.ts";
 import { median, table } from "./lib.ts";
 
@@ -72,7 +71,7 @@ async function measure(n: number): Promise<Row> {
     architecture: info.architecture,
   };
   const deps = { store, clock, ids: randomIds };
-  const ecs = new Ecs(deps, () => host);
+  const ecs = new Ecs(deps, { host: () => host });
 
   let taskController: Controller | undefined;
   const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
@@ -93,7 +92,7 @@ async function measure(n: number): Promise<Row> {
 
   const t0 = performance.now();
   ecs.clusters.create(scope, { clusterName: "bench" });
-  registerTaskDefinition(deps, scope, {
+  ecs.taskDefinitions.register(scope, {
     family: "bench",
     networkMode: "bridge",
     containerDefinitions: [{ name: "web", image: "slipway-test/web:latest", essential: true, memory: 8 }],

@@ -18,7 +18,6 @@ import type { EcsRepo, ServiceRecord, TaskRecord } from "../services/ecs/repo.ts
 import { rolloutReasons, serviceEvents, stopReasons } from "../services/ecs/service-events.ts";
 import type { Services } from "../services/ecs/services.ts";
 import type { Tasks } from "../services/ecs/tasks.ts";
-import { getTaskDefinitionByArn } from "../services/ecs/task-definitions.ts";
 import type { EcsDeps } from "../services/ecs/context.ts";
 import type { LoadBalancing, TaskTarget } from "../services/ecs/load-balancing.ts";
 
@@ -159,7 +158,7 @@ export class ServiceReconciler implements Reconciler {
     if (primary.rolloutState !== "FAILED" && !this.#throttled(rec, primary, now)) {
       const n = Math.min(D - primaryLive().length, maxTasks - tasks.filter(notStopped).length);
       if (n > 0) {
-        const td = getTaskDefinitionByArn(this.#deps, primary.taskDefinition!);
+        const td = this.#repo.getTaskDefinitionByArn(primary.taskDefinition!);
         const started: string[] = [];
         for (let i = 0; td && i < n; i++) {
           let r;

@@ -7,7 +7,6 @@ import { seededIds } from "../core/ids.ts";
 import { FakeRuntime } from "../runtime/fake-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
-import { registerTaskDefinition } from "../services/ecs/task-definitions.ts";
 import { Store } from "../store/store.ts";
 import { INSTANCE_LABEL, TaskReconciler } from "./task-reconciler.ts";
 import { CLUSTER, SCOPE, webContainer } from "./test-harness.ts";
@@ -20,7 +19,7 @@ function setup() {
   for (const img of ["web:1", "sidecar:1", "init:1"]) rt.addImage(img);
   const store = new Store(":memory:");
   const deps = { store, clock, ids: seededIds("task-rec") };
-  const ecs = new Ecs(deps, () => ({ name: "fake", cpu: 4096, memoryMiB: 8192, dockerVersion: "fake", architecture: "x86_64" }));
+  const ecs = new Ecs(deps, { host: () => ({ name: "fake", cpu: 4096, memoryMiB: 8192, dockerVersion: "fake", architecture: "x86_64" }) });
   ecs.clusters.create(SCOPE, { clusterName: CLUSTER });
   const woken: string[] = [];
   const newReconciler = () =>
@@ -28,7 +27,7 @@ function setup() {
   const rec = newReconciler();
   const run = (containerDefinitions: ContainerDefinition[], extra: Partial<RunTaskRequest> & { networkMode?: "awsvpc" } = {}): Task => {
     const { networkMode, ...rest } = extra;
-    const td = registerTaskDefinition(deps, SCOPE, { family: "fam", containerDefinitions, ...(networkMode ? { networkMode } : {}) }).taskDefinition!;
+    const td = ecs.taskDefinitions.register(SCOPE, { family: "fam", containerDefinitions, ...(networkMode ? { networkMode } : {}) }).taskDefinition!;
     const out = ecs.tasks.run(SCOPE, { cluster: CLUSTER, taskDefinition: td.taskDefinitionArn!, ...rest });
     assert.deepEqual(out.failures, []);
     return out.tasks![0]!;

@@ -19,7 +19,6 @@ import { isPendingStatus } from "../services/ecs/model.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { EcsRepo, TaskRecord } from "../services/ecs/repo.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
-import { getTaskDefinitionByArn } from "../services/ecs/task-definitions.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
 
 export const INSTANCE_LABEL = "slipway.instance";
@@ -138,7 +137,7 @@ export class TaskReconciler implements Reconciler {
   // ---- start: PROVISIONING → PENDING → (pull) → create/start in dependsOn order → RUNNING
   async #start(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
     const arn = rec.doc.taskArn!;
-    const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
+    const td = this.#repo.getTaskDefinitionByArn(rec.doc.taskDefinitionArn!);
     if (!td) return this.#failToStart(arn, "ResourceInitializationError: task definition not found");
     const envFiles = resolveEnvironmentFiles(td, rec.doc.overrides, this.#opts.envFileObjects ?? (() => undefined));
     if ("error" in envFiles) return this.#failToStart(arn, envFiles.error);
@@ -254,7 +253,7 @@ export class TaskReconciler implements Reconciler {
   /** RUNNING: watch for exits and health changes. */
   async #observe(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
     const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
-    const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
+    const td = this.#repo.getTaskDefinitionByArn(rec.doc.taskDefinitionArn!);
     if (td) this.#followLogs(rec, td, byName);
     this.#mutate(rec.doc.taskArn!, (t) => this.#applyObserved(t, byName));
     return { requeueAfterMs: RUNNING_POLL_MS };
@@ -298,7 +297,7 @@ export class TaskReconciler implements Reconciler {
       }
     }
     if (taskNet === "host") {
-      const td = getTaskDefinitionByArn(this.#deps, t.doc.taskDefinitionArn!);
+      const td = this.#repo.getTaskDefinitionByArn(t.doc.taskDefinitionArn!);
       for (const c of t.doc.containers ?? []) {
         const def = td?.containerDefinitions?.find((d) => d.name === c.name);
         c.networkBindings = (def?.portMappings ?? []).map((p) => ({ bindIP: "0.0.0.0", containerPort: p.containerPort!, hostPort: p.containerPort!, protocol: p.protocol ?? "tcp" }));
@@ -357,7 +356,7 @@ export class TaskReconciler implements Reconciler {
         t.doc.lastStatus = "STOPPING";
       });
     }
-    const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
+    const td = this.#repo.getTaskDefinitionByArn(rec.doc.taskDefinitionArn!);
     const running = containers.filter((c) => c.status === "running" || c.status === "paused" || c.status === "restarting");
     for (const c of running) {
       if (this.#stopping.has(c.id)) continue;

@@ -12,7 +12,6 @@ import { FakeRuntime } from "../runtime/fake-runtime.ts";
 import { LABELS, type ContainerState } from "../runtime/runtime.ts";
 import { startSlipway, type Slipway } from "../server/slipway.ts";
 import type { CallScope } from "../services/ecs/context.ts";
-import { registerTaskDefinition } from "../services/ecs/task-definitions.ts";
 
 export const SCOPE: CallScope = { accountId: "000000000000", region: "us-east-1", principalArn: "arn:aws:iam::000000000000:root" };
 export const CLUSTER = "default";
@@ -81,7 +80,7 @@ export async function harness(opts: { cpus?: number; memoryBytes?: number } = {}
       return false;
     },
     registerTd(input) {
-      const out = registerTaskDefinition(s.ecs.deps, SCOPE, { containerDefinitions: [webContainer()], ...input } as RegisterTaskDefinitionRequest);
+      const out = s.ecs.taskDefinitions.register(SCOPE, { containerDefinitions: [webContainer()], ...input } as RegisterTaskDefinitionRequest);
       return out.taskDefinition!.taskDefinitionArn!;
     },
     createService(input) {

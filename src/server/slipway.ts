@@ -153,7 +153,6 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
     },
   };
-  const ecs = new Ecs(deps, () => host);
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
@@ -188,10 +187,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   routing.start();
   dataPlane.apply(routing.current());
   healthChecker.update(routing.current());
-  ecs.lb = loadBalancingPort(elbv2);
-  ecs.network = taskNetworkingPort(ec2);
+  const ecs = new Ecs(deps, { host: () => host, lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2) });
   elbv2.network = loadBalancerNetworkingPort(ec2);
-  const taskNetworking = ecs.network;
 
   let taskController: Controller | undefined;
   const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
@@ -201,7 +198,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     localImages,
     wake: (key) => taskController?.enqueue(key),
     logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
-    networking: taskNetworking,
+    networking: ecs.network,
     envFileObjects: localObjects(join(dataDir, "s3")),
     log,
   });

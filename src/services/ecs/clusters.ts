@@ -12,10 +12,11 @@ import type {
 } from "@aws-sdk/client-ecs";
 import { ServiceError } from "../../aws/service-error.ts";
 import { arn, shortName, type Scope } from "../../core/arn.ts";
-import { deleteAllTags, getTags, setTags } from "../../store/tags.ts";
+import type { Tagging } from "../common/tagging.ts";
 import type { EcsDeps } from "./context.ts";
 import { clusterNotFound, invalidParameter } from "./errors.ts";
 import type { EcsRepo } from "./repo.ts";
+import { ecsTags } from "./tags.ts";
 
 export const clusterArn = (scope: Scope, name: string) => arn("ecs", scope, `cluster/${name}`);
 
@@ -24,9 +25,11 @@ const DEFAULT_SETTINGS: ClusterSetting[] = [{ name: "containerInsights", value: 
 export class Clusters {
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
-  constructor(deps: EcsDeps, repo: EcsRepo) {
+  readonly #tags: Tagging;
+  constructor(deps: EcsDeps, repo: EcsRepo, tags: Tagging) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
   }
 
   /** The ACTIVE cluster named by a short name or ARN (default "default"), or ClusterNotFoundException. */
@@ -64,8 +67,8 @@ export class Clusters {
           : {}),
       };
       this.#repo.putCluster(scope, cluster);
-      deleteAllTags(this.#deps.store, cluster.clusterArn!);
-      if (input.tags?.length) setTags(this.#deps.store, cluster.clusterArn!, input.tags.map((t) => ({ key: t.key!, value: t.value ?? "" })));
+      this.#tags.clear(cluster.clusterArn!);
+      this.#tags.set(cluster.clusterArn!, ecsTags.read(input.tags));
       return this.#present(scope, cluster, ["TAGS", "SETTINGS", "CONFIGURATIONS"]);
     });
   }
@@ -153,7 +156,7 @@ export class Clusters {
     if (!include.includes("SETTINGS")) delete out.settings;
     if (!include.includes("CONFIGURATIONS")) delete out.configuration;
     if (include.includes("TAGS")) {
-      out.tags = getTags(this.#deps.store, c.clusterArn!);
+      out.tags = ecsTags.write(this.#tags.of(c.clusterArn!));
     }
     if (include.includes("STATISTICS")) {
       out.statistics = [

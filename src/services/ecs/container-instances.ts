@@ -6,13 +6,14 @@ import type {
   Resource,
 } from "@aws-sdk/client-ecs";
 import { arn, shortName, type Scope } from "../../core/arn.ts";
-import { getTags } from "../../store/tags.ts";
+import type { Tagging } from "../common/tagging.ts";
 import type { Clusters } from "./clusters.ts";
 import type { EcsDeps } from "./context.ts";
 import type { HostCapacity } from "./placement.ts";
 import type { EcsRepo } from "./repo.ts";
 import { offsetPage } from "../common/paginate.ts";
 import { badNextToken } from "./errors.ts";
+import { ecsTags } from "./tags.ts";
 
 export interface HostDescription extends HostCapacity {
   name: string;
@@ -24,17 +25,16 @@ export interface HostDescription extends HostCapacity {
 export class ContainerInstances {
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
+  readonly #tags: Tagging;
+  readonly #clusters: Clusters;
   readonly #host: () => HostDescription;
-  #clusters: Clusters | undefined;
 
-  constructor(deps: EcsDeps, repo: EcsRepo, host: () => HostDescription) {
+  constructor(deps: EcsDeps, repo: EcsRepo, tags: Tagging, clusters: Clusters, host: () => HostDescription) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
+    this.#clusters = clusters;
     this.#host = host;
-  }
-
-  setClusters(c: Clusters): void {
-    this.#clusters = c;
   }
 
   /** The cluster's container instance record, created on first use (inside the caller's tx). */
@@ -70,7 +70,7 @@ export class ContainerInstances {
   }
 
   list(scope: Scope, input: ListContainerInstancesRequest): { containerInstanceArns: string[]; nextToken?: string } {
-    const cluster = this.#clusters!.require(scope, input.cluster);
+    const cluster = this.#clusters.require(scope, input.cluster);
     const arns =
       input.status && input.status !== "ACTIVE" ? [] : [this.#deps.store.tx(() => this.ensure(scope, cluster.clusterName!)).containerInstanceArn!];
     const page = offsetPage(arns, input.maxResults ?? 100, input.nextToken, badNextToken);
@@ -78,7 +78,7 @@ export class ContainerInstances {
   }
 
   describe(scope: Scope, input: DescribeContainerInstancesRequest): DescribeContainerInstancesResponse {
-    const cluster = this.#clusters!.require(scope, input.cluster);
+    const cluster = this.#clusters.require(scope, input.cluster);
     const ci = this.#deps.store.tx(() => this.ensure(scope, cluster.clusterName!));
     const out: ContainerInstance[] = [];
     const failures: { arn: string; reason: string }[] = [];
@@ -109,7 +109,7 @@ export class ContainerInstances {
       ),
       runningTasksCount: mine.running,
       pendingTasksCount: mine.pending,
-      ...(withTags ? { tags: getTags(this.#deps.store, ci.containerInstanceArn!) } : {}),
+      ...(withTags ? { tags: ecsTags.write(this.#tags.of(ci.containerInstanceArn!)) } : {}),
     };
   }
 }

@@ -1,5 +1,31 @@
-/** Slipway's private bookkeeping for ECS resources (never sent on the wire). */
-import type { NetworkConfiguration } from "@aws-sdk/client-ecs";
+/**
+ * The ECS documents as Slipway stores them, and its private bookkeeping (never sent on the wire).
+ *
+ * The SDK's shapes make every member optional because a client may omit them; the documents
+ * Slipway writes always carry some of them. The `*Doc` types say which, so the domain and the
+ * scheduler read them without non-null assertions. The repo returns them (it reads only
+ * documents Slipway wrote); the API returns them as the SDK shapes they extend.
+ */
+import type { ContainerDefinition, NetworkConfiguration, PortMapping, TaskDefinition, TaskDefinitionStatus } from "@aws-sdk/client-ecs";
+
+/** A registered container definition: validated and normalised (see task-definitions.ts). */
+export interface ContainerDefinitionDoc extends ContainerDefinition {
+  name: string;
+  image: string;
+  essential: boolean;
+  cpu: number;
+  portMappings: PortMapping[];
+}
+
+/** One task definition revision. */
+export interface TaskDefinitionDoc extends TaskDefinition {
+  taskDefinitionArn: string;
+  family: string;
+  revision: number;
+  status: TaskDefinitionStatus;
+  containerDefinitions: ContainerDefinitionDoc[];
+  registeredAt: Date;
+}
 
 /** What a deployment runs: a copy of the service configuration at the time it was made. */
 export interface DeploymentSpec {

@@ -1,12 +1,12 @@
 /**
- * All ECS SQL except task definitions (task-definitions.ts owns its two tables).
+ * All ECS SQL: the only file that prepares statements on the ECS tables.
  * Rows carry the resource's API document (`doc`, the SDK shape) and Slipway's private
  * bookkeeping (`state`); timestamps inside docs are revived to Dates by key name.
  */
-import type { Cluster, ContainerInstance, Service, Task } from "@aws-sdk/client-ecs";
+import type { Cluster, ContainerInstance, Service, Task, TaskDefinitionStatus } from "@aws-sdk/client-ecs";
 import type { Scope } from "../../core/arn.ts";
 import type { Store } from "../../store/store.ts";
-import type { ServiceState, TaskState } from "./model.ts";
+import type { ServiceState, TaskDefinitionDoc, TaskState } from "./model.ts";
 
 const DATE_KEYS = new Set([
   "createdAt",
@@ -60,6 +60,15 @@ export interface ServiceRecord {
 export interface TaskRecord {
   doc: Task;
   state: TaskState;
+}
+
+/** One task definition revision. */
+export interface TaskDefinitionRow {
+  family: string;
+  revision: number;
+  arn: string;
+  status: TaskDefinitionStatus;
+  doc: TaskDefinitionDoc;
 }
 
 /** What one non-stopped task reserves on the host. */
@@ -394,6 +403,109 @@ export class EcsRepo {
       .run(scope.accountId, scope.region, cluster, id, ci.containerInstanceArn!, JSON.stringify(ci));
   }
 
+  // ---- task definitions: one row per revision; ecs_families keeps each family's last revision
+  // number, so revisions are never reused, even after deletion.
+  getTaskDefinition(scope: Scope, family: string, revision: number): TaskDefinitionRow | undefined {
+    const row = this.store
+      .prepare("SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND revision = ?")
+      .get(scope.accountId, scope.region, family, revision) as StoredTaskDefinition | undefined;
+    return row ? taskDefinitionRow(row) : undefined;
+  }
+  /** The family's highest ACTIVE revision. */
+  latestActiveTaskDefinition(scope: Scope, family: string): TaskDefinitionRow | undefined {
+    const row = this.store
+      .prepare(
+        "SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1",
+      )
+      .get(scope.accountId, scope.region, family) as StoredTaskDefinition | undefined;
+    return row ? taskDefinitionRow(row) : undefined;
+  }
+  getTaskDefinitionByArn(arn: string): TaskDefinitionDoc | undefined {
+    const row = this.store.prepare("SELECT doc FROM ecs_task_definitions WHERE arn = ?").get(arn) as { doc: string } | undefined;
+    return row ? reviveTaskDefinition(row.doc) : undefined;
+  }
+  /** Takes the family's next revision number (inside the caller's transaction). */
+  nextRevision(scope: Scope, family: string): number {
+    const fam = this.store
+      .prepare("SELECT last_revision FROM ecs_families WHERE account = ? AND region = ? AND family = ?")
+      .get(scope.accountId, scope.region, family) as { last_revision: number } | undefined;
+    const revision = (fam?.last_revision ?? 0) + 1;
+    this.store
+      .prepare(
+        "INSERT INTO ecs_families (account, region, family, last_revision) VALUES (?, ?, ?, ?) ON CONFLICT (account, region, family) DO UPDATE SET last_revision = excluded.last_revision",
+      )
+      .run(scope.accountId, scope.region, family, revision);
+    return revision;
+  }
+  insertTaskDefinition(scope: Scope, td: TaskDefinitionDoc): void {
+    this.store
+      .prepare("INSERT INTO ecs_task_definitions (account, region, family, revision, arn, status, doc) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(scope.accountId, scope.region, td.family, td.revision, td.taskDefinitionArn, td.status, JSON.stringify(td));
+    this.store.changed(`task-definition:${td.taskDefinitionArn}`);
+  }
+  /** Saves a revision's new status and document. */
+  updateTaskDefinition(td: TaskDefinitionDoc): void {
+    this.store.prepare("UPDATE ecs_task_definitions SET status = ?, doc = ? WHERE arn = ?").run(td.status, JSON.stringify(td), td.taskDefinitionArn);
+    this.store.changed(`task-definition:${td.taskDefinitionArn}`);
+  }
+  /**
+   * Revision ARNs in (family, revision) order, ascending or descending, starting after the
+   * (family, revision) key `after`; at most `limit` rows.
+   */
+  listTaskDefinitionArns(
+    scope: Scope,
+    q: { status: TaskDefinitionStatus; familyPrefix?: string | undefined; sort: "ASC" | "DESC"; after?: readonly [string, number] | undefined; limit: number },
+  ): { family: string; revision: number; arn: string }[] {
+    const where = ["account = ?", "region = ?", "status = ?"];
+    const params: (string | number)[] = [scope.accountId, scope.region, q.status];
+    if (q.familyPrefix) {
+      where.push("substr(family, 1, ?) = ?");
+      params.push(q.familyPrefix.length, q.familyPrefix);
+    }
+    if (q.after) {
+      where.push(q.sort === "ASC" ? "(family > ? OR (family = ? AND revision > ?))" : "(family < ? OR (family = ? AND revision < ?))");
+      params.push(q.after[0], q.after[0], q.after[1]);
+    }
+    const dir = q.sort === "ASC" ? "ASC" : "DESC";
+    return this.store
+      .prepare(`SELECT family, revision, arn FROM ecs_task_definitions WHERE ${where.join(" AND ")} ORDER BY family ${dir}, revision ${dir} LIMIT ?`)
+      .all(...params, q.limit) as unknown as { family: string; revision: number; arn: string }[];
+  }
+  /**
+   * Family names in order after `after`: those with an ACTIVE revision, those without, or all;
+   * at most `limit`.
+   */
+  listTaskDefinitionFamilies(
+    scope: Scope,
+    q: { status: "ACTIVE" | "INACTIVE" | "ALL"; familyPrefix?: string | undefined; after?: string | undefined; limit: number },
+  ): string[] {
+    const where = ["f.account = ?", "f.region = ?"];
+    const params: (string | number)[] = [scope.accountId, scope.region];
+    const hasActive =
+      "EXISTS (SELECT 1 FROM ecs_task_definitions t WHERE t.account = f.account AND t.region = f.region AND t.family = f.family AND t.status = 'ACTIVE')";
+    if (q.status === "ACTIVE") where.push(hasActive);
+    else if (q.status === "INACTIVE") where.push(`NOT ${hasActive}`);
+    if (q.familyPrefix) {
+      where.push("substr(f.family, 1, ?) = ?");
+      params.push(q.familyPrefix.length, q.familyPrefix);
+    }
+    if (q.after !== undefined) {
+      where.push("f.family > ?");
+      params.push(q.after);
+    }
+    const rows = this.store
+      .prepare(`SELECT f.family AS family FROM ecs_families f WHERE ${where.join(" AND ")} ORDER BY f.family ASC LIMIT ?`)
+      .all(...params, q.limit) as unknown as { family: string }[];
+    return rows.map((r) => r.family);
+  }
+  /** Deletes a DELETE_IN_PROGRESS revision; false when there is none with that ARN. */
+  deleteTaskDefinition(arn: string): boolean {
+    const res = this.store.prepare("DELETE FROM ecs_task_definitions WHERE arn = ? AND status = 'DELETE_IN_PROGRESS'").run(arn);
+    if (Number(res.changes) === 0) return false;
+    this.store.changed(`task-definition:${arn}`);
+    return true;
+  }
+
   // ---- account settings
   getAccountSettings(scope: Scope): { principal: string; name: string; value: string }[] {
     return this.store
@@ -408,4 +520,26 @@ export class EcsRepo {
       )
       .run(scope.accountId, scope.region, principal, name, value);
   }
+}
+
+interface StoredTaskDefinition {
+  family: string;
+  revision: number;
+  arn: string;
+  status: TaskDefinitionStatus;
+  doc: string;
+}
+
+function taskDefinitionRow(row: StoredTaskDefinition): TaskDefinitionRow {
+  return { family: row.family, revision: row.revision, arn: row.arn, status: row.status, doc: reviveTaskDefinition(row.doc) };
+}
+
+/** A task definition document: its own three timestamps are Dates (nothing nested is revived). */
+function reviveTaskDefinition(doc: string): TaskDefinitionDoc {
+  const td = JSON.parse(doc) as TaskDefinitionDoc & Record<string, unknown>;
+  for (const k of ["registeredAt", "deregisteredAt", "deleteRequestedAt"] as const) {
+    const v = td[k] as unknown;
+    if (typeof v === "string" || typeof v === "number") td[k] = new Date(v);
+  }
+  return td;
 }

@@ -19,7 +19,7 @@ import type {
   UpdateServiceRequest,
 } from "@aws-sdk/client-ecs";
 import { arn, shortName, type Scope } from "../../core/arn.ts";
-import { getTags, setTags } from "../../store/tags.ts";
+import type { Tagging } from "../common/tagging.ts";
 import type { Clusters } from "./clusters.ts";
 import type { CallScope, EcsDeps } from "./context.ts";
 import { invalidParameter, serviceNotActive, serviceNotFound } from "./errors.ts";
@@ -30,7 +30,8 @@ import type { LoadBalancing } from "./load-balancing.ts";
 import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
 import type { EcsRepo, ServiceRecord } from "./repo.ts";
 import { rolloutReasons } from "./service-events.ts";
-import { resolveTaskDefinitionForLaunch } from "./task-definitions.ts";
+import { ecsTags } from "./tags.ts";
+import type { TaskDefinitions } from "./task-definitions.ts";
 import { opt, validateLaunch } from "./tasks.ts";
 
 export const serviceArn = (scope: Scope, cluster: string, name: string) => arn("ecs", scope, `service/${cluster}/${name}`);
@@ -44,20 +45,26 @@ const DEFAULT_DEPLOYMENT_CONFIGURATION: DeploymentConfiguration = {
 export class Services {
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
+  readonly #tags: Tagging;
   readonly #clusters: Clusters;
-  readonly #lb: () => LoadBalancing | undefined;
-  readonly #network: () => TaskNetworking | undefined;
+  readonly #taskDefinitions: TaskDefinitions;
+  readonly #lb: LoadBalancing | undefined;
+  readonly #network: TaskNetworking | undefined;
 
   constructor(
     deps: EcsDeps,
     repo: EcsRepo,
+    tags: Tagging,
     clusters: Clusters,
-    lb: () => LoadBalancing | undefined = () => undefined,
-    network: () => TaskNetworking | undefined = () => undefined,
+    taskDefinitions: TaskDefinitions,
+    lb: LoadBalancing | undefined,
+    network: TaskNetworking | undefined,
   ) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
     this.#clusters = clusters;
+    this.#taskDefinitions = taskDefinitions;
     this.#lb = lb;
     this.#network = network;
   }
@@ -70,7 +77,7 @@ export class Services {
         if (l.loadBalancerName) throw invalidParameter("Classic Load Balancers are not supported by Slipway; use a target group.");
         throw invalidParameter("targetGroupArn must be specified.");
       }
-      const tg = this.#lb()?.targetGroup(l.targetGroupArn);
+      const tg = this.#lb?.targetGroup(l.targetGroupArn);
       if (!tg) throw invalidParameter(`The target group ${l.targetGroupArn} does not exist.`);
       if (!tg.inUse) {
         throw invalidParameter(`The target group with targetGroupArn ${l.targetGroupArn} does not have an associated load balancer.`);
@@ -107,13 +114,13 @@ export class Services {
       if (input.deploymentController?.type && input.deploymentController.type !== "ECS") {
         throw invalidParameter(`Deployment controller type ${input.deploymentController.type} is not supported by Slipway yet.`);
       }
-      const td = resolveTaskDefinitionForLaunch(this.#deps, scope, input.taskDefinition!);
+      const td = this.#taskDefinitions.resolveForLaunch(scope, input.taskDefinition!);
       const usesCapacityProviders = (input.capacityProviderStrategy?.length ?? 0) > 0;
       const launchType = usesCapacityProviders ? undefined : (input.launchType ?? "EC2");
       const effectiveLaunch = launchType ?? (input.capacityProviderStrategy!.some((s) => s.capacityProvider?.startsWith("FARGATE")) ? "FARGATE" : "EC2");
       const network = normaliseNetwork(input.networkConfiguration);
       validateLaunch(td, effectiveLaunch, network);
-      if ((td.networkMode ?? "bridge") === "awsvpc") checkAwsvpc(this.#network(), scope, network);
+      if ((td.networkMode ?? "bridge") === "awsvpc") checkAwsvpc(this.#network, scope, network);
       this.#validateLoadBalancers(td, input.loadBalancers ?? []);
       const deploymentConfiguration = mergeDeploymentConfiguration(input.deploymentConfiguration);
       validateDeploymentConfiguration(deploymentConfiguration);
@@ -156,7 +163,7 @@ export class Services {
       const rec: ServiceRecord = { doc, state: { history: [], steady: false } };
       this.startDeployment(scope, clusterName, rec, { taskDefinition: td.taskDefinitionArn!, ...opt("launchType", launchType ?? effectiveLaunch), ...opt("platformVersion", doc.platformVersion), ...opt("networkConfiguration", network) });
       this.#repo.putService(scope, clusterName, rec);
-      if (input.tags?.length) setTags(this.#deps.store, sArn, input.tags.map((t) => ({ key: t.key!, value: t.value ?? "" })));
+      this.#tags.set(sArn, ecsTags.read(input.tags));
       return this.present(scope, clusterName, rec, false);
     });
   }
@@ -175,7 +182,7 @@ export class Services {
       let trigger = input.forceNewDeployment === true;
 
       if (input.taskDefinition !== undefined) {
-        const td = resolveTaskDefinitionForLaunch(this.#deps, scope, input.taskDefinition);
+        const td = this.#taskDefinitions.resolveForLaunch(scope, input.taskDefinition);
         if (td.taskDefinitionArn !== current.taskDefinition) trigger = true;
         next.taskDefinition = td.taskDefinitionArn!;
       }
@@ -193,9 +200,9 @@ export class Services {
         doc.loadBalancers = input.loadBalancers;
       }
       if (trigger) {
-        const td = resolveTaskDefinitionForLaunch(this.#deps, scope, next.taskDefinition);
+        const td = this.#taskDefinitions.resolveForLaunch(scope, next.taskDefinition);
         validateLaunch(td, next.launchType ?? "EC2", next.networkConfiguration);
-        if ((td.networkMode ?? "bridge") === "awsvpc") checkAwsvpc(this.#network(), scope, next.networkConfiguration);
+        if ((td.networkMode ?? "bridge") === "awsvpc") checkAwsvpc(this.#network, scope, next.networkConfiguration);
         this.#validateLoadBalancers(td, doc.loadBalancers ?? []);
       }
       if (input.desiredCount !== undefined) {
@@ -413,7 +420,7 @@ export class Services {
     }
     doc.runningCount = running;
     doc.pendingCount = pending;
-    if (withTags) doc.tags = getTags(this.#deps.store, doc.serviceArn!);
+    if (withTags) doc.tags = ecsTags.write(this.#tags.of(doc.serviceArn!));
     return doc;
   }
 

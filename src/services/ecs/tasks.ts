@@ -16,7 +16,7 @@ import type {
   TaskOverride,
 } from "@aws-sdk/client-ecs";
 import { arn, shortName, type Scope } from "../../core/arn.ts";
-import { getTags, setTags } from "../../store/tags.ts";
+import type { Tagging } from "../common/tagging.ts";
 import type { Clusters } from "./clusters.ts";
 import type { CallScope, EcsDeps } from "./context.ts";
 import { dependencyOrder, taskResources } from "./container-spec.ts";
@@ -26,7 +26,8 @@ import type { TaskState } from "./model.ts";
 import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
 import { type HostCapacity, placementFailure } from "./placement.ts";
 import type { EcsRepo, TaskRecord } from "./repo.ts";
-import { resolveTaskDefinitionForLaunch } from "./task-definitions.ts";
+import { ecsTags } from "./tags.ts";
+import type { TaskDefinitions } from "./task-definitions.ts";
 import { offsetPage } from "../common/paginate.ts";
 import { badNextToken } from "./errors.ts";
 
@@ -54,23 +55,29 @@ export function networkModeOf(td: TaskDefinition): string {
 export class Tasks {
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
+  readonly #tags: Tagging;
   readonly #clusters: Clusters;
   readonly #instances: ContainerInstances;
+  readonly #taskDefinitions: TaskDefinitions;
   readonly #host: () => HostCapacity;
-  readonly #network: () => TaskNetworking | undefined;
+  readonly #network: TaskNetworking | undefined;
 
   constructor(
     deps: EcsDeps,
     repo: EcsRepo,
+    tags: Tagging,
     clusters: Clusters,
     instances: ContainerInstances,
+    taskDefinitions: TaskDefinitions,
     host: () => HostCapacity,
-    network: () => TaskNetworking | undefined = () => undefined,
+    network: TaskNetworking | undefined,
   ) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
     this.#clusters = clusters;
     this.#instances = instances;
+    this.#taskDefinitions = taskDefinitions;
     this.#host = host;
     this.#network = network;
   }
@@ -83,7 +90,7 @@ export class Tasks {
    */
   launch(scope: Scope, clusterName: string, td: TaskDefinition, opts: LaunchOptions): LaunchResult {
     const mode = networkModeOf(td);
-    const network = mode === "awsvpc" ? checkAwsvpc(this.#network(), scope, opts.networkConfiguration) : undefined;
+    const network = mode === "awsvpc" ? checkAwsvpc(this.#network, scope, opts.networkConfiguration) : undefined;
     const res = taskResources(td, opts.overrides);
     const hostPorts =
       mode === "bridge" || mode === "host"
@@ -174,7 +181,7 @@ export class Tasks {
     };
     const rec: TaskRecord = { doc: task, state };
     this.#repo.putTask(scope, clusterName, rec);
-    if (opts.tags?.length) setTags(this.#deps.store, tArn, opts.tags.map((t) => ({ key: t.key!, value: t.value ?? "" })));
+    this.#tags.set(tArn, ecsTags.read(opts.tags));
     return { task: rec };
   }
 
@@ -185,7 +192,8 @@ export class Tasks {
    */
   #eniAttachment(scope: Scope, nc: NetworkConfiguration | undefined, network: ReturnType<typeof checkAwsvpc>): Attachment {
     const id = this.#deps.ids.uuid();
-    if (!network) {
+    const net = this.#network;
+    if (!network || !net) {
       return {
         id,
         type: "ElasticNetworkInterface",
@@ -196,7 +204,7 @@ export class Tasks {
         ],
       };
     }
-    const eni = this.#network()!.attach(scope, { attachmentId: id, ...network });
+    const eni = net.attach(scope, { attachmentId: id, ...network });
     return {
       id,
       type: "ElasticNetworkInterface",
@@ -220,7 +228,7 @@ export class Tasks {
       if (input.startedBy !== undefined && !/^[a-zA-Z0-9_/-]{0,128}$/.test(input.startedBy)) {
         throw invalidParameter("startedBy may contain up to 128 letters (uppercase and lowercase), numbers, hyphens, underscores and forward slashes.");
       }
-      const td = resolveTaskDefinitionForLaunch(this.#deps, scope, input.taskDefinition!);
+      const td = this.#taskDefinitions.resolveForLaunch(scope, input.taskDefinition!);
       const launchType = input.launchType ?? (input.capacityProviderStrategy?.some((s) => s.capacityProvider?.startsWith("FARGATE")) ? "FARGATE" : "EC2");
       validateLaunch(td, launchType, input.networkConfiguration);
       const tasks: Task[] = [];
@@ -334,7 +342,7 @@ export class Tasks {
   /** The Task as Describe returns it (fills in `rec.doc` itself). */
   present(rec: TaskRecord, withTags: boolean): Task {
     const t = rec.doc;
-    if (withTags) t.tags = getTags(this.#deps.store, t.taskArn!);
+    if (withTags) t.tags = ecsTags.write(this.#tags.of(t.taskArn!));
     return t;
   }
 }
