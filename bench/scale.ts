@@ -74,7 +74,7 @@ async function measure(n: number): Promise<Row> {
   const ecs = new Ecs(deps, { host: () => host });
 
   let taskController: Controller | undefined;
-  const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
+  const taskReconciler = new TaskReconciler(ecs, runtime, {
     awsvpcNetwork: "slipway-awsvpc",
     bindHostIp: "127.0.0.1",
     instanceId: "bench",
@@ -82,7 +82,7 @@ async function measure(n: number): Promise<Row> {
     log: () => {},
   });
   taskController = new Controller(taskReconciler, { clock, log: (m) => console.error(m) });
-  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks), { clock, log: (m) => console.error(m) });
+  const serviceController = new Controller(new ServiceReconciler(ecs), { clock, log: (m) => console.error(m) });
   store.onChange((keys) => {
     for (const k of keys) {
       if (k.startsWith("task:")) taskController!.enqueue(k);
@@ -118,7 +118,7 @@ async function measure(n: number): Promise<Row> {
   serviceController.stop();
   await new Promise((r) => setTimeout(r, 50));
 
-  const reconciler = new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks);
+  const reconciler = new ServiceReconciler(ecs);
   const passMs: number[] = [];
   let allocMiB = NaN;
   let retainedMiB = NaN;

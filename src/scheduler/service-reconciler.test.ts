@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Task } from "@aws-sdk/client-ecs";
 import { CLUSTER, SCOPE, harness, messages, taskIdOf, webContainer, type Harness } from "./test-harness.ts";
-import { circuitBreakerThreshold } from "./service-reconciler.ts";
+import { circuitBreakerThreshold } from "../services/ecs/deployments.ts";
 
 const live = (ts: Task[]) => ts.filter((t) => t.desiredStatus === "RUNNING");
 const started = (s: string, ts: Task[]) => `(service ${s}) has started ${ts.length} tasks: ${ts.map((t) => `(task ${taskIdOf(t)})`).join(" ")}.`;
@@ -223,7 +223,7 @@ describe("service scheduler", () => {
         assert.ok(msgs.indexOf(`(service cb) rolling back to deployment ${firstId}.`) < msgs.indexOf(failedMsg), "rollback event after the failure event");
         // The failed deployment had no live tasks: it already left the array (ACTIVE/FAILED while draining).
         assert.ok(svc.deployments!.every((d) => d.id !== badId || (d.status === "ACTIVE" && d.rolloutState === "FAILED")));
-        const history = h.s.ecs.services.listDeployments(SCOPE, { cluster: CLUSTER, service: "cb" }).serviceDeployments ?? [];
+        const history = h.s.ecs.deployments.list(SCOPE, { cluster: CLUSTER, service: "cb" }).serviceDeployments ?? [];
         assert.ok(history.length >= 3, JSON.stringify(history));
         const primary = svc.deployments![0]!;
         assert.equal(primary.status, "PRIMARY");

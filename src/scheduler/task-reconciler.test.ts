@@ -8,7 +8,7 @@ import { FakeRuntime } from "../runtime/fake-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
 import { Store } from "../store/store.ts";
-import { INSTANCE_LABEL, TaskReconciler } from "./task-reconciler.ts";
+import { TaskReconciler } from "./task-reconciler.ts";
 import { CLUSTER, SCOPE, webContainer } from "./test-harness.ts";
 
 const INSTANCE = "inst-1";
@@ -23,7 +23,7 @@ function setup() {
   ecs.clusters.create(SCOPE, { clusterName: CLUSTER });
   const woken: string[] = [];
   const newReconciler = () =>
-    new TaskReconciler(deps, ecs.repo, rt, { awsvpcNetwork: "slipway-test-net", bindHostIp: "127.0.0.1", instanceId: INSTANCE, wake: (k) => woken.push(k) });
+    new TaskReconciler(ecs, rt, { awsvpcNetwork: "slipway-test-net", bindHostIp: "127.0.0.1", instanceId: INSTANCE, wake: (k) => woken.push(k) });
   const rec = newReconciler();
   const run = (containerDefinitions: ContainerDefinition[], extra: Partial<RunTaskRequest> & { networkMode?: "awsvpc" } = {}): Task => {
     const { networkMode, ...rest } = extra;
@@ -73,7 +73,7 @@ describe("task reconciler", () => {
     assert.equal(r.healthStatus, "UNKNOWN");
     const [docker] = await x.containers(arn);
     assert.equal(docker!.name, `slipway-${arn.split("/").pop()}-web`);
-    assert.equal(docker!.labels[INSTANCE_LABEL], INSTANCE);
+    assert.equal(docker!.labels[LABELS.instance], INSTANCE);
 
     x.clock.advance(5000);
     const stopped = x.ecs.tasks.stop(SCOPE, { cluster: CLUSTER, task: arn });
@@ -284,7 +284,7 @@ describe("task reconciler", () => {
     const cid = await x.rt.create({
       name: `slipway-${id}-web`,
       image: "web:1",
-      labels: { [LABELS.managed]: "true", [LABELS.taskArn]: arn, [LABELS.container]: "web", [INSTANCE_LABEL]: INSTANCE },
+      labels: { [LABELS.managed]: "true", [LABELS.taskArn]: arn, [LABELS.container]: "web", [LABELS.instance]: INSTANCE },
       network: { mode: "bridge" },
     });
     await x.drive(arn, (d) => d.lastStatus === "RUNNING", 10, x.newReconciler());
@@ -308,9 +308,9 @@ describe("task reconciler", () => {
       x.ecs.repo.putTask(SCOPE, CLUSTER, r);
     });
     const ghostArn = `arn:aws:ecs:us-east-1:000000000000:task/${CLUSTER}/${"0".repeat(32)}`;
-    const labels = { [LABELS.managed]: "true", [LABELS.taskArn]: ghostArn, [LABELS.container]: "web", [INSTANCE_LABEL]: INSTANCE };
+    const labels = { [LABELS.managed]: "true", [LABELS.taskArn]: ghostArn, [LABELS.container]: "web", [LABELS.instance]: INSTANCE };
     await x.rt.create({ name: "ghost", image: "web:1", labels, network: { mode: "bridge" } });
-    const foreign = await x.rt.create({ name: "other-instance", image: "web:1", labels: { ...labels, [INSTANCE_LABEL]: "someone-else" }, network: { mode: "bridge" } });
+    const foreign = await x.rt.create({ name: "other-instance", image: "web:1", labels: { ...labels, [LABELS.instance]: "someone-else" }, network: { mode: "bridge" } });
     const unmanaged = await x.rt.create({ name: "user-container", image: "web:1", labels: {}, network: { mode: "bridge" } });
     assert.equal(await x.rec.collectOrphans(), 2);
     const left = (await x.rt.list({})).map((c) => c.id).sort();

@@ -191,19 +191,18 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   elbv2.network = loadBalancerNetworkingPort(ec2);
 
   let taskController: Controller | undefined;
-  const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
+  const taskReconciler = new TaskReconciler(ecs, runtime, {
     awsvpcNetwork: opts.awsvpcNetwork ?? "slipway-awsvpc",
     bindHostIp: "127.0.0.1",
     instanceId,
     localImages,
     wake: (key) => taskController?.enqueue(key),
     logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
-    networking: ecs.network,
     envFileObjects: localObjects(join(dataDir, "s3")),
     log,
   });
   taskController = new Controller(taskReconciler, { clock, log });
-  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks, ecs.lb), { clock, log });
+  const serviceController = new Controller(new ServiceReconciler(ecs), { clock, log });
   store.onChange((keys) => {
     for (const k of keys) {
       if (k.startsWith("task:")) taskController!.enqueue(k);

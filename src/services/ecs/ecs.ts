@@ -4,9 +4,11 @@ import { AccountSettings } from "./account-settings.ts";
 import { Clusters } from "./clusters.ts";
 import { ContainerInstances, type HostDescription } from "./container-instances.ts";
 import type { EcsDeps } from "./context.ts";
+import { Deployments } from "./deployments.ts";
 import type { LoadBalancing } from "./load-balancing.ts";
 import type { TaskNetworking } from "./networking.ts";
 import { EcsRepo } from "./repo.ts";
+import { ServiceEventLog } from "./service-events.ts";
 import { Services } from "./services.ts";
 import { ecsTaggingRules } from "./tags.ts";
 import { TaskDefinitions } from "./task-definitions.ts";
@@ -30,6 +32,8 @@ export class Ecs {
   readonly taskDefinitions: TaskDefinitions;
   readonly instances: ContainerInstances;
   readonly tasks: Tasks;
+  readonly events: ServiceEventLog;
+  readonly deployments: Deployments;
   readonly services: Services;
   readonly settings: AccountSettings;
   readonly lb: LoadBalancing | undefined;
@@ -45,7 +49,9 @@ export class Ecs {
     this.taskDefinitions = new TaskDefinitions(deps, this.repo, this.tags);
     this.instances = new ContainerInstances(deps, this.repo, this.tags, this.clusters, ports.host);
     this.tasks = new Tasks(deps, this.repo, this.tags, this.clusters, this.instances, this.taskDefinitions, ports.host, this.network);
-    this.services = new Services(deps, this.repo, this.tags, this.clusters, this.taskDefinitions, this.lb, this.network);
+    this.events = new ServiceEventLog(deps);
+    this.deployments = new Deployments(deps, this.repo, this.clusters, this.events);
+    this.services = new Services(deps, this.repo, this.tags, this.clusters, this.taskDefinitions, this.deployments, this.lb, this.network);
     this.settings = new AccountSettings(this.repo);
   }
 }

@@ -5,19 +5,14 @@
 import type { ECS } from "@aws-sdk/client-ecs";
 import { defineHandlers } from "../../aws/define-service.ts";
 import type { HandlerTable } from "../../aws/service.ts";
-import { offsetPage } from "../common/paginate.ts";
 import type { Ecs } from "./ecs.ts";
-import { badNextToken } from "./errors.ts";
 import { ecsTags } from "./tags.ts";
 
 export function ecsHandlers(e: Ecs): HandlerTable {
   return defineHandlers<ECS>()({
     CreateCluster: (i, c) => ({ cluster: e.clusters.create(c, i) }),
     DescribeClusters: (i, c) => e.clusters.describe(c, i),
-    ListClusters: (i, c) => {
-      const page = offsetPage(e.clusters.list(c), i.maxResults ?? 100, i.nextToken, badNextToken);
-      return { clusterArns: page.items, ...(page.next ? { nextToken: page.next } : {}) };
-    },
+    ListClusters: (i, c) => e.clusters.list(c, i),
     DeleteCluster: (i, c) => ({ cluster: e.clusters.delete(c, i) }),
     UpdateCluster: (i, c) => ({ cluster: e.clusters.update(c, i) }),
     UpdateClusterSettings: (i, c) => ({ cluster: e.clusters.updateSettings(c, i) }),
@@ -35,8 +30,8 @@ export function ecsHandlers(e: Ecs): HandlerTable {
     DescribeServices: (i, c) => e.services.describe(c, i),
     ListServices: (i, c) => e.services.list(c, i),
     DeleteService: (i, c) => ({ service: e.services.delete(c, i) }),
-    ListServiceDeployments: (i, c) => e.services.listDeployments(c, i),
-    DescribeServiceDeployments: (i, c) => e.services.describeDeployments(c, i),
+    ListServiceDeployments: (i, c) => e.deployments.list(c, i),
+    DescribeServiceDeployments: (i, c) => e.deployments.describe(c, i),
 
     RunTask: (i, c) => e.tasks.run(c, i),
     StartTask: (i, c) => e.tasks.start(c, i),

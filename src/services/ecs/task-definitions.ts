@@ -31,7 +31,7 @@ import type {
 import { arn as buildArn, parseArn, type Scope } from "../../core/arn.ts";
 import type { Tag, Tagging } from "../common/tagging.ts";
 import type { CallScope, EcsDeps } from "./context.ts";
-import { clientError, invalidParameter } from "./errors.ts";
+import { badNextToken, clientError, invalidParameter } from "./errors.ts";
 import { isValidFargateSize, parseCpuUnits, parseMemoryMiB } from "./fargate.ts";
 import { dependencyOrder } from "./container-spec.ts";
 import type { ContainerDefinitionDoc, TaskDefinitionDoc } from "./model.ts";
@@ -43,14 +43,13 @@ const NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
 const IMAGE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
 const ECR_IMAGE = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
 
-export const MSG = {
+const MSG = {
   describeNotFound: "Unable to describe task definition.",
   launchNotFound: "TaskDefinition not found.",
   launchInactive: "The specified task definition is inactive. Specify an active task definition and try again.",
   notExist: "The specified task definition does not exist.",
   revisionRequired: "Revision is required.",
   stillActive: "The specified task definition is still in ACTIVE status. Please deregister the target and try again.",
-  invalidToken: "Invalid nextToken.",
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -82,7 +81,8 @@ function parseRef(scope: Scope, ref: string | undefined): Ref {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pagination: opaque keyset tokens (base64url JSON of the last key returned).
+// Pagination: opaque keyset tokens (base64url JSON of the last key returned), not offsetPage:
+// revisions registered or deleted between two pages neither repeat nor skip entries.
 
 function encodeToken(key: unknown): string {
   return Buffer.from(JSON.stringify({ v: 1, k: key }), "utf8").toString("base64url");
@@ -96,7 +96,7 @@ function decodeToken<T>(token: string | undefined, check: (k: unknown) => k is T
   } catch {
     // fall through
   }
-  throw invalidParameter(MSG.invalidToken);
+  throw badNextToken();
 }
 
 function pageSize(maxResults: number | undefined): number {
