@@ -1,9 +1,9 @@
 /**
- * A keyed work queue in the controller-runtime style (anchors A5, rule 6):
+ * A keyed work queue in the style of Kubernetes' controller-runtime:
  * - sources only enqueue keys; a key queued twice runs once;
  * - the same key never reconciles concurrently (a key enqueued while running runs again after);
- * - the reconcile result `{ requeueAfterMs }` schedules the next pass; a thrown error retries with
- *   exponential backoff, a TerminalError is logged and not retried;
+ * - the reconcile result `{ requeueAfterMs }` schedules the next pass; a thrown error is logged
+ *   and retried with exponential backoff;
  * - a periodic resync re-enqueues every key `listKeys()` returns, as a safety net.
  * Time comes from the injected Clock, so tests can drive the queue deterministically.
  */
@@ -18,10 +18,6 @@ export interface Reconciler {
   reconcile(key: string): Promise<ReconcileResult | void>;
   /** Every key that should exist, for resync and start-up. */
   listKeys(): string[];
-}
-
-export class TerminalError extends Error {
-  override name = "TerminalError";
 }
 
 export interface ControllerOptions {
@@ -150,15 +146,11 @@ export class Controller {
       this.#failures.delete(key);
       if (result?.requeueAfterMs !== undefined) this.enqueueAfter(key, result.requeueAfterMs);
     } catch (err) {
-      if (err instanceof TerminalError) {
-        this.#log(`${this.#r.name} ${key}: ${err.message}`);
-      } else {
-        const n = (this.#failures.get(key) ?? 0) + 1;
-        this.#failures.set(key, n);
-        const backoff = Math.min(this.#maxBackoffMs, 100 * 2 ** Math.min(n, 16));
-        this.#log(`${this.#r.name} ${key} failed (attempt ${n}, retry in ${backoff} ms): ${(err as Error)?.stack ?? err}`);
-        this.enqueueAfter(key, backoff);
-      }
+      const n = (this.#failures.get(key) ?? 0) + 1;
+      this.#failures.set(key, n);
+      const backoff = Math.min(this.#maxBackoffMs, 100 * 2 ** Math.min(n, 16));
+      this.#log(`${this.#r.name} ${key} failed (attempt ${n}, retry in ${backoff} ms): ${(err as Error)?.stack ?? err}`);
+      this.enqueueAfter(key, backoff);
     } finally {
       this.#running.delete(key);
       this.#active--;
