@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Task } from "@aws-sdk/client-ecs";
-import { CLUSTER, SCOPE, harness, messages, taskIdOf, webContainer, type Harness } from "./test-harness.ts";
+import { CLUSTER, SCOPE, harness, messages, taskIdOf, webContainer, type Harness } from "../../test/helpers/harness.ts";
 import { circuitBreakerThreshold } from "../services/ecs/deployments.ts";
 
 const live = (ts: Task[]) => ts.filter((t) => t.desiredStatus === "RUNNING");

@@ -9,9 +9,19 @@ import { LABELS } from "../runtime/runtime.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
 import { Store } from "../store/store.ts";
 import { TaskReconciler } from "./task-reconciler.ts";
-import { CLUSTER, SCOPE, webContainer } from "./test-harness.ts";
+import type { CallScope } from "../services/ecs/context.ts";
 
+const SCOPE: CallScope = { accountId: "000000000000", region: "us-east-1", principalArn: "arn:aws:iam::000000000000:root" };
+const CLUSTER = "default";
 const INSTANCE = "inst-1";
+
+const webContainer = (over: Partial<ContainerDefinition> = {}): ContainerDefinition => ({
+  name: "web",
+  image: "web:1",
+  memory: 128,
+  essential: true,
+  ...over,
+});
 
 function setup() {
   const clock = new ManualClock();
