@@ -1,4 +1,9 @@
-/** The ECS service scheduler on fakes: ../shared/spec/ecs-semantics.md §2.4-§2.11. */
+/**
+ * The ECS service scheduler on fakes: rolling deployments, health replacement, the circuit
+ * breaker and service events
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+ */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Task } from "@aws-sdk/client-ecs";
@@ -14,7 +19,7 @@ const sameTasksMessage = (msg: string, verb: string, s: string, ts: Task[]) => {
   const ids = [...m[2]!.matchAll(/\(task ([0-9a-f]{32})\)/g)].map((x) => x[1]).sort();
   return JSON.stringify(ids) === JSON.stringify(ts.map(taskIdOf).sort());
 };
-/** Healthy per §2.4 for tasks without health checks: RUNNING for 40 s. */
+/** How the scheduler counts a task without health checks or load balancer healthy: RUNNING for 40 s. */
 const healthyNoHc = (h: Harness, ts: Task[]) =>
   live(ts).filter((t) => t.lastStatus === "RUNNING" && h.clock.now() - t.startedAt!.getTime() >= 40_000);
 const stable = (h: Harness, name: string) => {
@@ -283,7 +288,7 @@ describe("service scheduler", () => {
       await h.advance(3000);
       assert.equal(h.tasks("hc")[0]!.healthStatus, "UNHEALTHY");
       assert.equal(h.tasks("hc")[0]!.desiredStatus, "RUNNING", "inside the grace period");
-      // 60 s after startedAt a replacement starts first (§2.8); the unhealthy task keeps running
+      // 60 s after startedAt (the grace period) a replacement starts first; the unhealthy task keeps running
       // until the replacement is healthy, since minimumHealthyPercent is 100.
       assert.ok(await h.until(() => live(h.tasks("hc")).length === 2, 60_000), "replacement launched first");
       assert.ok(h.clock.now() - t0.startedAt!.getTime() >= 60_000);

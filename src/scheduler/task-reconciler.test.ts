@@ -1,4 +1,7 @@
-/** The task reconciler on FakeRuntime, called directly: ../shared/spec/ecs-semantics.md §1. */
+/**
+ * The task reconciler on FakeRuntime, called directly: the task lifecycle of
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html
+ */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ContainerDefinition, RunTaskRequest, Task } from "@aws-sdk/client-ecs";
