@@ -86,6 +86,8 @@ export interface GatewayRequest {
 export interface Gateway {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   invoke(req: GatewayRequest): Promise<WireResponse>;
+  /** The services it serves, as registered (the fuzzer walks their models). */
+  readonly services: readonly ServiceDefinition[];
 }
 
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
@@ -285,7 +287,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     return protocol.serializeError(err, { requestId, model: undefined, xmlNamespace: service?.def.xmlNamespace, operation: undefined });
   }
 
-  return { handle, invoke };
+  return { handle, invoke, services: options.services };
 }
 
 type Observed = { -readonly [K in keyof ObservedCall]?: ObservedCall[K] };
