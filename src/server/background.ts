@@ -20,6 +20,8 @@ export const INTERVALS = {
   ecrLifecycle: HOUR,
   /** CloudWatch Logs retention: delete events older than each group's retention (also at start). */
   logRetention: 10 * MINUTE,
+  /** KMS: automatic key rotations that are due, and keys whose deletion date has passed (also at start). */
+  kmsMaintenance: HOUR,
 } as const;
 
 /**

@@ -33,6 +33,7 @@ import { Elbv2 } from "../services/elbv2/elbv2.ts";
 import { elbv2Service } from "../services/elbv2/index.ts";
 import { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import { Iam, iamService } from "../services/iam/index.ts";
+import { Kms, kmsService, MasterKey } from "../services/kms/index.ts";
 import { Logs, logsService } from "../services/logs/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
@@ -122,6 +123,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
+  const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
   // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
@@ -190,7 +192,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
-    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)],
+    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), kmsService(kms)],
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
@@ -224,6 +226,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("log retention", INTERVALS.logRetention, () => logs.enforceRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
+  background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
 
   // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
   const events = new AbortController();

@@ -254,4 +254,32 @@ CREATE TABLE sts_sessions (
 );
 `,
   },
+  {
+    version: 20,
+    name: "kms",
+    // KMS (src/services/kms/repo.ts). Key material is stored wrapped by the master key file
+    // (src/services/kms/master-key.ts), never in the clear; a key keeps every material it ever had,
+    // so ciphertext made before a rotation still decrypts. Times are epoch milliseconds.
+    sql: `
+CREATE TABLE kms_keys (
+  account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL, arn TEXT NOT NULL UNIQUE,
+  manager TEXT NOT NULL, description TEXT NOT NULL, key_usage TEXT NOT NULL, key_spec TEXT NOT NULL,
+  origin TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, deletion_date INTEGER,
+  pending_window INTEGER, policy TEXT NOT NULL, rotation_period INTEGER, next_rotation INTEGER,
+  current_material TEXT NOT NULL,
+  PRIMARY KEY (account, region, key_id)
+);
+CREATE TABLE kms_key_material (
+  key_arn TEXT NOT NULL REFERENCES kms_keys (arn) ON DELETE CASCADE, material_id TEXT NOT NULL,
+  wrapped BLOB NOT NULL, created_at INTEGER NOT NULL, rotation_type TEXT,
+  PRIMARY KEY (key_arn, material_id)
+);
+CREATE TABLE kms_aliases (
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, target_key_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (account, region, name)
+);
+CREATE INDEX kms_aliases_target ON kms_aliases (account, region, target_key_id);
+`,
+  },
 ];
