@@ -15,6 +15,9 @@ import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
+import type { Kms } from "../services/kms/kms.ts";
+import { KeyUnavailable, type SecretKeys } from "../services/secretsmanager/ports.ts";
+import { ServiceError } from "../aws/service-error.ts";
 import type { Store } from "../store/store.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
@@ -94,5 +97,27 @@ export function localImagesPort(deps: {
       const password = registry.auth.issueToken({ accountId: ref.account, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
     },
+  };
+}
+
+/** KMS failures as the calling service's port reports them (KeyUnavailable with KMS's code and message). */
+function viaKms<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ServiceError) throw new KeyUnavailable(err.code, err.message);
+    throw err;
+  }
+}
+
+/** KMS as Secrets Manager's envelope encryption sees it (src/services/secretsmanager/ports.ts). */
+export function secretKeysPort(kms: Kms): SecretKeys {
+  return {
+    dataKey: (scope, keyId, context) =>
+      viaKms(() => {
+        const dk = kms.crypto.dataKey(scope, keyId, 32, context);
+        return { plaintext: dk.plaintext, blob: dk.blob, keyArn: dk.key.arn };
+      }),
+    decryptDataKey: (scope, blob, context) => viaKms(() => kms.crypto.open(scope, blob, context).plaintext),
   };
 }

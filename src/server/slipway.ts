@@ -35,11 +35,12 @@ import { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import { Iam, iamService } from "../services/iam/index.ts";
 import { Kms, kmsService, MasterKey } from "../services/kms/index.ts";
 import { Logs, logsService } from "../services/logs/index.ts";
+import { SecretsManager, secretsManagerService } from "../services/secretsmanager/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, taskNetworkingPort } from "./ports.ts";
+import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, secretKeysPort, taskNetworkingPort } from "./ports.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -124,6 +125,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
   const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
+  const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
   // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
@@ -192,7 +194,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
-    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), kmsService(kms)],
+    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), kmsService(kms), secretsManagerService(secretsManager)],
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
@@ -227,6 +229,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
   background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
+  background.every("secret deletion", INTERVALS.secretDeletion, () => secretsManager.purgeDeleted(), { immediately: true });
 
   // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
   const events = new AbortController();

@@ -282,4 +282,30 @@ CREATE TABLE kms_aliases (
 CREATE INDEX kms_aliases_target ON kms_aliases (account, region, target_key_id);
 `,
   },
+  {
+    version: 21,
+    name: "secretsmanager",
+    // Secrets Manager (src/services/secretsmanager/repo.ts). A version's value is stored only sealed
+    // (AES-256-GCM) under its own data key, and the data key only as KMS ciphertext: SQLite never
+    // holds a readable secret. A staging label is on at most one version (the primary key).
+    sql: `
+CREATE TABLE sm_secrets (
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE,
+  description TEXT, kms_key_id TEXT, policy TEXT, rotation TEXT,
+  created_at INTEGER NOT NULL, last_changed INTEGER NOT NULL, last_accessed INTEGER, deletion_date INTEGER,
+  PRIMARY KEY (account, region, name)
+);
+CREATE TABLE sm_versions (
+  secret_arn TEXT NOT NULL REFERENCES sm_secrets (arn) ON DELETE CASCADE, version_id TEXT NOT NULL,
+  seq INTEGER NOT NULL, created_at INTEGER NOT NULL, last_accessed INTEGER,
+  kind TEXT NOT NULL, key_label TEXT, data_key BLOB, sealed BLOB,
+  PRIMARY KEY (secret_arn, version_id)
+);
+CREATE TABLE sm_stages (
+  secret_arn TEXT NOT NULL REFERENCES sm_secrets (arn) ON DELETE CASCADE, stage TEXT NOT NULL,
+  version_id TEXT NOT NULL, PRIMARY KEY (secret_arn, stage)
+);
+CREATE INDEX sm_stages_version ON sm_stages (secret_arn, version_id);
+`,
+  },
 ];

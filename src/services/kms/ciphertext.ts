@@ -1,20 +1,18 @@
 /**
- * The ciphertext blob KMS hands out, and the AES-256-GCM primitives under it. Clients treat the blob
- * as opaque; what they rely on (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html)
- * is that it names its key, so Decrypt needs no KeyId, that it is bound to the encryption context,
- * that the same plaintext never encrypts to the same blob, and that it still decrypts after the
- * key is rotated (it names the key material that made it). Layout:
+ * The ciphertext blob KMS hands out. Clients treat it as opaque; what they rely on
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html) is that it names its key,
+ * so Decrypt needs no KeyId, that it is bound to the encryption context, that the same plaintext
+ * never encrypts to the same blob, and that it still decrypts after the key is rotated (it names
+ * the key material that made it). Layout:
  *
  *   0x01 | len(keyId) | keyId (ASCII) | materialId (32 bytes) | iv (12) | ciphertext | tag (16)
  *
  * Everything before the iv, and the canonical encryption context, are authenticated (GCM's AAD).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { IV_BYTES, open, seal, TAG_BYTES } from "../../core/aead.ts";
 
 const VERSION = 1;
 const MATERIAL_BYTES = 32;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 export interface BlobHeader {
   readonly keyId: string;
@@ -32,9 +30,7 @@ export function canonicalContext(context: EncryptionContext | undefined): Buffer
 
 export function sealBlob(header: BlobHeader, material: Buffer, plaintext: Uint8Array, context: EncryptionContext | undefined): Buffer {
   const head = encodeHeader(header);
-  const iv = randomBytes(IV_BYTES);
-  const { ciphertext, tag } = aesGcmSeal(material, iv, plaintext, Buffer.concat([head, canonicalContext(context)]));
-  return Buffer.concat([head, iv, ciphertext, tag]);
+  return Buffer.concat([head, seal(material, plaintext, Buffer.concat([head, canonicalContext(context)]))]);
 }
 
 /** The header of a blob this KMS made, or undefined for anything else. */
@@ -55,10 +51,7 @@ export function openBlob(blob: Uint8Array, material: Buffer, context: Encryption
   if (!header) return undefined;
   const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   const head = b.subarray(0, header.headerBytes);
-  const iv = b.subarray(header.headerBytes, header.headerBytes + IV_BYTES);
-  const ciphertext = b.subarray(header.headerBytes + IV_BYTES, b.length - TAG_BYTES);
-  const tag = b.subarray(b.length - TAG_BYTES);
-  return aesGcmOpen(material, iv, ciphertext, tag, Buffer.concat([head, canonicalContext(context)]));
+  return open(material, b.subarray(header.headerBytes), Buffer.concat([head, canonicalContext(context)]));
 }
 
 function encodeHeader(h: BlobHeader): Buffer {
@@ -66,38 +59,4 @@ function encodeHeader(h: BlobHeader): Buffer {
   const material = Buffer.from(h.materialId, "hex");
   if (id.length === 0 || id.length > 255 || material.length !== MATERIAL_BYTES) throw new Error("bad blob header");
   return Buffer.concat([Buffer.from([VERSION, id.length]), id, material]);
-}
-
-export function aesGcmSeal(key: Buffer, iv: Buffer, plaintext: Uint8Array, aad: Buffer): { ciphertext: Buffer; tag: Buffer } {
-  const c = createCipheriv("aes-256-gcm", key, iv);
-  c.setAAD(aad);
-  const ciphertext = Buffer.concat([c.update(plaintext), c.final()]);
-  return { ciphertext, tag: c.getAuthTag() };
-}
-
-export function aesGcmOpen(key: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer, aad: Buffer): Buffer | undefined {
-  try {
-    const d = createDecipheriv("aes-256-gcm", key, iv);
-    d.setAAD(aad);
-    d.setAuthTag(tag);
-    return Buffer.concat([d.update(ciphertext), d.final()]);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Value encryption under a data key (Secrets Manager's envelope): iv | ciphertext | tag, with `aad`
- * binding the value to where it belongs.
- */
-export function sealWithDataKey(dataKey: Buffer, plaintext: Uint8Array, aad: string): Buffer {
-  const iv = randomBytes(IV_BYTES);
-  const { ciphertext, tag } = aesGcmSeal(dataKey, iv, plaintext, Buffer.from(aad, "utf8"));
-  return Buffer.concat([iv, ciphertext, tag]);
-}
-
-export function openWithDataKey(dataKey: Buffer, sealed: Uint8Array, aad: string): Buffer | undefined {
-  const b = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
-  if (b.length < IV_BYTES + TAG_BYTES) return undefined;
-  return aesGcmOpen(dataKey, b.subarray(0, IV_BYTES), b.subarray(IV_BYTES, b.length - TAG_BYTES), b.subarray(b.length - TAG_BYTES), Buffer.from(aad, "utf8"));
 }

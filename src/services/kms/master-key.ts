@@ -6,11 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { aesGcmOpen, aesGcmSeal } from "./ciphertext.ts";
+import { open, seal } from "../../core/aead.ts";
 
 const KEY_BYTES = 32;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 export class MasterKey {
   readonly #key: Buffer;
@@ -48,14 +46,11 @@ export class MasterKey {
 
   /** iv | ciphertext | tag of `material`, bound to `label` (the key ARN and material id). */
   wrap(material: Buffer, label: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
-    const { ciphertext, tag } = aesGcmSeal(this.#key, iv, material, Buffer.from(label, "utf8"));
-    return Buffer.concat([iv, ciphertext, tag]);
+    return seal(this.#key, material, Buffer.from(label, "utf8"));
   }
 
   unwrap(wrapped: Uint8Array, label: string): Buffer {
-    const b = Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.byteLength);
-    const out = aesGcmOpen(this.#key, b.subarray(0, IV_BYTES), b.subarray(IV_BYTES, b.length - TAG_BYTES), b.subarray(b.length - TAG_BYTES), Buffer.from(label, "utf8"));
+    const out = open(this.#key, wrapped, Buffer.from(label, "utf8"));
     if (!out) throw new Error(`key material of ${label} cannot be unwrapped: the master key file does not match this database`);
     return out;
   }
