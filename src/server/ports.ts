@@ -16,7 +16,9 @@ import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { Kms } from "../services/kms/kms.ts";
-import { KeyUnavailable, type SecretKeys } from "../services/secretsmanager/ports.ts";
+import { KeyUnavailable } from "../services/common/key-unavailable.ts";
+import type { SecretKeys } from "../services/secretsmanager/ports.ts";
+import type { ParameterKeys } from "../services/ssm/ports.ts";
 import { ServiceError } from "../aws/service-error.ts";
 import type { Store } from "../store/store.ts";
 
@@ -119,5 +121,13 @@ export function secretKeysPort(kms: Kms): SecretKeys {
         return { plaintext: dk.plaintext, blob: dk.blob, keyArn: dk.key.arn };
       }),
     decryptDataKey: (scope, blob, context) => viaKms(() => kms.crypto.open(scope, blob, context).plaintext),
+  };
+}
+
+/** KMS as Parameter Store's SecureString encryption sees it (src/services/ssm/ports.ts). */
+export function parameterKeysPort(kms: Kms): ParameterKeys {
+  return {
+    encrypt: (scope, keyId, plaintext, context) => viaKms(() => kms.crypto.seal(scope, keyId, plaintext, context).blob),
+    decrypt: (scope, blob, context) => viaKms(() => kms.crypto.open(scope, blob, context).plaintext),
   };
 }

@@ -36,11 +36,12 @@ import { Iam, iamService } from "../services/iam/index.ts";
 import { Kms, kmsService, MasterKey } from "../services/kms/index.ts";
 import { Logs, logsService } from "../services/logs/index.ts";
 import { SecretsManager, secretsManagerService } from "../services/secretsmanager/index.ts";
+import { Ssm, ssmService } from "../services/ssm/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, secretKeysPort, taskNetworkingPort } from "./ports.ts";
+import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, parameterKeysPort, secretKeysPort, taskNetworkingPort } from "./ports.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -126,6 +127,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const logs = new Logs(deps);
   const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
   const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
+  const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
   // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
@@ -194,7 +196,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
-    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), kmsService(kms), secretsManagerService(secretsManager)],
+    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), kmsService(kms), secretsManagerService(secretsManager), ssmService(ssm)],
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,

@@ -308,4 +308,29 @@ CREATE TABLE sm_stages (
 CREATE INDEX sm_stages_version ON sm_stages (secret_arn, version_id);
 `,
   },
+  {
+    version: 22,
+    name: "ssm",
+    // SSM Parameter Store (src/services/ssm/repo.ts). `key` is the name without its leading "/"
+    // ("/x" and "x" have the same ARN, so they are one parameter); `name` is the name as first
+    // written. A SecureString version keeps only its KMS ciphertext (`blob`), never `value`.
+    sql: `
+CREATE TABLE ssm_parameters (
+  account TEXT NOT NULL, region TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL,
+  version INTEGER NOT NULL, PRIMARY KEY (account, region, key)
+);
+CREATE TABLE ssm_versions (
+  account TEXT NOT NULL, region TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL,
+  type TEXT NOT NULL, value TEXT, blob BLOB, key_id TEXT, description TEXT, allowed_pattern TEXT,
+  tier TEXT NOT NULL, data_type TEXT NOT NULL, modified_at INTEGER NOT NULL, modified_user TEXT NOT NULL,
+  PRIMARY KEY (account, region, key, version),
+  FOREIGN KEY (account, region, key) REFERENCES ssm_parameters (account, region, key) ON DELETE CASCADE
+);
+CREATE TABLE ssm_labels (
+  account TEXT NOT NULL, region TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, version INTEGER NOT NULL,
+  PRIMARY KEY (account, region, key, label),
+  FOREIGN KEY (account, region, key) REFERENCES ssm_parameters (account, region, key) ON DELETE CASCADE
+);
+`,
+  },
 ];

@@ -18,14 +18,7 @@ export interface DataKey {
   readonly keyArn: string;
 }
 
-/** A KMS failure (key missing, disabled, pending deletion, ciphertext that does not decrypt). */
-export class KeyUnavailable extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export { KeyUnavailable } from "../common/key-unavailable.ts";
 
 export interface SecretKeys {
   /** A fresh AES-256 data key under `keyId` (any KMS form); throws KeyUnavailable. */
