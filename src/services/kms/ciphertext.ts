@@ -9,6 +9,7 @@
  *
  * Everything before the iv, and the canonical encryption context, are authenticated (GCM's AAD).
  */
+import type { KeyObject } from "node:crypto";
 import { IV_BYTES, open, seal, TAG_BYTES } from "../../core/aead.ts";
 
 const VERSION = 1;
@@ -28,7 +29,7 @@ export function canonicalContext(context: EncryptionContext | undefined): Buffer
   return Buffer.from(JSON.stringify(pairs), "utf8");
 }
 
-export function sealBlob(header: BlobHeader, material: Buffer, plaintext: Uint8Array, context: EncryptionContext | undefined): Buffer {
+export function sealBlob(header: BlobHeader, material: Buffer | KeyObject, plaintext: Uint8Array, context: EncryptionContext | undefined): Buffer {
   const head = encodeHeader(header);
   return Buffer.concat([head, seal(material, plaintext, Buffer.concat([head, canonicalContext(context)]))]);
 }
@@ -46,7 +47,7 @@ export function readHeader(blob: Uint8Array): (BlobHeader & { readonly headerByt
 }
 
 /** The plaintext, or undefined when the blob was tampered with or the context differs. */
-export function openBlob(blob: Uint8Array, material: Buffer, context: EncryptionContext | undefined): Buffer | undefined {
+export function openBlob(blob: Uint8Array, material: Buffer | KeyObject, context: EncryptionContext | undefined): Buffer | undefined {
   const header = readHeader(blob);
   if (!header) return undefined;
   const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);

@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
  * https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key
  */
-import { randomBytes } from "node:crypto";
+import { createSecretKey, type KeyObject, randomBytes } from "node:crypto";
 import type * as kms from "@aws-sdk/client-kms";
 import { arn, parseArn, type Scope } from "../../core/arn.ts";
 import { DAY_MS, KEY_ID, type KmsDeps } from "./context.ts";
@@ -90,7 +90,7 @@ export class Keys {
   readonly #deps: KmsDeps;
   readonly #repo: KmsRepo;
   /** Unwrapped key material, by key ARN and material id (unwrapping on every call would be wasted work). */
-  readonly #materials = new Map<string, Buffer>();
+  readonly #materials = new Map<string, KeyObject>();
 
   constructor(deps: KmsDeps, repo: KmsRepo) {
     this.#deps = deps;
@@ -232,17 +232,17 @@ export class Keys {
       created_at: this.#deps.clock.now(),
       rotation_type: rotationType,
     });
-    this.#materials.set(`${keyArnValue}/${materialId}`, material);
+    this.#materials.set(`${keyArnValue}/${materialId}`, createSecretKey(material));
   }
 
   /** The plaintext material of a key's version, or undefined when that key never had it. */
-  material(k: KeyRow, materialId: string): Buffer | undefined {
+  material(k: KeyRow, materialId: string): KeyObject | undefined {
     const label = `${k.arn}/${materialId}`;
     const cached = this.#materials.get(label);
     if (cached) return cached;
     const row = this.#repo.material(k.arn, materialId);
     if (!row) return undefined;
-    const m = this.#deps.masterKey.unwrap(row.wrapped, label);
+    const m = createSecretKey(this.#deps.masterKey.unwrap(row.wrapped, label));
     this.#materials.set(label, m);
     return m;
   }
