@@ -250,6 +250,21 @@ export class FakeRuntime implements ContainerRuntime {
     return c && structuredClone(c.state);
   }
 
+  /** A minimal sample in Docker's ContainerStats shape (fixed figures; read, cpu_stats, memory_stats). */
+  async stats(id: string): Promise<Record<string, unknown> | undefined> {
+    const c = this.#find(id);
+    if (!c) return undefined;
+    return {
+      read: new Date(this.#clock.now()).toISOString(),
+      name: `/${c.state.name}`,
+      id: c.state.id,
+      cpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0, online_cpus: 1 },
+      precpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0, online_cpus: 1 },
+      memory_stats: { usage: 0, limit: c.spec.memoryBytes ?? 0 },
+      networks: {},
+    };
+  }
+
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
     if (this.#networks.has(name)) return;
     this.#networks.set(name, { index: this.#networks.size + 1, labels: { ...labels }, nextHost: 2 });
