@@ -333,4 +333,26 @@ CREATE TABLE ssm_labels (
 );
 `,
   },
+  {
+    version: 23,
+    name: "task-endpoint",
+    // The task endpoint at 169.254.170.2 (src/task-endpoint/repo.ts): the metadata endpoint id of each
+    // container, the credentials id of each task with a task role, and the STS sessions issued for it
+    // (their keys live in sts_sessions). Ids outlive a restart: running containers keep their env.
+    sql: `
+CREATE TABLE task_endpoints (
+  endpoint_id TEXT PRIMARY KEY, task_arn TEXT NOT NULL, container_name TEXT NOT NULL,
+  UNIQUE (task_arn, container_name)
+);
+CREATE TABLE task_credentials (
+  credentials_id TEXT PRIMARY KEY, task_arn TEXT NOT NULL UNIQUE, role_arn TEXT NOT NULL
+);
+CREATE TABLE task_sessions (
+  access_key_id TEXT PRIMARY KEY,
+  credentials_id TEXT NOT NULL REFERENCES task_credentials (credentials_id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX task_sessions_credentials ON task_sessions (credentials_id, expires_at);
+`,
+  },
 ];
