@@ -50,7 +50,7 @@ export interface LocalImages {
   resolve(image: string, task: { account: string; region: string }): { pullRef: string; repository: string; auth: RegistryAuth } | undefined;
 }
 
-/** The awslogs log driver, as the task reconciler sees it (src/logs/shipper.ts implements it). */
+/** The awslogs log driver, as the task reconciler sees it (src/awslogs/shipper.ts implements it). */
 export interface TaskLogs {
   /** Creates log groups marked awslogs-create-group; returns the AWS error text if one is missing. */
   prepare(task: { taskArn: string; containers: readonly { name: string; logConfiguration?: LogConfiguration }[] }): string | undefined;

@@ -10,7 +10,6 @@ import type { Registry } from "../registry/registry.ts";
 import type { LocalImages } from "../scheduler/task-reconciler.ts";
 import type { Ec2 } from "../services/ec2/ec2.ts";
 import { toRegistryImage } from "../services/ecr/image-ref.ts";
-import { accountHasRepositories } from "../services/ecr/repo.ts";
 import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
@@ -20,7 +19,6 @@ import { KeyUnavailable } from "../services/common/key-unavailable.ts";
 import type { SecretKeys } from "../services/secretsmanager/ports.ts";
 import type { ParameterKeys } from "../services/ssm/ports.ts";
 import { ServiceError } from "../aws/service-error.ts";
-import type { Store } from "../store/store.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
 export function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
@@ -80,23 +78,22 @@ export function loadBalancerNetworkingPort(ec2: Ec2): LoadBalancerNetworking {
  * Slipway hosts is pulled from the loopback registry with a fresh token.
  */
 export function localImagesPort(deps: {
-  store: Store;
   clock: Clock;
   registry: Registry;
   port: number;
   hostedAccounts: ReadonlySet<string>;
 }): LocalImages {
-  const { store, clock, registry, port, hostedAccounts } = deps;
+  const { clock, registry, port, hostedAccounts } = deps;
   return {
     resolve: (image, task) => {
       const ref = toRegistryImage(image, {
         port,
-        account: task.account,
+        accountId: task.account,
         region: task.region,
-        hostsAccount: (a) => hostedAccounts.has(a) || accountHasRepositories(store, a),
+        hostsAccount: (a) => hostedAccounts.has(a) || registry.meta.hasRepositories(a),
       });
       if (!ref) return undefined;
-      const password = registry.auth.issueToken({ accountId: ref.account, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
+      const password = registry.auth.issueToken({ accountId: ref.accountId, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
     },
   };

@@ -11,9 +11,10 @@ import { createGateway, type Gateway } from "../aws/gateway.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
 import { type IdGen, randomIds } from "../core/ids.ts";
-import { LogShipper } from "../logs/shipper.ts";
+import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
+import { ecrRegistryPort } from "../registry/ecr-port.ts";
 import { createRegistry, type Registry } from "../registry/registry.ts";
 import { isRegistryPath } from "../registry/routes.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
@@ -120,7 +121,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
   });
-  const ecr = new Ecr({ store, clock, registry, registryHost: () => `localhost:${port}` });
+  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}` });
   const ecs = new Ecs(deps, () => host.describe());
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
@@ -134,23 +135,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const elbv2 = new Elbv2(deps);
   const healthChecker = new HealthChecker({ clock });
   elbv2.setHealthView(healthChecker);
-  const dataPlane = new DataPlane({
-    health: healthChecker,
-    clock,
-    // A listener port that cannot be bound (privileged, or taken by another program) moves to its
-    // fallback port (listenerHostPort); the table is rebuilt and the data plane binds that.
-    onBindError: (listenerArn, hostPort, err) => {
-      unbindable.add(hostPort);
-      log(`listener ${listenerArn} cannot bind 127.0.0.1:${hostPort} (${err.code ?? err.message}); moving it to 127.0.0.1:${listenerHostPort(hostPort, unbindable)}`);
-      queueMicrotask(() => routing.rebuild());
-    },
-    onListening: (listenerArn, p) => log(`listener ${listenerArn} on http://127.0.0.1:${p}`),
-  });
-  const unbindable = new Set<number>();
-  const routing = new RoutingTableSource(
-    { store, repo: elbv2.repo, clock },
-    { chooseHostPort: (p) => listenerHostPort(p, unbindable) },
-  );
+  // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
+  const dataPlane = new DataPlane({ health: healthChecker, clock, log });
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock });
   routing.onChange((table) => {
     dataPlane.apply(table);
     healthChecker.update(table);
@@ -169,7 +156,6 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     bindHostIp: "127.0.0.1",
     instanceId,
     localImages: localImagesPort({
-      store,
       clock,
       registry,
       port,
@@ -211,23 +197,15 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       gateway: (req, res) => gateway.handle(req, res),
       endpoints: {
         health: () => ({ status: "ok", instanceId }),
-        // Where each load-balancer listener is actually served (see listenerHostPort).
-        listeners: () => ({
-          listeners: [...routing.current().listeners.values()].map((l) => ({
-            listenerArn: l.listenerArn,
-            loadBalancerArn: l.loadBalancerArn,
-            port: l.port,
-            hostPort: l.hostPort,
-            boundPort: dataPlane.boundPort(l.listenerArn) ?? null,
-          })),
-        }),
+        // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
+        listeners: () => ({ listeners: dataPlane.listeners() }),
       },
     }),
   );
 
   // Periodic jobs.
-  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.applyLifecyclePolicies());
-  background.every("log retention", INTERVALS.logRetention, () => logs.enforceRetention(), { immediately: true });
+  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.runLifecycle());
+  background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
   background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
@@ -282,19 +260,6 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       store.close();
     },
   };
-}
-
-/**
- * The loopback port a listener on `port` binds: the port itself, or when that cannot be bound
- * (privileged without root, or taken), `port + 18000` for ports below 1024 (80 → 18080) and
- * `port + 10000` above, then the next port that has not failed.
- */
-export function listenerHostPort(port: number, unbindable: ReadonlySet<number>): number {
-  if (!unbindable.has(port)) return port;
-  let p = port < 1024 ? port + 18000 : port + 10000;
-  if (p > 65535) p = 20000 + (port % 10000);
-  while (unbindable.has(p)) p = p >= 65535 ? 20000 : p + 1;
-  return p;
 }
 
 function readOrCreate(path: string, make: () => string): string {

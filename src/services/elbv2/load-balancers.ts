@@ -6,12 +6,13 @@ import type {
   DescribeLoadBalancersOutput,
   LoadBalancer,
   SetSubnetsInput,
+  SetSubnetsOutput,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ServiceError } from "../../aws/service-error.ts";
 import type { Scope } from "../../core/arn.ts";
-import { deleteAllTags } from "../../store/tags.ts";
+import type { Tagging } from "../common/tagging.ts";
 import { applyAttributes, LOAD_BALANCER_ATTRIBUTES, toList } from "./attributes.ts";
-import { applyTags, checkArn, checkName, checkTags, type Elbv2Deps, elbArn, page, zoneName } from "./common.ts";
+import { checkArn, checkName, checkTags, type Elbv2Deps, elbArn, nextMarker, page, tagNew, zoneName } from "./common.ts";
 import { invalidConfig, loadBalancerNotFound, notPermitted, validation } from "./errors.ts";
 import type { LoadBalancerIdentity, LoadBalancerNetworking } from "./networking.ts";
 import type { Elbv2Repo, LoadBalancerRecord } from "./repo.ts";
@@ -40,17 +41,20 @@ export const dnsName = (name: string, id: string, region: string, scheme: string
 export class LoadBalancers {
   readonly #deps: Elbv2Deps;
   readonly #repo: Elbv2Repo;
+  readonly #tags: (scope: Scope) => Tagging;
   /** Called before a load balancer goes: its listeners and rules go with it. */
-  readonly #onDelete: (lbArn: string) => void;
+  readonly #onDelete: (scope: Scope, lbArn: string) => void;
   readonly #network: () => LoadBalancerNetworking | undefined;
   constructor(
     deps: Elbv2Deps,
     repo: Elbv2Repo,
-    onDelete: (lbArn: string) => void,
+    tags: (scope: Scope) => Tagging,
+    onDelete: (scope: Scope, lbArn: string) => void,
     network: () => LoadBalancerNetworking | undefined = () => undefined,
   ) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
     this.#onDelete = onDelete;
     this.#network = network;
   }
@@ -72,7 +76,7 @@ export class LoadBalancers {
     const placed = this.#place(scope, input.Subnets, input.SubnetMappings?.map((m) => m.SubnetId ?? ""), input.SecurityGroups ?? []);
     const zones = placed.zones;
     const securityGroups = placed.securityGroups;
-    checkTags(input.Tags);
+    const tags = checkTags(input.Tags);
     return this.#deps.store.tx(() => {
       const existing = this.#repo.getLoadBalancerByName(scope, name);
       if (existing) {
@@ -102,8 +106,7 @@ export class LoadBalancers {
       };
       this.#repo.putLoadBalancer(scope, { doc, attributes: {} });
       if (placed.real) this.#network()!.attach(scope, { name, id }, zones.map((z) => z.SubnetId!), securityGroups);
-      deleteAllTags(this.#deps.store, doc.LoadBalancerArn!);
-      applyTags(this.#deps.store, doc.LoadBalancerArn!, input.Tags);
+      tagNew(this.#tags(scope), doc.LoadBalancerArn!, tags);
       return doc;
     });
   }
@@ -120,7 +123,7 @@ export class LoadBalancers {
       });
     } else all = this.#repo.listLoadBalancers(scope);
     const p = page(all, input.PageSize, input.Marker);
-    return { LoadBalancers: p.items.map((r) => r.doc), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
+    return { LoadBalancers: p.items.map((r) => r.doc), ...nextMarker(p) };
   }
 
   /** Idempotent: an unknown (well-formed) ARN succeeds. */
@@ -133,10 +136,10 @@ export class LoadBalancers {
       if (rec.attributes["deletion_protection.enabled"] === "true") {
         throw notPermitted(`Load balancer '${arn}' cannot be deleted because deletion protection is enabled`);
       }
-      this.#onDelete(arn);
+      this.#onDelete(scope, arn);
       this.#network()?.release(scope, identity(arn));
       this.#repo.deleteLoadBalancer(arn);
-      deleteAllTags(this.#deps.store, arn);
+      this.#tags(scope).clear(arn);
     });
   }
 
@@ -168,7 +171,7 @@ export class LoadBalancers {
     });
   }
 
-  setSubnets(scope: Scope, input: SetSubnetsInput): { AvailabilityZones: AvailabilityZone[]; IpAddressType: string } {
+  setSubnets(scope: Scope, input: SetSubnetsInput): SetSubnetsOutput {
     return this.#deps.store.tx(() => {
       const rec = this.require(scope, input.LoadBalancerArn);
       if (input.Subnets?.length && input.SubnetMappings?.length) throw validation("You can specify subnets or subnet mappings, not both");

@@ -6,7 +6,7 @@
 import type { Clock } from "../../core/clock.ts";
 import type { RoutingTable } from "../../proxy/routing-table.ts";
 import type { Store } from "../../store/store.ts";
-import { type BuildOptions, buildTable, tableKey } from "./build-table.ts";
+import { buildTable, tableKey } from "./build-table.ts";
 import type { Elbv2Repo } from "./repo.ts";
 
 export type TableListener = (table: RoutingTable) => void;
@@ -15,7 +15,6 @@ export class RoutingTableSource {
   readonly #store: Store;
   readonly #repo: Elbv2Repo;
   readonly #clock: Clock;
-  readonly #opts: BuildOptions;
   readonly #intervalMs: number;
   #table: RoutingTable;
   #key: string;
@@ -24,13 +23,12 @@ export class RoutingTableSource {
   #unsubscribe: (() => void) | undefined;
   #abort: AbortController | undefined;
 
-  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock }, opts: BuildOptions & { intervalMs?: number } = {}) {
+  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock }, opts: { intervalMs?: number } = {}) {
     this.#store = deps.store;
     this.#repo = deps.repo;
     this.#clock = deps.clock;
-    this.#opts = opts;
     this.#intervalMs = opts.intervalMs ?? 1000;
-    this.#table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#opts);
+    this.#table = buildTable(this.#repo.loadState(), this.#clock.now());
     this.#key = tableKey(this.#table);
   }
 
@@ -83,7 +81,7 @@ export class RoutingTableSource {
     this.#scheduled = false;
     let next: RoutingTable;
     try {
-      next = buildTable(this.#repo.loadState(), this.#clock.now(), this.#opts);
+      next = buildTable(this.#repo.loadState(), this.#clock.now());
     } catch {
       return false; // the store is closing; the next trigger retries
     }
