@@ -14,7 +14,9 @@ import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
+import type { Iam } from "../services/iam/iam.ts";
 import type { Kms } from "../services/kms/kms.ts";
+import type { RoleSessions } from "../task-endpoint/ports.ts";
 import { KeyUnavailable } from "../services/common/key-unavailable.ts";
 import type { SecretKeys } from "../services/secretsmanager/ports.ts";
 import type { ParameterKeys } from "../services/ssm/ports.ts";
@@ -126,5 +128,20 @@ export function parameterKeysPort(kms: Kms): ParameterKeys {
   return {
     encrypt: (scope, keyId, plaintext, context) => viaKms(() => kms.crypto.seal(scope, keyId, plaintext, context).blob),
     decrypt: (scope, blob, context) => viaKms(() => kms.crypto.open(scope, blob, context).plaintext),
+  };
+}
+
+/** IAM/STS as the task endpoint sees it: sessions of task roles (src/task-endpoint/ports.ts). */
+export function roleSessionsPort(iam: Iam): RoleSessions {
+  return {
+    issue: (roleArn, sessionName, durationSeconds) => {
+      const c = iam.roleSession(roleArn, sessionName, durationSeconds);
+      return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken!, expiresAt: c.Expiration!.getTime() };
+    },
+    get: (accessKeyId) => {
+      const s = iam.session(accessKeyId);
+      return s && { accessKeyId, ...s };
+    },
+    revoke: (ids) => iam.revokeSessions(ids),
   };
 }
