@@ -18,6 +18,7 @@ import type { Iam } from "../services/iam/iam.ts";
 import type { Kms } from "../services/kms/kms.ts";
 import type { RoleSessions } from "../task-endpoint/ports.ts";
 import { KeyUnavailable } from "../services/common/key-unavailable.ts";
+import type { RepositoryKeys } from "../services/ecr/ports.ts";
 import type { SecretKeys } from "../services/secretsmanager/ports.ts";
 import type { ParameterKeys } from "../services/ssm/ports.ts";
 import { ServiceError } from "../aws/service-error.ts";
@@ -143,5 +144,12 @@ export function roleSessionsPort(iam: Iam): RoleSessions {
       return s && { accessKeyId, ...s };
     },
     revoke: (ids) => iam.revokeSessions(ids),
+  };
+}
+
+/** KMS as ECR's repository encryption sees it (src/services/ecr/ports.ts). */
+export function repositoryKeysPort(kms: Kms): RepositoryKeys {
+  return {
+    keyArn: (scope, keyId) => viaKms(() => kms.keys.resolve(scope, keyId ?? "alias/aws/ecr", { aliases: true }).arn),
   };
 }

@@ -42,7 +42,7 @@ import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, parameterKeysPort, secretKeysPort, taskNetworkingPort } from "./ports.ts";
+import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, parameterKeysPort, repositoryKeysPort, secretKeysPort, taskNetworkingPort } from "./ports.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -121,12 +121,13 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
   });
-  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}` });
+
   const ecs = new Ecs(deps, () => host.describe());
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
   const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
+  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
   const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
   const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
   const shipper = new LogShipper(deps, logs, runtime, { log });
