@@ -17,7 +17,7 @@ import type { Clock } from "../core/clock.ts";
 import type { IdGen } from "../core/ids.ts";
 import type { ContainerRuntime, ContainerState } from "../runtime/runtime.ts";
 import type { Store } from "../store/store.ts";
-import { TASK_ENDPOINT_IP, TASK_ENDPOINT_PORT } from "./address.ts";
+import { type Run, setUpAddress, TASK_ENDPOINT_IP, TASK_ENDPOINT_PORT, tearDownAddress } from "./address.ts";
 import { TaskCredentials } from "./credentials.ts";
 import { containerMetadata, taskMetadata, withNetworkRates } from "./metadata.ts";
 import type { RoleSessions, TaskSnapshot, TaskView } from "./ports.ts";
@@ -190,4 +190,34 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
   res.end(text);
+}
+
+/**
+ * Brings the endpoint up: the address and isolation chain (address.ts), then the listener. Says
+ * once, at start-up, why it cannot (no root, address taken, port in use) and what will not work.
+ * Returns whether the endpoint serves (containers get its variables only then).
+ */
+export async function startTaskEndpoint(
+  endpoint: TaskEndpoint,
+  opts: { stateFile: string; api: Handler; log: (msg: string) => void; run?: Run; isRoot?: boolean },
+): Promise<boolean> {
+  const off = (why: string) => {
+    opts.log(
+      `task endpoint off: ${why}. Task containers get no ECS_CONTAINER_METADATA_URI_V4 (task metadata), no AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (task-role credentials) and no AWS_ENDPOINT_URL, so an AWS SDK inside a task finds neither credentials nor Slipway. Run Slipway as root (it adds ${TASK_ENDPOINT_IP} to lo and listens on port ${TASK_ENDPOINT_PORT} there), or start it with --task-endpoint off to silence this.`,
+    );
+    return false;
+  };
+  if (!(opts.isRoot ?? process.getuid?.() === 0)) return off("Slipway is not running as root");
+  const setup = await setUpAddress(opts.stateFile, opts.run);
+  if (setup.failure) return off(setup.failure);
+  for (const w of setup.warnings) opts.log(`task endpoint: ${w}`);
+  try {
+    await endpoint.listen(endpoint.handler(opts.api));
+  } catch (err) {
+    await tearDownAddress(opts.stateFile, opts.run);
+    const code = (err as NodeJS.ErrnoException).code;
+    return off(code === "EADDRINUSE" ? `${TASK_ENDPOINT_IP}:${TASK_ENDPOINT_PORT} is in use (another Slipway, or an ECS agent, serves it)` : `cannot listen on ${TASK_ENDPOINT_IP}:${TASK_ENDPOINT_PORT} (${code ?? (err as Error).message})`);
+  }
+  opts.log(`task endpoint on http://${TASK_ENDPOINT_IP}:${TASK_ENDPOINT_PORT} (metadata, task-role credentials, AWS API for containers)`);
+  return true;
 }
