@@ -16,7 +16,10 @@ import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { Iam } from "../services/iam/iam.ts";
 import type { Kms } from "../services/kms/kms.ts";
-import type { RoleSessions } from "../task-endpoint/ports.ts";
+import type { RoleSessions, TaskView } from "../task-endpoint/ports.ts";
+import type { Ecs } from "../services/ecs/ecs.ts";
+import { getTaskDefinitionByArn } from "../services/ecs/task-definitions.ts";
+import { getTags } from "../store/tags.ts";
 import { KeyUnavailable } from "../services/common/key-unavailable.ts";
 import type { RepositoryKeys } from "../services/ecr/ports.ts";
 import type { SecretKeys } from "../services/secretsmanager/ports.ts";
@@ -151,5 +154,30 @@ export function roleSessionsPort(iam: Iam): RoleSessions {
 export function repositoryKeysPort(kms: Kms): RepositoryKeys {
   return {
     keyArn: (scope, keyId) => viaKms(() => kms.keys.resolve(scope, keyId ?? "alias/aws/ecr", { aliases: true }).arn),
+  };
+}
+
+/** ECS as the task endpoint sees it: a task, its definition's log settings and limits, its tags. */
+export function taskViewPort(ecs: Ecs): TaskView {
+  return {
+    task: (taskArn) => {
+      const rec = ecs.repo.getTaskByArn(taskArn);
+      if (!rec) return undefined;
+      const td = rec.doc.taskDefinitionArn ? getTaskDefinitionByArn(ecs.deps, rec.doc.taskDefinitionArn) : undefined;
+      const defs = td?.containerDefinitions ?? [];
+      return {
+        task: rec.doc,
+        ...(rec.state.serviceName ? { serviceName: rec.state.serviceName } : {}),
+        logConfigurations: new Map(
+          defs.filter((d) => d.logConfiguration?.logDriver).map((d) => [d.name ?? "", { logDriver: d.logConfiguration!.logDriver!, options: d.logConfiguration!.options ?? {} }]),
+        ),
+        limits: new Map(defs.map((d) => [d.name ?? "", { cpu: d.cpu ?? 0, memory: d.memory ?? d.memoryReservation ?? 0 }])),
+        tags: getTags(ecs.deps.store, taskArn),
+      };
+    },
+    isLive: (taskArn) => {
+      const rec = ecs.repo.getTaskByArn(taskArn);
+      return rec !== undefined && rec.doc.lastStatus !== "STOPPED";
+    },
   };
 }

@@ -40,9 +40,11 @@ import { SecretsManager, secretsManagerService } from "../services/secretsmanage
 import { Ssm, ssmService } from "../services/ssm/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
+import { tearDownAddress } from "../task-endpoint/address.ts";
+import { startTaskEndpoint, TaskEndpoint } from "../task-endpoint/endpoint.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, parameterKeysPort, repositoryKeysPort, secretKeysPort, taskNetworkingPort } from "./ports.ts";
+import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, parameterKeysPort, repositoryKeysPort, roleSessionsPort, secretKeysPort, taskViewPort, taskNetworkingPort } from "./ports.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -70,6 +72,14 @@ export interface SlipwayOptions {
   log?: (msg: string) => void;
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+  /**
+   * The task endpoint at 169.254.170.2 (task metadata, task-role credentials, the AWS API for
+   * containers): "auto" sets it up when Slipway runs as root and warns once otherwise; "off"
+   * (the default here; `slipway up` defaults to "auto") leaves it out.
+   */
+  taskEndpoint?: "auto" | "off";
+  /** Inject AWS_ENDPOINT_URL into task containers (when the task endpoint serves). Default true. */
+  injectEndpointUrl?: boolean;
 }
 
 export interface Slipway {
@@ -130,6 +140,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
   const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
   const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
+  const taskEndpoint =
+    (opts.taskEndpoint ?? "off") === "auto"
+      ? new TaskEndpoint({ ...deps, runtime, tasks: taskViewPort(ecs), sessions: roleSessionsPort(iam) }, { endpointUrl: opts.injectEndpointUrl ?? true })
+      : undefined;
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
   // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
@@ -204,6 +218,11 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     }),
   );
 
+  // The task endpoint: containers reach it at 169.254.170.2 (src/task-endpoint).
+  const taskEndpointServes =
+    taskEndpoint !== undefined &&
+    (await startTaskEndpoint(taskEndpoint, { stateFile: join(dataDir, "task-endpoint.json"), api: (req, res) => gateway.handle(req, res), log }));
+
   // Periodic jobs.
   background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.runLifecycle());
   background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
@@ -257,6 +276,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       healthChecker.close();
       await dataPlane.close();
       await shipper.close();
+      if (taskEndpointServes) {
+        await taskEndpoint.close();
+        await tearDownAddress(join(dataDir, "task-endpoint.json"));
+      }
       await closeServer(http.server);
       store.close();
     },
