@@ -18,8 +18,6 @@ import type { Iam } from "../services/iam/iam.ts";
 import type { Kms } from "../services/kms/kms.ts";
 import type { RoleSessions, TaskView } from "../task-endpoint/ports.ts";
 import type { Ecs } from "../services/ecs/ecs.ts";
-import { getTaskDefinitionByArn } from "../services/ecs/task-definitions.ts";
-import { getTags } from "../store/tags.ts";
 import { KeyUnavailable } from "../services/common/key-unavailable.ts";
 import type { RepositoryKeys } from "../services/ecr/ports.ts";
 import type { SecretKeys } from "../services/secretsmanager/ports.ts";
@@ -163,16 +161,15 @@ export function taskViewPort(ecs: Ecs): TaskView {
     task: (taskArn) => {
       const rec = ecs.repo.getTaskByArn(taskArn);
       if (!rec) return undefined;
-      const td = rec.doc.taskDefinitionArn ? getTaskDefinitionByArn(ecs.deps, rec.doc.taskDefinitionArn) : undefined;
-      const defs = td?.containerDefinitions ?? [];
+      const defs = ecs.taskDefinitions.byArn(rec.doc.taskDefinitionArn)?.containerDefinitions ?? [];
       return {
         task: rec.doc,
         ...(rec.state.serviceName ? { serviceName: rec.state.serviceName } : {}),
         logConfigurations: new Map(
-          defs.filter((d) => d.logConfiguration?.logDriver).map((d) => [d.name ?? "", { logDriver: d.logConfiguration!.logDriver!, options: d.logConfiguration!.options ?? {} }]),
+          defs.filter((d) => d.logConfiguration?.logDriver).map((d) => [d.name, { logDriver: d.logConfiguration!.logDriver!, options: d.logConfiguration!.options ?? {} }]),
         ),
-        limits: new Map(defs.map((d) => [d.name ?? "", { cpu: d.cpu ?? 0, memory: d.memory ?? d.memoryReservation ?? 0 }])),
-        tags: getTags(ecs.deps.store, taskArn),
+        limits: new Map(defs.map((d) => [d.name, { cpu: d.cpu, memory: d.memory ?? d.memoryReservation ?? 0 }])),
+        tags: ecs.tags.of(taskArn),
       };
     },
     isLive: (taskArn) => {

@@ -7,21 +7,21 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createGateway, type Gateway } from "../aws/gateway.ts";
-import { type Clock, systemClock } from "../core/clock.ts";
+import { createGateway } from "../aws/gateway.ts";
+import { systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
-import { type IdGen, randomIds } from "../core/ids.ts";
+import { randomIds } from "../core/ids.ts";
 import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
+import type { RoutingTable } from "../proxy/routing-table.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
 import { ecrRegistryPort } from "../registry/ecr-port.ts";
-import { createRegistry, type Registry } from "../registry/registry.ts";
+import { createRegistry } from "../registry/registry.ts";
 import { isRegistryPath } from "../registry/routes.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { Host } from "../runtime/host.ts";
-import type { ContainerRuntime } from "../runtime/runtime.ts";
 import { Controller } from "../scheduler/controller.ts";
-import { watchRuntimeEvents } from "../scheduler/runtime-events.ts";
+import { startSchedulers } from "../scheduler/startup.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
 import { TaskReconciler } from "../scheduler/task-reconciler.ts";
 import { Ec2 } from "../services/ec2/ec2.ts";
@@ -44,62 +44,19 @@ import { tearDownAddress } from "../task-endpoint/address.ts";
 import { startTaskEndpoint, TaskEndpoint } from "../task-endpoint/endpoint.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, parameterKeysPort, repositoryKeysPort, roleSessionsPort, secretKeysPort, taskViewPort, taskNetworkingPort } from "./ports.ts";
-
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  accountId: string;
-}
-
-export interface SlipwayOptions {
-  /** 0 picks a free port. Default 4566. */
-  port?: number;
-  host?: string;
-  /** Where the database lives. Default ./.slipway */
-  dataDir?: string;
-  accountId?: string;
-  region?: string;
-  strictAuth?: boolean;
-  credentials?: Credentials[];
-  runtime?: ContainerRuntime;
-  clock?: Clock;
-  ids?: IdGen;
-  /** fsync every commit (survives power loss, slower writes). Default false: crash-safe only. */
-  fsync?: boolean;
-  /** Name of the Docker network awsvpc tasks join. */
-  awsvpcNetwork?: string;
-  log?: (msg: string) => void;
-  /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
-  registry?: { strict?: boolean; autoCreateRepositories?: boolean };
-  /**
-   * The task endpoint at 169.254.170.2 (task metadata, task-role credentials, the AWS API for
-   * containers): "auto" sets it up when Slipway runs as root and warns once otherwise; "off"
-   * (the default here; `slipway up` defaults to "auto") leaves it out.
-   */
-  taskEndpoint?: "auto" | "off";
-  /** Inject AWS_ENDPOINT_URL into task containers (when the task endpoint serves). Default true. */
-  injectEndpointUrl?: boolean;
-}
-
-export interface Slipway {
-  readonly url: string;
-  readonly port: number;
-  readonly store: Store;
-  readonly ecs: Ecs;
-  readonly elbv2: Elbv2;
-  /** The load balancers' routing table (the data plane serves from it). */
-  readonly routing: RoutingTableSource;
-  readonly gateway: Gateway;
-  readonly registry: Registry;
-  /** The ECR API's domain (lifecycle runs, tests). */
-  readonly ecr: Ecr;
-  readonly instanceId: string;
-  /** Resolves when the schedulers have nothing queued or running (tests). */
-  idle(): Promise<void>;
-  /** Stops serving and scheduling; containers keep running (a restart adopts them). */
-  close(): Promise<void>;
-}
+export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
+import type { Slipway, SlipwayOptions } from "./options.ts";
+import {
+  loadBalancerNetworkingPort,
+  loadBalancingPort,
+  localImagesPort,
+  parameterKeysPort,
+  repositoryKeysPort,
+  roleSessionsPort,
+  secretKeysPort,
+  taskNetworkingPort,
+  taskViewPort,
+} from "./ports.ts";
 
 export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> {
   const log = opts.log ?? ((m: string) => console.error(m));
@@ -131,73 +88,79 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
   });
-
-  const ecs = new Ecs(deps, () => host.describe());
+  // KMS first: Secrets Manager, Parameter Store and ECR encrypt through it.
+  const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
+  const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
+  const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
+  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
-  const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
-  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
-  const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
-  const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
+  const shipper = new LogShipper(deps, logs, runtime, { log });
+
+  // The load balancer: health checks, the ELBv2 API, the routing snapshot and the data plane.
+  const healthChecker = new HealthChecker({ clock });
+  const elbv2 = new Elbv2(deps, { health: healthChecker, network: loadBalancerNetworkingPort(ec2) });
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock });
+  // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
+  const dataPlane = new DataPlane({ health: healthChecker, clock, log });
+  const applyTable = (table: RoutingTable) => {
+    dataPlane.apply(table);
+    healthChecker.update(table);
+  };
+  routing.onChange(applyTable);
+  applyTable(routing.current());
+  routing.start();
+
+  // ECS and its two controllers.
+  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2) });
+  // What a task container reaches at 169.254.170.2 (metadata, task-role credentials, the AWS API).
   const taskEndpoint =
     (opts.taskEndpoint ?? "off") === "auto"
       ? new TaskEndpoint({ ...deps, runtime, tasks: taskViewPort(ecs), sessions: roleSessionsPort(iam) }, { endpointUrl: opts.injectEndpointUrl ?? true })
       : undefined;
-  const shipper = new LogShipper(deps, logs, runtime, { log });
-
-  // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
-  const elbv2 = new Elbv2(deps);
-  const healthChecker = new HealthChecker({ clock });
-  elbv2.setHealthView(healthChecker);
-  // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
-  const dataPlane = new DataPlane({ health: healthChecker, clock, log });
-  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock });
-  routing.onChange((table) => {
-    dataPlane.apply(table);
-    healthChecker.update(table);
-  });
-  routing.start();
-  dataPlane.apply(routing.current());
-  healthChecker.update(routing.current());
-  ecs.lb = loadBalancingPort(elbv2);
-  ecs.network = taskNetworkingPort(ec2);
-  elbv2.network = loadBalancerNetworkingPort(ec2);
-  const taskNetworking = ecs.network;
-
-  let taskController: Controller | undefined;
-  const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
-    awsvpcNetwork: opts.awsvpcNetwork ?? DEFAULT_AWSVPC_NETWORK,
-    bindHostIp: "127.0.0.1",
-    instanceId,
-    localImages: localImagesPort({
-      clock,
-      registry,
-      port,
-      hostedAccounts: new Set([accountId, ...(opts.credentials ?? []).map((c) => c.accountId)]),
-    }),
-    wake: (key) => taskController?.enqueue(key),
-    logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
-    networking: taskNetworking,
-    envFileObjects: localObjects(join(dataDir, "s3")),
-    log,
-  });
-  taskController = new Controller(taskReconciler, { clock, log });
-  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks, ecs.lb), { clock, log });
+  let taskEndpointServes = false;
+  const tasks = new Controller(
+    (wake) =>
+      new TaskReconciler(ecs, runtime, {
+        awsvpcNetwork: opts.awsvpcNetwork ?? DEFAULT_AWSVPC_NETWORK,
+        bindHostIp: "127.0.0.1",
+        instanceId,
+        localImages: localImagesPort({ clock, registry, port, hostedAccounts: new Set([accountId, ...(opts.credentials ?? []).map((c) => c.accountId)]) }),
+        wake,
+        logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
+        envFileObjects: localObjects(join(dataDir, "s3")),
+        log,
+      }),
+    { clock, log },
+  );
+  const services = new Controller(new ServiceReconciler(ecs), { clock, log });
   store.onChange((keys) => {
     for (const k of keys) {
-      if (k.startsWith("task:")) taskController!.enqueue(k);
-      else if (k.startsWith("service:")) serviceController.enqueue(k);
+      if (k.startsWith("task:")) tasks.enqueue(k);
+      else if (k.startsWith("service:")) services.enqueue(k);
     }
   });
   // A target's health changed: wake the services that use its target group.
   healthChecker.onChange((tgArn) => {
-    for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) serviceController.enqueue(`service:${arn}`);
+    for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) services.enqueue(`service:${arn}`);
   });
 
+  // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
-    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), kmsService(kms), secretsManagerService(secretsManager), ssmService(ssm)],
+    services: [
+      ecsService(ecs),
+      elbv2Service(elbv2),
+      iamService(iam),
+      stsService(iam),
+      ec2Service(ec2),
+      logsService(logs),
+      ecrService(ecr),
+      kmsService(kms),
+      secretsManagerService(secretsManager),
+      ssmService(ssm),
+    ],
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
@@ -218,12 +181,11 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     }),
   );
 
-  // The task endpoint: containers reach it at 169.254.170.2 (src/task-endpoint).
-  const taskEndpointServes =
-    taskEndpoint !== undefined &&
-    (await startTaskEndpoint(taskEndpoint, { stateFile: join(dataDir, "task-endpoint.json"), api: (req, res) => gateway.handle(req, res), log }));
+  if (taskEndpoint)
+    taskEndpointServes = await startTaskEndpoint(taskEndpoint, { stateFile: join(dataDir, "task-endpoint.json"), api: (req, res) => gateway.handle(req, res), log });
 
   // Periodic jobs.
+  background.every("routing-table refresh", INTERVALS.routingRefresh, () => routing.rebuild());
   background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.runLifecycle());
   background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
@@ -231,21 +193,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
   background.every("secret deletion", INTERVALS.secretDeletion, () => secretsManager.purgeDeleted(), { immediately: true });
 
-  // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
-  const events = new AbortController();
-  void host.ready.then(async () => {
-    try {
-      const removed = await taskReconciler.collectOrphans();
-      if (removed) log(`removed ${removed} orphaned container(s)`);
-      const enis = taskReconciler.collectOrphanNetworkInterfaces();
-      if (enis) log(`released ${enis} network interface(s) of stopped tasks`);
-    } catch (err) {
-      log(`orphan collection failed: ${(err as Error).message}`);
-    }
-    taskController!.start();
-    serviceController.start();
-    void watchRuntimeEvents(runtime, clock, events.signal, (arn) => taskController!.enqueue(`task:${arn}`));
-  });
+  // Adopt what survived a restart, then reconcile everything.
+  const stopping = new AbortController();
+  const started = startSchedulers({ runtimeReady: host.ready, runtime, clock, tasks, services, signal: stopping.signal, log });
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -259,24 +209,24 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     ecr,
     instanceId,
     idle: async () => {
-      await host.ready;
+      await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.
       do {
-        await taskController!.idle();
-        await serviceController.idle();
+        await tasks.idle();
+        await services.idle();
         await new Promise((resolve) => setImmediate(resolve));
-      } while (!taskController!.isIdle() || !serviceController.isIdle());
+      } while (!tasks.isIdle() || !services.isIdle());
     },
     close: async () => {
+      stopping.abort();
       background.stop();
-      events.abort();
-      taskController!.stop();
-      serviceController.stop();
+      tasks.stop();
+      services.stop();
       routing.stop();
       healthChecker.close();
       await dataPlane.close();
       await shipper.close();
-      if (taskEndpointServes) {
+      if (taskEndpoint && taskEndpointServes) {
         await taskEndpoint.close();
         await tearDownAddress(join(dataDir, "task-endpoint.json"));
       }

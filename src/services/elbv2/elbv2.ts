@@ -12,7 +12,7 @@ import { tooManyTags, validation } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
 import { LoadBalancers } from "./load-balancers.ts";
 import type { LoadBalancerNetworking } from "./networking.ts";
-import { Elbv2Repo } from "./repo.ts";
+import { Elbv2Repo, type TargetGroupRecord } from "./repo.ts";
 import { type TargetRef, TargetGroups } from "./target-groups.ts";
 import { healthCheckOf } from "./build-table.ts";
 
@@ -37,10 +37,11 @@ export class Elbv2 {
   readonly loadBalancers: LoadBalancers;
   readonly targetGroups: TargetGroups;
   readonly listeners: Listeners;
-  /** EC2's ENIs and checks for load balancers, once EC2 is wired (src/server/slipway.ts). */
-  network: LoadBalancerNetworking | undefined;
-
-  constructor(deps: Elbv2Deps, health?: TargetHealthView) {
+  /**
+   * `health` is the data plane's health checker (DescribeTargetHealth reads it); `network` is EC2's
+   * ENIs and checks for load balancers. Both absent in unit tests.
+   */
+  constructor(deps: Elbv2Deps, ports: { health?: TargetHealthView; network?: LoadBalancerNetworking } = {}) {
     this.deps = deps;
     this.repo = new Elbv2Repo(deps.store);
     const tags = (scope: Scope) => this.tagging(scope);
@@ -51,16 +52,10 @@ export class Elbv2 {
       (scope, lbArn) => {
         for (const l of this.repo.listListeners(lbArn)) this.listeners.deleteWithRules(scope, l.doc.ListenerArn!);
       },
-      () => this.network,
+      ports.network,
     );
-    this.targetGroups = new TargetGroups(deps, this.repo, tags);
-    this.targetGroups.setHealthView(health);
+    this.targetGroups = new TargetGroups(deps, this.repo, tags, ports.health);
     this.listeners = new Listeners(deps, this.repo, tags, this.loadBalancers, this.targetGroups);
-  }
-
-  /** The data plane's health checker, once it exists (DescribeTargetHealth reads it). */
-  setHealthView(view: TargetHealthView): void {
-    this.targetGroups.setHealthView(view);
   }
 
   /**
@@ -144,7 +139,7 @@ export class Elbv2 {
    * `targetGroup(arn)` or `targetGroup(scope, nameOrArn)`.
    */
   targetGroup(scopeOrArn: Scope | string, nameOrArn?: string): TargetGroupInfo | undefined {
-    let rec;
+    let rec: TargetGroupRecord | undefined;
     if (typeof scopeOrArn === "string") {
       rec = arnKind(scopeOrArn) === "targetgroup" ? this.repo.getTargetGroup(scopeOrArn) : undefined;
     } else if (nameOrArn !== undefined) {

@@ -44,13 +44,13 @@ export class LoadBalancers {
   readonly #tags: (scope: Scope) => Tagging;
   /** Called before a load balancer goes: its listeners and rules go with it. */
   readonly #onDelete: (scope: Scope, lbArn: string) => void;
-  readonly #network: () => LoadBalancerNetworking | undefined;
+  readonly #network: LoadBalancerNetworking | undefined;
   constructor(
     deps: Elbv2Deps,
     repo: Elbv2Repo,
     tags: (scope: Scope) => Tagging,
     onDelete: (scope: Scope, lbArn: string) => void,
-    network: () => LoadBalancerNetworking | undefined = () => undefined,
+    network: LoadBalancerNetworking | undefined,
   ) {
     this.#deps = deps;
     this.#repo = repo;
@@ -105,7 +105,7 @@ export class LoadBalancers {
         IpAddressType: ipType,
       };
       this.#repo.putLoadBalancer(scope, { doc, attributes: {} });
-      if (placed.real) this.#network()!.attach(scope, { name, id }, zones.map((z) => z.SubnetId!), securityGroups);
+      if (placed.real) this.#network!.attach(scope, { name, id }, zones.map((z) => z.SubnetId!), securityGroups);
       tagNew(this.#tags(scope), doc.LoadBalancerArn!, tags);
       return doc;
     });
@@ -137,7 +137,7 @@ export class LoadBalancers {
         throw notPermitted(`Load balancer '${arn}' cannot be deleted because deletion protection is enabled`);
       }
       this.#onDelete(scope, arn);
-      this.#network()?.release(scope, identity(arn));
+      this.#network?.release(scope, identity(arn));
       this.#repo.deleteLoadBalancer(arn);
       this.#tags(scope).clear(arn);
     });
@@ -161,7 +161,7 @@ export class LoadBalancers {
     return this.#deps.store.tx(() => {
       const rec = this.require(scope, arn);
       let result = [...groups];
-      const net = this.#network();
+      const net = this.#network;
       if (net && rec.doc.VpcId !== DEFAULT_VPC) {
         result = this.#checkGroups(net, scope, rec.doc.VpcId!, groups);
         net.attach(scope, identity(rec.doc.LoadBalancerArn!), (rec.doc.AvailabilityZones ?? []).map((z) => z.SubnetId!), result);
@@ -181,7 +181,7 @@ export class LoadBalancers {
         throw invalidConfig(`The subnets must belong to the load balancer's VPC '${rec.doc.VpcId}'`);
       }
       const ipType = input.IpAddressType ?? rec.doc.IpAddressType ?? "ipv4";
-      const net = this.#network();
+      const net = this.#network;
       const lb = identity(rec.doc.LoadBalancerArn!);
       const subnetIds = zones.map((z) => z.SubnetId!);
       net?.release(scope, lb, placed.real ? subnetIds : []);
@@ -203,7 +203,7 @@ export class LoadBalancers {
     groups: readonly string[],
   ): { zones: AvailabilityZone[]; vpcId: string; securityGroups: string[]; real: boolean } {
     const zones = this.#zones(scope, subnets, mapped);
-    const net = this.#network();
+    const net = this.#network;
     const known = zones.map((z) => net?.subnet(scope, z.SubnetId!));
     if (!net || known.every((k) => k === undefined)) return { zones, vpcId: DEFAULT_VPC, securityGroups: [...groups], real: false };
     const seenZones = new Set<string>();
