@@ -152,7 +152,11 @@ export class FakeRuntime implements ContainerRuntime {
     return info && structuredClone(info);
   }
 
-  async pull(image: string, _auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo> {
+  /** The registry credentials each pull carried (tests of private-registry auth). */
+  readonly pullAuths = new Map<string, RegistryAuth | undefined>();
+
+  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo> {
+    this.pullAuths.set(image, auth);
     const ref = normalizeRef(image);
     this.pulls.push(image);
     if (signal?.aborted) throw new PullError(`pull of ${image} aborted`);

@@ -18,6 +18,11 @@ import type { Iam } from "../services/iam/iam.ts";
 import type { Kms } from "../services/kms/kms.ts";
 import type { RoleSessions, TaskView } from "../task-endpoint/ports.ts";
 import type { Ecs } from "../services/ecs/ecs.ts";
+import { SecretSourceError } from "../services/ecs/secret-sources.ts";
+import { SecretResolver } from "../services/ecs/secrets.ts";
+import type { SecretsManager } from "../services/secretsmanager/secretsmanager.ts";
+import type { Ssm } from "../services/ssm/ssm.ts";
+import type { IdGen } from "../core/ids.ts";
 import { KeyUnavailable } from "../services/common/key-unavailable.ts";
 import type { RepositoryKeys } from "../services/ecr/ports.ts";
 import type { SecretKeys } from "../services/secretsmanager/ports.ts";
@@ -177,4 +182,44 @@ export function taskViewPort(ecs: Ecs): TaskView {
       return rec !== undefined && rec.doc.lastStatus !== "STOPPED";
     },
   };
+}
+
+/**
+ * Secrets Manager and Parameter Store as ECS reads them at task start (src/services/ecs/secret-sources.ts),
+ * through the same domain calls the APIs make, so every rule and error is theirs.
+ */
+export function taskSecretsPort(sm: SecretsManager, ssm: Ssm, ids: IdGen): SecretResolver {
+  const asSource = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ServiceError) throw new SecretSourceError(err.code, err.message);
+      throw err;
+    }
+  };
+  return new SecretResolver(
+    {
+      secretValue: (scope, secretId, select) =>
+        asSource(() => {
+          const v = sm.getSecretValue(scope, { SecretId: secretId, ...(select.versionStage ? { VersionStage: select.versionStage } : {}), ...(select.versionId ? { VersionId: select.versionId } : {}) });
+          return v.SecretString ?? Buffer.from(v.SecretBinary ?? new Uint8Array()).toString("base64");
+        }),
+      parameters: (scope, names) => {
+        const values = new Map<string, string>();
+        const invalid: string[] = [];
+        for (const name of names) {
+          try {
+            values.set(name, ssm.parameters.get(scope, name, true).Value ?? "");
+          } catch (err) {
+            // A missing parameter (or version) is reported by name; a key failure fails the whole call.
+            if (err instanceof ServiceError && (err.code === "ParameterNotFound" || err.code === "ParameterVersionNotFound" || err.code === "ValidationException")) invalid.push(name);
+            else if (err instanceof ServiceError) throw new SecretSourceError(err.code, err.message);
+            else throw err;
+          }
+        }
+        return { values, invalid };
+      },
+    },
+    () => ids.uuid(),
+  );
 }

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { createGateway } from "../aws/gateway.ts";
 import { systemClock } from "../core/clock.ts";
@@ -55,6 +56,7 @@ import {
   roleSessionsPort,
   secretKeysPort,
   taskNetworkingPort,
+  taskSecretsPort,
   taskViewPort,
 } from "./ports.ts";
 
@@ -113,13 +115,14 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   routing.start();
 
   // ECS and its two controllers.
-  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2) });
+  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2), warn: log });
   // What a task container reaches at 169.254.170.2 (metadata, task-role credentials, the AWS API).
   const taskEndpoint =
-    (opts.taskEndpoint ?? "off") === "auto"
+    (opts.taskEndpoint ?? "off") !== "off"
       ? new TaskEndpoint({ ...deps, runtime, tasks: taskViewPort(ecs), sessions: roleSessionsPort(iam) }, { endpointUrl: opts.injectEndpointUrl ?? true })
       : undefined;
   let taskEndpointServes = false;
+  let taskEndpointUrl: string | undefined;
   const tasks = new Controller(
     (wake) =>
       new TaskReconciler(ecs, runtime, {
@@ -130,6 +133,15 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         wake,
         logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
         envFileObjects: localObjects(join(dataDir, "s3")),
+        secrets: taskSecretsPort(secretsManager, ssm, ids),
+        ...(taskEndpoint
+          ? {
+              identity: {
+                environment: (t, c) => (taskEndpointServes ? taskEndpoint.environment(t, c) : []),
+                release: (arn) => taskEndpoint.release(arn),
+              },
+            }
+          : {}),
         log,
       }),
     { clock, log },
@@ -181,8 +193,15 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     }),
   );
 
-  if (taskEndpoint)
-    taskEndpointServes = await startTaskEndpoint(taskEndpoint, { stateFile: join(dataDir, "task-endpoint.json"), api: (req, res) => gateway.handle(req, res), log });
+  const api = (req: IncomingMessage, res: ServerResponse) => gateway.handle(req, res);
+  if (taskEndpoint && typeof opts.taskEndpoint === "object") {
+    const p = await taskEndpoint.listen(taskEndpoint.handler(api), opts.taskEndpoint.host, opts.taskEndpoint.port);
+    taskEndpointServes = true;
+    taskEndpointUrl = `http://${opts.taskEndpoint.host}:${p}`;
+  } else if (taskEndpoint) {
+    taskEndpointServes = await startTaskEndpoint(taskEndpoint, { stateFile: join(dataDir, "task-endpoint.json"), api, log });
+    if (taskEndpointServes) taskEndpointUrl = "http://169.254.170.2:80";
+  }
 
   // Periodic jobs.
   background.every("routing-table refresh", INTERVALS.routingRefresh, () => routing.rebuild());
@@ -196,6 +215,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   // Adopt what survived a restart, then reconcile everything.
   const stopping = new AbortController();
   const started = startSchedulers({ runtimeReady: host.ready, runtime, clock, tasks, services, signal: stopping.signal, log });
+  // Credentials and metadata ids of tasks that stopped while Slipway was down.
+  if (taskEndpoint) void started.then(() => taskEndpoint.sweep());
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -208,6 +229,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     registry,
     ecr,
     instanceId,
+    taskEndpointUrl,
     idle: async () => {
       await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.
@@ -228,7 +250,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       await shipper.close();
       if (taskEndpoint && taskEndpointServes) {
         await taskEndpoint.close();
-        await tearDownAddress(join(dataDir, "task-endpoint.json"));
+        if (typeof opts.taskEndpoint !== "object") await tearDownAddress(join(dataDir, "task-endpoint.json"));
       }
       await closeServer(http.server);
       store.close();
