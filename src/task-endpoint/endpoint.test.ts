@@ -8,7 +8,7 @@ import { FakeRuntime } from "../runtime/fake-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { Store } from "../store/store.ts";
 import { CHAIN, setUpAddress, tearDownAddress } from "./address.ts";
-import { TaskEndpoint } from "./endpoint.ts";
+import { startTaskEndpoint, TaskEndpoint } from "./endpoint.ts";
 import { rfc3339Nano } from "./metadata.ts";
 import type { IssuedSession, RoleSessions, TaskSnapshot } from "./ports.ts";
 
@@ -248,5 +248,27 @@ test("kernel setup: address on lo and the isolation chain, recorded and removed;
     assert.match(noIptables.warnings[0] ?? "", /iptables is not installed/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("without root the endpoint stays off and says once what will not work; a failed setup too", async () => {
+  const { endpoint } = await setup();
+  try {
+    const logs: string[] = [];
+    const served = await startTaskEndpoint(endpoint, { stateFile: "/nonexistent/state.json", api: () => {}, log: (m) => logs.push(m), isRoot: false });
+    assert.equal(served, false);
+    assert.equal(logs.length, 1);
+    assert.match(logs[0]!, /^task endpoint off: Slipway is not running as root\. Task containers get no ECS_CONTAINER_METADATA_URI_V4 \(task metadata\), no AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \(task-role credentials\) and no AWS_ENDPOINT_URL/);
+    const denied = await startTaskEndpoint(endpoint, {
+      stateFile: "/nonexistent/state.json",
+      api: () => {},
+      log: (m) => logs.push(m),
+      isRoot: true,
+      run: async () => ({ code: 2, stdout: "", stderr: "RTNETLINK answers: Operation not permitted" }),
+    });
+    assert.equal(denied, false);
+    assert.match(logs[1]!, /^task endpoint off: cannot list the loopback addresses \(ip: RTNETLINK answers: Operation not permitted\)/);
+  } finally {
+    await endpoint.close();
   }
 });
