@@ -39,6 +39,15 @@ export interface SlipwayOptions {
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
   /** How long the API port waits on a stalled client (defaults: DEFAULT_TIMEOUTS). */
   timeouts?: Partial<Timeouts>;
+  /**
+   * The task endpoint at 169.254.170.2 (task metadata, task-role credentials, the AWS API for
+   * containers): "auto" sets it up when Slipway runs as root and warns once otherwise; "off"
+   * (the default here; `slipway up` defaults to "auto") leaves it out. `{ host, port }` serves it
+   * there instead, with no kernel setup (tests: containers are told 169.254.170.2 all the same).
+   */
+  taskEndpoint?: "auto" | "off" | { host: string; port: number };
+  /** Inject AWS_ENDPOINT_URL into task containers (when the task endpoint serves). Default true. */
+  injectEndpointUrl?: boolean;
 }
 
 export interface Slipway {
@@ -54,6 +63,8 @@ export interface Slipway {
   /** The ECR API's domain (lifecycle runs, tests). */
   readonly ecr: Ecr;
   readonly instanceId: string;
+  /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
+  readonly taskEndpointUrl: string | undefined;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
   /** Stops serving and scheduling; containers keep running (a restart adopts them). */
