@@ -13,6 +13,7 @@ import { systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_TIMEOUTS, type Timeouts } from "../core/config.ts";
 import { randomIds } from "../core/ids.ts";
 import { openDataDir, PRIVATE_FILE } from "../core/private-files.ts";
+import { textSealer } from "../core/sealed-text.ts";
 import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
 import type { RoutingTable } from "../proxy/routing-table.ts";
@@ -101,11 +102,15 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     log,
   });
   // KMS first: Secrets Manager, Parameter Store and ECR encrypt through it.
-  const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
+  // One master key protects everything at rest: KMS key material, and IAM/STS credentials.
+  const masterKey = MasterKey.fromFile(join(dataDir, "kms-master.key"), log);
+  const kms = new Kms({ ...deps, masterKey });
   const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
   const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
   const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
-  const iam = new Iam(deps);
+  const iam = new Iam({ ...deps, secrets: textSealer(masterKey) });
+  const sealed = iam.repo.sealPlaintextSecrets();
+  if (sealed > 0) log(`sealed the credentials of ${sealed} IAM key(s) and STS session(s) stored in plaintext by an older Slipway`);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
   const shipper = new LogShipper(deps, logs, runtime, { log });

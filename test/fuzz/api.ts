@@ -141,6 +141,9 @@ async function viaHttp(url: string, call: WireCall, hangMs: number): Promise<{ s
   }
   const body = await res.text();
   const reply: WireResponse = { status: res.status, headers: Object.fromEntries(res.headers), body };
+  // Refused by the HTTP layer before there was a request to route (a request line or headers past
+  // Node's limits): a bare status, as any HTTP server answers it. Not an API answer.
+  if ([400, 408, 413, 414, 431].includes(res.status) && body === "" && res.headers.get("connection") === "close") return { status: res.status, reply };
   if (reply.status >= 500 && reply.status !== 501) return { status: reply.status, failure: `status ${reply.status} (over HTTP): ${body.slice(0, 300)}`, reply };
   const shape = shapeProblem(reply);
   return shape ? { status: reply.status, failure: `${shape} (over HTTP)`, reply } : { status: reply.status, reply };

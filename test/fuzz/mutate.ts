@@ -85,8 +85,9 @@ function structural(body: Buffer, rng: Rng): Buffer {
   }
   if (r < 0.25 && Array.isArray(slot.container)) {
     // A list grows: the same item many times, or nulls.
+    const first = slot.container[0];
     const n = rng.pick([2, 100, 20_000]);
-    const item = rng.chance(0.5) ? null : slot.container[0];
+    const item = rng.chance(0.5) || JSON.stringify(first ?? null).length > 100 ? null : first;
     for (let i = 0; i < n; i++) slot.container.push(item);
     return Buffer.from(JSON.stringify(doc));
   }
@@ -100,7 +101,11 @@ function sameKind(v: unknown, rng: Rng): string | undefined {
   if (typeof v === "string") return JSON.stringify(rng.chance(0.8) ? rng.pick(ODD_STRINGS) : "x".repeat(rng.pick(HUGE)));
   if (typeof v === "number") return rng.pick(ODD_NUMBERS.concat(["0", "-1", "2147483647", "4294967296"]));
   if (typeof v === "boolean") return rng.pick(["null", "true", "false"]);
-  if (Array.isArray(v)) return rng.pick(["[]", "[null]", JSON.stringify([...v, ...v]), JSON.stringify(Array(rng.pick([101, 1001])).fill(v[0] ?? null))]);
+  if (Array.isArray(v)) {
+    const text = JSON.stringify(v);
+    if (text.length > 10_000) return rng.pick(["[]", "[null]"]);
+    return rng.pick(["[]", "[null]", `[${text.slice(1, -1)},${text.slice(1, -1)}]`, JSON.stringify(Array(rng.pick([101, 1001])).fill(v[0] ?? null))]);
+  }
   return undefined;
 }
 

@@ -3,7 +3,7 @@
  * reach the services' domains (an input that only ever names missing resources stops at the first
  * lookup): an ECS cluster, task definition, service and task; an ECR repository; a log group and
  * stream; an IAM role, user and policy; a security group; a load balancer, target group and
- * listener. Their names, ARNs and ids are the pools the corpus draws strings from.
+ * listener; a KMS key and alias, a secret, two parameters. Their names, ARNs and ids are the pools the corpus draws strings from.
  */
 import * as cwl from "@aws-sdk/client-cloudwatch-logs";
 import * as ec2 from "@aws-sdk/client-ec2";
@@ -11,6 +11,9 @@ import * as ecr from "@aws-sdk/client-ecr";
 import * as ecs from "@aws-sdk/client-ecs";
 import * as elb from "@aws-sdk/client-elastic-load-balancing-v2";
 import * as iam from "@aws-sdk/client-iam";
+import * as kms from "@aws-sdk/client-kms";
+import * as sm from "@aws-sdk/client-secrets-manager";
+import * as ssm from "@aws-sdk/client-ssm";
 import type { Pools } from "./corpus.ts";
 import { REGION } from "./corpus.ts";
 
@@ -23,6 +26,9 @@ export async function prepareWorld(url: string): Promise<Pools> {
     iam: new iam.IAMClient(cfg),
     ec2: new ec2.EC2Client(cfg),
     elb: new elb.ElasticLoadBalancingV2Client(cfg),
+    kms: new kms.KMSClient(cfg),
+    sm: new sm.SecretsManagerClient(cfg),
+    ssm: new ssm.SSMClient(cfg),
   };
   try {
     const arns: string[] = [];
@@ -68,7 +74,14 @@ export async function prepareWorld(url: string): Promise<Pools> {
       await c.elb.send(new elb.CreateListenerCommand({ LoadBalancerArn: lb.LoadBalancerArn, Protocol: "HTTP", Port: 80, DefaultActions: [{ Type: "forward", TargetGroupArn: tg.TargetGroupArn }] }))
     ).Listeners![0]!;
     arns.push(listener.ListenerArn!);
-    return { names: ["fuzz", "default", "fuzz:1", "fuzz/fuzz"], arns, ids };
+    const key = (await c.kms.send(new kms.CreateKeyCommand({ Description: "fuzz" }))).KeyMetadata!;
+    arns.push(key.Arn!);
+    ids.push(key.KeyId!);
+    await c.kms.send(new kms.CreateAliasCommand({ AliasName: "alias/fuzz", TargetKeyId: key.KeyId }));
+    arns.push((await c.sm.send(new sm.CreateSecretCommand({ Name: "fuzz", SecretString: '{"user":"fuzz"}' }))).ARN!);
+    await c.ssm.send(new ssm.PutParameterCommand({ Name: "fuzz", Value: "fuzz", Type: "String" }));
+    await c.ssm.send(new ssm.PutParameterCommand({ Name: "/fuzz/secure", Value: "fuzz", Type: "SecureString" }));
+    return { names: ["fuzz", "default", "fuzz:1", "fuzz/fuzz", "alias/fuzz", "/fuzz/secure"], arns, ids };
   } finally {
     for (const client of Object.values(c)) client.destroy();
   }

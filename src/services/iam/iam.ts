@@ -12,6 +12,7 @@ import { IamRepo, type PrincipalKind } from "./repo.ts";
 import { Roles } from "./roles.ts";
 import { iamTagging } from "./tagging.ts";
 import { ROOT_USER, Users } from "./users.ts";
+import { ephemeralSealer } from "../../core/sealed-text.ts";
 import { accessKeyId, page, secretAccessKey, sessionToken } from "./util.ts";
 
 export interface CallerIdentity {
@@ -37,7 +38,7 @@ export class Iam {
 
   constructor(deps: IamDeps) {
     this.deps = deps;
-    this.repo = new IamRepo(deps.store);
+    this.repo = new IamRepo(deps.store, deps.secrets ?? ephemeralSealer());
     const tags = iamTagging(deps.store, this.repo);
     this.roles = new Roles(deps, this.repo, tags);
     this.policies = new Policies(deps, this.repo, tags);
