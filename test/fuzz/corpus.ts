@@ -87,7 +87,9 @@ export function encodeForm(shape: Shape, value: unknown, prefix: string, protoco
       const item = shape.listMember();
       const flat = protocol === "ec2Query" || shape.traits().xmlFlattened === true;
       const base = flat ? prefix : key(item.traits().xmlName ?? "member");
-      (value as unknown[]).forEach((v, i) => encodeForm(item, v, `${base}.${i + 1}`, protocol, out));
+      (value as unknown[]).forEach((v, i) => {
+        encodeForm(item, v, `${base}.${i + 1}`, protocol, out);
+      });
       return;
     }
     case "map": {

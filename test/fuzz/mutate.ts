@@ -146,7 +146,7 @@ function oddValue(rng: Rng): { text: string } {
   if (r < 0.55) return { text: JSON.stringify("x".repeat(rng.pick(HUGE))) };
   if (r < 0.65) {
     const d = rng.pick(DEEP);
-    return rng.chance(0.5) ? { text: "[".repeat(d) + "]".repeat(d) } : { text: '{"a":'.repeat(d) + "1" + "}".repeat(d) };
+    return rng.chance(0.5) ? { text: "[".repeat(d) + "]".repeat(d) } : { text: `${'{"a":'.repeat(d)}1${"}".repeat(d)}` };
   }
   if (r < 0.75) return { text: rng.pick(["true", "false", "{}", "[]", "[null]", '{"":null}', "[[]]", '[{"key":null,"value":null}]', '{"__proto__":{"x":1}}'] as const) };
   if (r < 0.85) return { text: String(rng.int(2 ** 31) * (rng.chance(0.5) ? -1 : 1)) };

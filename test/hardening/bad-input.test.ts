@@ -17,6 +17,7 @@ import * as ec2 from "@aws-sdk/client-ec2";
 import * as ecr from "@aws-sdk/client-ecr";
 import * as ecs from "@aws-sdk/client-ecs";
 import * as iam from "@aws-sdk/client-iam";
+import * as ssm from "@aws-sdk/client-ssm";
 import * as sts from "@aws-sdk/client-sts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
@@ -168,6 +169,20 @@ describe("client patterns are matched in linear time and never kept", () => {
     const search = (pattern: string) => client.send(new cwl.FilterLogEventsCommand({ logGroupName: "long", filterPattern: `{ $.msg = "${pattern}" }` }));
     assert.deepEqual((await search(`${"*a".repeat(200)}b`)).events, []);
     assert.equal((await search(`${"*a".repeat(200)}*`)).events?.length, 1);
+  });
+
+  test("SSM: a client's AllowedPattern runs in linear time; patterns needing backtracking or not valid are refused", { timeout: 30_000 }, async () => {
+    const client = new ssm.SSMClient(cfg());
+    await expectError(
+      client.send(new ssm.PutParameterCommand({ Name: "p1", Type: "String", Value: "a".repeat(4000), AllowedPattern: "(a+)+b" })),
+      "ParameterPatternMismatchException",
+      "Parameter value, cannot be validated against allowedPattern: (a+)+b",
+    );
+    for (const pattern of ["(a)\\1", "a(?=b)", "(unclosed"]) {
+      await expectError(client.send(new ssm.PutParameterCommand({ Name: "p2", Type: "String", Value: "a", AllowedPattern: pattern })), "InvalidAllowedPatternException", /is not a valid regular expression, or uses back-references or lookaround/);
+    }
+    await client.send(new ssm.PutParameterCommand({ Name: "p3", Type: "String", Value: "prod-42", AllowedPattern: "^(dev|prod)-\\d{1,20}$" }));
+    assert.equal((await client.send(new ssm.GetParameterCommand({ Name: "p3" }))).Parameter?.Value, "prod-42");
   });
 
   test("EC2: 2,000 distinct filter values do not grow memory", { timeout: 120_000 }, async () => {

@@ -272,7 +272,15 @@ describe("refusing costs nothing", () => {
     let loads = 0;
     const def = echoEcs({ calls: [] });
     const gateway = createGateway({
-      services: [{ ...def, model: () => (loads++, typeof def.model === "function" ? def.model() : def.model) }],
+      services: [
+        {
+          ...def,
+          model: () => {
+            loads++;
+            return typeof def.model === "function" ? def.model() : def.model;
+          },
+        },
+      ],
       strictAuth: true,
       lookupSecret: (id) => (id === KEY.accessKeyId ? { secretAccessKey: KEY.secretAccessKey, accountId: ACCOUNT } : undefined),
       logger: recordingLogger(),
