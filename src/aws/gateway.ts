@@ -155,6 +155,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     let protocol = guess?.protocol ?? protocolFor(protocolName);
     let meta: ResponseMeta = { requestId, model: undefined, xmlNamespace: guess?.def.xmlNamespace, operation: undefined };
     observed.service = guess?.def.signingName ?? scope?.service ?? "";
+    // What the request names, as far as the headers tell (a refusal before the body is read still
+    // names its operation to an observer).
+    const target = head.headers["x-amz-target"];
+    observed.operation = target !== undefined ? target.slice(target.lastIndexOf(".") + 1) : (head.query.get("Action") ?? "");
     observed.region = scope?.region || defaultRegion;
     observed.accessKeyId = scope?.accessKeyId;
     let bodyRead = false;

@@ -11,7 +11,7 @@
  *
  * Each mutation is a function of the Rng only, so an input is reproduced by its seed.
  */
-import { jsonDeeperThan } from "../../src/aws/protocol/input-limits.ts";
+import { jsonDeeperThan } from "../../src/core/json-depth.ts";
 import type { WireCall } from "./corpus.ts";
 import type { Rng } from "./rng.ts";
 

@@ -185,7 +185,7 @@ describe("client patterns are matched in linear time and never kept", () => {
     assert.equal((await client.send(new ssm.GetParameterCommand({ Name: "p3" }))).Parameter?.Value, "prod-42");
   });
 
-  test("EC2: 2,000 distinct filter values do not grow memory", { timeout: 120_000 }, async () => {
+  test("EC2 and Logs: 2,000 distinct filter values and 1,000 distinct filter patterns do not grow memory", { timeout: 120_000 }, async () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
     const heap = () => {
@@ -198,11 +198,19 @@ describe("client patterns are matched in linear time and never kept", () => {
         await client.send(new ec2.DescribeSubnetsCommand({ Filters: [{ Name: "tag:Name", Values: [`*${i}-${"x".repeat(2000)}*`] }] }));
       }
     };
+    const logs = new cwl.CloudWatchLogsClient(cfg());
+    const searchLogs = async (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) {
+        await logs.send(new cwl.FilterLogEventsCommand({ logGroupName: "long", filterPattern: `{ $.msg = "*${i}-${"y".repeat(2000)}*" }` }));
+      }
+    };
     await run(0, 200);
+    await searchLogs(0, 100);
     const base = heap();
     await run(200, 2000);
+    await searchLogs(100, 1000);
     const grown = heap() - base;
-    // A cache of 2,000 compiled 2 KB patterns would hold well over 4 MB (the old one held hundreds).
+    // A cache of 3,000 compiled 2 KB patterns would hold well over 6 MB (the old one held hundreds).
     assert.ok(grown < 4 * 1024 * 1024, `heap grew ${(grown / 1048576).toFixed(1)} MiB`);
   });
 });

@@ -4,6 +4,7 @@
  * check is one linear pass over the bytes, so a hostile body costs no more than reading it.
  */
 import { isUtf8 } from "node:buffer";
+export { jsonDeeperThan } from "../../core/json-depth.ts";
 
 /** Deeper than any AWS model nests (a few levels; recursive shapes stay far below it). */
 export const MAX_JSON_DEPTH = 64;
@@ -24,25 +25,6 @@ export function invalidUtf8At(bytes: Uint8Array): number {
     i += need + 1;
   }
   return -1;
-}
-
-/** True when `text` (JSON) nests objects and arrays deeper than `max`; strings are skipped. */
-export function jsonDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
 }
 
 export type FormResult = { readonly ok: true; readonly form: URLSearchParams } | { readonly ok: false; readonly reason: string };
