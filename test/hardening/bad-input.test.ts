@@ -199,9 +199,12 @@ describe("client patterns are matched in linear time and never kept", () => {
       }
     };
     const logs = new cwl.CloudWatchLogsClient(cfg());
+    await logs.send(new cwl.CreateLogGroupCommand({ logGroupName: "memory" }));
+    await logs.send(new cwl.CreateLogStreamCommand({ logGroupName: "memory", logStreamName: "s" }));
+    await logs.send(new cwl.PutLogEventsCommand({ logGroupName: "memory", logStreamName: "s", logEvents: [{ timestamp: clock.now(), message: '{"msg":"hello"}' }] }));
     const searchLogs = async (from: number, n: number) => {
       for (let i = from; i < from + n; i++) {
-        await logs.send(new cwl.FilterLogEventsCommand({ logGroupName: "long", filterPattern: `{ $.msg = "*${i}-${"y".repeat(2000)}*" }` }));
+        await logs.send(new cwl.FilterLogEventsCommand({ logGroupName: "memory", filterPattern: `{ $.msg = "*${i}-${"y".repeat(900)}*" }` }));
       }
     };
     await run(0, 200);
@@ -210,7 +213,7 @@ describe("client patterns are matched in linear time and never kept", () => {
     await run(200, 2000);
     await searchLogs(100, 1000);
     const grown = heap() - base;
-    // A cache of 3,000 compiled 2 KB patterns would hold well over 6 MB (the old one held hundreds).
+    // A cache of 2,000 compiled 2 KB and 1,000 0.9 KB patterns would hold over 5 MB (the old one held hundreds).
     assert.ok(grown < 4 * 1024 * 1024, `heap grew ${(grown / 1048576).toFixed(1)} MiB`);
   });
 });
