@@ -147,12 +147,12 @@ export async function authenticateHead(req: RequestHead, lookupSecret: LookupSec
   }
   const signed = parseAmzDate(auth.amzDate);
   if (signed === undefined) return { ok: false, failure: "incomplete", message: `Date must be in ISO-8601 'basic format'. Got '${auth.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601` };
-  const timing = checkTime(auth, signed, now);
-  if (timing) return { ok: false, failure: "expired", message: timing };
-
+  // The key first: an unknown or revoked key is that, whatever the date says.
   const secret = await lookupSecret(auth.scope.accessKeyId);
   if (!secret) return { ok: false, failure: "unknown-key" };
   if (secret.sessionToken !== undefined && !sameText(auth.token ?? "", secret.sessionToken)) return { ok: false, failure: "unknown-key" };
+  const timing = checkTime(auth, signed, now);
+  if (timing) return { ok: false, failure: "expired", message: timing };
 
   const key = signingKey(secret.secretAccessKey, auth.scope);
   const head = canonicalHead(req, auth);
