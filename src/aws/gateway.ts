@@ -190,7 +190,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       observed.accountId = accountId;
 
-      const req = toWireRequest(head, body.body, protocolName);
+      const req = toWireRequest(head, rawQueryOf(raw.url), body.body, protocolName);
       const routed = route(req, services, scope);
       const service = routed.service;
       if (service) {
@@ -305,6 +305,11 @@ interface Answer {
 /** What a request is before its body: method, URL and headers as they came. */
 type RequestLine = Omit<GatewayRequest, "body">;
 
+function rawQueryOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? "" : url.slice(q + 1);
+}
+
 /** Lower-cased headers (repeated ones joined with ", "), the path and the query string. */
 function toHead(raw: RequestLine): RequestHead {
   const headers: Record<string, string> = {};
@@ -323,20 +328,23 @@ function toHead(raw: RequestLine): RequestHead {
  * then a form-encoded body's). A form that is not well-formed UTF-8, or that is too large to be a
  * real call, is refused in the protocol's terms (awsQuery: MalformedInput; EC2: MalformedQueryString).
  */
-function toWireRequest(head: RequestHead, body: Uint8Array, protocol: Protocol): WireRequest {
+function toWireRequest(head: RequestHead, rawQuery: string, body: Uint8Array, protocol: Protocol): WireRequest {
   let form: URLSearchParams | undefined;
   const isForm = (head.headers["content-type"] ?? "").includes("application/x-www-form-urlencoded");
   if (isForm || head.query.has("Action")) {
+    const refuse = (reason: string): ServiceError =>
+      protocol === "ec2Query"
+        ? new ServiceError("MalformedQueryString", `The query string contains a syntax error: ${reason}.`, { status: 400 })
+        : new ServiceError("MalformedInput", `The request is not a valid form: ${reason}.`, { status: 400 });
+    // The query string's parameters (but the signature's), then a form body's: both strictly decoded.
+    const fromQuery = parseForm(rawQuery);
+    if (!fromQuery.ok) throw refuse(fromQuery.reason);
     form = new URLSearchParams();
-    for (const [k, v] of head.query) if (!k.startsWith("X-Amz-")) form.append(k, v);
+    for (const [k, v] of fromQuery.form) if (!k.startsWith("X-Amz-")) form.append(k, v);
     if (isForm) {
-      const bad = invalidUtf8At(body);
-      const parsed = bad < 0 ? parseForm(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"), form) : undefined;
-      if (!parsed?.ok) {
-        const reason = parsed ? parsed.reason : "bytes that are not UTF-8";
-        if (protocol === "ec2Query") throw new ServiceError("MalformedQueryString", `The query string contains a syntax error: ${reason}.`, { status: 400 });
-        throw new ServiceError("MalformedInput", `The request body is not a valid form: ${reason}.`, { status: 400 });
-      }
+      if (invalidUtf8At(body) >= 0) throw refuse("bytes that are not UTF-8");
+      const parsed = parseForm(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"), form);
+      if (!parsed.ok) throw refuse(parsed.reason);
     }
   }
   return { ...head, body, form };
