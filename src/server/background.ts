@@ -20,6 +20,14 @@ export const INTERVALS = {
   ecrLifecycle: HOUR,
   /** CloudWatch Logs retention: delete events older than each group's retention (also at start). */
   logRetention: 10 * MINUTE,
+  /**
+   * CloudWatch evaluates alarms of 60 s and longer every minute, 10/20/30-second alarms every
+   * 10 seconds. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+   */
+  alarmEvaluation: MINUTE,
+  highResolutionAlarms: 10_000,
+  /** Expire metric data past each resolution's retention, and alarm history past 14 days. */
+  metricRetention: 10 * MINUTE,
 } as const;
 
 /**

@@ -23,6 +23,7 @@ import { Controller } from "../scheduler/controller.ts";
 import { watchRuntimeEvents } from "../scheduler/runtime-events.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
 import { TaskReconciler } from "../scheduler/task-reconciler.ts";
+import { CloudWatch, cloudWatchService } from "../services/cloudwatch/index.ts";
 import { Ec2 } from "../services/ec2/ec2.ts";
 import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
@@ -80,6 +81,8 @@ export interface Slipway {
   readonly registry: Registry;
   /** The ECR API's domain (lifecycle runs, tests). */
   readonly ecr: Ecr;
+  /** CloudWatch metrics and alarms (tests publish and evaluate through it). */
+  readonly cloudwatch: CloudWatch;
   readonly instanceId: string;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
@@ -122,6 +125,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
+  const cloudwatch = new CloudWatch(deps);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
   // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
@@ -190,7 +194,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
-    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)],
+    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), cloudWatchService(cloudwatch)],
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
@@ -224,6 +228,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("log retention", INTERVALS.logRetention, () => logs.enforceRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
+  background.every("alarm evaluation", INTERVALS.alarmEvaluation, () => cloudwatch.alarms.evaluateAll());
+  background.every("high-resolution alarm evaluation", INTERVALS.highResolutionAlarms, () => cloudwatch.alarms.evaluateAll({ highResolutionOnly: true }));
+  background.every("metric retention", INTERVALS.metricRetention, () => cloudwatch.expire(), { immediately: true });
 
   // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
   const events = new AbortController();
@@ -251,6 +258,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     gateway,
     registry,
     ecr,
+    cloudwatch,
     instanceId,
     idle: async () => {
       await host.ready;

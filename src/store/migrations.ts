@@ -254,4 +254,31 @@ CREATE TABLE sts_sessions (
 );
 `,
   },
+  {
+    version: 30,
+    name: "cloudwatch",
+    sql: `
+CREATE TABLE cw_metrics (
+  id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+  name TEXT NOT NULL, dims TEXT NOT NULL, last_ts INTEGER NOT NULL,
+  UNIQUE (account, region, namespace, name, dims)
+);
+CREATE TABLE cw_buckets (
+  metric_id INTEGER NOT NULL, res INTEGER NOT NULL, ts INTEGER NOT NULL, unit TEXT NOT NULL,
+  count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, vals BLOB,
+  PRIMARY KEY (metric_id, res, ts, unit)
+) WITHOUT ROWID;
+CREATE INDEX cw_buckets_age ON cw_buckets (res, ts);
+CREATE TABLE cw_alarms (
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, name)
+);
+CREATE TABLE cw_alarm_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL, alarm TEXT NOT NULL,
+  alarm_type TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX cw_alarm_history_alarm ON cw_alarm_history (account, region, alarm, ts);
+CREATE INDEX cw_alarm_history_ts ON cw_alarm_history (ts);
+`,
+  },
 ];
