@@ -26,7 +26,9 @@ export const INTERVALS = {
    */
   alarmEvaluation: MINUTE,
   highResolutionAlarms: 10_000,
-  /** Expire metric data past each resolution's retention, and alarm history past 14 days. */
+  /** Scheduled scaling actions: the minimum resolution of their schedules is one minute. */
+  scheduledScaling: 10_000,
+  /** Expire metric data past each resolution's retention, alarm history past 14 days, scaling activities past 6 weeks. */
   metricRetention: 10 * MINUTE,
 } as const;
 

@@ -16,6 +16,9 @@ import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { Store } from "../store/store.ts";
+import type { AutoScaling, ScalableServices, ScalingAlarms, TargetGroups } from "../services/application-autoscaling/index.ts";
+import type { AlarmActions, CloudWatch } from "../services/cloudwatch/index.ts";
+import type { Ecs } from "../services/ecs/ecs.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
 export function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
@@ -93,6 +96,70 @@ export function localImagesPort(deps: {
       if (!ref) return undefined;
       const password = registry.auth.issueToken({ accountId: ref.account, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
+    },
+  };
+}
+
+/** ECS services as Application Auto Scaling scales them: desiredCount through UpdateService. */
+export function scalableServicesPort(ecs: Ecs): ScalableServices {
+  return {
+    get: (scope, cluster, service) => {
+      const rec = ecs.repo.getService(scope, cluster, service);
+      if (!rec || rec.doc.status !== "ACTIVE") return undefined;
+      const deployments = rec.doc.deployments ?? [];
+      return {
+        desiredCount: rec.doc.desiredCount ?? 0,
+        deploymentInProgress: deployments.length > 1 || deployments[0]?.rolloutState === "IN_PROGRESS",
+      };
+    },
+    setDesiredCount: (scope, cluster, service, desiredCount) => {
+      const principalArn = `arn:aws:iam::${scope.accountId}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService`;
+      ecs.services.update({ ...scope, principalArn }, { cluster, service, desiredCount });
+    },
+  };
+}
+
+/** CloudWatch alarms as target tracking policies own them. */
+export function scalingAlarmsPort(cloudwatch: CloudWatch): ScalingAlarms {
+  return {
+    put: (scope, alarm) => {
+      const doc = cloudwatch.alarms.putMetricAlarm(scope, alarm);
+      return { AlarmName: doc.AlarmName, AlarmARN: doc.AlarmArn };
+    },
+    delete: (scope, names) => {
+      for (const arn of cloudwatch.alarms.deleteAlarms(scope, names)) cloudwatch.tags.clear(arn);
+    },
+    withAction: (scope, arn) =>
+      cloudwatch.alarms
+        .describeAlarms(scope, { ActionPrefix: arn, MaxRecords: 100 })
+        .MetricAlarms!.map((a) => ({ AlarmName: a.AlarmName ?? "", AlarmARN: a.AlarmArn ?? "" })),
+  };
+}
+
+/** Load balancers and target groups named by an ALBRequestCountPerTarget ResourceLabel. */
+export function targetGroupsPort(elbv2: Elbv2): TargetGroups {
+  return {
+    labelExists: (scope, label) => {
+      const m = /^app\/([^/]+)\/([0-9a-f]+)\/(targetgroup\/[^/]+\/[0-9a-f]+)$/.exec(label);
+      if (!m) return false;
+      const tgArn = `arn:aws:elasticloadbalancing:${scope.region}:${scope.accountId}:${m[3]}`;
+      return elbv2.targetGroup(tgArn) !== undefined;
+    },
+  };
+}
+
+/** Alarm actions CloudWatch can run: Application Auto Scaling policies. */
+export function alarmActionsPort(autoscaling: AutoScaling): AlarmActions {
+  return {
+    invoke: (arn, event) => {
+      if (!/^arn:[^:]+:autoscaling:[^:]*:\d*:scalingPolicy:/.test(arn)) return undefined;
+      return autoscaling.invoke(arn, {
+        scope: event.scope,
+        alarmName: event.alarmName,
+        threshold: event.threshold,
+        comparisonOperator: event.comparisonOperator,
+        values: event.values,
+      });
     },
   };
 }

@@ -23,6 +23,7 @@ import { Controller } from "../scheduler/controller.ts";
 import { watchRuntimeEvents } from "../scheduler/runtime-events.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
 import { TaskReconciler } from "../scheduler/task-reconciler.ts";
+import { AutoScaling, autoScalingService } from "../services/application-autoscaling/index.ts";
 import { CloudWatch, cloudWatchService } from "../services/cloudwatch/index.ts";
 import { Ec2 } from "../services/ec2/ec2.ts";
 import { ec2Service } from "../services/ec2/index.ts";
@@ -39,7 +40,16 @@ import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, taskNetworkingPort } from "./ports.ts";
+import {
+  alarmActionsPort,
+  loadBalancerNetworkingPort,
+  loadBalancingPort,
+  localImagesPort,
+  scalableServicesPort,
+  scalingAlarmsPort,
+  targetGroupsPort,
+  taskNetworkingPort,
+} from "./ports.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -83,6 +93,8 @@ export interface Slipway {
   readonly ecr: Ecr;
   /** CloudWatch metrics and alarms (tests publish and evaluate through it). */
   readonly cloudwatch: CloudWatch;
+  /** Application Auto Scaling (tests run scheduled actions through it). */
+  readonly autoscaling: AutoScaling;
   readonly instanceId: string;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
@@ -159,6 +171,12 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   ecs.lb = loadBalancingPort(elbv2);
   ecs.network = taskNetworkingPort(ec2);
   elbv2.network = loadBalancerNetworkingPort(ec2);
+  // Auto scaling: alarms invoke policies, policies set ECS desired counts.
+  const autoscaling = new AutoScaling(deps);
+  autoscaling.services = scalableServicesPort(ecs);
+  autoscaling.alarms = scalingAlarmsPort(cloudwatch);
+  autoscaling.targetGroups = targetGroupsPort(elbv2);
+  cloudwatch.alarms.actions = alarmActionsPort(autoscaling);
   const taskNetworking = ecs.network;
 
   let taskController: Controller | undefined;
@@ -194,7 +212,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
-    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), cloudWatchService(cloudwatch)],
+    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), cloudWatchService(cloudwatch), autoScalingService(autoscaling)],
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
@@ -230,7 +248,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
   background.every("alarm evaluation", INTERVALS.alarmEvaluation, () => cloudwatch.alarms.evaluateAll());
   background.every("high-resolution alarm evaluation", INTERVALS.highResolutionAlarms, () => cloudwatch.alarms.evaluateAll({ highResolutionOnly: true }));
-  background.every("metric retention", INTERVALS.metricRetention, () => cloudwatch.expire(), { immediately: true });
+  background.every("metric retention", INTERVALS.metricRetention, () => (cloudwatch.expire(), autoscaling.expireActivities()), { immediately: true });
+  background.every("scheduled scaling", INTERVALS.scheduledScaling, () => autoscaling.runScheduled());
 
   // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
   const events = new AbortController();
@@ -259,6 +278,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     registry,
     ecr,
     cloudwatch,
+    autoscaling,
     instanceId,
     idle: async () => {
       await host.ready;

@@ -281,4 +281,32 @@ CREATE INDEX cw_alarm_history_alarm ON cw_alarm_history (account, region, alarm,
 CREATE INDEX cw_alarm_history_ts ON cw_alarm_history (ts);
 `,
   },
+  {
+    version: 31,
+    name: "application-autoscaling",
+    sql: `
+CREATE TABLE aas_targets (
+  account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL,
+  dimension TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, namespace, resource_id, dimension)
+);
+CREATE TABLE aas_policies (
+  account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL,
+  dimension TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, namespace, resource_id, dimension, name)
+);
+CREATE TABLE aas_scheduled_actions (
+  account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL,
+  dimension TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL, next_run INTEGER, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, namespace, resource_id, dimension, name)
+);
+CREATE INDEX aas_scheduled_actions_next ON aas_scheduled_actions (next_run);
+CREATE TABLE aas_activities (
+  id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+  resource_id TEXT NOT NULL, dimension TEXT NOT NULL, start_time INTEGER NOT NULL, scaled INTEGER NOT NULL, doc TEXT NOT NULL
+);
+CREATE INDEX aas_activities_resource ON aas_activities (account, region, namespace, resource_id, start_time);
+CREATE INDEX aas_activities_start ON aas_activities (start_time);
+`,
+  },
 ];
