@@ -11,6 +11,7 @@ import {
   PullError,
   type ContainerRuntime,
   type ContainerSpec,
+  type ContainerStats,
   type ContainerState,
   type HostInfo,
   type ImageInfo,
@@ -30,6 +31,8 @@ export interface FakeRuntimeOptions {
 interface FakeContainer {
   state: ContainerState;
   spec: ContainerSpec;
+  /** What a test made the container "use" (setUsage). */
+  usage?: { cpuCores: number; memoryBytes: number; since: number; cpuNsBefore: number };
 }
 
 interface Subscriber {
@@ -248,6 +251,26 @@ export class FakeRuntime implements ContainerRuntime {
   async inspect(id: string): Promise<ContainerState | undefined> {
     const c = this.#find(id);
     return c && structuredClone(c.state);
+  }
+
+  /**
+   * Makes a container "use" `cpuCores` cores from now on (CPU time grows with the clock) and
+   * `memoryBytes` of memory, as `docker stats` would report them.
+   */
+  setUsage(id: string, usage: { cpuCores: number; memoryBytes: number }): void {
+    const c = this.#find(id);
+    if (!c) throw new Error(`no container ${id}`);
+    const now = this.#clock.now();
+    const before = c.usage ? c.usage.cpuNsBefore + (now - c.usage.since) * 1e6 * c.usage.cpuCores : 0;
+    c.usage = { cpuCores: usage.cpuCores, memoryBytes: usage.memoryBytes, since: now, cpuNsBefore: before };
+  }
+
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    const c = this.#find(id);
+    if (!c || c.state.status !== "running") return undefined;
+    const u = c.usage;
+    const cpu = u ? u.cpuNsBefore + (this.#clock.now() - u.since) * 1e6 * u.cpuCores : 0;
+    return { cpuTotalNs: cpu, memoryBytes: u?.memoryBytes ?? 0, networkRxBytes: 0, networkTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 0 };
   }
 
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {

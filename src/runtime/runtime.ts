@@ -142,6 +142,18 @@ export interface LogsOptions {
   signal?: AbortSignal;
 }
 
+/** A container's resource usage at one moment (`docker stats`, one shot). Counters are cumulative. */
+export interface ContainerStats {
+  /** CPU time used since the container started, in nanoseconds. */
+  cpuTotalNs: number;
+  /** Memory in use, without the page cache the kernel can reclaim (usage − inactive_file). */
+  memoryBytes: number;
+  networkRxBytes: number;
+  networkTxBytes: number;
+  blockReadBytes: number;
+  blockWriteBytes: number;
+}
+
 /** Raised by pull() when an image cannot be pulled; `message` is the engine's own text. */
 export class PullError extends Error {
   override name = "PullError";
@@ -172,6 +184,8 @@ export interface ContainerRuntime {
    * Throws when the container does not exist.
    */
   logs(id: string, opts?: LogsOptions): AsyncIterable<LogLine>;
+  /** Resource usage of a running container; undefined when it is not running or does not exist. */
+  stats(id: string): Promise<ContainerStats | undefined>;
   /** Container events, used only to wake reconcilers early; ends when the signal aborts. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
 }

@@ -38,10 +38,15 @@ import { Iam, iamService } from "../services/iam/index.ts";
 import { Logs, logsService } from "../services/logs/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
+import { TrafficCounters } from "../proxy/traffic-counters.ts";
+import { AlbMetrics } from "../telemetry/alb-metrics.ts";
+import { EcsMetrics } from "../telemetry/ecs-metrics.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
 import {
   alarmActionsPort,
+  ecsTelemetrySource,
+  performanceLogsPort,
   loadBalancerNetworkingPort,
   loadBalancingPort,
   localImagesPort,
@@ -75,6 +80,8 @@ export interface SlipwayOptions {
   /** Name of the Docker network awsvpc tasks join. */
   awsvpcNetwork?: string;
   log?: (msg: string) => void;
+  /** Count load balancer traffic for AWS/ApplicationELB metrics. Default true. */
+  loadBalancerMetrics?: boolean;
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
 }
@@ -93,6 +100,8 @@ export interface Slipway {
   readonly ecr: Ecr;
   /** CloudWatch metrics and alarms (tests publish and evaluate through it). */
   readonly cloudwatch: CloudWatch;
+  /** One round of the platform's metrics (ALB counters, ECS from docker stats) and alarm evaluation (tests). */
+  metricsMinute(): Promise<void>;
   /** Application Auto Scaling (tests run scheduled actions through it). */
   readonly autoscaling: AutoScaling;
   readonly instanceId: string;
@@ -144,9 +153,12 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const elbv2 = new Elbv2(deps);
   const healthChecker = new HealthChecker({ clock });
   elbv2.setHealthView(healthChecker);
+  const trafficCounters = new TrafficCounters();
+  trafficCounters.enabled = opts.loadBalancerMetrics ?? true;
   const dataPlane = new DataPlane({
     health: healthChecker,
     clock,
+    counters: trafficCounters,
     // A listener port that cannot be bound (privileged, or taken by another program) moves to its
     // fallback port (listenerHostPort); the table is rebuilt and the data plane binds that.
     onBindError: (listenerArn, hostPort, err) => {
@@ -241,12 +253,49 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     }),
   );
 
+  // Metrics the platform publishes each minute, from real measurements; then alarms are evaluated.
+  const albMetrics = new AlbMetrics({
+    counters: trafficCounters,
+    health: healthChecker,
+    table: () => routing.current(),
+    zoneOf: (arn) => elbv2.repo.getLoadBalancer(arn)?.doc.AvailabilityZones?.[0]?.ZoneName,
+    publish: (scope, samples) => cloudwatch.metrics.publish(scope, samples),
+  });
+  const ecsMetrics = new EcsMetrics({
+    runtime,
+    source: ecsTelemetrySource(ecs),
+    publish: (scope, samples) => cloudwatch.metrics.publish(scope, samples),
+    logs: performanceLogsPort(logs),
+    host: () => {
+      const h = host.describe();
+      return { cpus: h.cpu / 1024, memoryBytes: h.memoryMiB * 1024 * 1024 };
+    },
+  });
+  // Once per minute: a second call in the same minute (a test, a late tick) joins the first or does nothing.
+  let lastMinute = Number.NEGATIVE_INFINITY;
+  let minuteRun: Promise<void> | undefined;
+  const metricsMinute = (): Promise<void> => {
+    minuteRun ??= (async () => {
+      const now = clock.now();
+      const minute = Math.floor(now / 60_000) * 60_000 - 60_000;
+      if (minute <= lastMinute) return;
+      lastMinute = minute;
+      try {
+        albMetrics.publishMinute(minute);
+        await ecsMetrics.publishMinute(minute, now);
+      } finally {
+        cloudwatch.alarms.evaluateAll();
+      }
+    })().finally(() => (minuteRun = undefined));
+    return minuteRun;
+  };
+
   // Periodic jobs.
   background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.applyLifecyclePolicies());
   background.every("log retention", INTERVALS.logRetention, () => logs.enforceRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
-  background.every("alarm evaluation", INTERVALS.alarmEvaluation, () => cloudwatch.alarms.evaluateAll());
+  background.every("metrics and alarm evaluation", INTERVALS.alarmEvaluation, metricsMinute);
   background.every("high-resolution alarm evaluation", INTERVALS.highResolutionAlarms, () => cloudwatch.alarms.evaluateAll({ highResolutionOnly: true }));
   background.every("metric retention", INTERVALS.metricRetention, () => (cloudwatch.expire(), autoscaling.expireActivities()), { immediately: true });
   background.every("scheduled scaling", INTERVALS.scheduledScaling, () => autoscaling.runScheduled());
@@ -279,6 +328,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     ecr,
     cloudwatch,
     autoscaling,
+    metricsMinute,
     instanceId,
     idle: async () => {
       await host.ready;
