@@ -1,8 +1,8 @@
 /**
  * Application Auto Scaling for ECS services through the real ApplicationAutoScalingClient and
- * ECSClient, against startSlipway on FakeRuntime with a ManualClock: the metric publisher is
- * CloudWatch's own (as the platform's emitters use it), alarms are evaluated on the injected
- * clock, and every decision shows in DescribeScalingActivities and the service's desiredCount.
+ * ECSClient, against startSlipway on FakeRuntime with a ManualClock: the containers' stats make
+ * the platform's AWS/ECS metrics, alarms are evaluated on the injected clock by the minute job,
+ * and every decision shows in DescribeScalingActivities and the service's desiredCount.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,13 +16,11 @@ import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { startSlipway, type Slipway } from "../../src/server/slipway.ts";
-import { bucketOfValues } from "../../src/services/cloudwatch/statistics.ts";
 import { expectError } from "../helpers/errors.ts";
 
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
 const MIN = 60_000;
-const scope = { accountId: ACCOUNT, region: REGION };
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const RID = "service/scale/web";
 const target = { ServiceNamespace: "ecs" as const, ResourceId: RID, ScalableDimension: "ecs:service:DesiredCount" as const };
@@ -30,6 +28,7 @@ const target = { ServiceNamespace: "ecs" as const, ResourceId: RID, ScalableDime
 let s: Slipway;
 let dir: string;
 let clock: ManualClock;
+let rt: FakeRuntime;
 let scaling: aas.ApplicationAutoScalingClient;
 let ecsClient: ecs.ECSClient;
 let cwClient: cw.CloudWatchClient;
@@ -41,25 +40,19 @@ const settle = async () => {
   }
 };
 
-/** One minute: the service's CPU (every task at `cpu` %) is published, then alarms are evaluated. */
-async function minute(cpu: number, metric = "CPUUtilization"): Promise<void> {
-  const svc = await service();
-  const n = Math.max(svc.runningCount ?? 0, 1);
-  s.cloudwatch.metrics.publish(scope, [
-    {
-      namespace: "AWS/ECS",
-      name: metric,
-      dimensions: [
-        { Name: "ClusterName", Value: "scale" },
-        { Name: "ServiceName", Value: "web" },
-      ],
-      timestamp: clock.now(),
-      unit: "Percent",
-      bucket: bucketOfValues(Array(n).fill(cpu), Array(n).fill(1)),
-    },
-  ]);
+/**
+ * One minute in which every container of the service uses `percent` of its task's CPU (or, for
+ * MemoryUtilization, of its memory); the platform publishes AWS/ECS from the containers' stats,
+ * then alarms are evaluated, as the once-a-minute job does.
+ */
+async function minute(percent: number, metric = "CPUUtilization"): Promise<void> {
+  for (const c of await rt.list({})) {
+    if (c.status !== "running") continue;
+    const usage = metric === "CPUUtilization" ? { cpuCores: ((percent / 100) * 256) / 1024, memoryBytes: 0 } : { cpuCores: 0, memoryBytes: (percent / 100) * 512 * 1024 * 1024 };
+    rt.setUsage(c.id, usage);
+  }
   clock.advance(MIN);
-  s.cloudwatch.alarms.evaluateAll();
+  await s.metricsMinute();
   await settle();
 }
 
@@ -75,7 +68,7 @@ async function activities(includeNotScaled = false): Promise<aas.ScalingActivity
 
 before(async () => {
   clock = new ManualClock(Date.UTC(2026, 5, 1, 10, 0));
-  const rt = new FakeRuntime({ clock });
+  rt = new FakeRuntime({ clock });
   rt.addImage("web:1");
   dir = mkdtempSync(join(tmpdir(), "slipway-aas-"));
   s = await startSlipway({ port: 0, dataDir: dir, runtime: rt, clock, ids: seededIds("aas"), log: () => {} });
