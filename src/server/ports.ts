@@ -20,6 +20,8 @@ import type { AutoScaling, ScalableServices, ScalingAlarms, TargetGroups } from 
 import type { AlarmActions, CloudWatch } from "../services/cloudwatch/index.ts";
 import type { Ecs } from "../services/ecs/ecs.ts";
 import type { Logs } from "../services/logs/logs.ts";
+import type { MetricSink } from "../services/logs/metric-filters.ts";
+import { bucketOfValues } from "../services/cloudwatch/statistics.ts";
 import type { EcsTelemetrySource, PerformanceLogs, TelemetryCluster, TelemetryService, TelemetryTask } from "../telemetry/ecs-metrics.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
@@ -262,5 +264,15 @@ export function performanceLogsPort(logs: Logs): PerformanceLogs {
       logs.ensureStream(scope, group, stream);
       logs.ingest(scope, group, stream, events);
     },
+  };
+}
+
+/** CloudWatch as metric filters publish into it. */
+export function metricSinkPort(cloudwatch: CloudWatch): MetricSink {
+  return {
+    put: (scope, d) =>
+      cloudwatch.metrics.publish(scope, [
+        { namespace: d.namespace, name: d.name, dimensions: d.dimensions, timestamp: d.timestamp, unit: d.unit, bucket: bucketOfValues([d.value], [1]) },
+      ]),
   };
 }

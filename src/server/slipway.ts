@@ -46,6 +46,7 @@ import { closeServer, frontDoor, listen } from "./http.ts";
 import {
   alarmActionsPort,
   ecsTelemetrySource,
+  metricSinkPort,
   performanceLogsPort,
   loadBalancerNetworkingPort,
   loadBalancingPort,
@@ -147,6 +148,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
   const cloudwatch = new CloudWatch(deps);
+  logs.metricFilters.sink = metricSinkPort(cloudwatch);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
   // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.

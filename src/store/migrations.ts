@@ -309,4 +309,15 @@ CREATE INDEX aas_activities_resource ON aas_activities (account, region, namespa
 CREATE INDEX aas_activities_start ON aas_activities (start_time);
 `,
   },
+  {
+    version: 32,
+    name: "logs-metric-filters",
+    sql: `
+CREATE TABLE logs_metric_filters (
+  account TEXT NOT NULL, region TEXT NOT NULL, group_name TEXT NOT NULL, name TEXT NOT NULL,
+  created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, group_name, name)
+);
+`,
+  },
 ];

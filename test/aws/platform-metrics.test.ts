@@ -115,3 +115,66 @@ test("AWS/ECS and Container Insights from two busy tasks; EMF performance events
   const groups = await logsClient.send(new cwl.DescribeLogGroupsCommand({ logGroupNamePrefix: "/aws/ecs/containerinsights/" }));
   assert.deepEqual(groups.logGroups?.map((g) => [g.logGroupName, g.retentionInDays]), [[group, 1]]);
 });
+
+test("metric filters: Put/Describe/Test/Delete; matching events become datapoints an alarm watches", async () => {
+  await logsClient.send(new cwl.CreateLogGroupCommand({ logGroupName: "/app" }));
+  await logsClient.send(new cwl.CreateLogStreamCommand({ logGroupName: "/app", logStreamName: "s" }));
+  await logsClient.send(
+    new cwl.PutMetricFilterCommand({
+      logGroupName: "/app",
+      filterName: "errors",
+      filterPattern: "ERROR",
+      metricTransformations: [{ metricName: "ErrorCount", metricNamespace: "App", metricValue: "1", unit: "Count" }],
+    }),
+  );
+  await logsClient.send(
+    new cwl.PutMetricFilterCommand({
+      logGroupName: "/app",
+      filterName: "latency",
+      filterPattern: '{ $.path = "/api*" }',
+      metricTransformations: [{ metricName: "Latency", metricNamespace: "App", metricValue: "$.ms", dimensions: { Path: "$.path" } }],
+    }),
+  );
+  const d = await logsClient.send(new cwl.DescribeMetricFiltersCommand({ logGroupName: "/app" }));
+  assert.deepEqual(d.metricFilters?.map((f) => [f.filterName, f.filterPattern, f.logGroupName]), [
+    ["errors", "ERROR", "/app"],
+    ["latency", '{ $.path = "/api*" }', "/app"],
+  ]);
+  const groups = await logsClient.send(new cwl.DescribeLogGroupsCommand({ logGroupNamePrefix: "/app" }));
+  assert.equal(groups.logGroups?.[0]?.metricFilterCount, 2);
+  const t = await logsClient.send(new cwl.TestMetricFilterCommand({ filterPattern: '{ $.path = "/api*" }', logEventMessages: ['{"path":"/api/x","ms":12}', '{"path":"/web"}'] }));
+  assert.deepEqual(t.matches, [{ eventNumber: 1, eventMessage: '{"path":"/api/x","ms":12}', extractedValues: { "$.path": "/api/x" } }]);
+
+  await cwClient.send(
+    new cw.PutMetricAlarmCommand({ AlarmName: "app-errors", Namespace: "App", MetricName: "ErrorCount", Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" }),
+  );
+  const now = clock.now();
+  await logsClient.send(
+    new cwl.PutLogEventsCommand({
+      logGroupName: "/app",
+      logStreamName: "s",
+      logEvents: [
+        { timestamp: now, message: "ERROR disk full" },
+        { timestamp: now, message: '{"path":"/api/a","ms":30}' },
+        { timestamp: now, message: "ERROR again" },
+        { timestamp: now, message: '{"path":"/api/a","ms":10}' },
+      ],
+    }),
+  );
+  clock.advance(60_000);
+  await s.metricsMinute();
+  assert.deepEqual(await stat("App", "ErrorCount", {}, "Sum"), [2]);
+  assert.deepEqual(await stat("App", "Latency", { Path: "/api/a" }, "Average"), [20]);
+  const alarm = await cwClient.send(new cw.DescribeAlarmsCommand({ AlarmNames: ["app-errors"] }));
+  assert.equal(alarm.MetricAlarms?.[0]?.StateValue, "ALARM");
+
+  await assert.rejects(
+    logsClient.send(new cwl.PutMetricFilterCommand({ logGroupName: "/nope", filterName: "x", filterPattern: "", metricTransformations: [{ metricName: "m", metricNamespace: "n", metricValue: "1" }] })),
+    (e: Error) => e.name === "ResourceNotFoundException" && e.message === "The specified log group does not exist.",
+  );
+  await logsClient.send(new cwl.DeleteMetricFilterCommand({ logGroupName: "/app", filterName: "errors" }));
+  await assert.rejects(
+    logsClient.send(new cwl.DeleteMetricFilterCommand({ logGroupName: "/app", filterName: "errors" })),
+    (e: Error) => e.name === "ResourceNotFoundException" && e.message === "The specified metric filter does not exist.",
+  );
+});

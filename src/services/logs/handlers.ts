@@ -27,6 +27,10 @@ export function logsHandlers(l: Logs): Record<string, Handler> {
     PutLogEvents: (i, c) => l.putLogEvents(c, i),
     GetLogEvents: (i, c) => l.getLogEvents(c, i),
     FilterLogEvents: (i, c) => l.filterLogEvents(c, i),
+    PutMetricFilter: (i, c) => (l.metricFilters.put(c, i), {}),
+    DescribeMetricFilters: (i, c) => l.metricFilters.describe(c, i),
+    DeleteMetricFilter: (i, c) => (l.metricFilters.delete(c, i), {}),
+    TestMetricFilter: (i) => l.metricFilters.test(i),
   };
   return handlers as unknown as Record<string, Handler>;
 }
@@ -50,4 +54,8 @@ interface LogsOps {
   PutLogEvents: [cwl.PutLogEventsRequest, cwl.PutLogEventsResponse];
   GetLogEvents: [cwl.GetLogEventsRequest, cwl.GetLogEventsResponse];
   FilterLogEvents: [cwl.FilterLogEventsRequest, cwl.FilterLogEventsResponse];
+  PutMetricFilter: [cwl.PutMetricFilterRequest, Record<string, never>];
+  DescribeMetricFilters: [cwl.DescribeMetricFiltersRequest, cwl.DescribeMetricFiltersResponse];
+  DeleteMetricFilter: [cwl.DeleteMetricFilterRequest, Record<string, never>];
+  TestMetricFilter: [cwl.TestMetricFilterRequest, cwl.TestMetricFilterResponse];
 }

@@ -11,6 +11,7 @@ import type { IdGen } from "../../core/ids.ts";
 import type { Store } from "../../store/store.ts";
 import { deleteAllTags, getTags, removeTags, setTags } from "../../store/tags.ts";
 import { FilterPatternError, parseFilterPattern } from "./filter-pattern.ts";
+import { MetricFilters } from "./metric-filters.ts";
 import { type EventRow, type GroupKey, type GroupRow, type Key, LogsRepo, type NewEvent, type StreamRow } from "./repo.ts";
 
 export interface LogsDeps {
@@ -119,7 +120,11 @@ export class Logs {
   constructor(deps: LogsDeps) {
     this.deps = deps;
     this.repo = new LogsRepo(deps.store);
+    this.metricFilters = new MetricFilters(this.repo, deps.clock);
   }
+
+  /** Metric filters: their API, and the datapoints ingested events make. */
+  readonly metricFilters: MetricFilters;
 
   // ---- groups ----
 
@@ -139,6 +144,7 @@ export class Logs {
     this.deps.store.tx(() => {
       const { group, scope: s } = this.#groupFrom(scope, input.logGroupName);
       this.repo.deleteGroup(group.id);
+      this.repo.deleteMetricFiltersOf(s, group.name);
       deleteAllTags(this.deps.store, logGroupArn(s, group.name));
     });
   }
@@ -297,6 +303,7 @@ export class Logs {
         .slice(Math.max(tooOldEnd, expiredEnd), tooNewStart)
         .map((e) => ({ timestamp: e.timestamp!, message: e.message! }));
       this.repo.appendEvents(stream, accepted, now);
+      this.metricFilters.apply(scope, group.name, accepted);
       const out: cwl.PutLogEventsResponse = { nextSequenceToken: sequenceToken(stream) };
       if (tooOldEnd > 0 || expiredEnd > 0 || tooNewStart < events.length) {
         const info: cwl.RejectedLogEventsInfo = {};
@@ -458,6 +465,7 @@ export class Logs {
       if (!g) throw errors.groupNotFound();
       const s = this.repo.getStream(g.id, stream) ?? this.repo.insertStream(g.id, stream, this.deps.clock.now());
       this.repo.appendEvents(s, events, this.deps.clock.now());
+      this.metricFilters.apply(scope, group, events);
     });
   }
 
@@ -504,7 +512,7 @@ export class Logs {
     const g: cwl.LogGroup = { logGroupName: r.name, creationTime: r.created_at };
     if (r.retention_days !== null) g.retentionInDays = r.retention_days;
     Object.assign(g, {
-      metricFilterCount: 0,
+      metricFilterCount: this.metricFilters.count(scope, r.name),
       arn: `${arn}:*`,
       storedBytes: this.repo.groupStoredBytes(r.id),
       logGroupClass: r.log_group_class as cwl.LogGroupClass,
