@@ -87,8 +87,8 @@ describe("metrics, Container Insights and target tracking in real time (AWS CLI,
 
     // Exactly N requests through the listener (nothing else went through it).
     for (let i = 0; i < N; i++) assert.equal((await albRequest(port, alb.dnsName, "/")).status, 200);
-    const lb = `LoadBalancer=${alb.lbArn.split(":loadbalancer/")[1]}`;
-    const tg = `TargetGroup=${tgArn.split(":").pop()}`;
+    const lb = `Name=LoadBalancer,Value=${alb.lbArn.split(":loadbalancer/")[1]}`;
+    const tg = `Name=TargetGroup,Value=${tgArn.split(":").pop()}`;
     await pollUntil(async () => ((await sum("AWS/ApplicationELB", "RequestCount", [lb])) === N ? true : undefined), {
       timeoutMs: 90_000,
       intervalMs: 3000,
@@ -100,7 +100,7 @@ describe("metrics, Container Insights and target tracking in real time (AWS CLI,
     const rt = await sum("AWS/ApplicationELB", "TargetResponseTime", [lb], "Average");
     assert.ok(rt !== undefined && rt > 0 && rt < 5, `TargetResponseTime ${rt}`);
 
-    const svc = ["ClusterName=" + CLUSTER, "ServiceName=web"];
+    const svc = [`Name=ClusterName,Value=${CLUSTER}`, "Name=ServiceName,Value=web"];
     await pollUntil(async () => ((await sum("ECS/ContainerInsights", "RunningTaskCount", svc, "Maximum")) === 2 ? true : undefined), {
       timeoutMs: 90_000,
       intervalMs: 3000,

@@ -220,7 +220,7 @@ export class Alarms {
       docs = docs.filter((d) => [...d.AlarmActions, ...d.OKActions, ...d.InsufficientDataActions].some((a) => a.startsWith(p)));
     }
     const page = offsetPage(docs, max, input.NextToken, errors.badToken);
-    const out: cw.DescribeAlarmsOutput = { CompositeAlarms: [], MetricAlarms: page.items.map(toMetricAlarm) };
+    const out: cw.DescribeAlarmsOutput = { CompositeAlarms: [], LogAlarms: [], MetricAlarms: page.items.map(toMetricAlarm) };
     if (page.next) out.NextToken = page.next;
     return out;
   }
