@@ -70,7 +70,8 @@ export class TrafficCounters {
   #lbs = new Map<string, LoadBalancerCounters>();
   /** Open client connections per load balancer, and the bytes already counted for each. */
   readonly #sockets = new Map<string, Map<Socket, number>>();
-  #tgs = new Map<string, { loadBalancerArn: string; targetGroupArn: string; counters: TargetGroupCounters }>();
+  /** Load balancer ARN → target group ARN → counters (nested: no key string built per request). */
+  #tgs = new Map<string, Map<string, TargetGroupCounters>>();
   /** Counting can be switched off (the benchmark's baseline). */
   enabled = true;
 
@@ -84,13 +85,17 @@ export class TrafficCounters {
   }
 
   targetGroup(loadBalancerArn: string, targetGroupArn: string): TargetGroupCounters {
-    const key = `${loadBalancerArn} ${targetGroupArn}`;
-    let e = this.#tgs.get(key);
-    if (!e) {
-      e = { loadBalancerArn, targetGroupArn, counters: new TargetGroupCounters() };
-      this.#tgs.set(key, e);
+    let byTg = this.#tgs.get(loadBalancerArn);
+    if (!byTg) {
+      byTg = new Map();
+      this.#tgs.set(loadBalancerArn, byTg);
     }
-    return e.counters;
+    let c = byTg.get(targetGroupArn);
+    if (!c) {
+      c = new TargetGroupCounters();
+      byTg.set(targetGroupArn, c);
+    }
+    return c;
   }
 
   /** A client connection opened on one of the load balancer's listeners. */
@@ -127,7 +132,11 @@ export class TrafficCounters {
    */
   drain(): TrafficSnapshot {
     for (const [arn, open] of this.#sockets) for (const socket of open.keys()) this.#countBytes(arn, socket);
-    const snap: TrafficSnapshot = { loadBalancers: this.#lbs, targetGroups: this.#tgs };
+    const targetGroups = new Map<string, { loadBalancerArn: string; targetGroupArn: string; counters: TargetGroupCounters }>();
+    for (const [loadBalancerArn, byTg] of this.#tgs) {
+      for (const [targetGroupArn, counters] of byTg) targetGroups.set(`${loadBalancerArn} ${targetGroupArn}`, { loadBalancerArn, targetGroupArn, counters });
+    }
+    const snap: TrafficSnapshot = { loadBalancers: this.#lbs, targetGroups };
     const lbs = new Map<string, LoadBalancerCounters>();
     for (const [arn, c] of this.#lbs) {
       if (c.activeConnections > 0) {
