@@ -269,6 +269,7 @@ CREATE TABLE cw_buckets (
   PRIMARY KEY (metric_id, res, ts, unit)
 ) WITHOUT ROWID;
 CREATE INDEX cw_buckets_age ON cw_buckets (res, ts);
+CREATE TABLE cw_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE cw_alarms (
   account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,
   PRIMARY KEY (account, region, name)

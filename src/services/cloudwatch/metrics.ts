@@ -42,6 +42,9 @@ const MAX_VALUES = 150;
 const MAX_DIMENSIONS = 30;
 const PAST_LIMIT = 14 * DAY;
 const FUTURE_LIMIT = 2 * HOUR;
+/** Metric ids kept in memory at most (the cache is cleared past it). */
+const CACHE_LIMIT = 100_000;
+const ROLLED_UNTIL = "rolled_until";
 /** ListMetrics hides metrics with no data for two weeks. */
 const LIST_HORIZON = 14 * DAY;
 
@@ -81,6 +84,7 @@ export class Metrics {
   constructor(repo: CloudWatchRepo, clock: Clock) {
     this.#repo = repo;
     this.#clock = clock;
+    repo.store.onRollback(() => this.#ids.clear());
   }
 
   // ---- writing ----
@@ -96,26 +100,74 @@ export class Metrics {
     this.publish(scope, samples);
   }
 
-  /** Adds samples (already valid) in one transaction; `AWS/*` namespaces are allowed here. */
+  /**
+   * Adds samples (already valid) in one transaction; `AWS/*` namespaces are allowed here. Data
+   * lands at 1-minute resolution (and 1-second for high-resolution samples); roll-up() makes the
+   * 5-minute and 1-hour buckets once minute data can no longer change.
+   */
   publish(scope: Scope, samples: readonly Sample[]): void {
     if (samples.length === 0) return;
     this.#repo.store.tx(() => {
       for (const s of samples) {
         const tsSec = Math.floor(s.timestamp / 1000);
-        const id = this.#repo.touchMetric(scope, s.namespace, s.name, canonicalDims(s.dimensions), tsSec);
+        const id = this.#metricIdFor(scope, s.namespace, s.name, canonicalDims(s.dimensions), tsSec);
         const unit = s.unit ?? "None";
-        for (const { res } of RETENTION) {
-          if (res === 1 && s.storageResolution !== 1) continue;
-          this.#addToBucket(id, res, tsSec - (tsSec % res), unit, s.bucket);
-        }
+        const b = { count: s.bucket.count, sum: s.bucket.sum, min: s.bucket.min, max: s.bucket.max, vals: packValues(s.bucket) };
+        this.#repo.addToBucket(id, 60, tsSec - (tsSec % 60), unit, b);
+        if (s.storageResolution === 1) this.#repo.addToBucket(id, 1, tsSec, unit, b);
       }
     });
   }
 
-  #addToBucket(id: number, res: number, ts: number, unit: string, b: Bucket): void {
-    const row = this.#repo.getBucket(id, res, ts, unit);
-    const merged = row ? merge(toBucket(row), b) : { ...b };
-    this.#repo.putBucket(id, res, ts, unit, { count: merged.count, sum: merged.sum, min: merged.min, max: merged.max, vals: packValues(merged) });
+  /**
+   * Metric ids by identity, with the newest minute already recorded as last seen (so a metric's
+   * row is written once a minute at most). Bounded: cleared when it grows past CACHE_LIMIT; after
+   * a rolled-back transaction the store's ids are re-read.
+   */
+  readonly #ids = new Map<string, { id: number; lastTs: number }>();
+
+  #metricIdFor(scope: Scope, namespace: string, name: string, dims: string, tsSec: number): number {
+    const key = `${scope.accountId}\u0000${scope.region}\u0000${namespace}\u0000${name}\u0000${dims}`;
+    const hit = this.#ids.get(key);
+    if (hit && tsSec - (tsSec % 60) <= hit.lastTs) return hit.id;
+    const id = this.#repo.touchMetric(scope, namespace, name, dims, tsSec);
+    if (this.#ids.size >= CACHE_LIMIT) this.#ids.clear();
+    this.#ids.set(key, { id, lastTs: Math.max(hit?.lastTs ?? 0, tsSec - (tsSec % 60)) });
+    return id;
+  }
+
+  /**
+   * Rolls 1-minute buckets up into 5-minute and 1-hour buckets, for whole hours older than the
+   * oldest timestamp PutMetricData accepts (14 days) plus an hour, so minute data rolled never
+   * changes again; it runs before minute data expires at 15 days.
+   */
+  rollUp(): number {
+    const now = Math.floor(this.#clock.now() / 1000);
+    const cutoff = Math.floor((now - PAST_LIMIT - HOUR) / HOUR) * HOUR;
+    let done = this.#repo.meta(ROLLED_UNTIL);
+    if (done === undefined) {
+      const oldest = this.#repo.oldestBucket(60);
+      if (oldest === undefined) return 0;
+      done = Math.floor(oldest / HOUR) * HOUR;
+    }
+    let rows = 0;
+    for (let from = done; from < cutoff; from += HOUR) {
+      this.#repo.store.tx(() => {
+        for (const row of this.#repo.bucketsBetween(60, from, from + HOUR)) {
+          const b = { count: row.count, sum: row.sum, min: row.min, max: row.max, vals: row.vals };
+          this.#repo.addToBucket(row.metric_id, 300, row.ts - (row.ts % 300), row.unit, b);
+          this.#repo.addToBucket(row.metric_id, 3600, row.ts - (row.ts % 3600), row.unit, b);
+          rows++;
+        }
+        this.#repo.setMeta(ROLLED_UNTIL, from + HOUR);
+      });
+    }
+    return rows;
+  }
+
+  /** Where rolled-up data ends: periods after it are read from minute data. */
+  #rolledUntil(): number {
+    return this.#repo.meta(ROLLED_UNTIL) ?? Number.NEGATIVE_INFINITY;
   }
 
   #sample(namespace: string, d: cw.MetricDatum, at: string, now: number): Sample {
@@ -237,8 +289,14 @@ export class Metrics {
 
   /** The metric's data merged per period of the window (one entry per period and unit that has data). */
   periods(metricId: number, w: Window, unit?: string): Array<{ ts: number; unit: string; bucket: Bucket }> {
-    if (w.period % w.res !== 0 && w.period > w.res) return [];
-    const rows = this.#repo.buckets(metricId, w.res, w.start, w.end);
+    // A period finer than the data kept for that age has no datapoints (not an error).
+    if (w.period % w.res !== 0) return [];
+    let rows = this.#repo.buckets(metricId, w.res, w.start, w.end);
+    if (w.res > 60) {
+      // Rolled-up buckets end where the roll-up has got to; minute data covers the rest.
+      const until = Math.max(w.start, this.#rolledUntil());
+      rows = rows.filter((r) => r.ts < until).concat(this.#repo.buckets(metricId, 60, until, w.end));
+    }
     const byKey = new Map<string, { ts: number; unit: string; bucket: Bucket }>();
     for (const row of rows) {
       if (unit !== undefined && row.unit !== unit) continue;
@@ -275,13 +333,14 @@ export class Metrics {
     return out;
   }
 
-  /** Drops data past each resolution's retention and metrics left without data. */
+  /** Drops data past each resolution's retention and metrics left without data (after rolling up). */
   expire(): number {
+    this.rollUp();
     const now = Math.floor(this.#clock.now() / 1000);
     let n = 0;
     this.#repo.store.tx(() => {
       for (const { res, keep } of RETENTION) n += this.#repo.expireBuckets(res, now - keep);
-      this.#repo.dropEmptyMetrics();
+      if (this.#repo.dropEmptyMetrics() > 0) this.#ids.clear();
     });
     return n;
   }

@@ -5,6 +5,7 @@
  * Synchronous; callers own transactions.
  */
 import type { StatementSync } from "node:sqlite";
+import { mergePacked } from "./statistics.ts";
 import type { Scope } from "../../core/arn.ts";
 import type { Store } from "../../store/store.ts";
 
@@ -44,6 +45,8 @@ export class CloudWatchRepo {
 
   constructor(store: Store) {
     this.store = store;
+    // Merges two bucket value lists inside SQLite, so adding to a bucket is one upsert.
+    store.db.function("cw_merge_vals", { deterministic: true }, (a, b) => mergePacked(a as Uint8Array | null, b as Uint8Array | null));
   }
 
   #q(sql: string): StatementSync {
@@ -89,18 +92,31 @@ export class CloudWatchRepo {
 
   // ---- buckets ----
 
-  getBucket(metricId: number, res: number, ts: number, unit: string): BucketRow | undefined {
-    return this.#q("SELECT * FROM cw_buckets WHERE metric_id = ? AND res = ? AND ts = ? AND unit = ?").get(metricId, res, ts, unit) as
-      | BucketRow
-      | undefined;
-  }
-
-  putBucket(metricId: number, res: number, ts: number, unit: string, b: Omit<BucketRow, "metric_id" | "ts" | "unit">): void {
+  /** Adds an aggregate to a bucket (created when new): counts and sums add, min/max widen, values merge. */
+  addToBucket(metricId: number, res: number, ts: number, unit: string, b: Omit<BucketRow, "metric_id" | "ts" | "unit">): void {
     this.#q(
       `INSERT INTO cw_buckets (metric_id, res, ts, unit, count, sum, min, max, vals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (metric_id, res, ts, unit) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min,
-         max = excluded.max, vals = excluded.vals`,
+       ON CONFLICT (metric_id, res, ts, unit) DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum,
+         min = MIN(min, excluded.min), max = MAX(max, excluded.max), vals = cw_merge_vals(vals, excluded.vals)`,
     ).run(metricId, res, ts, unit, b.count, b.sum, b.min, b.max, b.vals);
+  }
+
+  /** Buckets of every metric at one resolution with start in [from, to), for roll-ups. */
+  bucketsBetween(res: number, from: number, to: number): BucketRow[] {
+    return this.#q("SELECT * FROM cw_buckets WHERE res = ? AND ts >= ? AND ts < ? ORDER BY metric_id, ts").all(res, from, to) as unknown as BucketRow[];
+  }
+
+  oldestBucket(res: number): number | undefined {
+    const row = this.#q("SELECT MIN(ts) AS ts FROM cw_buckets WHERE res = ?").get(res) as { ts: number | null };
+    return row.ts ?? undefined;
+  }
+
+  meta(key: string): number | undefined {
+    return (this.#q("SELECT value FROM cw_meta WHERE key = ?").get(key) as { value: number } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: number): void {
+    this.#q("INSERT INTO cw_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
   /** Buckets of one metric at one resolution with start in [from, to) seconds, ascending. */

@@ -184,3 +184,13 @@ export function unpackValues(blob: Uint8Array | null): { values: Float64Array; w
   }
   return { values, weights };
 }
+
+/** Merges two packed value lists (the SQL function cw_merge_vals); null when either is unavailable. */
+export function mergePacked(a: Uint8Array | null, b: Uint8Array | null): Uint8Array | null {
+  const x = unpackValues(a);
+  const y = unpackValues(b);
+  if (!x || !y) return null;
+  const into: Bucket = { count: 0, sum: 0, min: 0, max: 0, values: x.values, weights: x.weights };
+  merge(into, { count: 0, sum: 0, min: 0, max: 0, values: y.values, weights: y.weights });
+  return packValues(into);
+}
