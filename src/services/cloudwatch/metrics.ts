@@ -45,6 +45,8 @@ const FUTURE_LIMIT = 2 * HOUR;
 /** Metric ids kept in memory at most (the cache is cleared past it). */
 const CACHE_LIMIT = 100_000;
 const ROLLED_UNTIL = "rolled_until";
+/** A metric's last-seen time is kept to within this many seconds. */
+const TOUCH_EVERY = 600;
 /** ListMetrics hides metrics with no data for two weeks. */
 const LIST_HORIZON = 14 * DAY;
 
@@ -120,19 +122,19 @@ export class Metrics {
   }
 
   /**
-   * Metric ids by identity, with the newest minute already recorded as last seen (so a metric's
-   * row is written once a minute at most). Bounded: cleared when it grows past CACHE_LIMIT; after
-   * a rolled-back transaction the store's ids are re-read.
+   * Metric ids by identity, with the last-seen time already recorded for the metric (its row is
+   * rewritten at most every TOUCH_EVERY seconds of data, which is all ListMetrics' 3-hour and
+   * 2-week windows need). Bounded: cleared past CACHE_LIMIT and after a rolled-back transaction.
    */
   readonly #ids = new Map<string, { id: number; lastTs: number }>();
 
   #metricIdFor(scope: Scope, namespace: string, name: string, dims: string, tsSec: number): number {
     const key = `${scope.accountId}\u0000${scope.region}\u0000${namespace}\u0000${name}\u0000${dims}`;
     const hit = this.#ids.get(key);
-    if (hit && tsSec - (tsSec % 60) <= hit.lastTs) return hit.id;
+    if (hit && tsSec < hit.lastTs + TOUCH_EVERY) return hit.id;
     const id = this.#repo.touchMetric(scope, namespace, name, dims, tsSec);
     if (this.#ids.size >= CACHE_LIMIT) this.#ids.clear();
-    this.#ids.set(key, { id, lastTs: Math.max(hit?.lastTs ?? 0, tsSec - (tsSec % 60)) });
+    this.#ids.set(key, { id, lastTs: Math.max(hit?.lastTs ?? 0, tsSec) });
     return id;
   }
 
