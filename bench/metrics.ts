@@ -355,11 +355,17 @@ async function rssPart(): Promise<void> {
       if (minute % 120 === 0 || minute === 10) {
         gc?.();
         const mem = process.memoryUsage();
-        rows.push([`${(minute / 60).toFixed(1)} h`, Math.round(mem.rss / 1024 / 1024), Math.round(mem.heapUsed / 1024 / 1024), Math.round((performance.now() - t0) / 1000)]);
+        rows.push([
+          `${(minute / 60).toFixed(1)} h`,
+          Math.round(mem.rss / 1024 / 1024),
+          Math.round(mem.heapUsed / 1024 / 1024),
+          Math.round(mem.external / 1024 / 1024),
+          Math.round((performance.now() - t0) / 1000),
+        ]);
       }
     }
     console.log(`\nRSS of an in-process Slipway publishing metrics for ${containers.length} tasks (Container Insights on), one simulated minute at a time`);
-    console.log(table(["simulated time", "RSS MiB", "heap used MiB", "wall s"], rows));
+    console.log(table(["simulated time", "RSS MiB", "heap used MiB", "external MiB", "wall s"], rows));
   } finally {
     await s.close();
     rmSync(dir, { recursive: true, force: true });
