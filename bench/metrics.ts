@@ -147,8 +147,8 @@ async function storePart(): Promise<void> {
     console.log(`\nPutMetricData ingest and GetMetricData latency, ${series} series × ${minutes} one-minute datapoints`);
     console.log(table(["server", "ingest datapoints/s", "GMD 1 series ms", "points", "GMD 50 series ms", "points", "RSS MiB after"], rows));
     console.log("(GetMetricData: median of 5 calls for slipway, 1 call for moto, 180 s limit: Infinity = not answered in time)");
-    const s = results["slipway"]!;
-    const m = results["moto"]!;
+    const s = results.slipway!;
+    const m = results.moto!;
     console.log(`ratios (slipway / moto): ingest ${(s.rate / m.rate).toFixed(2)}×, GMD 1 series ${(m.one / s.one).toFixed(2)}× faster, GMD 50 series ${(m.fifty / s.fifty).toFixed(2)}× faster`);
   } finally {
     for (const p of procs) await p.stop();
