@@ -1,20 +1,23 @@
 /**
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
+ *              [--task-endpoint auto|off] [--no-endpoint-url]
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
- *       and the data directory; --all removes every Slipway container on the host
+ *       the 169.254.170.2 address and iptables chain it added (task endpoint), and the data
+ *       directory; --all removes every Slipway container on the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
-import { INSTANCE_LABEL } from "../scheduler/task-reconciler.ts";
 import { startSlipway } from "../server/slipway.ts";
+import { tearDownAddress } from "../task-endpoint/address.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
+             [--task-endpoint auto|off] [--no-endpoint-url]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -30,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       "keep-data": { type: "boolean" },
       all: { type: "boolean" },
       fsync: { type: "boolean" },
+      "task-endpoint": { type: "string" },
+      "no-endpoint-url": { type: "boolean" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
@@ -50,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
+      taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
+      injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
     });
     console.log(`Slipway ready on ${slipway.url}`);
     await new Promise<void>((resolve) => {
@@ -73,18 +80,25 @@ async function main(argv: string[]): Promise<number> {
       console.log(`nothing to clean: ${dataDir} holds no Slipway instance (use --all for every Slipway container)`);
       return 0;
     }
-    const filter: Record<string, string> = values.all ? { [LABELS.managed]: "true" } : { [LABELS.managed]: "true", [INSTANCE_LABEL]: instance! };
+    const filter: Record<string, string> = values.all ? { [LABELS.managed]: "true" } : { [LABELS.managed]: "true", [LABELS.instance]: instance! };
     const containers = await rt.list(filter);
     for (const c of containers) await rt.remove(c.id);
     // The shared awsvpc network goes once no Slipway container uses it.
     const left = await rt.list({ [LABELS.managed]: "true" });
     if (left.length === 0) await rt.removeNetwork("slipway-awsvpc").catch(() => {});
+    // The task endpoint's kernel state (address on lo, iptables chain), as far as this data dir added it.
+    const kernel = await tearDownAddress(join(dataDir, "task-endpoint.json"));
     if (!values["keep-data"]) rmSync(dataDir, { recursive: true, force: true });
-    console.log(`removed ${containers.length} container(s)${values["keep-data"] ? "" : ` and ${dataDir}`}`);
+    console.log(`removed ${containers.length} container(s)${kernel.map((k) => `, ${k}`).join("")}${values["keep-data"] ? "" : ` and ${dataDir}`}`);
     return 0;
   }
   console.error(USAGE);
   return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+function taskEndpointMode(v: string): "auto" | "off" {
+  if (v !== "auto" && v !== "off") throw new Error(`invalid --task-endpoint ${v} (auto or off)`);
+  return v;
 }
 
 main(process.argv.slice(2)).then(

@@ -11,7 +11,6 @@ import {
   PullError,
   type ContainerRuntime,
   type ContainerSpec,
-  type ContainerStats,
   type ContainerState,
   type HostInfo,
   type ImageInfo,
@@ -155,7 +154,11 @@ export class FakeRuntime implements ContainerRuntime {
     return info && structuredClone(info);
   }
 
-  async pull(image: string, _auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo> {
+  /** The registry credentials each pull carried (tests of private-registry auth). */
+  readonly pullAuths = new Map<string, RegistryAuth | undefined>();
+
+  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo> {
+    this.pullAuths.set(image, auth);
     const ref = normalizeRef(image);
     this.pulls.push(image);
     if (signal?.aborted) throw new PullError(`pull of ${image} aborted`);
@@ -265,12 +268,21 @@ export class FakeRuntime implements ContainerRuntime {
     c.usage = { cpuCores: usage.cpuCores, memoryBytes: usage.memoryBytes, since: now, cpuNsBefore: before };
   }
 
-  async stats(id: string): Promise<ContainerStats | undefined> {
+  /** A sample in Docker's ContainerStats shape (read, cpu_stats, memory_stats), with what setUsage set. */
+  async stats(id: string): Promise<Record<string, unknown> | undefined> {
     const c = this.#find(id);
-    if (!c || c.state.status !== "running") return undefined;
+    if (!c) return undefined;
     const u = c.usage;
     const cpu = u ? u.cpuNsBefore + (this.#clock.now() - u.since) * 1e6 * u.cpuCores : 0;
-    return { cpuTotalNs: cpu, memoryBytes: u?.memoryBytes ?? 0, networkRxBytes: 0, networkTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 0 };
+    return {
+      read: new Date(this.#clock.now()).toISOString(),
+      name: `/${c.state.name}`,
+      id: c.state.id,
+      cpu_stats: { cpu_usage: { total_usage: cpu }, system_cpu_usage: 0, online_cpus: 1 },
+      precpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0, online_cpus: 1 },
+      memory_stats: { usage: u?.memoryBytes ?? 0, limit: c.spec.memoryBytes ?? 0 },
+      networks: {},
+    };
   }
 
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {

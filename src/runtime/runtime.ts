@@ -15,6 +15,8 @@ export const LABELS = {
   taskId: "slipway.task-id",
   container: "slipway.container-name",
   service: "slipway.service",
+  /** The Slipway data directory that made the container, so two Slipways never touch each other's. */
+  instance: "slipway.instance",
 } as const;
 
 export interface PortBinding {
@@ -90,6 +92,11 @@ export interface ContainerState {
   /** IP address per network name. */
   ips: Record<string, string>;
   ports: { containerPort: number; hostPort: number; protocol: "tcp" | "udp"; hostIp: string }[];
+  /** The image's id (sha256:…), when the runtime reports it. */
+  imageId?: string;
+  /** When the container was created (ms since the epoch). */
+  createdAt?: number;
+  restartCount?: number;
 }
 
 export interface ImageInfo {
@@ -142,7 +149,10 @@ export interface LogsOptions {
   signal?: AbortSignal;
 }
 
-/** A container's resource usage at one moment (`docker stats`, one shot). Counters are cumulative. */
+/**
+ * A container's resource usage at one moment, read from a `stats()` sample (toContainerStats).
+ * Counters are cumulative.
+ */
 export interface ContainerStats {
   /** CPU time used since the container started, in nanoseconds. */
   cpuTotalNs: number;
@@ -175,6 +185,8 @@ export interface ContainerRuntime {
   /** Containers (running or not) whose labels include every given label. */
   list(labels: Record<string, string>): Promise<ContainerState[]>;
   inspect(id: string): Promise<ContainerState | undefined>;
+  /** One sample of the engine's resource statistics (Docker's ContainerStats JSON); undefined when missing. */
+  stats(id: string): Promise<Record<string, unknown> | undefined>;
   /** Creates the network if missing (idempotent). */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
   removeNetwork(name: string): Promise<void>;
@@ -184,8 +196,43 @@ export interface ContainerRuntime {
    * Throws when the container does not exist.
    */
   logs(id: string, opts?: LogsOptions): AsyncIterable<LogLine>;
-  /** Resource usage of a running container; undefined when it is not running or does not exist. */
-  stats(id: string): Promise<ContainerStats | undefined>;
   /** Container events, used only to wake reconcilers early; ends when the signal aborts. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+}
+
+/** The parts of the Engine API's stats document usage is read from (cgroup v1 and v2). */
+interface DockerStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+  memory_stats?: { usage?: number; stats?: Record<string, number> };
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+  blkio_stats?: { io_service_bytes_recursive?: Array<{ op?: string; value?: number }> | null };
+}
+
+/** CPU time, memory without reclaimable page cache, network and block I/O of a stats() sample. */
+export function toContainerStats(raw: Record<string, unknown>): ContainerStats | undefined {
+  const s = raw as DockerStats;
+  if (!s.cpu_stats?.cpu_usage || s.memory_stats?.usage === undefined) return undefined;
+  const mem = s.memory_stats.stats ?? {};
+  const cache = mem["inactive_file"] ?? mem["total_inactive_file"] ?? 0;
+  let rx = 0;
+  let tx = 0;
+  for (const n of Object.values(s.networks ?? {})) {
+    rx += n.rx_bytes ?? 0;
+    tx += n.tx_bytes ?? 0;
+  }
+  let read = 0;
+  let write = 0;
+  for (const e of s.blkio_stats?.io_service_bytes_recursive ?? []) {
+    const op = (e.op ?? "").toLowerCase();
+    if (op === "read") read += e.value ?? 0;
+    else if (op === "write") write += e.value ?? 0;
+  }
+  return {
+    cpuTotalNs: s.cpu_stats.cpu_usage.total_usage ?? 0,
+    memoryBytes: Math.max(0, s.memory_stats.usage - cache),
+    networkRxBytes: rx,
+    networkTxBytes: tx,
+    blockReadBytes: read,
+    blockWriteBytes: write,
+  };
 }

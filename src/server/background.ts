@@ -20,6 +20,10 @@ export const INTERVALS = {
   ecrLifecycle: HOUR,
   /** CloudWatch Logs retention: delete events older than each group's retention (also at start). */
   logRetention: 10 * MINUTE,
+  /** KMS: automatic key rotations that are due, and keys whose deletion date has passed (also at start). */
+  kmsMaintenance: HOUR,
+  /** Secrets Manager: secrets whose recovery window has passed are deleted (reads check the date too). */
+  secretDeletion: HOUR,
   /**
    * CloudWatch evaluates alarms of 60 s and longer every minute, 10/20/30-second alarms every
    * 10 seconds. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html

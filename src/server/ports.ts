@@ -10,18 +10,29 @@ import type { Registry } from "../registry/registry.ts";
 import type { LocalImages } from "../scheduler/task-reconciler.ts";
 import type { Ec2 } from "../services/ec2/ec2.ts";
 import { toRegistryImage } from "../services/ecr/image-ref.ts";
-import { accountHasRepositories } from "../services/ecr/repo.ts";
 import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
-import type { Store } from "../store/store.ts";
+import type { Iam } from "../services/iam/iam.ts";
+import type { Kms } from "../services/kms/kms.ts";
+import type { RoleSessions, TaskView } from "../task-endpoint/ports.ts";
+import type { Ecs } from "../services/ecs/ecs.ts";
+import { SecretSourceError } from "../services/ecs/secret-sources.ts";
+import { SecretResolver } from "../services/ecs/secrets.ts";
+import type { SecretsManager } from "../services/secretsmanager/secretsmanager.ts";
+import type { Ssm } from "../services/ssm/ssm.ts";
+import type { IdGen } from "../core/ids.ts";
+import { KeyUnavailable } from "../services/common/key-unavailable.ts";
+import type { RepositoryKeys } from "../services/ecr/ports.ts";
+import type { SecretKeys } from "../services/secretsmanager/ports.ts";
+import type { ParameterKeys } from "../services/ssm/ports.ts";
+import { ServiceError } from "../aws/service-error.ts";
 import type { AutoScaling, ScalableServices, ScalingAlarms, TargetGroups } from "../services/application-autoscaling/index.ts";
 import type { AlarmActions, CloudWatch } from "../services/cloudwatch/index.ts";
-import type { Ecs } from "../services/ecs/ecs.ts";
+import { bucketOfValues } from "../services/cloudwatch/statistics.ts";
 import type { Logs } from "../services/logs/logs.ts";
 import type { MetricSink } from "../services/logs/metric-filters.ts";
-import { bucketOfValues } from "../services/cloudwatch/statistics.ts";
 import type { EcsTelemetrySource, PerformanceLogs, TelemetryCluster, TelemetryService, TelemetryTask } from "../telemetry/ecs-metrics.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
@@ -82,26 +93,141 @@ export function loadBalancerNetworkingPort(ec2: Ec2): LoadBalancerNetworking {
  * Slipway hosts is pulled from the loopback registry with a fresh token.
  */
 export function localImagesPort(deps: {
-  store: Store;
   clock: Clock;
   registry: Registry;
   port: number;
   hostedAccounts: ReadonlySet<string>;
 }): LocalImages {
-  const { store, clock, registry, port, hostedAccounts } = deps;
+  const { clock, registry, port, hostedAccounts } = deps;
   return {
     resolve: (image, task) => {
       const ref = toRegistryImage(image, {
         port,
-        account: task.account,
+        accountId: task.account,
         region: task.region,
-        hostsAccount: (a) => hostedAccounts.has(a) || accountHasRepositories(store, a),
+        hostsAccount: (a) => hostedAccounts.has(a) || registry.meta.hasRepositories(a),
       });
       if (!ref) return undefined;
-      const password = registry.auth.issueToken({ accountId: ref.account, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
+      const password = registry.auth.issueToken({ accountId: ref.accountId, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
     },
   };
+}
+
+/** KMS failures as the calling service's port reports them (KeyUnavailable with KMS's code and message). */
+function viaKms<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ServiceError) throw new KeyUnavailable(err.code, err.message);
+    throw err;
+  }
+}
+
+/** KMS as Secrets Manager's envelope encryption sees it (src/services/secretsmanager/ports.ts). */
+export function secretKeysPort(kms: Kms): SecretKeys {
+  return {
+    dataKey: (scope, keyId, context) =>
+      viaKms(() => {
+        const dk = kms.crypto.dataKey(scope, keyId, 32, context);
+        return { plaintext: dk.plaintext, blob: dk.blob, keyArn: dk.key.arn };
+      }),
+    decryptDataKey: (scope, blob, context) => viaKms(() => kms.crypto.open(scope, blob, context).plaintext),
+  };
+}
+
+/** KMS as Parameter Store's SecureString encryption sees it (src/services/ssm/ports.ts). */
+export function parameterKeysPort(kms: Kms): ParameterKeys {
+  return {
+    encrypt: (scope, keyId, plaintext, context) => viaKms(() => kms.crypto.seal(scope, keyId, plaintext, context).blob),
+    decrypt: (scope, blob, context) => viaKms(() => kms.crypto.open(scope, blob, context).plaintext),
+  };
+}
+
+/** IAM/STS as the task endpoint sees it: sessions of task roles (src/task-endpoint/ports.ts). */
+export function roleSessionsPort(iam: Iam): RoleSessions {
+  return {
+    issue: (roleArn, sessionName, durationSeconds) => {
+      const c = iam.roleSession(roleArn, sessionName, durationSeconds);
+      return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken!, expiresAt: c.Expiration!.getTime() };
+    },
+    get: (accessKeyId) => {
+      const s = iam.session(accessKeyId);
+      return s && { accessKeyId, ...s };
+    },
+    revoke: (ids) => iam.revokeSessions(ids),
+  };
+}
+
+/** KMS as ECR's repository encryption sees it (src/services/ecr/ports.ts). */
+export function repositoryKeysPort(kms: Kms): RepositoryKeys {
+  return {
+    keyArn: (scope, keyId) => viaKms(() => kms.keys.resolve(scope, keyId ?? "alias/aws/ecr", { aliases: true }).arn),
+  };
+}
+
+/** ECS as the task endpoint sees it: a task, its definition's log settings and limits, its tags. */
+export function taskViewPort(ecs: Ecs): TaskView {
+  return {
+    task: (taskArn) => {
+      const rec = ecs.repo.getTaskByArn(taskArn);
+      if (!rec) return undefined;
+      const defs = ecs.taskDefinitions.byArn(rec.doc.taskDefinitionArn)?.containerDefinitions ?? [];
+      return {
+        task: rec.doc,
+        ...(rec.state.serviceName ? { serviceName: rec.state.serviceName } : {}),
+        logConfigurations: new Map(
+          defs.filter((d) => d.logConfiguration?.logDriver).map((d) => [d.name, { logDriver: d.logConfiguration!.logDriver!, options: d.logConfiguration!.options ?? {} }]),
+        ),
+        limits: new Map(defs.map((d) => [d.name, { cpu: d.cpu, memory: d.memory ?? d.memoryReservation ?? 0 }])),
+        tags: ecs.tags.of(taskArn),
+      };
+    },
+    isLive: (taskArn) => {
+      const rec = ecs.repo.getTaskByArn(taskArn);
+      return rec !== undefined && rec.doc.lastStatus !== "STOPPED";
+    },
+  };
+}
+
+/**
+ * Secrets Manager and Parameter Store as ECS reads them at task start (src/services/ecs/secret-sources.ts),
+ * through the same domain calls the APIs make, so every rule and error is theirs.
+ */
+export function taskSecretsPort(sm: SecretsManager, ssm: Ssm, ids: IdGen): SecretResolver {
+  const asSource = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ServiceError) throw new SecretSourceError(err.code, err.message);
+      throw err;
+    }
+  };
+  return new SecretResolver(
+    {
+      secretValue: (scope, secretId, select) =>
+        asSource(() => {
+          const v = sm.getSecretValue(scope, { SecretId: secretId, ...(select.versionStage ? { VersionStage: select.versionStage } : {}), ...(select.versionId ? { VersionId: select.versionId } : {}) });
+          return v.SecretString ?? Buffer.from(v.SecretBinary ?? new Uint8Array()).toString("base64");
+        }),
+      parameters: (scope, names) => {
+        const values = new Map<string, string>();
+        const invalid: string[] = [];
+        for (const name of names) {
+          try {
+            values.set(name, ssm.parameters.get(scope, name, true).Value ?? "");
+          } catch (err) {
+            // A missing parameter (or version) is reported by name; a key failure fails the whole call.
+            if (err instanceof ServiceError && (err.code === "ParameterNotFound" || err.code === "ParameterVersionNotFound" || err.code === "ValidationException")) invalid.push(name);
+            else if (err instanceof ServiceError) throw new SecretSourceError(err.code, err.message);
+            else throw err;
+          }
+        }
+        return { values, invalid };
+      },
+    },
+    () => ids.uuid(),
+  );
 }
 
 /** ECS services as Application Auto Scaling scales them: desiredCount through UpdateService. */
@@ -117,8 +243,7 @@ export function scalableServicesPort(ecs: Ecs): ScalableServices {
       };
     },
     setDesiredCount: (scope, cluster, service, desiredCount) => {
-      const principalArn = `arn:aws:iam::${scope.accountId}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService`;
-      ecs.services.update({ ...scope, principalArn }, { cluster, service, desiredCount });
+      ecs.services.update(scope, { cluster, service, desiredCount });
     },
   };
 }
@@ -259,7 +384,7 @@ export function performanceLogsPort(logs: Logs): PerformanceLogs {
     put: (scope, group, stream, events) => {
       if (!logs.repo.getGroup(scope, group)) {
         logs.ensureGroup(scope, group, true);
-        logs.putRetentionPolicy(scope, { logGroupName: group, retentionInDays: 1 });
+        logs.retention.put(scope, { logGroupName: group, retentionInDays: 1 });
       }
       logs.ensureStream(scope, group, stream);
       logs.ingest(scope, group, stream, events);

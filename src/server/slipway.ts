@@ -6,25 +6,25 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { createGateway, type Gateway } from "../aws/gateway.ts";
-import { type Clock, systemClock } from "../core/clock.ts";
+import { createGateway } from "../aws/gateway.ts";
+import { systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
-import { type IdGen, randomIds } from "../core/ids.ts";
-import { LogShipper } from "../logs/shipper.ts";
+import { randomIds } from "../core/ids.ts";
+import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
+import type { RoutingTable } from "../proxy/routing-table.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
-import { createRegistry, type Registry } from "../registry/registry.ts";
+import { ecrRegistryPort } from "../registry/ecr-port.ts";
+import { createRegistry } from "../registry/registry.ts";
 import { isRegistryPath } from "../registry/routes.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { Host } from "../runtime/host.ts";
-import type { ContainerRuntime } from "../runtime/runtime.ts";
 import { Controller } from "../scheduler/controller.ts";
-import { watchRuntimeEvents } from "../scheduler/runtime-events.ts";
+import { startSchedulers } from "../scheduler/startup.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
 import { TaskReconciler } from "../scheduler/task-reconciler.ts";
-import { AutoScaling, autoScalingService } from "../services/application-autoscaling/index.ts";
-import { CloudWatch, cloudWatchService } from "../services/cloudwatch/index.ts";
 import { Ec2 } from "../services/ec2/ec2.ts";
 import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
@@ -34,83 +34,43 @@ import { ecsService } from "../services/ecs/index.ts";
 import { Elbv2 } from "../services/elbv2/elbv2.ts";
 import { elbv2Service } from "../services/elbv2/index.ts";
 import { RoutingTableSource } from "../services/elbv2/table-source.ts";
+import { AutoScaling, autoScalingService } from "../services/application-autoscaling/index.ts";
+import { CloudWatch, cloudWatchService } from "../services/cloudwatch/index.ts";
 import { Iam, iamService } from "../services/iam/index.ts";
+import { Kms, kmsService, MasterKey } from "../services/kms/index.ts";
 import { Logs, logsService } from "../services/logs/index.ts";
+import { SecretsManager, secretsManagerService } from "../services/secretsmanager/index.ts";
+import { Ssm, ssmService } from "../services/ssm/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { TrafficCounters } from "../proxy/traffic-counters.ts";
 import { AlbMetrics } from "../telemetry/alb-metrics.ts";
 import { EcsMetrics } from "../telemetry/ecs-metrics.ts";
+import { tearDownAddress } from "../task-endpoint/address.ts";
+import { startTaskEndpoint, TaskEndpoint } from "../task-endpoint/endpoint.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
+export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
+import type { Slipway, SlipwayOptions } from "./options.ts";
 import {
   alarmActionsPort,
   ecsTelemetrySource,
   metricSinkPort,
   performanceLogsPort,
-  loadBalancerNetworkingPort,
-  loadBalancingPort,
-  localImagesPort,
   scalableServicesPort,
   scalingAlarmsPort,
   targetGroupsPort,
+  loadBalancerNetworkingPort,
+  loadBalancingPort,
+  localImagesPort,
+  parameterKeysPort,
+  repositoryKeysPort,
+  roleSessionsPort,
+  secretKeysPort,
   taskNetworkingPort,
+  taskSecretsPort,
+  taskViewPort,
 } from "./ports.ts";
-
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  accountId: string;
-}
-
-export interface SlipwayOptions {
-  /** 0 picks a free port. Default 4566. */
-  port?: number;
-  host?: string;
-  /** Where the database lives. Default ./.slipway */
-  dataDir?: string;
-  accountId?: string;
-  region?: string;
-  strictAuth?: boolean;
-  credentials?: Credentials[];
-  runtime?: ContainerRuntime;
-  clock?: Clock;
-  ids?: IdGen;
-  /** fsync every commit (survives power loss, slower writes). Default false: crash-safe only. */
-  fsync?: boolean;
-  /** Name of the Docker network awsvpc tasks join. */
-  awsvpcNetwork?: string;
-  log?: (msg: string) => void;
-  /** Count load balancer traffic for AWS/ApplicationELB metrics. Default true. */
-  loadBalancerMetrics?: boolean;
-  /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
-  registry?: { strict?: boolean; autoCreateRepositories?: boolean };
-}
-
-export interface Slipway {
-  readonly url: string;
-  readonly port: number;
-  readonly store: Store;
-  readonly ecs: Ecs;
-  readonly elbv2: Elbv2;
-  /** The load balancers' routing table (the data plane serves from it). */
-  readonly routing: RoutingTableSource;
-  readonly gateway: Gateway;
-  readonly registry: Registry;
-  /** The ECR API's domain (lifecycle runs, tests). */
-  readonly ecr: Ecr;
-  /** CloudWatch metrics and alarms (tests publish and evaluate through it). */
-  readonly cloudwatch: CloudWatch;
-  /** One round of the platform's metrics (ALB counters, ECS from docker stats) and alarm evaluation (tests). */
-  metricsMinute(): Promise<void>;
-  /** Application Auto Scaling (tests run scheduled actions through it). */
-  readonly autoscaling: AutoScaling;
-  readonly instanceId: string;
-  /** Resolves when the schedulers have nothing queued or running (tests). */
-  idle(): Promise<void>;
-  /** Stops serving and scheduling; containers keep running (a restart adopts them). */
-  close(): Promise<void>;
-}
 
 export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> {
   const log = opts.log ?? ((m: string) => console.error(m));
@@ -142,8 +102,11 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
   });
-  const ecr = new Ecr({ store, clock, registry, registryHost: () => `localhost:${port}` });
-  const ecs = new Ecs(deps, () => host.describe());
+  // KMS first: Secrets Manager, Parameter Store and ECR encrypt through it.
+  const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
+  const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
+  const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
+  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
@@ -151,82 +114,91 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   logs.metricFilters.sink = metricSinkPort(cloudwatch);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
-  // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
-  const elbv2 = new Elbv2(deps);
+  // The load balancer: health checks, the ELBv2 API, the routing snapshot and the data plane.
   const healthChecker = new HealthChecker({ clock });
-  elbv2.setHealthView(healthChecker);
+  const elbv2 = new Elbv2(deps, { health: healthChecker, network: loadBalancerNetworkingPort(ec2) });
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock });
+  // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
+  // Plain per-minute counters the AWS/ApplicationELB metrics come from (off: nothing counted).
   const trafficCounters = new TrafficCounters();
   trafficCounters.enabled = opts.loadBalancerMetrics ?? true;
-  const dataPlane = new DataPlane({
-    health: healthChecker,
-    clock,
-    counters: trafficCounters,
-    // A listener port that cannot be bound (privileged, or taken by another program) moves to its
-    // fallback port (listenerHostPort); the table is rebuilt and the data plane binds that.
-    onBindError: (listenerArn, hostPort, err) => {
-      unbindable.add(hostPort);
-      log(`listener ${listenerArn} cannot bind 127.0.0.1:${hostPort} (${err.code ?? err.message}); moving it to 127.0.0.1:${listenerHostPort(hostPort, unbindable)}`);
-      queueMicrotask(() => routing.rebuild());
-    },
-    onListening: (listenerArn, p) => log(`listener ${listenerArn} on http://127.0.0.1:${p}`),
-  });
-  const unbindable = new Set<number>();
-  const routing = new RoutingTableSource(
-    { store, repo: elbv2.repo, clock },
-    { chooseHostPort: (p) => listenerHostPort(p, unbindable) },
-  );
-  routing.onChange((table) => {
+  const dataPlane = new DataPlane({ health: healthChecker, clock, log, counters: trafficCounters });
+  const applyTable = (table: RoutingTable) => {
     dataPlane.apply(table);
     healthChecker.update(table);
-  });
+  };
+  routing.onChange(applyTable);
+  applyTable(routing.current());
   routing.start();
-  dataPlane.apply(routing.current());
-  healthChecker.update(routing.current());
-  ecs.lb = loadBalancingPort(elbv2);
-  ecs.network = taskNetworkingPort(ec2);
-  elbv2.network = loadBalancerNetworkingPort(ec2);
-  // Auto scaling: alarms invoke policies, policies set ECS desired counts.
+
+  // ECS and its two controllers.
+  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2), warn: log });
+  // What a task container reaches at 169.254.170.2 (metadata, task-role credentials, the AWS API).
+  const taskEndpoint =
+    (opts.taskEndpoint ?? "off") !== "off"
+      ? new TaskEndpoint({ ...deps, runtime, tasks: taskViewPort(ecs), sessions: roleSessionsPort(iam) }, { endpointUrl: opts.injectEndpointUrl ?? true })
+      : undefined;
+  let taskEndpointServes = false;
+  let taskEndpointUrl: string | undefined;
+  const tasks = new Controller(
+    (wake) =>
+      new TaskReconciler(ecs, runtime, {
+        awsvpcNetwork: opts.awsvpcNetwork ?? DEFAULT_AWSVPC_NETWORK,
+        bindHostIp: "127.0.0.1",
+        instanceId,
+        localImages: localImagesPort({ clock, registry, port, hostedAccounts: new Set([accountId, ...(opts.credentials ?? []).map((c) => c.accountId)]) }),
+        wake,
+        logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
+        envFileObjects: localObjects(join(dataDir, "s3")),
+        secrets: taskSecretsPort(secretsManager, ssm, ids),
+        ...(taskEndpoint
+          ? {
+              identity: {
+                environment: (t, c) => (taskEndpointServes ? taskEndpoint.environment(t, c) : []),
+                release: (arn) => taskEndpoint.release(arn),
+              },
+            }
+          : {}),
+        log,
+      }),
+    { clock, log },
+  );
+  const services = new Controller(new ServiceReconciler(ecs), { clock, log });
+
+  // Auto scaling: alarms invoke policies, policies set ECS desired counts through UpdateService.
   const autoscaling = new AutoScaling(deps);
   autoscaling.services = scalableServicesPort(ecs);
   autoscaling.alarms = scalingAlarmsPort(cloudwatch);
   autoscaling.targetGroups = targetGroupsPort(elbv2);
   cloudwatch.alarms.actions = alarmActionsPort(autoscaling);
-  const taskNetworking = ecs.network;
-
-  let taskController: Controller | undefined;
-  const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
-    awsvpcNetwork: opts.awsvpcNetwork ?? DEFAULT_AWSVPC_NETWORK,
-    bindHostIp: "127.0.0.1",
-    instanceId,
-    localImages: localImagesPort({
-      store,
-      clock,
-      registry,
-      port,
-      hostedAccounts: new Set([accountId, ...(opts.credentials ?? []).map((c) => c.accountId)]),
-    }),
-    wake: (key) => taskController?.enqueue(key),
-    logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
-    networking: taskNetworking,
-    envFileObjects: localObjects(join(dataDir, "s3")),
-    log,
-  });
-  taskController = new Controller(taskReconciler, { clock, log });
-  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks, ecs.lb), { clock, log });
   store.onChange((keys) => {
     for (const k of keys) {
-      if (k.startsWith("task:")) taskController!.enqueue(k);
-      else if (k.startsWith("service:")) serviceController.enqueue(k);
+      if (k.startsWith("task:")) tasks.enqueue(k);
+      else if (k.startsWith("service:")) services.enqueue(k);
     }
   });
   // A target's health changed: wake the services that use its target group.
   healthChecker.onChange((tgArn) => {
-    for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) serviceController.enqueue(`service:${arn}`);
+    for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) services.enqueue(`service:${arn}`);
   });
 
+  // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
-    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr), cloudWatchService(cloudwatch), autoScalingService(autoscaling)],
+    services: [
+      ecsService(ecs),
+      elbv2Service(elbv2),
+      iamService(iam),
+      stsService(iam),
+      ec2Service(ec2),
+      logsService(logs),
+      ecrService(ecr),
+      kmsService(kms),
+      secretsManagerService(secretsManager),
+      ssmService(ssm),
+      cloudWatchService(cloudwatch),
+      autoScalingService(autoscaling),
+    ],
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
@@ -241,19 +213,21 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       gateway: (req, res) => gateway.handle(req, res),
       endpoints: {
         health: () => ({ status: "ok", instanceId }),
-        // Where each load-balancer listener is actually served (see listenerHostPort).
-        listeners: () => ({
-          listeners: [...routing.current().listeners.values()].map((l) => ({
-            listenerArn: l.listenerArn,
-            loadBalancerArn: l.loadBalancerArn,
-            port: l.port,
-            hostPort: l.hostPort,
-            boundPort: dataPlane.boundPort(l.listenerArn) ?? null,
-          })),
-        }),
+        // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
+        listeners: () => ({ listeners: dataPlane.listeners() }),
       },
     }),
   );
+
+  const api = (req: IncomingMessage, res: ServerResponse) => gateway.handle(req, res);
+  if (taskEndpoint && typeof opts.taskEndpoint === "object") {
+    const p = await taskEndpoint.listen(taskEndpoint.handler(api), opts.taskEndpoint.host, opts.taskEndpoint.port);
+    taskEndpointServes = true;
+    taskEndpointUrl = `http://${opts.taskEndpoint.host}:${p}`;
+  } else if (taskEndpoint) {
+    taskEndpointServes = await startTaskEndpoint(taskEndpoint, { stateFile: join(dataDir, "task-endpoint.json"), api, log });
+    if (taskEndpointServes) taskEndpointUrl = "http://169.254.170.2:80";
+  }
 
   // Metrics the platform publishes each minute, from real measurements; then alarms are evaluated.
   const albMetrics = new AlbMetrics({
@@ -293,30 +267,23 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   };
 
   // Periodic jobs.
-  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.applyLifecyclePolicies());
-  background.every("log retention", INTERVALS.logRetention, () => logs.enforceRetention(), { immediately: true });
+  background.every("routing-table refresh", INTERVALS.routingRefresh, () => routing.rebuild());
+  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.runLifecycle());
+  background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
+  background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
+  background.every("secret deletion", INTERVALS.secretDeletion, () => secretsManager.purgeDeleted(), { immediately: true });
   background.every("metrics and alarm evaluation", INTERVALS.alarmEvaluation, metricsMinute);
   background.every("high-resolution alarm evaluation", INTERVALS.highResolutionAlarms, () => cloudwatch.alarms.evaluateAll({ highResolutionOnly: true }));
-  background.every("metric retention", INTERVALS.metricRetention, () => (cloudwatch.expire(), autoscaling.expireActivities()), { immediately: true });
+  background.every("metric roll-up and retention", INTERVALS.metricRetention, () => (cloudwatch.expire(), autoscaling.expireActivities()), { immediately: true });
   background.every("scheduled scaling", INTERVALS.scheduledScaling, () => autoscaling.runScheduled());
 
-  // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
-  const events = new AbortController();
-  void host.ready.then(async () => {
-    try {
-      const removed = await taskReconciler.collectOrphans();
-      if (removed) log(`removed ${removed} orphaned container(s)`);
-      const enis = taskReconciler.collectOrphanNetworkInterfaces();
-      if (enis) log(`released ${enis} network interface(s) of stopped tasks`);
-    } catch (err) {
-      log(`orphan collection failed: ${(err as Error).message}`);
-    }
-    taskController!.start();
-    serviceController.start();
-    void watchRuntimeEvents(runtime, clock, events.signal, (arn) => taskController!.enqueue(`task:${arn}`));
-  });
+  // Adopt what survived a restart, then reconcile everything.
+  const stopping = new AbortController();
+  const started = startSchedulers({ runtimeReady: host.ready, runtime, clock, tasks, services, signal: stopping.signal, log });
+  // Credentials and metadata ids of tasks that stopped while Slipway was down.
+  if (taskEndpoint) void started.then(() => taskEndpoint.sweep());
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -332,41 +299,33 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoscaling,
     metricsMinute,
     instanceId,
+    taskEndpointUrl,
     idle: async () => {
-      await host.ready;
+      await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.
       do {
-        await taskController!.idle();
-        await serviceController.idle();
+        await tasks.idle();
+        await services.idle();
         await new Promise((resolve) => setImmediate(resolve));
-      } while (!taskController!.isIdle() || !serviceController.isIdle());
+      } while (!tasks.isIdle() || !services.isIdle());
     },
     close: async () => {
+      stopping.abort();
       background.stop();
-      events.abort();
-      taskController!.stop();
-      serviceController.stop();
+      tasks.stop();
+      services.stop();
       routing.stop();
       healthChecker.close();
       await dataPlane.close();
       await shipper.close();
+      if (taskEndpoint && taskEndpointServes) {
+        await taskEndpoint.close();
+        if (typeof opts.taskEndpoint !== "object") await tearDownAddress(join(dataDir, "task-endpoint.json"));
+      }
       await closeServer(http.server);
       store.close();
     },
   };
-}
-
-/**
- * The loopback port a listener on `port` binds: the port itself, or when that cannot be bound
- * (privileged without root, or taken), `port + 18000` for ports below 1024 (80 → 18080) and
- * `port + 10000` above, then the next port that has not failed.
- */
-export function listenerHostPort(port: number, unbindable: ReadonlySet<number>): number {
-  if (!unbindable.has(port)) return port;
-  let p = port < 1024 ? port + 18000 : port + 10000;
-  if (p > 65535) p = 20000 + (port % 10000);
-  while (unbindable.has(p)) p = p >= 65535 ? 20000 : p + 1;
-  return p;
 }
 
 function readOrCreate(path: string, make: () => string): string {

@@ -15,7 +15,7 @@
  *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-reference-performance-logs-ECS.html
  */
 import type { Scope } from "../core/arn.ts";
-import type { ContainerRuntime, ContainerStats } from "../runtime/runtime.ts";
+import { type ContainerRuntime, type ContainerStats, toContainerStats } from "../runtime/runtime.ts";
 import type { Dimension, Sample } from "../services/cloudwatch/index.ts";
 import { bucketOfStatisticSet, bucketOfValues } from "../services/cloudwatch/statistics.ts";
 
@@ -151,7 +151,8 @@ export class EcsMetrics {
         if (!c.runtimeId) continue;
         let stats: ContainerStats | undefined;
         try {
-          stats = await this.#d.runtime.stats(c.runtimeId);
+          const raw = await this.#d.runtime.stats(c.runtimeId);
+          stats = raw ? toContainerStats(raw) : undefined;
         } catch {
           stats = undefined;
         }

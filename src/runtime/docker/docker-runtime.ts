@@ -4,7 +4,6 @@ import {
   PullError,
   type ContainerRuntime,
   type ContainerSpec,
-  type ContainerStats,
   type ContainerState,
   type HostInfo,
   type ImageInfo,
@@ -151,12 +150,13 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async stats(id: string): Promise<ContainerStats | undefined> {
+  async stats(id: string): Promise<Record<string, unknown> | undefined> {
     try {
-      const { body } = await this.client.request<DockerStats>("GET", `/containers/${encodeURIComponent(id)}/stats`, {
-        query: { stream: false, "one-shot": true },
+      // one-shot: the engine answers at once instead of waiting a second for a second CPU sample.
+      const { body } = await this.client.request<Record<string, unknown>>("GET", `/containers/${encodeURIComponent(id)}/stats`, {
+        query: { stream: "false", "one-shot": "true" },
       });
-      return toContainerStats(body);
+      return body;
     } catch (err) {
       ignoreStatus(err, 404);
       return undefined;
@@ -239,38 +239,3 @@ export class DockerRuntime implements ContainerRuntime {
   }
 }
 
-/** The parts of the Engine API's stats document Slipway reads (cgroup v1 and v2). */
-interface DockerStats {
-  read?: string;
-  cpu_stats?: { cpu_usage?: { total_usage?: number } };
-  memory_stats?: { usage?: number; stats?: Record<string, number> };
-  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
-  blkio_stats?: { io_service_bytes_recursive?: Array<{ op?: string; value?: number }> | null };
-}
-
-export function toContainerStats(s: DockerStats): ContainerStats | undefined {
-  if (!s.cpu_stats?.cpu_usage || s.memory_stats?.usage === undefined) return undefined;
-  const mem = s.memory_stats.stats ?? {};
-  const cache = mem["inactive_file"] ?? mem["total_inactive_file"] ?? 0;
-  let rx = 0;
-  let tx = 0;
-  for (const n of Object.values(s.networks ?? {})) {
-    rx += n.rx_bytes ?? 0;
-    tx += n.tx_bytes ?? 0;
-  }
-  let read = 0;
-  let write = 0;
-  for (const e of s.blkio_stats?.io_service_bytes_recursive ?? []) {
-    const op = (e.op ?? "").toLowerCase();
-    if (op === "read") read += e.value ?? 0;
-    else if (op === "write") write += e.value ?? 0;
-  }
-  return {
-    cpuTotalNs: s.cpu_stats.cpu_usage.total_usage ?? 0,
-    memoryBytes: Math.max(0, s.memory_stats.usage - cache),
-    networkRxBytes: rx,
-    networkTxBytes: tx,
-    blockReadBytes: read,
-    blockWriteBytes: write,
-  };
-}

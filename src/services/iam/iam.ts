@@ -2,12 +2,15 @@
  * The IAM domain, assembled: what the IAM and STS handlers share, plus the credential lookups the
  * gateway's SigV4 strict mode uses (`lookupSecret`) and STS's view of who is calling.
  */
+import { createHash } from "node:crypto";
 import type { Credentials } from "@aws-sdk/client-sts";
-import { type Account, type IamDeps, iamArn } from "./context.ts";
+import { parseArn, type Scope } from "../../core/arn.ts";
+import { type IamDeps, iamArn } from "./context.ts";
 import { InstanceProfiles } from "./instance-profiles.ts";
 import { Policies } from "./policies.ts";
 import { IamRepo, type PrincipalKind } from "./repo.ts";
 import { Roles } from "./roles.ts";
+import { iamTagging } from "./tagging.ts";
 import { ROOT_USER, Users } from "./users.ts";
 import { accessKeyId, page, secretAccessKey, sessionToken } from "./util.ts";
 
@@ -20,6 +23,8 @@ export interface CallerIdentity {
 export interface SecretLookup {
   readonly secretAccessKey: string;
   readonly accountId: string;
+  /** Temporary credentials only: the token a request must carry (X-Amz-Security-Token). */
+  readonly sessionToken?: string;
 }
 
 export class Iam {
@@ -33,10 +38,11 @@ export class Iam {
   constructor(deps: IamDeps) {
     this.deps = deps;
     this.repo = new IamRepo(deps.store);
-    this.roles = new Roles(deps, this.repo);
-    this.policies = new Policies(deps, this.repo);
-    this.users = new Users(deps, this.repo);
-    this.instanceProfiles = new InstanceProfiles(deps, this.repo, this.roles);
+    const tags = iamTagging(deps.store, this.repo);
+    this.roles = new Roles(deps, this.repo, tags);
+    this.policies = new Policies(deps, this.repo, tags);
+    this.users = new Users(deps, this.repo, tags);
+    this.instanceProfiles = new InstanceProfiles(deps, this.repo, this.roles, tags);
   }
 
   /**
@@ -47,15 +53,16 @@ export class Iam {
     const key = this.repo.accessKey(id);
     if (key) return key.status === "Active" ? { secretAccessKey: key.secret, accountId: key.account } : undefined;
     const session = this.repo.session(id);
-    if (session && session.expiresAt > this.deps.clock.now()) return { secretAccessKey: session.secret, accountId: session.account };
+    if (session && session.expiresAt > this.deps.clock.now())
+      return { secretAccessKey: session.secret, accountId: session.account, sessionToken: session.sessionToken };
     return undefined;
   };
 
   /**
    * Who an access key belongs to: the IAM user of a key made by CreateAccessKey, the assumed role of
-   * an STS session, else the root of `fallbackAccount` (static or unknown keys).
+   * an STS session, else the root of the caller's account (static or unknown keys).
    */
-  callerIdentity(id: string | undefined, fallbackAccount: Account): CallerIdentity {
+  callerIdentity(id: string | undefined, scope: Scope): CallerIdentity {
     if (id) {
       const key = this.repo.accessKey(id);
       if (key && key.userName !== ROOT_USER) {
@@ -66,7 +73,7 @@ export class Iam {
       const session = this.repo.session(id);
       if (session && session.expiresAt > this.deps.clock.now()) return { UserId: session.userId, Account: session.account, Arn: session.arn };
     }
-    return root(fallbackAccount);
+    return root(scope.accountId);
   }
 
   /** The IAM user name a key belongs to, if it is an IAM user's key (GetUser/CreateAccessKey without UserName). */
@@ -76,39 +83,69 @@ export class Iam {
   }
 
   /** The stored name of a role/user/group (NoSuchEntity when missing). */
-  principal(account: Account, kind: PrincipalKind, name: string): string {
-    if (kind === "role") return this.roles.require(account, name).RoleName!;
-    if (kind === "user") return this.users.require(account, name).UserName!;
-    return this.users.requireGroup(account, name).GroupName!;
+  principal(scope: Scope, kind: PrincipalKind, name: string): string {
+    if (kind === "role") return this.roles.require(scope, name).RoleName!;
+    if (kind === "user") return this.users.require(scope, name).UserName!;
+    return this.users.requireGroup(scope, name).GroupName!;
   }
 
-  attachPolicy(account: Account, kind: PrincipalKind, name: string, policyArn: string): void {
-    this.deps.store.tx(() => this.policies.attach(account, kind, this.principal(account, kind, name), policyArn));
+  attachPolicy(scope: Scope, kind: PrincipalKind, name: string, policyArn: string): void {
+    this.deps.store.tx(() => this.policies.attach(scope, kind, this.principal(scope, kind, name), policyArn));
   }
 
-  detachPolicy(account: Account, kind: PrincipalKind, name: string, policyArn: string): void {
-    this.deps.store.tx(() => this.policies.detach(account, kind, this.principal(account, kind, name), policyArn));
+  detachPolicy(scope: Scope, kind: PrincipalKind, name: string, policyArn: string): void {
+    this.deps.store.tx(() => this.policies.detach(scope, kind, this.principal(scope, kind, name), policyArn));
   }
 
-  attachedPolicies(account: Account, kind: PrincipalKind, name: string, input: { PathPrefix?: string | undefined; MaxItems?: number | undefined; Marker?: string | undefined }) {
-    const all = this.policies.attached(account, kind, this.principal(account, kind, name), input.PathPrefix ?? "/");
+  attachedPolicies(scope: Scope, kind: PrincipalKind, name: string, input: { PathPrefix?: string | undefined; MaxItems?: number | undefined; Marker?: string | undefined }) {
+    const all = this.policies.attached(scope, kind, this.principal(scope, kind, name), input.PathPrefix ?? "/");
     const p = page(all, input.MaxItems, input.Marker);
     return { AttachedPolicies: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
   }
 
   /** ListEntitiesForPolicy. */
-  entitiesForPolicy(account: Account, policyArn: string) {
-    this.policies.require(account, policyArn);
-    const rows = this.repo.entitiesForPolicy(account, policyArn);
-    const roles = rows.filter((r) => r.kind === "role").flatMap((r) => this.repo.get("iam_roles", account, r.principal) ?? []);
-    const users = rows.filter((r) => r.kind === "user").flatMap((r) => this.repo.get("iam_users", account, r.principal) ?? []);
-    const groups = rows.filter((r) => r.kind === "group").flatMap((r) => this.repo.get("iam_groups", account, r.principal) ?? []);
+  entitiesForPolicy(scope: Scope, policyArn: string) {
+    this.policies.require(scope, policyArn);
+    const rows = this.repo.entitiesForPolicy(scope.accountId, policyArn);
+    const roles = rows.filter((r) => r.kind === "role").flatMap((r) => this.repo.get("iam_roles", scope.accountId, r.principal) ?? []);
+    const users = rows.filter((r) => r.kind === "user").flatMap((r) => this.repo.get("iam_users", scope.accountId, r.principal) ?? []);
+    const groups = rows.filter((r) => r.kind === "group").flatMap((r) => this.repo.get("iam_groups", scope.accountId, r.principal) ?? []);
     return {
       PolicyRoles: roles.map((r) => ({ RoleName: r.RoleName!, RoleId: r.RoleId! })),
       PolicyUsers: users.map((u) => ({ UserName: u.UserName!, UserId: u.UserId! })),
       PolicyGroups: groups.map((g) => ({ GroupName: g.GroupName!, GroupId: g.GroupId! })),
       IsTruncated: false,
     };
+  }
+
+  /**
+   * The credentials ECS gives a task for its task role: an STS session of the role with the task
+   * id as session name (arn:aws:sts::<acct>:assumed-role/<role>/<task id>). A role IAM does not know
+   * (an ARN written in a script) still gets a session, with a role id derived from its ARN.
+   */
+  roleSession(roleArn: string, sessionName: string, durationSeconds: number): Required<Omit<Credentials, never>> {
+    const p = parseArn(roleArn);
+    const account = p?.accountId ?? "";
+    const roleName = p?.resource.split("/").at(-1) ?? roleArn;
+    const role = this.repo.get("iam_roles", account, roleName);
+    const roleId = role?.RoleId ?? `AROA${createHash("sha256").update(roleArn).digest("hex").toUpperCase().slice(0, 17)}`;
+    return this.issueSession(
+      { UserId: `${roleId}:${sessionName}`, Account: account, Arn: `arn:aws:sts::${account}:assumed-role/${role?.RoleName ?? roleName}/${sessionName}` },
+      durationSeconds,
+    );
+  }
+
+  /** An unexpired STS session by its access key id. */
+  session(accessKeyId: string): { secretAccessKey: string; sessionToken: string; expiresAt: number } | undefined {
+    const s = this.repo.session(accessKeyId);
+    return s && s.expiresAt > this.deps.clock.now() ? { secretAccessKey: s.secret, sessionToken: s.sessionToken, expiresAt: s.expiresAt } : undefined;
+  }
+
+  /** Ends STS sessions before their expiry (a task that stopped). */
+  revokeSessions(accessKeyIds: readonly string[]): void {
+    this.deps.store.tx(() => {
+      for (const id of accessKeyIds) this.repo.deleteSession(id);
+    });
   }
 
   /** Issues and records temporary credentials for `identity`; strict auth accepts them until they expire. */
@@ -136,4 +173,4 @@ export class Iam {
   }
 }
 
-const root = (account: Account): CallerIdentity => ({ UserId: account, Account: account, Arn: iamArn(account, "root") });
+const root = (accountId: string): CallerIdentity => ({ UserId: accountId, Account: accountId, Arn: iamArn({ accountId }, "root") });

@@ -1,0 +1,79 @@
+/** What startSlipway() takes and returns (src/server/slipway.ts builds it). */
+import type { Gateway } from "../aws/gateway.ts";
+import type { Clock } from "../core/clock.ts";
+import type { IdGen } from "../core/ids.ts";
+import type { Registry } from "../registry/registry.ts";
+import type { ContainerRuntime } from "../runtime/runtime.ts";
+import type { Ecr } from "../services/ecr/index.ts";
+import type { Ecs } from "../services/ecs/ecs.ts";
+import type { Elbv2 } from "../services/elbv2/elbv2.ts";
+import type { RoutingTableSource } from "../services/elbv2/table-source.ts";
+import type { Store } from "../store/store.ts";
+import type { AutoScaling } from "../services/application-autoscaling/index.ts";
+import type { CloudWatch } from "../services/cloudwatch/index.ts";
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+}
+
+export interface SlipwayOptions {
+  /** 0 picks a free port. Default 4566. */
+  port?: number;
+  host?: string;
+  /** Where the database lives. Default ./.slipway */
+  dataDir?: string;
+  accountId?: string;
+  region?: string;
+  strictAuth?: boolean;
+  credentials?: Credentials[];
+  runtime?: ContainerRuntime;
+  clock?: Clock;
+  ids?: IdGen;
+  /** fsync every commit (survives power loss, slower writes). Default false: crash-safe only. */
+  fsync?: boolean;
+  /** Name of the Docker network awsvpc tasks join. */
+  awsvpcNetwork?: string;
+  log?: (msg: string) => void;
+  /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
+  registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+  /** Count load balancer traffic for AWS/ApplicationELB metrics. Default true. */
+  loadBalancerMetrics?: boolean;
+  /**
+   * The task endpoint at 169.254.170.2 (task metadata, task-role credentials, the AWS API for
+   * containers): "auto" sets it up when Slipway runs as root and warns once otherwise; "off"
+   * (the default here; `slipway up` defaults to "auto") leaves it out. `{ host, port }` serves it
+   * there instead, with no kernel setup (tests: containers are told 169.254.170.2 all the same).
+   */
+  taskEndpoint?: "auto" | "off" | { host: string; port: number };
+  /** Inject AWS_ENDPOINT_URL into task containers (when the task endpoint serves). Default true. */
+  injectEndpointUrl?: boolean;
+}
+
+export interface Slipway {
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly ecs: Ecs;
+  readonly elbv2: Elbv2;
+  /** The load balancers' routing table (the data plane serves from it). */
+  readonly routing: RoutingTableSource;
+  readonly gateway: Gateway;
+  readonly registry: Registry;
+  /** The ECR API's domain (lifecycle runs, tests). */
+  readonly ecr: Ecr;
+  /** CloudWatch metrics and alarms (tests publish and evaluate through it). */
+  readonly cloudwatch: CloudWatch;
+  /** Application Auto Scaling (tests run scheduled actions through it). */
+  readonly autoscaling: AutoScaling;
+  /** One round of the platform's metrics (ALB counters, ECS from docker stats) and alarm evaluation (tests). */
+  metricsMinute(): Promise<void>;
+  readonly instanceId: string;
+  /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
+  readonly taskEndpointUrl: string | undefined;
+  /** Resolves when the schedulers have nothing queued or running (tests). */
+  idle(): Promise<void>;
+  /** Stops serving and scheduling; containers keep running (a restart adopts them). */
+  close(): Promise<void>;
+}
