@@ -99,6 +99,11 @@ export class Metrics {
     if (data.length > MAX_DATUMS) throw errors.invalidValue(`The collection MetricData must not have a size greater than ${MAX_DATUMS}.`);
     const now = this.#clock.now();
     const samples = data.map((d, i) => this.#sample(namespace, d, `MetricData.member.${i + 1}`, now));
+    // Entity-associated data is stored as plain metric data: the Entity itself is not kept (README).
+    (input.EntityMetricData ?? []).forEach((e, i) => {
+      (e.MetricData ?? []).forEach((d, j) => samples.push(this.#sample(namespace, d, `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now)));
+    });
+    if (samples.length > MAX_DATUMS) throw errors.invalidValue(`The collection MetricData must not have a size greater than ${MAX_DATUMS}.`);
     this.publish(scope, samples);
   }
 
