@@ -135,7 +135,9 @@ export class AlbMetrics {
         tot.rt.sum += c.responseTimeSum;
         tot.rt.min = Math.min(tot.rt.min, c.responseTimeMin);
         tot.rt.max = Math.max(tot.rt.max, c.responseTimeMax);
-        c.histogram.forEach((n, i) => (tot.rt.hist[i]! += n));
+        c.histogram.forEach((n, i) => {
+          tot.rt.hist[i]! += n;
+        });
       }
     }
     for (const [lb, tot] of lbTotals) {

@@ -584,7 +584,10 @@ export class AutoScaling {
       const cooldown = (tt.ScaleOutCooldown ?? DEFAULT_COOLDOWN_S) * 1000;
       const base = t.lastScaleOut && now - t.lastScaleOut.at < cooldown ? t.lastScaleOut.from : C;
       const D = Math.max(t.MinCapacity, Math.min(t.MaxCapacity, Math.ceil((Math.max(base, 1) * M) / T)));
-      if (D <= C) return this.#notScaled(scope, t, cause, C, C >= t.MaxCapacity ? "AlreadyAtMaxCapacity" : "AlreadyAtDesiredCapacity");
+      if (D <= C) {
+        this.#notScaled(scope, t, cause, C, C >= t.MaxCapacity ? "AlreadyAtMaxCapacity" : "AlreadyAtDesiredCapacity");
+        return;
+      }
       t.lastScaleOut = { at: now, from: C, to: D };
       // A scale-out ends a running scale-in cooldown.
       delete t.lastScaleIn;
@@ -596,7 +599,10 @@ export class AutoScaling {
     const cooldown = (tt.ScaleInCooldown ?? DEFAULT_COOLDOWN_S) * 1000;
     if (t.lastScaleIn && now - t.lastScaleIn.at < cooldown) return;
     const D = Math.min(t.MaxCapacity, Math.max(t.MinCapacity, Math.ceil((C * M) / T)));
-    if (D >= C) return this.#notScaled(scope, t, cause, C, C <= t.MinCapacity ? "AlreadyAtMinCapacity" : "AlreadyAtDesiredCapacity");
+    if (D >= C) {
+      this.#notScaled(scope, t, cause, C, C <= t.MinCapacity ? "AlreadyAtMinCapacity" : "AlreadyAtDesiredCapacity");
+      return;
+    }
     t.lastScaleIn = { at: now };
     this.#saveTarget(scope, t);
     this.#setCapacity(scope, t, D, cause);
@@ -635,7 +641,8 @@ export class AutoScaling {
     D = Math.max(t.MinCapacity, Math.min(t.MaxCapacity, D));
     if (D === C) {
       const reason = D >= t.MaxCapacity && out ? "AlreadyAtMaxCapacity" : D <= t.MinCapacity && !out ? "AlreadyAtMinCapacity" : "AlreadyAtDesiredCapacity";
-      return this.#notScaled(scope, t, cause, C, reason);
+      this.#notScaled(scope, t, cause, C, reason);
+      return;
     }
     if (inCooldown && D < C) return;
     p.lastStep = { at: now, from: C, to: D };

@@ -65,7 +65,7 @@ export function evaluateQueries(metrics: Metrics, scope: Scope, queries: readonl
     }
     return p || 60;
   };
-  const valueOf = (id: string): MathValue | undefined => {
+  const valueOfId = (id: string): MathValue | undefined => {
     const hit = values.get(id);
     if (hit !== undefined) return hit;
     const q = byId.get(id);
@@ -78,9 +78,9 @@ export function evaluateQueries(metrics: Metrics, scope: Scope, queries: readonl
     } else {
       try {
         v = evaluate(parse(q.Expression ?? ""), {
-          ref: valueOf,
+          ref: valueOfId,
           metrics: (filter) => {
-            for (const other of queries) if (other.MetricStat) valueOf(other.Id ?? "");
+            for (const other of queries) if (other.MetricStat) valueOfId(other.Id ?? "");
             return filter ? stats.filter((s) => s.label.includes(filter)) : stats;
           },
           period: periodOf(q),
@@ -96,7 +96,7 @@ export function evaluateQueries(metrics: Metrics, scope: Scope, queries: readonl
     if (q.MetricStat && typeof v !== "number" && !Array.isArray(v)) stats.push(v);
     return v;
   };
-  for (const q of queries) valueOf(q.Id ?? "");
+  for (const q of queries) valueOfId(q.Id ?? "");
   return values;
 }
 

@@ -101,7 +101,9 @@ export class Metrics {
     const samples = data.map((d, i) => this.#sample(namespace, d, `MetricData.member.${i + 1}`, now));
     // Entity-associated data is stored as plain metric data: the Entity itself is not kept (README).
     (input.EntityMetricData ?? []).forEach((e, i) => {
-      (e.MetricData ?? []).forEach((d, j) => samples.push(this.#sample(namespace, d, `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now)));
+      (e.MetricData ?? []).forEach((d, j) => {
+        samples.push(this.#sample(namespace, d, `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now));
+      });
     });
     if (samples.length > MAX_DATUMS) throw errors.invalidValue(`The collection MetricData must not have a size greater than ${MAX_DATUMS}.`);
     this.publish(scope, samples);
@@ -214,8 +216,12 @@ export class Metrics {
       if (d.Counts && d.Counts.length !== d.Values.length) {
         throw errors.invalidValue(`The parameters ${at}.Values and ${at}.Counts must be of the same size.`);
       }
-      d.Values.forEach((v, j) => finite(v, `${at}.Values.member.${j + 1}`));
-      (d.Counts ?? []).forEach((c, j) => finite(c, `${at}.Counts.member.${j + 1}`));
+      d.Values.forEach((v, j) => {
+        finite(v, `${at}.Values.member.${j + 1}`);
+      });
+      (d.Counts ?? []).forEach((c, j) => {
+        finite(c, `${at}.Counts.member.${j + 1}`);
+      });
       bucket = bucketOfValues(d.Values, d.Counts ?? d.Values.map(() => 1));
       if (bucket.count === 0) {
         throw errors.invalidValue(`The parameter ${at}.Values must contain at least one value with a positive count.`);
@@ -250,7 +256,9 @@ export class Metrics {
     });
     if (stats.length > 5) throw errors.invalidValue("The collection Statistics must not have a size greater than 5.");
     if (extended.length > 10) throw errors.invalidValue("The collection ExtendedStatistics must not have a size greater than 10.");
-    extended.forEach((s, i) => checkExtended(s, `ExtendedStatistics.member.${i + 1}`));
+    extended.forEach((s, i) => {
+      checkExtended(s, `ExtendedStatistics.member.${i + 1}`);
+    });
     const window = this.window(input.StartTime!, input.EndTime!, input.Period!);
     const id = this.#repo.metricId(scope, input.Namespace ?? "", input.MetricName ?? "", canonicalDims(input.Dimensions));
     const series = id === undefined ? [] : this.periods(id, window, input.Unit);

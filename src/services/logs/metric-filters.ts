@@ -147,7 +147,7 @@ export class MetricFilters {
       let matched = false;
       for (const e of events) {
         if (!match(e.message)) continue;
-        const value = valueOf(t.metricValue ?? "1", e.message);
+        const value = metricValueOf(t.metricValue ?? "1", e.message);
         if (value === undefined) continue;
         matched = true;
         const dimensions = Object.entries(t.dimensions ?? {}).flatMap(([Name, ref]) => {
@@ -163,7 +163,7 @@ export class MetricFilters {
   }
 }
 
-function valueOf(metricValue: string, message: string): number | undefined {
+function metricValueOf(metricValue: string, message: string): number | undefined {
   if (!metricValue.startsWith("$.")) return Number(metricValue);
   const v = jsonField(message, metricValue);
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : Number.NaN;
