@@ -8,6 +8,7 @@
  * away mid-request is not a failure, and nothing a handler throws can take the server down.
  */
 import { randomUUID } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authError } from "./auth/auth-errors.ts";
 import { authenticateHead, type LookupSecret, type RequestHead, sha256Hex } from "./auth/sigv4.ts";
@@ -15,7 +16,7 @@ import { ServiceModel } from "./model/index.ts";
 import { protocolFor, type ResponseMeta, type WireRequest, type WireResponse } from "./protocol/index.ts";
 import { invalidUtf8At, parseForm } from "./protocol/input-limits.ts";
 import { type BodyResult, readBody } from "./read-body.ts";
-import { type CredentialScope, credentialScope, type RegisteredService, route } from "./routing.ts";
+import { CBOR_PATH, type CredentialScope, credentialScope, protocolsOf, type RegisteredService, route } from "./routing.ts";
 import type { Protocol, RequestContext, ServiceDefinition } from "./service.ts";
 import { ServiceError } from "./service-error.ts";
 import { systemClock } from "../core/clock.ts";
@@ -92,6 +93,8 @@ export interface Gateway {
 
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 const DEFAULT_BODY_IDLE_MS = 30_000;
+/** A gzip-encoded request body inflates to at most this. */
+const MAX_INFLATED = 64 * 1024 * 1024;
 const consoleLogger: GatewayLogger = { error: (message, details) => console.error(message, details) };
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -101,7 +104,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       def,
       // Loaded on the first request that needs this service's model.
       get model(): ServiceModel {
-        model ??= new ServiceModel(typeof def.model === "function" ? def.model() : def.model);
+        model ??= new ServiceModel(typeof def.model === "function" ? def.model() : def.model, undefined, def.ownEnumChecks);
         return model;
       },
       protocol: protocolFor(def.protocol),
@@ -151,10 +154,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     // Which service the request is for, as far as the headers tell without loading any model:
     // enough to answer in its protocol before the body is read.
     const guess = guessService(head, scope);
-    let protocolName: Protocol = guess?.def.protocol ?? (head.headers["x-amz-target"] !== undefined ? "awsJson1_1" : "awsQuery");
-    let protocol = guess?.protocol ?? protocolFor(protocolName);
-    let meta: ResponseMeta = { requestId, model: undefined, xmlNamespace: guess?.def.xmlNamespace, operation: undefined };
-    observed.service = guess?.def.signingName ?? scope?.service ?? "";
+    let protocolName: Protocol = guess?.protocol ?? (head.headers["x-amz-target"] !== undefined ? "awsJson1_1" : "awsQuery");
+    let protocol = protocolFor(protocolName);
+    let meta: ResponseMeta = {
+      requestId,
+      model: undefined,
+      xmlNamespace: guess?.service.def.xmlNamespace,
+      operation: undefined,
+      queryCompatible: guess?.service.def.awsQueryCompatible === true,
+    };
+    observed.service = guess?.service.def.signingName ?? scope?.service ?? "";
     // What the request names, as far as the headers tell (a refusal before the body is read still
     // names its operation to an observer).
     const target = head.headers["x-amz-target"];
@@ -193,9 +202,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       const req = toWireRequest(head, rawQueryOf(raw.url), body.body, protocolName);
       const routed = route(req, services, scope);
       const service = routed.service;
-      if (service) {
-        protocolName = service.def.protocol;
-        protocol = service.protocol;
+      // The protocol the request was sent in (a service may answer several, e.g. CloudWatch).
+      const wire = routed.kind === "unknown-service" ? undefined : routed.protocol;
+      if (wire || service) {
+        protocolName = wire ?? service!.def.protocol;
+        protocol = protocolFor(protocolName);
       } else if (!guess) {
         protocolName = fallbackProtocol(req, routed.json);
         protocol = protocolFor(protocolName);
@@ -207,15 +218,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         // Only a routed operation's model: errors before routing are generic, and a request that
         // names no operation must not load any model (each is tens of MB).
         model: routed.kind === "ok" ? service?.model : undefined,
-        xmlNamespace: service?.def.xmlNamespace ?? guess?.def.xmlNamespace,
+        xmlNamespace: service?.def.xmlNamespace ?? guess?.service.def.xmlNamespace,
         operation: routed.operation,
+        queryCompatible: (service ?? guess?.service)?.def.awsQueryCompatible === true,
       };
       if (routed.kind === "unknown-service") throw notServed(routed.name, routed.operation, protocolName);
       if (routed.kind !== "ok" || !service) throw unknownOperation(routed.operation, protocolName);
 
       const op = service.model.operation(routed.operation);
       if (!op) throw unknownOperation(routed.operation, protocolName);
-      const input = service.protocol.parseInput(service.model, op, req, { traitErrors: service.def.traitErrors });
+      const input = protocol.parseInput(service.model, op, req, { traitErrors: service.def.traitErrors });
       const handler = service.def.handlers[op.name];
       if (!handler) {
         throw new ServiceError("NotImplemented", `The operation ${op.name} is not implemented by this server.`, { status: 501 });
@@ -231,7 +243,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       };
       if (options.authorize) await options.authorize({ ctx, input });
       const output = await handler(input, ctx);
-      return { reply: service.protocol.serializeOutput(op, output, meta), close: false };
+      return { reply: protocol.serializeOutput(op, output, meta), close: false };
     } catch (err) {
       // A refusal before the body was read closes the connection: the unread body is never read.
       const close = !bodyRead || (err instanceof ServiceError && err.status === 408);
@@ -246,14 +258,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  function guessService(head: RequestHead, scope: CredentialScope | undefined): RegisteredService | undefined {
+  /** The service and protocol a request is for, from its path and headers alone (no model is loaded). */
+  function guessService(head: RequestHead, scope: CredentialScope | undefined): { service: RegisteredService; protocol: Protocol } | undefined {
+    const cbor = head.headers["smithy-protocol"] === "rpc-v2-cbor" ? CBOR_PATH.exec(head.path) : null;
+    if (cbor) {
+      const service = services.find((s) => protocolsOf(s.def).includes("rpcv2Cbor") && s.def.targetPrefix === cbor[1]);
+      return service ? { service, protocol: "rpcv2Cbor" } : undefined;
+    }
     const target = head.headers["x-amz-target"];
     if (target !== undefined) {
       const prefix = target.slice(0, Math.max(0, target.lastIndexOf(".")));
-      const json = services.filter((s) => s.def.protocol.startsWith("awsJson"));
-      return json.find((s) => s.def.targetPrefix === prefix) ?? json.find((s) => s.def.signingName === scope?.service);
+      const json = services.filter((s) => protocolsOf(s.def).some((p) => p.startsWith("awsJson")));
+      const service = json.find((s) => s.def.targetPrefix === prefix) ?? json.find((s) => s.def.signingName === scope?.service);
+      return service ? { service, protocol: protocolsOf(service.def).find((p) => p.startsWith("awsJson")) ?? "awsJson1_1" } : undefined;
     }
-    return scope ? services.find((s) => s.def.signingName === scope.service && !s.def.protocol.startsWith("awsJson")) : undefined;
+    if (!scope) return undefined;
+    const service = services.find((s) => s.def.signingName === scope.service && protocolsOf(s.def).some((p) => p === "awsQuery" || p === "ec2Query"));
+    return service ? { service, protocol: protocolsOf(service.def).find((p) => p === "awsQuery" || p === "ec2Query") ?? "awsQuery" } : undefined;
   }
 
   async function invoke(raw: GatewayRequest): Promise<WireResponse> {
@@ -271,7 +292,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!result || res.destroyed) return;
       if (result.close) result.reply.headers["connection"] = "close";
       res.writeHead(result.reply.status, result.reply.headers);
-      res.end(result.reply.body);
+      res.end(result.reply.bytes ?? result.reply.body);
     } catch (err) {
       if (res.destroyed || req.destroyed) return;
       logger.error("gateway failure", { error: err });
@@ -329,6 +350,16 @@ function toHead(raw: RequestLine): RequestHead {
  * real call, is refused in the protocol's terms (awsQuery: MalformedInput; EC2: MalformedQueryString).
  */
 function toWireRequest(head: RequestHead, rawQuery: string, body: Uint8Array, protocol: Protocol): WireRequest {
+  // The payload the protocol decodes: the body, or the body gunzipped when the request says so (SDKs
+  // compress large PutMetricData calls), inflating to MAX_INFLATED at most. SigV4 covers the body.
+  let payload = body;
+  if ((head.headers["content-encoding"] ?? "").toLowerCase() === "gzip" && body.byteLength > 0) {
+    try {
+      payload = new Uint8Array(gunzipSync(body, { maxOutputLength: MAX_INFLATED }));
+    } catch {
+      // Left compressed: the protocol reports a body it cannot read.
+    }
+  }
   let form: URLSearchParams | undefined;
   const isForm = (head.headers["content-type"] ?? "").includes("application/x-www-form-urlencoded");
   if (isForm || head.query.has("Action")) {
@@ -342,12 +373,12 @@ function toWireRequest(head: RequestHead, rawQuery: string, body: Uint8Array, pr
     form = new URLSearchParams();
     for (const [k, v] of fromQuery.form) if (!k.startsWith("X-Amz-")) form.append(k, v);
     if (isForm) {
-      if (invalidUtf8At(body) >= 0) throw refuse("bytes that are not UTF-8");
-      const parsed = parseForm(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"), form);
+      if (invalidUtf8At(payload) >= 0) throw refuse("bytes that are not UTF-8");
+      const parsed = parseForm(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8"), form);
       if (!parsed.ok) throw refuse(parsed.reason);
     }
   }
-  return { ...head, body, form };
+  return { ...head, body, payload, form };
 }
 
 function fallbackProtocol(req: WireRequest, json: boolean): Protocol {

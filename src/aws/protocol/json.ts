@@ -9,6 +9,7 @@ import { decodeJson, encodeJson } from "./json-codec.ts";
 import type { ParseOptions, ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
 import { invalidUtf8At, jsonDeeperThan, MAX_JSON_DEPTH } from "./input-limits.ts";
 import { validate, validationError } from "./validate.ts";
+import type { ErrorInfo } from "./error-info.ts";
 
 export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
   const contentType = `application/x-amz-json-${version}`;
@@ -29,7 +30,7 @@ export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
 
   return {
     parseInput(model: ServiceModel, op: OperationModel, req: WireRequest, opts: ParseOptions = {}): unknown {
-      const raw = parseJsonBody(req.body);
+      const raw = parseJsonBody(req.payload ?? req.body);
       const typeErrors: string[] = [];
       const input = decodeJson(op.input, raw ?? {}, "", typeErrors) ?? {};
       if (typeErrors.length > 0) throw new ServiceError("SerializationException", typeErrors.join("; "), { status: 400 });
@@ -57,7 +58,9 @@ export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
         const encoded = shape ? (encodeJson(shape, err.fields) as Record<string, unknown>) : err.fields;
         for (const [k, v] of Object.entries(encoded ?? {})) if (k !== messageMember && v !== undefined) body[k] = v;
       }
-      return reply(info.status, body, meta, { "x-amzn-errortype": info.code });
+      const extra: Record<string, string> = { "x-amzn-errortype": info.code };
+      if (meta.queryCompatible) extra["x-amzn-query-error"] = queryErrorHeader(info);
+      return reply(info.status, body, meta, extra);
     },
   };
 }
@@ -82,4 +85,10 @@ export function parseJsonBody(body: Uint8Array): unknown {
   } catch {
     throw new ServiceError("SerializationException", "Start of structure or map found where not expected.", { status: 400 });
   }
+}
+
+/** `x-amzn-query-error: <query code>;Sender|Receiver`, what query-compatible clients report as the code. */
+export function queryErrorHeader(info: ErrorInfo): string {
+  const code = info.code === "ValidationException" && !info.model ? "ValidationError" : info.queryCode;
+  return `${code};${info.fault === "server" ? "Receiver" : "Sender"}`;
 }
