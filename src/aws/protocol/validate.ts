@@ -65,8 +65,11 @@ function walk(
   allowed: readonly string[] | undefined,
   out: Out,
   traits: boolean,
+  hidden = false,
 ): void {
   if (value === undefined || value === null) return;
+  // Values of sensitive members are never echoed in messages (AWS writes "Value at 'x'").
+  const secret = hidden || shape.traits()["sensitive"] !== undefined;
   switch (shape.kind) {
     case "structure":
     case "union": {
@@ -80,13 +83,13 @@ function walk(
           out.missing.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
           continue;
         }
-        walk(model, member, v, memberPath, style, model.constraint(shape.name, name), model.enumValues(shape.name, name), out, traits);
+        walk(model, member, v, memberPath, style, model.constraint(shape.name, name), model.enumValues(shape.name, name), out, traits, secret);
       }
       return;
     }
     case "list": {
       if (!Array.isArray(value)) return;
-      if (traits) length(value, value.length, path, spec, out);
+      if (traits) length(value, value.length, path, spec, out, secret);
       const member = shape.listMember();
       const sparse = shape.traits()["sparse"] !== undefined;
       for (let i = 0; i < value.length; i++) {
@@ -96,14 +99,14 @@ function walk(
           out.missing.push(`Value null at '${itemPath}' failed to satisfy constraint: Member must not be null`);
           continue;
         }
-        walk(model, member, item, itemPath, style, spec?.m, allowed, out, traits);
+        walk(model, member, item, itemPath, style, spec?.m, allowed, out, traits, secret);
       }
       return;
     }
     case "map": {
       if (typeof value !== "object") return;
       const entries = Object.entries(value as Record<string, unknown>);
-      if (traits) length(value, entries.length, path, spec, out);
+      if (traits) length(value, entries.length, path, spec, out, secret);
       const member = shape.mapValue();
       const sparse = shape.traits()["sparse"] !== undefined;
       const keyErrors = new Set<string>();
@@ -114,43 +117,43 @@ function walk(
           out.missing.push(`Value null at '${valuePath}' failed to satisfy constraint: Member must not be null`);
           continue;
         }
-        walk(model, member, v, valuePath, style, spec?.m, allowed, out, traits);
+        walk(model, member, v, valuePath, style, spec?.m, allowed, out, traits, secret);
       }
       if (keyErrors.size > 0) {
-        out.traits.push(`Value '${display(value)}' at '${path}' failed to satisfy constraint: Map keys must satisfy constraint: [${[...keyErrors].join(", ")}]`);
+        out.traits.push(`${subject(value, secret)} '${path}' failed to satisfy constraint: Map keys must satisfy constraint: [${[...keyErrors].join(", ")}]`);
       }
       return;
     }
     case "string":
       if (typeof value !== "string") return;
       if (allowed && !allowed.includes(value)) {
-        out.invalid.push(`Value '${display(value)}' at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`);
+        out.invalid.push(`${subject(value, secret)} '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`);
       }
-      if (traits && spec?.n) length(value, charLength(value, spec.n[1]), path, spec, out);
+      if (traits && spec?.n) length(value, charLength(value, spec.n[1]), path, spec, out, secret);
       return;
     case "blob":
-      if (traits && value instanceof Uint8Array && spec?.n) length(`<${value.byteLength} bytes>`, value.byteLength, path, spec, out);
+      if (traits && value instanceof Uint8Array && spec?.n) length(value, value.byteLength, path, spec, out, true);
       return;
     case "number":
       if (typeof value !== "number") return;
       if (spec?.t === "i" && !(Number.isInteger(value) && value >= INT32[0] && value <= INT32[1])) {
-        out.types.push(`Value '${display(value)}' at '${path}' failed to satisfy constraint: Member must be a 32-bit integer`);
+        out.types.push(`${subject(value, secret)} '${path}' failed to satisfy constraint: Member must be a 32-bit integer`);
         return;
       }
       if (spec?.t === "l" && !Number.isSafeInteger(value)) {
-        out.types.push(`Value '${display(value)}' at '${path}' failed to satisfy constraint: Member must be an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`);
+        out.types.push(`${subject(value, secret)} '${path}' failed to satisfy constraint: Member must be an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`);
         return;
       }
-      if (traits && spec?.r) range(value, path, spec.r, out);
+      if (traits && spec?.r) range(value, path, spec.r, out, secret);
       return;
     default:
       return;
   }
 }
 
-function length(value: unknown, n: number, path: string, spec: Constraint | undefined, out: Out): void {
+function length(value: unknown, n: number, path: string, spec: Constraint | undefined, out: Out, secret: boolean): void {
   if (!spec?.n) return;
-  for (const problem of lengthProblems(n, spec.n)) out.traits.push(`Value '${display(value)}' at '${path}' failed to satisfy constraint: ${problem}`);
+  for (const problem of lengthProblems(n, spec.n)) out.traits.push(`${subject(value, secret)} '${path}' failed to satisfy constraint: ${problem}`);
 }
 
 function lengthProblems(n: number, [min, max]: readonly [number | null, number | null]): string[] {
@@ -159,9 +162,9 @@ function lengthProblems(n: number, [min, max]: readonly [number | null, number |
   return [];
 }
 
-function range(value: number, path: string, [min, max]: readonly [number | null, number | null], out: Out): void {
-  if (max !== null && value > max) out.traits.push(`Value '${display(value)}' at '${path}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
-  else if (min !== null && value < min) out.traits.push(`Value '${display(value)}' at '${path}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
+function range(value: number, path: string, [min, max]: readonly [number | null, number | null], out: Out, secret: boolean): void {
+  if (max !== null && value > max) out.traits.push(`${subject(value, secret)} '${path}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+  else if (min !== null && value < min) out.traits.push(`${subject(value, secret)} '${path}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
 }
 
 /**
@@ -184,6 +187,11 @@ function charLength(s: string, max: number | null): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
+}
+
+/** "Value 'x' at", or "Value at" for a sensitive member or a blob. */
+function subject(value: unknown, secret: boolean): string {
+  return secret || value instanceof Uint8Array ? "Value at" : `Value '${display(value)}' at`;
 }
 
 /** A value as it appears in a message: whole when short, cut at 256 characters when long. */
