@@ -11,6 +11,9 @@ import type { WireResponse } from "../../src/aws/protocol/index.ts";
 import type { Protocol } from "../../src/aws/service.ts";
 import { systemClock } from "../../src/core/clock.ts";
 import { type FuzzService, fuzzServices, type Pools, validCall, type WireCall } from "./corpus.ts";
+import { cbor } from "@smithy/core/cbor";
+import { protocolsOf } from "../../src/aws/routing.ts";
+import { mutateCborCall } from "./cbor.ts";
 import { mutateFormCall, mutateJsonCall } from "./mutate.ts";
 import { hash32, Rng } from "./rng.ts";
 
@@ -56,8 +59,9 @@ export interface ApiFuzzOptions {
 
 export async function fuzzApi(opts: ApiFuzzOptions): Promise<ApiFuzzResult> {
   const services = fuzzServices(opts.gateway.services).filter((s) => s.operations.length > 0);
+  // Every protocol a service answers (CloudWatch: awsJson1_0, awsQuery and smithy-rpc-v2-cbor).
   const byProtocol = new Map<Protocol, FuzzService[]>();
-  for (const s of services) byProtocol.set(s.def.protocol, [...(byProtocol.get(s.def.protocol) ?? []), s]);
+  for (const s of services) for (const p of protocolsOf(s.def)) byProtocol.set(p, [...(byProtocol.get(p) ?? []), s]);
   const counts: Record<string, ProtocolCounts> = {};
   const findings: Finding[] = [];
   for (const [protocol, list] of byProtocol) {
@@ -69,10 +73,10 @@ export async function fuzzApi(opts: ApiFuzzOptions): Promise<ApiFuzzResult> {
       const rng = root.fork(i);
       const svc = rng.pick(list);
       const operation = rng.pick(svc.operations);
-      const { call } = validCall(svc, operation, rng, opts.pools);
+      const { call, json: jsonTwin } = validCall(svc, operation, rng, opts.pools, protocol);
       const json = protocol === "awsJson1_0" || protocol === "awsJson1_1";
       const mutated = rng.chance(0.9);
-      const sent = mutated ? (json ? mutateJsonCall(call, rng) : mutateFormCall(call, rng)) : call;
+      const sent = !mutated ? call : protocol === "rpcv2Cbor" ? mutateCborCall(call, jsonTwin, rng) : json ? mutateJsonCall(call, rng) : mutateFormCall(call, rng);
       const logBefore = opts.logged().length;
       const problem = await check(opts.gateway, sent, opts.hangMs ?? 10_000, i % 10 === 9 ? opts.url : undefined);
       if (problem.reply) opts.onAnswer?.(protocol, operation, mutated, problem.reply);
@@ -139,11 +143,13 @@ async function viaHttp(url: string, call: WireCall, hangMs: number): Promise<{ s
     if ((err as Error).name === "TimeoutError") return { status: 0, failure: `no answer within ${hangMs} ms (over HTTP)` };
     return "not-sendable";
   }
-  const body = await res.text();
-  const reply: WireResponse = { status: res.status, headers: Object.fromEntries(res.headers), body };
+  const raw = Buffer.from(await res.arrayBuffer());
+  const binary = (res.headers.get("content-type") ?? "").startsWith("application/cbor");
+  const body = binary ? "" : raw.toString("utf8");
+  const reply: WireResponse = { status: res.status, headers: Object.fromEntries(res.headers), body, ...(binary ? { bytes: new Uint8Array(raw) } : {}) };
   // Refused by the HTTP layer before there was a request to route (a request line or headers past
   // Node's limits): a bare status, as any HTTP server answers it. Not an API answer.
-  if ([400, 408, 413, 414, 431].includes(res.status) && body === "" && res.headers.get("connection") === "close") return { status: res.status, reply };
+  if ([400, 408, 413, 414, 431].includes(res.status) && raw.length === 0 && res.headers.get("connection") === "close") return { status: res.status, reply };
   if (reply.status >= 500 && reply.status !== 501) return { status: reply.status, failure: `status ${reply.status} (over HTTP): ${body.slice(0, 300)}`, reply };
   const shape = shapeProblem(reply);
   return shape ? { status: reply.status, failure: `${shape} (over HTTP)`, reply } : { status: reply.status, reply };
@@ -152,6 +158,21 @@ async function viaHttp(url: string, call: WireCall, hangMs: number): Promise<{ s
 /** What is wrong with the shape of an answer, if anything. */
 export function shapeProblem(reply: WireResponse): string | undefined {
   const type = reply.headers["content-type"] ?? "";
+  if (type.startsWith("application/cbor")) {
+    // An operation without output answers an empty body (smithy-rpc-v2-cbor).
+    if (reply.status < 300 && (reply.bytes?.byteLength ?? 0) === 0) return undefined;
+    let body: unknown;
+    try {
+      body = cbor.deserialize(reply.bytes ?? new Uint8Array());
+    } catch {
+      return "unparseable CBOR answer";
+    }
+    if (reply.headers["smithy-protocol"] !== "rpc-v2-cbor") return "CBOR answer without smithy-protocol: rpc-v2-cbor";
+    // A 2xx is a map, or null / nothing for an operation without output.
+    if (reply.status < 300) return typeof body === "object" || body === undefined ? undefined : "CBOR answer is not a map";
+    const t = (body as { __type?: unknown }).__type;
+    return typeof t === "string" && t !== "" ? undefined : "CBOR error without __type";
+  }
   if (type.startsWith("application/x-amz-json-")) {
     let body: unknown;
     try {

@@ -7,6 +7,7 @@
 import { ServiceModel, type Shape } from "../../src/aws/model/index.ts";
 import { encodeJson } from "../../src/aws/protocol/json-codec.ts";
 import type { Protocol, ServiceDefinition } from "../../src/aws/service.ts";
+import { encodeCborCall } from "./cbor.ts";
 import type { Rng } from "./rng.ts";
 
 export interface FuzzService {
@@ -44,17 +45,22 @@ export function authorization(service: string, accessKeyId = "test"): string {
   return `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/${REGION}/${service}/aws4_request, SignedHeaders=host, Signature=00`;
 }
 
-/** A valid call of `operation` (its input drawn from the model) and the input as a JS value. */
-export function validCall(svc: FuzzService, operation: string, rng: Rng, pools: Pools): { call: WireCall; input: unknown } {
+/**
+ * A valid call of `operation` in `protocol` (its input drawn from the model), the input as a JS
+ * value, and the same call in JSON (what CBOR mutations start from).
+ */
+export function validCall(svc: FuzzService, operation: string, rng: Rng, pools: Pools, protocol: Protocol = svc.def.protocol): { call: WireCall; input: unknown; json: WireCall } {
   const op = svc.model.operation(operation)!;
   const input = generate(svc.model, op.input, rng, pools, undefined, undefined, 0) ?? {};
-  return { call: encodeCall(svc.def, operation, op.input, input), input };
+  const json = encodeCall(svc.def, operation, op.input, input, "awsJson1_0");
+  const call = protocol === "rpcv2Cbor" ? encodeCborCall(svc.def, operation, op.input, input) : encodeCall(svc.def, operation, op.input, input, protocol);
+  return { call, input, json };
 }
 
-export function encodeCall(def: ServiceDefinition, operation: string, shape: Shape, input: unknown): WireCall {
+export function encodeCall(def: ServiceDefinition, operation: string, shape: Shape, input: unknown, protocol: Protocol = def.protocol): WireCall {
   const headers: Record<string, string> = { host: "localhost", authorization: authorization(def.signingName) };
-  if (def.protocol === "awsJson1_0" || def.protocol === "awsJson1_1") {
-    headers["content-type"] = `application/x-amz-json-${def.protocol === "awsJson1_0" ? "1.0" : "1.1"}`;
+  if (protocol === "awsJson1_0" || protocol === "awsJson1_1") {
+    headers["content-type"] = `application/x-amz-json-${protocol === "awsJson1_0" ? "1.0" : "1.1"}`;
     headers["x-amz-target"] = `${def.targetPrefix}.${operation}`;
     return { method: "POST", url: "/", headers, body: Buffer.from(JSON.stringify(encodeJson(shape, input) ?? {})) };
   }
@@ -63,7 +69,7 @@ export function encodeCall(def: ServiceDefinition, operation: string, shape: Sha
     ["Action", operation],
     ["Version", def.version ?? ""],
   ];
-  encodeForm(shape, input, "", def.protocol, params);
+  encodeForm(shape, input, "", protocol, params);
   return { method: "POST", url: "/", headers, body: Buffer.from(new URLSearchParams(params).toString()) };
 }
 

@@ -16,6 +16,7 @@ import { errorInfo } from "./error-info.ts";
 import { toDate } from "./json-codec.ts";
 import { queryErrorHeader } from "./json.ts";
 import type { ParseOptions, ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
+import { cborProblem } from "./input-limits.ts";
 import { validate, validationError } from "./validate.ts";
 
 function reply(status: number, body: Uint8Array, meta: ResponseMeta, extra: Record<string, string> = {}): WireResponse {
@@ -38,6 +39,10 @@ export const cborProtocol: WireProtocol = {
     let raw: unknown = {};
     const bytes = req.payload ?? req.body;
     if (bytes.byteLength > 0) {
+      // Checked before the decoder sees it: lengths past the end, text that is not UTF-8, lossy
+      // integers (the decoder would warn on the console for each), depth, trailing bytes.
+      const problem = cborProblem(bytes);
+      if (problem) throw new ServiceError("SerializationException", `The request body is not valid CBOR: ${problem}.`, { status: 400 });
       try {
         raw = cbor.deserialize(bytes);
       } catch {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { invalidUtf8At, jsonDeeperThan, MAX_FORM_KEY_PARTS, MAX_FORM_PARAMS, parseForm } from "./input-limits.ts";
+import { cborProblem, invalidUtf8At, jsonDeeperThan, MAX_FORM_KEY_PARTS, MAX_FORM_PARAMS, parseForm } from "./input-limits.ts";
 
 test("invalidUtf8At: the offset of the first byte that is not well-formed UTF-8", () => {
   assert.equal(invalidUtf8At(Buffer.from("plain ascii and é and 😀")), -1);
@@ -26,4 +26,28 @@ test("parseForm decodes as URLSearchParams does, but refuses invalid UTF-8 and o
   assert.equal(parseForm(Array.from({ length: MAX_FORM_PARAMS + 1 }, (_, i) => `k${i}=v`).join("&")).ok, false);
   assert.equal(parseForm(`${"a.".repeat(MAX_FORM_KEY_PARTS)}b=1`).ok, false);
   assert.equal(parseForm(`${"a.".repeat(MAX_FORM_KEY_PARTS - 1)}b=1`).ok, true);
+});
+
+test("cborProblem: well-formed CBOR passes; lengths past the end, bad text, lossy integers, depth, leftovers do not", async () => {
+  const { cbor, dateToTag } = await import("@smithy/core/cbor");
+  const good = cbor.serialize({ Namespace: "App", MetricData: [{ MetricName: "m", Value: 1.5, Timestamp: dateToTag(new Date(0)), Counts: [1, 2], Unit: "Count" }], Blob: new Uint8Array([1, 2]), n: -7, big: 2 ** 40 });
+  assert.equal(cborProblem(good), undefined);
+  assert.equal(cborProblem(new Uint8Array(0)), undefined);
+  assert.equal(cborProblem(Buffer.from([0x9f, 0x01, 0x7f, 0x61, 0x61, 0xff, 0xff])), undefined, "indefinite array and text");
+  const bad: Array<[number[], string]> = [
+    [[0x5b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], "a length or integer beyond 2^53"],
+    [[0x7a, 0x00, 0x00, 0x10, 0x00, 0x61], "a string longer than the bytes that follow"],
+    [[0x9a, 0x00, 0x01, 0x00, 0x00, 0x01], "more items than the bytes that follow"],
+    [[0x63, 0xff, 0xfe, 0xfd], "a text string that is not UTF-8"],
+    [[0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], "a length or integer beyond 2^53"],
+    [[0x9f, 0x01], "truncated"],
+    [[0x82, 0x01], "more items than the bytes that follow"],
+    [[0x82, 0x01, 0x9f], "truncated"],
+    [[0xff], "a break outside an indefinite-length item"],
+    [[0x1c], "a reserved additional information value"],
+    [[0x01, 0x02], "bytes after the item"],
+    [[0x5f, 0x61, 0x61, 0xff], "an indefinite-length string with a chunk of another type"],
+    [[...Array(65).fill(0x81), 0x01], "nested too deep"],
+  ];
+  for (const [bytes, reason] of bad) assert.equal(cborProblem(Buffer.from(bytes)), reason, Buffer.from(bytes).toString("hex"));
 });

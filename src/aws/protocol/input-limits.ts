@@ -87,3 +87,116 @@ function countDots(s: string): number {
   for (let i = s.indexOf("."); i >= 0; i = s.indexOf(".", i + 1)) n++;
   return n;
 }
+
+/** Deeper than any AWS model nests, as for JSON. */
+export const MAX_CBOR_DEPTH = MAX_JSON_DEPTH;
+
+/**
+ * Why `bytes` is not one well-formed CBOR item (RFC 8949) a decoder can take without surprise, or
+ * undefined: every length must fit in the bytes that follow, text strings must be UTF-8, integers
+ * must be exact in a double (|n| < 2^53), nesting (arrays, maps, tags) at most MAX_CBOR_DEPTH,
+ * indefinite-length items closed, nothing after the item. One pass, no allocation per item.
+ */
+export function cborProblem(bytes: Uint8Array): string | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Open containers: how many items each still needs (-1: indefinite, until a break).
+  const open: number[] = [];
+  // Indefinite strings accept only definite chunks of their own major type.
+  const chunkOf: number[] = [];
+  let at = 0;
+  let items = 0;
+  const done = (): void => {
+    // One item completed: count it against the innermost definite container(s).
+    for (;;) {
+      const top = open.length - 1;
+      if (top < 0) {
+        items++;
+        return;
+      }
+      if (open[top] === -1) return;
+      open[top]!--;
+      if (open[top]! > 0) return;
+      open.pop();
+      chunkOf.pop();
+    }
+  };
+  while (at < bytes.length) {
+    if (open.length === 0 && items > 0) return "bytes after the item";
+    const b = bytes[at++]!;
+    const major = b >> 5;
+    const ai = b & 0x1f;
+    if (b === 0xff) {
+      if (open.length === 0 || open[open.length - 1] !== -1) return "a break outside an indefinite-length item";
+      open.pop();
+      chunkOf.pop();
+      done();
+      continue;
+    }
+    const inString = chunkOf.length > 0 ? chunkOf[chunkOf.length - 1]! : -1;
+    if (inString >= 0 && (major !== inString || ai === 31)) return "an indefinite-length string with a chunk of another type";
+    let arg = 0;
+    if (ai < 24) arg = ai;
+    else if (ai >= 24 && ai <= 27) {
+      const size = 1 << (ai - 24);
+      if (at + size > bytes.length) return "truncated";
+      if (size === 1) arg = view.getUint8(at);
+      else if (size === 2) arg = view.getUint16(at);
+      else if (size === 4) arg = view.getUint32(at);
+      else {
+        const big = view.getBigUint64(at);
+        if (major !== 7 && big > BigInt(Number.MAX_SAFE_INTEGER)) return "a length or integer beyond 2^53";
+        arg = Number(big);
+      }
+      at += size;
+    } else if (ai === 31) {
+      if (major === 2 || major === 3) {
+        if (open.length >= MAX_CBOR_DEPTH) return "nested too deep";
+        open.push(-1);
+        chunkOf.push(major);
+        continue;
+      }
+      if (major === 4 || major === 5) {
+        if (open.length >= MAX_CBOR_DEPTH) return "nested too deep";
+        open.push(-1);
+        chunkOf.push(-1);
+        continue;
+      }
+      return "an indefinite length where none is allowed";
+    } else return "a reserved additional information value";
+    switch (major) {
+      case 0:
+      case 1:
+        done();
+        break;
+      case 2:
+      case 3:
+        if (arg > bytes.length - at) return "a string longer than the bytes that follow";
+        if (major === 3 && !isUtf8(bytes.subarray(at, at + arg))) return "a text string that is not UTF-8";
+        at += arg;
+        done();
+        break;
+      case 4:
+      case 5: {
+        const n = major === 4 ? arg : arg * 2;
+        if (n > bytes.length - at) return "more items than the bytes that follow";
+        if (n === 0) done();
+        else {
+          if (open.length >= MAX_CBOR_DEPTH) return "nested too deep";
+          open.push(n);
+          chunkOf.push(-1);
+        }
+        break;
+      }
+      case 6:
+        if (open.length >= MAX_CBOR_DEPTH) return "nested too deep";
+        open.push(1);
+        chunkOf.push(-1);
+        break;
+      default:
+        // Simple values and floats (their bytes were taken as the argument).
+        done();
+    }
+  }
+  if (open.length > 0) return "truncated";
+  return items === 1 || bytes.length === 0 ? undefined : "no item";
+}
