@@ -3,8 +3,11 @@
  * reach the services' domains (an input that only ever names missing resources stops at the first
  * lookup): an ECS cluster, task definition, service and task; an ECR repository; a log group and
  * stream; an IAM role, user and policy; a security group; a load balancer, target group and
- * listener; a KMS key and alias, a secret, two parameters. Their names, ARNs and ids are the pools the corpus draws strings from.
+ * listener; a KMS key and alias, a secret, two parameters; a metric and an alarm; a scalable
+ * target. Their names, ARNs and ids are the pools the corpus draws strings from.
  */
+import * as aas from "@aws-sdk/client-application-auto-scaling";
+import * as cw from "@aws-sdk/client-cloudwatch";
 import * as cwl from "@aws-sdk/client-cloudwatch-logs";
 import * as ec2 from "@aws-sdk/client-ec2";
 import * as ecr from "@aws-sdk/client-ecr";
@@ -29,6 +32,8 @@ export async function prepareWorld(url: string): Promise<Pools> {
     kms: new kms.KMSClient(cfg),
     sm: new sm.SecretsManagerClient(cfg),
     ssm: new ssm.SSMClient(cfg),
+    cw: new cw.CloudWatchClient(cfg),
+    aas: new aas.ApplicationAutoScalingClient(cfg),
   };
   try {
     const arns: string[] = [];
@@ -81,7 +86,12 @@ export async function prepareWorld(url: string): Promise<Pools> {
     arns.push((await c.sm.send(new sm.CreateSecretCommand({ Name: "fuzz", SecretString: '{"user":"fuzz"}' }))).ARN!);
     await c.ssm.send(new ssm.PutParameterCommand({ Name: "fuzz", Value: "fuzz", Type: "String" }));
     await c.ssm.send(new ssm.PutParameterCommand({ Name: "/fuzz/secure", Value: "fuzz", Type: "SecureString" }));
-    return { names: ["fuzz", "default", "fuzz:1", "fuzz/fuzz", "alias/fuzz", "/fuzz/secure"], arns, ids };
+    await c.cw.send(new cw.PutMetricDataCommand({ Namespace: "fuzz", MetricData: [{ MetricName: "fuzz", Value: 1, Timestamp: new Date(Date.UTC(2026, 0, 1)), Dimensions: [{ Name: "fuzz", Value: "fuzz" }] }] }));
+    await c.cw.send(
+      new cw.PutMetricAlarmCommand({ AlarmName: "fuzz", Namespace: "fuzz", MetricName: "fuzz", Statistic: "Average", Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: "GreaterThanThreshold" }),
+    );
+    await c.aas.send(new aas.RegisterScalableTargetCommand({ ServiceNamespace: "ecs", ResourceId: "service/fuzz/fuzz", ScalableDimension: "ecs:service:DesiredCount", MinCapacity: 1, MaxCapacity: 3 }));
+    return { names: ["fuzz", "default", "fuzz:1", "fuzz/fuzz", "alias/fuzz", "/fuzz/secure", "service/fuzz/fuzz"], arns, ids };
   } finally {
     for (const client of Object.values(c)) client.destroy();
   }
