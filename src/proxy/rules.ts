@@ -3,9 +3,11 @@
  * across the values of one condition, rules in priority order (the table lists them that way,
  * default last), first match wins
  * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html).
+ * Wildcard values match through src/core/glob.ts (linear time, no regular expressions).
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { BlockList, isIPv6 } from "node:net";
+import { compileGlob } from "../core/glob.ts";
 import type { Condition, RuleRoutes } from "./routing-table.ts";
 
 /** What a rule can look at: the request line, its headers and the TCP peer. */
@@ -29,17 +31,6 @@ interface ParsedUrl {
   path: string | undefined;
   query: string | undefined;
   pairs: [string, string][] | undefined;
-}
-
-/** `*` matches zero or more characters, `?` exactly one; the whole input must match. */
-export function globToRegExp(glob: string, caseInsensitive: boolean): RegExp {
-  let src = "^";
-  for (const ch of glob) {
-    if (ch === "*") src += "[\\s\\S]*";
-    else if (ch === "?") src += "[\\s\\S]";
-    else src += ch.replace(/[.+^${}()|[\]\\/-]/g, "\\$&");
-  }
-  return new RegExp(src + "$", caseInsensitive ? "is" : "s");
 }
 
 /** The path of a request target (origin-form or absolute-form), without the query. */
@@ -106,7 +97,7 @@ export function normalizeIp(ip: string): string {
 function compileCondition(c: Condition): Test {
   switch (c.field) {
     case "path-pattern": {
-      const res = c.values.map((v) => globToRegExp(v, false));
+      const res = c.values.map((v) => compileGlob(v, false));
       return (f, p) => {
         ensurePath(p, f.url);
         const path = p.path!;
@@ -114,7 +105,7 @@ function compileCondition(c: Condition): Test {
       };
     }
     case "host-header": {
-      const res = c.values.map((v) => globToRegExp(v, true));
+      const res = c.values.map((v) => compileGlob(v, true));
       return (f) => {
         const host = hostWithoutPort(f.headers.host);
         return res.some((re) => re.test(host));
@@ -122,7 +113,7 @@ function compileCondition(c: Condition): Test {
     }
     case "http-header": {
       const name = c.name.toLowerCase();
-      const res = c.values.map((v) => globToRegExp(v, true));
+      const res = c.values.map((v) => compileGlob(v, true));
       return (f) => {
         const raw = f.headers[name];
         if (raw === undefined) return false;
@@ -136,8 +127,8 @@ function compileCondition(c: Condition): Test {
     }
     case "query-string": {
       const pats = c.values.map((v) => ({
-        key: v.key === undefined ? undefined : globToRegExp(v.key, true),
-        value: globToRegExp(v.value, true),
+        key: v.key === undefined ? undefined : compileGlob(v.key, true),
+        value: compileGlob(v.value, true),
       }));
       return (f, p) => {
         const pairs = queryPairs(p, f.url);

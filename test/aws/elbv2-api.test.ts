@@ -423,6 +423,42 @@ describe("ELBv2 API through ElasticLoadBalancingV2Client", () => {
     await expectError(client.send(new elb.DescribeRulesCommand({ RuleArns: [r2.Rules![0]!.RuleArn!] })), "RuleNotFoundException");
   });
 
+  test("rules: at most 5 wildcards per rule (ALB's quota), counted over every condition value", async () => {
+    const fixed = [{ Type: "fixed-response" as const, FixedResponseConfig: { StatusCode: "200" } }];
+    await expectError(
+      client.send(
+        new elb.CreateRuleCommand({
+          ListenerArn: listenerArn,
+          Priority: 40,
+          Conditions: [
+            { Field: "path-pattern", PathPatternConfig: { Values: ["/*/*/*/*.png"] } },
+            { Field: "host-header", HostHeaderConfig: { Values: ["*.a?.example.com"] } },
+          ],
+          Actions: fixed,
+        }),
+      ),
+      "ValidationError",
+      "A rule can only have '5' wildcards",
+    );
+    const ok = await client.send(
+      new elb.CreateRuleCommand({ ListenerArn: listenerArn, Priority: 40, Conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/*/*/*/*.png"] } }], Actions: fixed }),
+    );
+    await expectError(
+      client.send(
+        new elb.ModifyRuleCommand({
+          RuleArn: ok.Rules![0]!.RuleArn,
+          Conditions: [
+            { Field: "path-pattern", PathPatternConfig: { Values: ["/*/*/*/*.png"] } },
+            { Field: "query-string", QueryStringConfig: { Values: [{ Key: "?", Value: "*" }] } },
+          ],
+        }),
+      ),
+      "ValidationError",
+      "A rule can only have '5' wildcards",
+    );
+    await client.send(new elb.DeleteRuleCommand({ RuleArn: ok.Rules![0]!.RuleArn }));
+  });
+
   test("targets: register, health states, deregistration drains then disappears", async () => {
     await expectError(client.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "i-0123456789abcdef0" }] })), "InvalidTargetException");
     await expectError(client.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tg2Arn, Targets: [{ Id: "10.0.0.1" }] })), "InvalidTargetException");
