@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { INSTANCE_LABEL } from "../scheduler/task-reconciler.ts";
+import { installLastResort } from "../server/last-resort.ts";
 import { startSlipway } from "../server/slipway.ts";
 
 const USAGE = `usage:
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
   if (command === "up") {
+    installLastResort((m) => console.error(m));
     const port = Number(values.port ?? process.env.SLIPWAY_PORT ?? 4566);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
     const credentials = process.env.SLIPWAY_CREDENTIALS

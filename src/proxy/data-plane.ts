@@ -25,6 +25,7 @@ import {
   proxyUpgrade,
 } from "./forward.ts";
 import { listenerHostPort, planHostPorts } from "./host-ports.ts";
+import { refusal } from "./screen.ts";
 import type { Action, ListenerRoutes, RoutingTable, TargetGroupRoutes } from "./routing-table.ts";
 import { type CompiledRule, compileRules, hostWithoutPort, matchRule, splitTarget } from "./rules.ts";
 import { APP_COOKIE, CookieCodec, LB_COOKIE, TG_COOKIE, readCookie, stickyCookies } from "./stickiness.ts";
@@ -84,6 +85,8 @@ interface ListenerServer {
 }
 
 const EMPTY: Snapshot = { table: { listeners: new Map(), targetGroups: new Map() }, listeners: new Map() };
+
+const CLOSE = { Connection: "close" } as const;
 
 /** 64 KB of request headers in all (ALB: 16 K per line/header, 64 K in total → 400). */
 const MAX_REQUEST_HEADER_BYTES = 64 * 1024;
@@ -202,8 +205,21 @@ export class DataPlane {
     let resolve!: () => void;
     const listening = new Promise<void>((r) => (resolve = r));
     const ls: ListenerServer = { listenerArn, hostPort, server, bound: undefined, failed: false, listening };
-    server.on("request", (req, res) => this.#handle(ls, req, res));
+    server.on("request", (req, res) => {
+      try {
+        this.#handle(ls, req, res);
+      } catch (err) {
+        // A bug of ours must cost one request (ALB's 500), not the process.
+        this.#opts.log?.(`data plane: internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? err}`);
+        sendError(res, 500, CLOSE);
+      }
+    });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#handleUpgrade(ls, req, socket, head));
+    // CONNECT: not supported by Elastic Load Balancing (screen.ts); Node would drop it unanswered.
+    server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+      socket.on("error", () => socket.destroy());
+      writeRawError(socket, 400);
+    });
     server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
       if (err.code === "ECONNRESET" || !socket.writable) return socket.destroy();
       // Malformed request line or headers, oversized headers: ALB answers 400 and closes.
@@ -299,6 +315,8 @@ export class DataPlane {
   }
 
   #handle(ls: ListenerServer, req: IncomingMessage, res: ServerResponse): void {
+    const refused = refusal(req);
+    if (refused) return sendError(res, refused, CLOSE);
     const routed = this.#route(ls, req);
     if (!routed) return sendError(res, 503);
     const { snap, listener, action } = routed;
@@ -317,6 +335,8 @@ export class DataPlane {
 
   #handleUpgrade(ls: ListenerServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => socket.destroy());
+    const refused = refusal(req);
+    if (refused) return writeRawError(socket, refused);
     const routed = this.#route(ls, req);
     if (!routed) return writeRawError(socket, 503);
     const { snap, listener, action } = routed;

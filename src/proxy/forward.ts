@@ -197,7 +197,18 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, headers:
     }
     const extra = t.onResponseHeaders?.(ur);
     const cookies = extra ? [...(t.setCookies ?? []), ...extra] : t.setCookies;
-    res.writeHead(ur.statusCode ?? 502, ur.statusMessage, responseHeaders(ur.rawHeaders, cookies));
+    const status = ur.statusCode ?? 0;
+    try {
+      // A status below 100 or a reason phrase with control characters is a malformed response
+      // (502), and must never throw out of the request path.
+      if (status < 100 || status > 999) throw new RangeError(`invalid status ${status}`);
+      res.writeHead(status, ur.statusMessage, responseHeaders(ur.rawHeaders, cookies));
+    } catch {
+      ur.destroy();
+      up.destroy();
+      end();
+      return sendError(res, 502);
+    }
     // Hand-rolled pipe (fewer listeners than Readable.pipe on the hot path), with backpressure.
     const resume = () => ur.resume();
     ur.on("data", (chunk: Buffer) => {
