@@ -53,6 +53,8 @@ async function serveDataPlane(spec: string): Promise<void> {
         {
           listenerArn: "listener/bench",
           loadBalancerArn: "lb/bench",
+          loadBalancerName: "bench",
+          dnsName: "bench-00000000.us-east-1.elb.localhost",
           port: 80,
           protocol: "HTTP",
           idleTimeoutSeconds: 60,

@@ -15,6 +15,8 @@ import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
+import type { LoadBalancerServing } from "../services/elbv2/serving.ts";
+import type { ListenerBinding } from "../proxy/data-plane.ts";
 import type { Store } from "../store/store.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
@@ -94,5 +96,16 @@ export function localImagesPort(deps: {
       const password = registry.auth.issueToken({ accountId: ref.account, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
     },
+  };
+}
+
+/** The data plane as ELBv2 sees it (src/services/elbv2/serving.ts): where listeners are served. */
+export function loadBalancerServingPort(dataPlane: { listeners(): ListenerBinding[] }): LoadBalancerServing {
+  return {
+    notes: (lbArn) =>
+      dataPlane
+        .listeners()
+        .filter((l) => l.loadBalancerArn === lbArn && l.note)
+        .map((l) => `${l.protocol} listener on port ${l.port}: ${l.note}`),
   };
 }

@@ -38,7 +38,7 @@ import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, taskNetworkingPort } from "./ports.ts";
+import { loadBalancerNetworkingPort, loadBalancerServingPort, loadBalancingPort, localImagesPort, taskNetworkingPort } from "./ports.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -141,6 +141,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   ecs.lb = loadBalancingPort(elbv2);
   ecs.network = taskNetworkingPort(ec2);
   elbv2.network = loadBalancerNetworkingPort(ec2);
+  elbv2.serving = loadBalancerServingPort(dataPlane);
   const taskNetworking = ecs.network;
 
   let taskController: Controller | undefined;

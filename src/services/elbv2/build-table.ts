@@ -51,6 +51,8 @@ export function buildTable(state: Elbv2State, now: number): RoutingTable {
     listeners.set(l.doc.ListenerArn!, {
       listenerArn: l.doc.ListenerArn!,
       loadBalancerArn: l.doc.LoadBalancerArn!,
+      loadBalancerName: lb.doc.LoadBalancerName ?? "",
+      dnsName: (lb.doc.DNSName ?? "").toLowerCase(),
       port: l.doc.Port!,
       protocol: l.doc.Protocol === "HTTPS" ? "HTTPS" : "HTTP",
       idleTimeoutSeconds: Number(attrs["idle_timeout.timeout_seconds"]),

@@ -12,6 +12,7 @@ import { tooManyTags, validation } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
 import { LoadBalancers } from "./load-balancers.ts";
 import type { LoadBalancerNetworking } from "./networking.ts";
+import type { LoadBalancerServing } from "./serving.ts";
 import { Elbv2Repo } from "./repo.ts";
 import { type TargetRef, TargetGroups } from "./target-groups.ts";
 import { healthCheckOf } from "./build-table.ts";
@@ -39,6 +40,8 @@ export class Elbv2 {
   readonly listeners: Listeners;
   /** EC2's ENIs and checks for load balancers, once EC2 is wired (src/server/slipway.ts). */
   network: LoadBalancerNetworking | undefined;
+  /** Where the data plane serves the listeners, once it is wired. */
+  serving: LoadBalancerServing | undefined;
 
   constructor(deps: Elbv2Deps, health?: TargetHealthView) {
     this.deps = deps;
@@ -52,6 +55,7 @@ export class Elbv2 {
         for (const l of this.repo.listListeners(lbArn)) this.listeners.deleteWithRules(scope, l.doc.ListenerArn!);
       },
       () => this.network,
+      () => this.serving,
     );
     this.targetGroups = new TargetGroups(deps, this.repo, tags);
     this.targetGroups.setHealthView(health);
