@@ -3,6 +3,8 @@
 #   slipway-test/busybox:latest  FROM scratch + Debian's static busybox
 #   slipway-test/web:latest      busybox httpd on $PORT (8080), VERSION=v1
 #   slipway-test/web:v2          same, VERSION=v2
+#   slipway-test/cgi:latest      busybox httpd whose CGI answers with bare-LF headers and a body
+#                                delimited by close (a target strict parsers reject)
 # Idempotent: an image that exists and was built from the current test/images/ content (label
 # slipway.test-images=<hash>) is skipped unless --force is given.
 set -eu
@@ -32,7 +34,9 @@ build() {
   echo "built $tag"
 }
 
-HASH=$(cd "$IMAGES" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+# busybox and web share one content hash; cgi has its own (so adding it changed no other image).
+HASH=$(cd "$IMAGES" && find . -type f -not -path './cgi/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+CGI_HASH=$(cd "$IMAGES" && find ./busybox ./cgi -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 built_hash() { docker image inspect -f '{{index .Config.Labels "slipway.test-images"}}' "$1" 2>/dev/null || true; }
 need() { [ "$FORCE" = 1 ] || [ "$(built_hash "$1")" != "$HASH" ]; }
 
@@ -66,6 +70,11 @@ for v in latest v2; do
   fi
 done
 
+if [ "$FORCE_WEB" = 1 ] || [ "$FORCE" = 1 ] || [ "$(built_hash slipway-test/cgi:latest)" != "$CGI_HASH" ]; then
+  HASH=$CGI_HASH build slipway-test/cgi:latest "$IMAGES/cgi"
+fi
+
 echo "test images:"
 docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/busybox
 docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/web
+docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/cgi

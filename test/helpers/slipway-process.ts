@@ -60,12 +60,12 @@ export interface SlipwayProcess {
 }
 
 /** Spawns `node bin/slipway.js up --port P --data-dir DIR` and waits for "Slipway ready on". */
-export async function startSlipwayProcess(opts: { dataDir: string; port?: number; timeoutMs?: number }): Promise<SlipwayProcess> {
+export async function startSlipwayProcess(opts: { dataDir: string; port?: number; timeoutMs?: number; env?: Record<string, string> }): Promise<SlipwayProcess> {
   const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, [BIN, "up", "--port", String(port), "--data-dir", opts.dataDir], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env },
+    env: { ...process.env, ...opts.env },
   });
   let out = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
