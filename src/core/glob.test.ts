@@ -1,67 +1,51 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { compileGlob, countWildcards, globMatch } from "./glob.ts";
+import { test } from "node:test";
+import { compileGlob, wildcardCount } from "./glob.ts";
 
-describe("glob", () => {
-  it("* is zero or more characters, ? exactly one, and the whole input must match", () => {
-    const cases: [string, string, boolean][] = [
-      ["/img/*", "/img/a/b.png", true],
-      ["/img/*", "/img/", true],
-      ["/img/*", "/img", false],
-      ["/api", "/api", true],
-      ["/api", "/api/x", false],
-      ["/a?c", "/abc", true],
-      ["/a?c", "/ac", false],
-      ["*", "", true],
-      ["**", "x", true],
-      ["", "", true],
-      ["", "x", false],
-      ["*.png", "/a/b.png", true],
-      ["*.png", "/a/b.png.txt", false],
-      ["/*/*/*/*.png", "/a/b/c/d.png", true],
-      ["/*/*/*/*.png", "/a/b/c.png", false],
-      ["a*a", "a", false],
-      ["a*a", "aa", true],
-      ["*ab*ab*", "xabyab", true],
-      ["*ab*ab*", "xab", false],
-      ["?*?", "ab", true],
-      ["?*?", "a", false],
-      ["*a?c*", "xxabxabcyy", true],
-      ["*a?c", "abcabd", false],
-      ["/v1.0/(x)", "/v1.0/(x)", true],
-      ["/v1.0", "/v1x0", false],
-      ["[a-z]+", "[a-z]+", true],
-      ["[a-z]+", "b", false],
-    ];
-    for (const [pattern, input, expected] of cases) assert.equal(globMatch(pattern, input), expected, `${pattern} ~ ${input}`);
-  });
+test("* matches any run, ? one character when enabled, everything else literally", () => {
+  const cases: [string, string, boolean, boolean?][] = [
+    ["abc", "abc", true],
+    ["abc", "abcd", false],
+    ["*", "", true],
+    ["*", "anything", true],
+    ["a*", "a", true],
+    ["a*c", "abbbc", true],
+    ["a*c", "abbb", false],
+    ["*.png", "/img/x.png", true],
+    ["/*/*/*.png", "/a/b/c.png", true],
+    ["/*/*/*.png", "/a/b.png", false],
+    ["a*b*a", "aba", true],
+    ["a*b*a", "ab", false],
+    ["a*a", "a", false],
+    ["a.b", "axb", false],
+    ["(x)+[y]", "(x)+[y]", true],
+    ["a?c", "abc", true, true],
+    ["a?c", "abc", false, false],
+    ["a?c", "a?c", true, false],
+    ["*?", "", false, true],
+    ["*?", "x", true, true],
+    ["?*?", "xy", true, true],
+  ];
+  for (const [p, t, want, question] of cases) assert.equal(compileGlob(p, { question }).matches(t), want, `${p} ~ ${t}`);
+});
 
-  it("case-insensitive when asked, on both sides", () => {
-    assert.ok(compileGlob("*.Example.COM", true).test("api.example.com"));
-    assert.ok(!compileGlob("*.Example.COM", false).test("api.example.com"));
-    assert.ok(compileGlob("A?C", true).test("abc"));
-  });
+test("case-insensitive matching folds both sides", () => {
+  assert.equal(compileGlob("*.Example.COM", { caseInsensitive: true }).matches("api.example.com"), true);
+  assert.equal(compileGlob("*.Example.COM").matches("api.example.com"), false);
+});
 
-  it("counts wildcards", () => {
-    assert.equal(countWildcards("/a/*/b?c*"), 3);
-    assert.equal(compileGlob("/a/*/b?c*").wildcards, 3);
-    assert.equal(countWildcards("plain"), 0);
-  });
+test("hostile patterns and texts finish at once (no backtracking)", () => {
+  const text = "/" + "a/".repeat(300) + "b";
+  const started = process.hrtime.bigint();
+  assert.equal(compileGlob("/*/*/*/*.png").matches(text), false);
+  assert.equal(compileGlob("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", {}).matches("a".repeat(5000)), false);
+  assert.equal(compileGlob(`${"*a".repeat(60)}*c`, { question: true }).matches("a".repeat(20_000)), false);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  // A hang guard, not a benchmark: a backtracking matcher takes minutes here.
+  assert.ok(ms < 5000, `took ${ms} ms`);
+});
 
-  it("matches hostile patterns against long inputs in linear time (no backtracking)", () => {
-    const long = `/${"a/".repeat(300)}x`;
-    const cases: [string, string][] = [
-      ["/*/*/*/*.png", long],
-      ["*a*a*a*a*a*a*a*a*a*b", "a".repeat(100_000)],
-      ["*?*?*?*?*?*b", "a".repeat(100_000)],
-      [`*${"a".repeat(50)}b*`, "a".repeat(100_000)],
-    ];
-    for (const [pattern, input] of cases) {
-      const g = compileGlob(pattern);
-      const start = performance.now();
-      assert.equal(g.test(input), false);
-      const ms = performance.now() - start;
-      assert.ok(ms < 100, `${pattern} against ${input.length} characters took ${ms.toFixed(1)} ms`);
-    }
-  });
+test("wildcardCount counts * (and ? when it is a wildcard)", () => {
+  assert.equal(wildcardCount("a*b?c*"), 2);
+  assert.equal(wildcardCount("a*b?c*", { question: true }), 3);
 });

@@ -1,104 +1,72 @@
 /**
- * Wildcard patterns matched in linear time, never through a regular expression: `*` matches zero or
- * more characters, `?` exactly one (one UTF-16 code unit), every other character itself, and the
- * whole input must match. This is the wildcard grammar of ALB rule conditions
- * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html),
- * EC2 filter values (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html#query-filtering)
- * and the wildcard terms of CloudWatch Logs filter patterns.
- *
- * Why not a RegExp: `^.*a.*a.*a.*b$` backtracks, so a pattern with a few stars against a long input
- * takes seconds, and a client controls both. Here the pattern is split at its stars into segments
- * once; the first segment must match at the start, the last at the end, and each middle segment is
- * taken at its first occurrence after the previous one (taking the leftmost occurrence never loses a
- * match, so there is nothing to backtrack into). Matching costs O(input × pattern) at worst and
- * usually one `startsWith` or `indexOf` per segment; nothing is cached per input.
+ * Wildcard patterns (`*` any run of characters, `?` exactly one where enabled), matched without
+ * regular expressions or backtracking: the pattern is split at each `*`, the first piece must
+ * match at the start, the last at the end, and each middle piece at its leftmost place after the
+ * previous one. Leftmost placement is always safe for `*`-separated pieces, so one left-to-right
+ * pass decides: time O(text × longest piece), never exponential, whatever a client sends. Every
+ * AWS API that takes such patterns caps their length, which keeps that product small.
  */
+export interface GlobOptions {
+  /** `?` matches exactly one character (ALB conditions, EC2 filters); otherwise it is literal. */
+  readonly question?: boolean;
+  /** Compare case-insensitively (ALB host-header conditions). */
+  readonly caseInsensitive?: boolean;
+}
 
 export interface Glob {
-  /** The pattern as given. */
   readonly source: string;
-  /** Number of `*` and `?` in the pattern. */
-  readonly wildcards: number;
-  test(input: string): boolean;
+  matches(text: string): boolean;
 }
 
-interface Segment {
-  readonly text: string;
-  /** True when the segment contains `?` (then it is compared character by character). */
-  readonly anyChar: boolean;
-}
-
-/** Compiles `pattern`; with `caseInsensitive`, both sides are compared in lower case. */
-export function compileGlob(pattern: string, caseInsensitive = false): Glob {
-  const p = caseInsensitive ? pattern.toLowerCase() : pattern;
-  const parts = p.split("*");
-  const segments: Segment[] = parts.map((text) => ({ text, anyChar: text.includes("?") }));
-  let wildcards = parts.length - 1;
-  for (const s of segments) for (let i = 0; i < s.text.length; i++) if (s.text.charCodeAt(i) === QUESTION) wildcards++;
-  const fold = caseInsensitive ? (s: string) => s.toLowerCase() : (s: string) => s;
-  let test: (input: string) => boolean;
-  if (segments.length === 1) {
-    const only = segments[0]!;
-    test = only.anyChar ? (s) => s.length === only.text.length && matchAt(s, 0, only) : (s) => s === only.text;
-  } else {
-    const first = segments[0]!;
-    const last = segments[segments.length - 1]!;
-    const middle = segments.slice(1, -1).filter((s) => s.text.length > 0);
-    let minLength = first.text.length + last.text.length;
-    for (const s of middle) minLength += s.text.length;
-    test = (s) => {
-      if (s.length < minLength) return false;
-      if (!matchAt(s, 0, first)) return false;
-      const end = s.length - last.text.length;
-      if (!matchAt(s, end, last)) return false;
-      let pos = first.text.length;
-      for (const seg of middle) {
-        const at = find(s, seg, pos, end - seg.text.length);
+export function compileGlob(pattern: string, opts: GlobOptions = {}): Glob {
+  const fold = opts.caseInsensitive === true;
+  const pieces = (fold ? pattern.toLowerCase() : pattern).split("*");
+  const q = opts.question === true;
+  const only = pieces.length === 1;
+  return {
+    source: pattern,
+    matches(input: string): boolean {
+      const text = fold ? input.toLowerCase() : input;
+      const first = pieces[0] ?? "";
+      if (only) return text.length === first.length && pieceAt(text, 0, first, q);
+      const last = pieces[pieces.length - 1] ?? "";
+      if (text.length < first.length + last.length) return false;
+      if (!pieceAt(text, 0, first, q) || !pieceAt(text, text.length - last.length, last, q)) return false;
+      let pos = first.length;
+      const end = text.length - last.length;
+      for (let i = 1; i < pieces.length - 1; i++) {
+        const piece = pieces[i] ?? "";
+        const at = find(text, piece, pos, end, q);
         if (at < 0) return false;
-        pos = at + seg.text.length;
+        pos = at + piece.length;
       }
       return true;
-    };
-  }
-  return { source: pattern, wildcards, test: caseInsensitive ? (input) => test(fold(input)) : test };
+    },
+  };
 }
 
-/** True when `pattern` matches all of `input` (compiles each time: prefer compileGlob for reuse). */
-export function globMatch(pattern: string, input: string, caseInsensitive = false): boolean {
-  return compileGlob(pattern, caseInsensitive).test(input);
-}
-
-/** Number of wildcard characters (`*` and `?`) in `pattern`. */
-export function countWildcards(pattern: string): number {
+/** Number of `*` and `?` in a pattern (AWS limits wildcards per condition or filter). */
+export function wildcardCount(pattern: string, opts: { question?: boolean } = {}): number {
   let n = 0;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern.charCodeAt(i);
-    if (c === STAR || c === QUESTION) n++;
-  }
+  for (const c of pattern) if (c === "*" || (opts.question === true && c === "?")) n++;
   return n;
 }
 
-const STAR = 42;
-const QUESTION = 63;
-
-function matchAt(s: string, at: number, seg: Segment): boolean {
-  const t = seg.text;
-  if (!seg.anyChar) return s.startsWith(t, at);
-  if (at + t.length > s.length) return false;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c !== QUESTION && c !== s.charCodeAt(at + i)) return false;
+function pieceAt(text: string, at: number, piece: string, q: boolean): boolean {
+  if (at + piece.length > text.length) return false;
+  for (let i = 0; i < piece.length; i++) {
+    const p = piece.charCodeAt(i);
+    if (!(q && p === 63) && p !== text.charCodeAt(at + i)) return false;
   }
   return true;
 }
 
-/** The first index in [from, to] where `seg` matches, or -1. */
-function find(s: string, seg: Segment, from: number, to: number): number {
-  if (to < from) return -1;
-  if (!seg.anyChar) {
-    const at = s.indexOf(seg.text, from);
-    return at >= 0 && at <= to ? at : -1;
+/** Leftmost index ≥ from where `piece` fits before `end`, or -1. */
+function find(text: string, piece: string, from: number, end: number, q: boolean): number {
+  if (!q || !piece.includes("?")) {
+    const at = text.indexOf(piece, from);
+    return at >= 0 && at + piece.length <= end ? at : -1;
   }
-  for (let i = from; i <= to; i++) if (matchAt(s, i, seg)) return i;
+  for (let at = from; at + piece.length <= end; at++) if (pieceAt(text, at, piece, q)) return at;
   return -1;
 }

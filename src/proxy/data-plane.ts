@@ -252,7 +252,7 @@ export class DataPlane implements LoadBalancerDataPlane {
       const compiled: CompiledListener = {
         routes,
         rules: compileRules(routes.rules),
-        hostGlobs: routes.rules.flatMap((r) => r.conditions.flatMap((c) => (c.field === "host-header" ? c.values.map((v) => compileGlob(v, true)) : []))),
+        hostGlobs: routes.rules.flatMap((r) => r.conditions.flatMap((c) => (c.field === "host-header" ? c.values.map((v) => compileGlob(v, { question: true, caseInsensitive: true })) : []))),
       };
       listeners.set(arn, compiled);
       const hp = hostPorts.get(arn)!;
@@ -537,7 +537,7 @@ export class DataPlane implements LoadBalancerDataPlane {
     // A custom domain: the one load balancer whose host-header rules take it.
     let found: CompiledListener | undefined;
     for (const l of p.listeners) {
-      if (!l.hostGlobs.some((g) => g.test(host))) continue;
+      if (!l.hostGlobs.some((g) => g.matches(host))) continue;
       if (found) return undefined;
       found = l;
     }

@@ -9,7 +9,7 @@
 import { isIP } from "node:net";
 import type { Action, RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ServiceError } from "../../aws/service-error.ts";
-import { countWildcards } from "../../core/glob.ts";
+import { wildcardCount } from "../../core/glob.ts";
 import { invalidAction, targetGroupNotFound, validation } from "./errors.ts";
 
 export interface ActionContext {
@@ -165,7 +165,7 @@ export function normalizeConditions(input: readonly RuleCondition[] | undefined)
   let values = 0;
   let wildcards = 0;
   const wild = (vs: readonly (string | undefined)[]) => {
-    for (const v of vs) if (v !== undefined) wildcards += countWildcards(v);
+    for (const v of vs) if (v !== undefined) wildcards += wildcardCount(v, { question: true });
   };
   const out = input.map((c) => {
     const field = c.Field ?? "";
