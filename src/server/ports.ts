@@ -17,6 +17,8 @@ import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { LoadBalancerServing } from "../services/elbv2/serving.ts";
 import type { ListenerBinding } from "../proxy/data-plane.ts";
+import type { Acm, CertificateUsers } from "../services/acm/index.ts";
+import type { CertificateSource } from "../services/elbv2/listener-certificates.ts";
 import type { Store } from "../store/store.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
@@ -108,4 +110,14 @@ export function loadBalancerServingPort(dataPlane: { listeners(): ListenerBindin
         .filter((l) => l.loadBalancerArn === lbArn && l.note)
         .map((l) => `${l.protocol} listener on port ${l.port}: ${l.note}`),
   };
+}
+
+/** ACM's certificates as load balancers see them (src/services/elbv2/listener-certificates.ts). */
+export function certificateSourcePort(acm: Acm): CertificateSource {
+  return { servable: (arn) => acm.certificates.servable(arn) };
+}
+
+/** ELBv2 as ACM sees it: which load balancers serve a certificate (InUseBy, DeleteCertificate). */
+export function certificateUsersPort(elbv2: Elbv2): CertificateUsers {
+  return { loadBalancersUsing: (arn) => elbv2.repo.loadBalancersUsingCertificate(arn) };
 }

@@ -23,6 +23,7 @@ import { Controller } from "../scheduler/controller.ts";
 import { watchRuntimeEvents } from "../scheduler/runtime-events.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
 import { TaskReconciler } from "../scheduler/task-reconciler.ts";
+import { Acm, acmService } from "../services/acm/index.ts";
 import { Ec2 } from "../services/ec2/ec2.ts";
 import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
@@ -38,7 +39,15 @@ import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-import { loadBalancerNetworkingPort, loadBalancerServingPort, loadBalancingPort, localImagesPort, taskNetworkingPort } from "./ports.ts";
+import {
+  certificateSourcePort,
+  certificateUsersPort,
+  loadBalancerNetworkingPort,
+  loadBalancerServingPort,
+  loadBalancingPort,
+  localImagesPort,
+  taskNetworkingPort,
+} from "./ports.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -80,6 +89,8 @@ export interface Slipway {
   readonly registry: Registry;
   /** The ECR API's domain (lifecycle runs, tests). */
   readonly ecr: Ecr;
+  /** ACM (certificates, the local CA). */
+  readonly acm: Acm;
   readonly instanceId: string;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
@@ -124,13 +135,17 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const logs = new Logs(deps);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
-  // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
+  // The load balancer: control plane (ELBv2 API + routing snapshot), ACM certificates, health
+  // checks, data plane.
   const elbv2 = new Elbv2(deps);
+  const acm = new Acm({ ...deps, dataDir, log });
+  acm.users = certificateUsersPort(elbv2);
+  elbv2.certificateSource = certificateSourcePort(acm);
   const healthChecker = new HealthChecker({ clock });
   elbv2.setHealthView(healthChecker);
   // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
   const dataPlane = new DataPlane({ health: healthChecker, clock, log });
-  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock });
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock, certificates: () => elbv2.certificateSource });
   routing.onChange((table) => {
     dataPlane.apply(table);
     healthChecker.update(table);
@@ -177,7 +192,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
-    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)],
+    services: [ecsService(ecs), elbv2Service(elbv2), acmService(acm), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)],
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
@@ -194,6 +209,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         health: () => ({ status: "ok", instanceId }),
         // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
         listeners: () => ({ listeners: dataPlane.listeners() }),
+      },
+      documents: {
+        // The local CA's root certificate (public): trust it to verify requested certificates.
+        "ca.pem": async () => ({ contentType: "application/x-pem-file", body: await acm.authority.rootPem() }),
       },
     }),
   );
@@ -230,6 +249,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     gateway,
     registry,
     ecr,
+    acm,
     instanceId,
     idle: async () => {
       await host.ready;

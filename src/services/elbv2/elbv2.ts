@@ -13,6 +13,7 @@ import { Listeners } from "./listeners.ts";
 import { LoadBalancers } from "./load-balancers.ts";
 import type { LoadBalancerNetworking } from "./networking.ts";
 import type { LoadBalancerServing } from "./serving.ts";
+import { type CertificateSource, ListenerCertificates } from "./listener-certificates.ts";
 import { Elbv2Repo } from "./repo.ts";
 import { type TargetRef, TargetGroups } from "./target-groups.ts";
 import { healthCheckOf } from "./build-table.ts";
@@ -42,6 +43,9 @@ export class Elbv2 {
   network: LoadBalancerNetworking | undefined;
   /** Where the data plane serves the listeners, once it is wired. */
   serving: LoadBalancerServing | undefined;
+  /** ACM's certificates, once wired. */
+  certificateSource: CertificateSource | undefined;
+  readonly listenerCertificates: ListenerCertificates;
 
   constructor(deps: Elbv2Deps, health?: TargetHealthView) {
     this.deps = deps;
@@ -59,7 +63,8 @@ export class Elbv2 {
     );
     this.targetGroups = new TargetGroups(deps, this.repo, tags);
     this.targetGroups.setHealthView(health);
-    this.listeners = new Listeners(deps, this.repo, tags, this.loadBalancers, this.targetGroups);
+    this.listeners = new Listeners(deps, this.repo, tags, this.loadBalancers, this.targetGroups, () => this.certificateSource);
+    this.listenerCertificates = new ListenerCertificates(this.repo, this.listeners, () => this.certificateSource, (fn) => deps.store.tx(fn));
   }
 
   /** The data plane's health checker, once it exists (DescribeTargetHealth reads it). */

@@ -1,12 +1,15 @@
 /**
  * Keeps the data plane's RoutingTable current: rebuilds after any committed ELBv2 write (store
  * change keys `elbv2:*`, debounced to one rebuild per microtask turn) and every second on the
- * injected clock (so draining deadlines expire), and notifies only when the table really changed.
+ * injected clock (so draining deadlines expire, and requested certificates become servable once
+ * issued), and notifies only when the table really changed. ACM writes mark `elbv2:certificate:*`
+ * keys, so re-imported certificates reach the listeners at once.
  */
 import type { Clock } from "../../core/clock.ts";
 import type { RoutingTable } from "../../proxy/routing-table.ts";
 import type { Store } from "../../store/store.ts";
 import { buildTable, tableKey } from "./build-table.ts";
+import type { CertificateSource } from "./listener-certificates.ts";
 import type { Elbv2Repo } from "./repo.ts";
 
 export type TableListener = (table: RoutingTable) => void;
@@ -23,12 +26,18 @@ export class RoutingTableSource {
   #unsubscribe: (() => void) | undefined;
   #abort: AbortController | undefined;
 
-  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock }, opts: { intervalMs?: number } = {}) {
+  readonly #certificates: () => CertificateSource | undefined;
+
+  constructor(
+    deps: { store: Store; repo: Elbv2Repo; clock: Clock; certificates?: () => CertificateSource | undefined },
+    opts: { intervalMs?: number } = {},
+  ) {
+    this.#certificates = deps.certificates ?? (() => undefined);
     this.#store = deps.store;
     this.#repo = deps.repo;
     this.#clock = deps.clock;
     this.#intervalMs = opts.intervalMs ?? 1000;
-    this.#table = buildTable(this.#repo.loadState(), this.#clock.now());
+    this.#table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates());
     this.#key = tableKey(this.#table);
   }
 
@@ -81,7 +90,7 @@ export class RoutingTableSource {
     this.#scheduled = false;
     let next: RoutingTable;
     try {
-      next = buildTable(this.#repo.loadState(), this.#clock.now());
+      next = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates());
     } catch {
       return false; // the store is closing; the next trigger retries
     }
