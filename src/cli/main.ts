@@ -1,6 +1,9 @@
 /**
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
+ *   slipway ca [--data-dir DIR]
+ *       prints the data directory's local certificate authority root (PEM; created if absent): the
+ *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
  *       and the data directory; --all removes every Slipway container on the host
@@ -8,7 +11,11 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { systemClock } from "../core/clock.ts";
+import { randomIds } from "../core/ids.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
+import { LocalAuthority } from "../services/acm/authority.ts";
+import { KeyStore } from "../services/acm/keystore.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { INSTANCE_LABEL } from "../scheduler/task-reconciler.ts";
 import { installLastResort } from "../server/last-resort.ts";
@@ -16,6 +23,7 @@ import { startSlipway } from "../server/slipway.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
+  slipway ca [--data-dir .slipway]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -60,6 +68,12 @@ async function main(argv: string[]): Promise<number> {
       process.once("SIGTERM", stop);
     });
     await slipway.close();
+    return 0;
+  }
+  if (command === "ca") {
+    const keys = KeyStore.fromFile(join(dataDir, "acm.key"), (m) => console.error(m));
+    const authority = new LocalAuthority(join(dataDir, "acm"), keys, systemClock, randomIds);
+    process.stdout.write(await authority.rootPem());
     return 0;
   }
   if (command === "clean") {
