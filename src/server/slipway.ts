@@ -7,20 +7,21 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createGateway, type Gateway } from "../aws/gateway.ts";
-import { type Clock, systemClock } from "../core/clock.ts";
+import { createGateway } from "../aws/gateway.ts";
+import { systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
-import { type IdGen, randomIds } from "../core/ids.ts";
-import { LogShipper } from "../logs/shipper.ts";
+import { randomIds } from "../core/ids.ts";
+import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
+import type { RoutingTable } from "../proxy/routing-table.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
-import { createRegistry, type Registry } from "../registry/registry.ts";
+import { ecrRegistryPort } from "../registry/ecr-port.ts";
+import { createRegistry } from "../registry/registry.ts";
 import { isRegistryPath } from "../registry/routes.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { Host } from "../runtime/host.ts";
-import type { ContainerRuntime } from "../runtime/runtime.ts";
 import { Controller } from "../scheduler/controller.ts";
-import { watchRuntimeEvents } from "../scheduler/runtime-events.ts";
+import { startSchedulers } from "../scheduler/startup.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
 import { TaskReconciler } from "../scheduler/task-reconciler.ts";
 import { Acm, acmService } from "../services/acm/index.ts";
@@ -39,6 +40,8 @@ import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
+export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
+import type { Slipway, SlipwayOptions } from "./options.ts";
 import {
   certificateSourcePort,
   certificateUsersPort,
@@ -48,55 +51,6 @@ import {
   localImagesPort,
   taskNetworkingPort,
 } from "./ports.ts";
-
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  accountId: string;
-}
-
-export interface SlipwayOptions {
-  /** 0 picks a free port. Default 4566. */
-  port?: number;
-  host?: string;
-  /** Where the database lives. Default ./.slipway */
-  dataDir?: string;
-  accountId?: string;
-  region?: string;
-  strictAuth?: boolean;
-  credentials?: Credentials[];
-  runtime?: ContainerRuntime;
-  clock?: Clock;
-  ids?: IdGen;
-  /** fsync every commit (survives power loss, slower writes). Default false: crash-safe only. */
-  fsync?: boolean;
-  /** Name of the Docker network awsvpc tasks join. */
-  awsvpcNetwork?: string;
-  log?: (msg: string) => void;
-  /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
-  registry?: { strict?: boolean; autoCreateRepositories?: boolean };
-}
-
-export interface Slipway {
-  readonly url: string;
-  readonly port: number;
-  readonly store: Store;
-  readonly ecs: Ecs;
-  readonly elbv2: Elbv2;
-  /** The load balancers' routing table (the data plane serves from it). */
-  readonly routing: RoutingTableSource;
-  readonly gateway: Gateway;
-  readonly registry: Registry;
-  /** The ECR API's domain (lifecycle runs, tests). */
-  readonly ecr: Ecr;
-  /** ACM (certificates, the local CA). */
-  readonly acm: Acm;
-  readonly instanceId: string;
-  /** Resolves when the schedulers have nothing queued or running (tests). */
-  idle(): Promise<void>;
-  /** Stops serving and scheduling; containers keep running (a restart adopts them). */
-  close(): Promise<void>;
-}
 
 export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> {
   const log = opts.log ?? ((m: string) => console.error(m));
@@ -128,68 +82,63 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
   });
-  const ecr = new Ecr({ store, clock, registry, registryHost: () => `localhost:${port}` });
-  const ecs = new Ecs(deps, () => host.describe());
+  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}` });
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
-  // The load balancer: control plane (ELBv2 API + routing snapshot), ACM certificates, health
-  // checks, data plane.
-  const elbv2 = new Elbv2(deps);
-  const acm = new Acm({ ...deps, dataDir, log });
-  acm.users = certificateUsersPort(elbv2);
-  elbv2.certificateSource = certificateSourcePort(acm);
+  // The load balancer: health checks, the data plane, the ELBv2 API with ACM's certificates, and
+  // the routing snapshot. The data plane binds each host port, or moves it to its fallback
+  // (src/proxy/host-ports.ts); ELBv2 reports where (DescribeLoadBalancers' State.Reason).
   const healthChecker = new HealthChecker({ clock });
-  elbv2.setHealthView(healthChecker);
-  // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
   const dataPlane = new DataPlane({ health: healthChecker, clock, log });
-  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock, certificates: () => elbv2.certificateSource });
-  routing.onChange((table) => {
+  const certificates = certificateSourcePort(() => acm);
+  const elbv2 = new Elbv2(deps, {
+    health: healthChecker,
+    network: loadBalancerNetworkingPort(ec2),
+    serving: loadBalancerServingPort(dataPlane),
+    certificates,
+  });
+  const acm = new Acm({ ...deps, dataDir, log, users: certificateUsersPort(elbv2) });
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock, certificates });
+  const applyTable = (table: RoutingTable) => {
     dataPlane.apply(table);
     healthChecker.update(table);
-  });
+  };
+  routing.onChange(applyTable);
+  applyTable(routing.current());
   routing.start();
-  dataPlane.apply(routing.current());
-  healthChecker.update(routing.current());
-  ecs.lb = loadBalancingPort(elbv2);
-  ecs.network = taskNetworkingPort(ec2);
-  elbv2.network = loadBalancerNetworkingPort(ec2);
-  elbv2.serving = loadBalancerServingPort(dataPlane);
-  const taskNetworking = ecs.network;
 
-  let taskController: Controller | undefined;
-  const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
-    awsvpcNetwork: opts.awsvpcNetwork ?? DEFAULT_AWSVPC_NETWORK,
-    bindHostIp: "127.0.0.1",
-    instanceId,
-    localImages: localImagesPort({
-      store,
-      clock,
-      registry,
-      port,
-      hostedAccounts: new Set([accountId, ...(opts.credentials ?? []).map((c) => c.accountId)]),
-    }),
-    wake: (key) => taskController?.enqueue(key),
-    logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
-    networking: taskNetworking,
-    envFileObjects: localObjects(join(dataDir, "s3")),
-    log,
-  });
-  taskController = new Controller(taskReconciler, { clock, log });
-  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks, ecs.lb), { clock, log });
+  // ECS and its two controllers.
+  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2) });
+  const tasks = new Controller(
+    (wake) =>
+      new TaskReconciler(ecs, runtime, {
+        awsvpcNetwork: opts.awsvpcNetwork ?? DEFAULT_AWSVPC_NETWORK,
+        bindHostIp: "127.0.0.1",
+        instanceId,
+        localImages: localImagesPort({ clock, registry, port, hostedAccounts: new Set([accountId, ...(opts.credentials ?? []).map((c) => c.accountId)]) }),
+        wake,
+        logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
+        envFileObjects: localObjects(join(dataDir, "s3")),
+        log,
+      }),
+    { clock, log },
+  );
+  const services = new Controller(new ServiceReconciler(ecs), { clock, log });
   store.onChange((keys) => {
     for (const k of keys) {
-      if (k.startsWith("task:")) taskController!.enqueue(k);
-      else if (k.startsWith("service:")) serviceController.enqueue(k);
+      if (k.startsWith("task:")) tasks.enqueue(k);
+      else if (k.startsWith("service:")) services.enqueue(k);
     }
   });
   // A target's health changed: wake the services that use its target group.
   healthChecker.onChange((tgArn) => {
-    for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) serviceController.enqueue(`service:${arn}`);
+    for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) services.enqueue(`service:${arn}`);
   });
 
+  // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
     services: [ecsService(ecs), elbv2Service(elbv2), acmService(acm), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)],
@@ -218,26 +167,15 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   );
 
   // Periodic jobs.
-  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.applyLifecyclePolicies());
-  background.every("log retention", INTERVALS.logRetention, () => logs.enforceRetention(), { immediately: true });
+  background.every("routing-table refresh", INTERVALS.routingRefresh, () => routing.rebuild());
+  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.runLifecycle());
+  background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
 
-  // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
-  const events = new AbortController();
-  void host.ready.then(async () => {
-    try {
-      const removed = await taskReconciler.collectOrphans();
-      if (removed) log(`removed ${removed} orphaned container(s)`);
-      const enis = taskReconciler.collectOrphanNetworkInterfaces();
-      if (enis) log(`released ${enis} network interface(s) of stopped tasks`);
-    } catch (err) {
-      log(`orphan collection failed: ${(err as Error).message}`);
-    }
-    taskController!.start();
-    serviceController.start();
-    void watchRuntimeEvents(runtime, clock, events.signal, (arn) => taskController!.enqueue(`task:${arn}`));
-  });
+  // Adopt what survived a restart, then reconcile everything.
+  const stopping = new AbortController();
+  const started = startSchedulers({ runtimeReady: host.ready, runtime, clock, tasks, services, signal: stopping.signal, log });
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -252,19 +190,19 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     acm,
     instanceId,
     idle: async () => {
-      await host.ready;
+      await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.
       do {
-        await taskController!.idle();
-        await serviceController.idle();
+        await tasks.idle();
+        await services.idle();
         await new Promise((resolve) => setImmediate(resolve));
-      } while (!taskController!.isIdle() || !serviceController.isIdle());
+      } while (!tasks.isIdle() || !services.isIdle());
     },
     close: async () => {
+      stopping.abort();
       background.stop();
-      events.abort();
-      taskController!.stop();
-      serviceController.stop();
+      tasks.stop();
+      services.stop();
       routing.stop();
       healthChecker.close();
       await dataPlane.close();

@@ -21,6 +21,8 @@ export interface AcmDeps {
   /** The data directory: `acm.key` and `acm/` (the local CA) live there. Undefined: in memory only. */
   readonly dataDir: string | undefined;
   readonly log: (message: string) => void;
+  /** Who uses certificates (ELBv2's listeners). */
+  readonly users?: CertificateUsers;
 }
 
 const MAX_TAGS = 50;
@@ -30,8 +32,6 @@ export class Acm {
   readonly authority: LocalAuthority;
   readonly certificates: Certificates;
   readonly #store: Store;
-  /** Who uses certificates (ELBv2), once wired (src/server/slipway.ts). */
-  users: CertificateUsers | undefined;
 
   constructor(deps: AcmDeps) {
     this.#store = deps.store;
@@ -45,7 +45,7 @@ export class Acm {
       ids: deps.ids,
       keys,
       authority: this.authority,
-      users: () => this.users,
+      users: () => deps.users,
     });
   }
 

@@ -99,7 +99,9 @@ export class Ec2 {
       });
       const vpc = this.vpcs.insert(scope, DEFAULT_VPC_CIDR, { isDefault: true, dhcpOptionsId });
       const vpcId = vpc.VpcId!;
-      ZONE_LETTERS.forEach((letter, i) => this.subnets.insert(scope, vpcId, DEFAULT_SUBNET_CIDRS[i]!, `${scope.region}${letter}`, true));
+      ZONE_LETTERS.forEach((letter, i) => {
+        this.subnets.insert(scope, vpcId, DEFAULT_SUBNET_CIDRS[i]!, `${scope.region}${letter}`, true);
+      });
       const igw = this.gateways.insert(scope);
       this.repo.put(scope, {
         id: igw.InternetGatewayId!,

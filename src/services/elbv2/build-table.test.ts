@@ -8,6 +8,7 @@ import { buildTable, tableKey } from "./build-table.ts";
 import { Elbv2 } from "./elbv2.ts";
 import type { Elbv2State } from "./repo.ts";
 import { RoutingTableSource } from "./table-source.ts";
+import { Background, INTERVALS } from "../../server/background.ts";
 
 const LB = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/a/0000000000000001";
 const LB2 = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/b/0000000000000002";
@@ -107,6 +108,8 @@ test("RoutingTableSource: rebuilds once per burst of writes, skips unchanged tab
   const e = new Elbv2({ store, clock, ids: seededIds("t") });
   const src = new RoutingTableSource({ store, repo: e.repo, clock });
   src.start();
+  const background = new Background(clock, () => {});
+  background.every("routing-table refresh", INTERVALS.routingRefresh, () => src.rebuild());
   const seen: number[] = [];
   src.onChange((t) => seen.push(t.targetGroups.size));
   const scope = { accountId: "1", region: "us-east-1" };
@@ -129,5 +132,6 @@ test("RoutingTableSource: rebuilds once per burst of writes, skips unchanged tab
   await new Promise<void>((r) => setImmediate(r));
   assert.equal(src.current().targetGroups.get(tg.TargetGroupArn!)!.targets.length, 0);
   src.stop();
+  background.stop();
   store.close();
 });

@@ -14,7 +14,7 @@ import { LoadBalancers } from "./load-balancers.ts";
 import type { LoadBalancerNetworking } from "./networking.ts";
 import type { LoadBalancerServing } from "./serving.ts";
 import { type CertificateSource, ListenerCertificates } from "./listener-certificates.ts";
-import { Elbv2Repo } from "./repo.ts";
+import { Elbv2Repo, type TargetGroupRecord } from "./repo.ts";
 import { type TargetRef, TargetGroups } from "./target-groups.ts";
 import { healthCheckOf } from "./build-table.ts";
 
@@ -39,15 +39,20 @@ export class Elbv2 {
   readonly loadBalancers: LoadBalancers;
   readonly targetGroups: TargetGroups;
   readonly listeners: Listeners;
-  /** EC2's ENIs and checks for load balancers, once EC2 is wired (src/server/slipway.ts). */
-  network: LoadBalancerNetworking | undefined;
-  /** Where the data plane serves the listeners, once it is wired. */
-  serving: LoadBalancerServing | undefined;
-  /** ACM's certificates, once wired. */
-  certificateSource: CertificateSource | undefined;
   readonly listenerCertificates: ListenerCertificates;
+  /** ACM's certificates (HTTPS listeners; the routing table reads them too). */
+  readonly certificates: CertificateSource | undefined;
 
-  constructor(deps: Elbv2Deps, health?: TargetHealthView) {
+  /**
+   * `health` is the data plane's health checker (DescribeTargetHealth reads it); `network` is EC2's
+   * ENIs and checks for load balancers; `serving` is where the data plane serves listeners;
+   * `certificates` is ACM. All absent in unit tests.
+   */
+  constructor(
+    deps: Elbv2Deps,
+    ports: { health?: TargetHealthView; network?: LoadBalancerNetworking; serving?: LoadBalancerServing; certificates?: CertificateSource } = {},
+  ) {
+    this.certificates = ports.certificates;
     this.deps = deps;
     this.repo = new Elbv2Repo(deps.store);
     const tags = (scope: Scope) => this.tagging(scope);
@@ -58,18 +63,12 @@ export class Elbv2 {
       (scope, lbArn) => {
         for (const l of this.repo.listListeners(lbArn)) this.listeners.deleteWithRules(scope, l.doc.ListenerArn!);
       },
-      () => this.network,
-      () => this.serving,
+      ports.network,
+      ports.serving,
     );
-    this.targetGroups = new TargetGroups(deps, this.repo, tags);
-    this.targetGroups.setHealthView(health);
-    this.listeners = new Listeners(deps, this.repo, tags, this.loadBalancers, this.targetGroups, () => this.certificateSource);
-    this.listenerCertificates = new ListenerCertificates(this.repo, this.listeners, () => this.certificateSource, (fn) => deps.store.tx(fn));
-  }
-
-  /** The data plane's health checker, once it exists (DescribeTargetHealth reads it). */
-  setHealthView(view: TargetHealthView): void {
-    this.targetGroups.setHealthView(view);
+    this.targetGroups = new TargetGroups(deps, this.repo, tags, ports.health);
+    this.listeners = new Listeners(deps, this.repo, tags, this.loadBalancers, this.targetGroups, () => ports.certificates);
+    this.listenerCertificates = new ListenerCertificates(this.repo, this.listeners, () => ports.certificates, (fn) => deps.store.tx(fn));
   }
 
   /**
@@ -153,7 +152,7 @@ export class Elbv2 {
    * `targetGroup(arn)` or `targetGroup(scope, nameOrArn)`.
    */
   targetGroup(scopeOrArn: Scope | string, nameOrArn?: string): TargetGroupInfo | undefined {
-    let rec;
+    let rec: TargetGroupRecord | undefined;
     if (typeof scopeOrArn === "string") {
       rec = arnKind(scopeOrArn) === "targetgroup" ? this.repo.getTargetGroup(scopeOrArn) : undefined;
     } else if (nameOrArn !== undefined) {

@@ -285,7 +285,9 @@ export class Listeners {
         }
         taken.add(key);
       }
-      moves.forEach((m, i) => this.#repo.setRulePriority(m.rec.doc.RuleArn!, -1 - i));
+      moves.forEach((m, i) => {
+        this.#repo.setRulePriority(m.rec.doc.RuleArn!, -1 - i);
+      });
       return moves.map((m) => {
         const rule: Rule = { ...m.rec.doc, Priority: String(m.priority) };
         this.#repo.putRule(scope, m.rec.listenerArn, rule, forwardTargetsOf(rule), this.#deps.clock.now());

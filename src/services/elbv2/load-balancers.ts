@@ -45,15 +45,15 @@ export class LoadBalancers {
   readonly #tags: (scope: Scope) => Tagging;
   /** Called before a load balancer goes: its listeners and rules go with it. */
   readonly #onDelete: (scope: Scope, lbArn: string) => void;
-  readonly #network: () => LoadBalancerNetworking | undefined;
-  readonly #serving: () => LoadBalancerServing | undefined;
+  readonly #network: LoadBalancerNetworking | undefined;
+  readonly #serving: LoadBalancerServing | undefined;
   constructor(
     deps: Elbv2Deps,
     repo: Elbv2Repo,
     tags: (scope: Scope) => Tagging,
     onDelete: (scope: Scope, lbArn: string) => void,
-    network: () => LoadBalancerNetworking | undefined = () => undefined,
-    serving: () => LoadBalancerServing | undefined = () => undefined,
+    network: LoadBalancerNetworking | undefined,
+    serving?: LoadBalancerServing,
   ) {
     this.#deps = deps;
     this.#repo = repo;
@@ -65,7 +65,7 @@ export class LoadBalancers {
 
   /** The Describe document, with the data plane's word on where its listeners are served. */
   present(rec: LoadBalancerRecord): LoadBalancer {
-    const notes = this.#serving()?.notes(rec.doc.LoadBalancerArn!) ?? [];
+    const notes = this.#serving?.notes(rec.doc.LoadBalancerArn!) ?? [];
     if (notes.length === 0) return rec.doc;
     return { ...rec.doc, State: { Code: rec.doc.State?.Code ?? "active", Reason: notes.join("; ") } };
   }
@@ -116,7 +116,7 @@ export class LoadBalancers {
         IpAddressType: ipType,
       };
       this.#repo.putLoadBalancer(scope, { doc, attributes: {} });
-      if (placed.real) this.#network()!.attach(scope, { name, id }, zones.map((z) => z.SubnetId!), securityGroups);
+      if (placed.real) this.#network!.attach(scope, { name, id }, zones.map((z) => z.SubnetId!), securityGroups);
       tagNew(this.#tags(scope), doc.LoadBalancerArn!, tags);
       return doc;
     });
@@ -148,7 +148,7 @@ export class LoadBalancers {
         throw notPermitted(`Load balancer '${arn}' cannot be deleted because deletion protection is enabled`);
       }
       this.#onDelete(scope, arn);
-      this.#network()?.release(scope, identity(arn));
+      this.#network?.release(scope, identity(arn));
       this.#repo.deleteLoadBalancer(arn);
       this.#tags(scope).clear(arn);
     });
@@ -172,7 +172,7 @@ export class LoadBalancers {
     return this.#deps.store.tx(() => {
       const rec = this.require(scope, arn);
       let result = [...groups];
-      const net = this.#network();
+      const net = this.#network;
       if (net && rec.doc.VpcId !== DEFAULT_VPC) {
         result = this.#checkGroups(net, scope, rec.doc.VpcId!, groups);
         net.attach(scope, identity(rec.doc.LoadBalancerArn!), (rec.doc.AvailabilityZones ?? []).map((z) => z.SubnetId!), result);
@@ -192,7 +192,7 @@ export class LoadBalancers {
         throw invalidConfig(`The subnets must belong to the load balancer's VPC '${rec.doc.VpcId}'`);
       }
       const ipType = input.IpAddressType ?? rec.doc.IpAddressType ?? "ipv4";
-      const net = this.#network();
+      const net = this.#network;
       const lb = identity(rec.doc.LoadBalancerArn!);
       const subnetIds = zones.map((z) => z.SubnetId!);
       net?.release(scope, lb, placed.real ? subnetIds : []);
@@ -214,7 +214,7 @@ export class LoadBalancers {
     groups: readonly string[],
   ): { zones: AvailabilityZone[]; vpcId: string; securityGroups: string[]; real: boolean } {
     const zones = this.#zones(scope, subnets, mapped);
-    const net = this.#network();
+    const net = this.#network;
     const known = zones.map((z) => net?.subnet(scope, z.SubnetId!));
     if (!net || known.every((k) => k === undefined)) return { zones, vpcId: DEFAULT_VPC, securityGroups: [...groups], real: false };
     const seenZones = new Set<string>();

@@ -1,9 +1,10 @@
 /**
  * Keeps the data plane's RoutingTable current: rebuilds after any committed ELBv2 write (store
- * change keys `elbv2:*`, debounced to one rebuild per microtask turn) and every second on the
- * injected clock (so draining deadlines expire, and requested certificates become servable once
- * issued), and notifies only when the table really changed. ACM writes mark `elbv2:certificate:*`
- * keys, so re-imported certificates reach the listeners at once.
+ * change keys `elbv2:*`, debounced to one rebuild per microtask turn) and whenever rebuild() is
+ * called (src/server/background.ts does so every second, so draining deadlines expire and
+ * requested certificates become servable once issued), and notifies only when the table really
+ * changed. ACM writes mark `elbv2:certificate:*` keys, so re-imported certificates reach the
+ * listeners at once.
  */
 import type { Clock } from "../../core/clock.ts";
 import type { RoutingTable } from "../../proxy/routing-table.ts";
@@ -18,32 +19,26 @@ export class RoutingTableSource {
   readonly #store: Store;
   readonly #repo: Elbv2Repo;
   readonly #clock: Clock;
-  readonly #intervalMs: number;
   #table: RoutingTable;
   #key: string;
   #listeners: TableListener[] = [];
   #scheduled = false;
   #unsubscribe: (() => void) | undefined;
-  #abort: AbortController | undefined;
 
-  readonly #certificates: () => CertificateSource | undefined;
+  readonly #certificates: CertificateSource | undefined;
 
-  constructor(
-    deps: { store: Store; repo: Elbv2Repo; clock: Clock; certificates?: () => CertificateSource | undefined },
-    opts: { intervalMs?: number } = {},
-  ) {
-    this.#certificates = deps.certificates ?? (() => undefined);
+  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock; certificates?: CertificateSource }) {
     this.#store = deps.store;
     this.#repo = deps.repo;
     this.#clock = deps.clock;
-    this.#intervalMs = opts.intervalMs ?? 1000;
-    this.#table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates());
+    this.#certificates = deps.certificates;
+    this.#table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates);
     this.#key = tableKey(this.#table);
   }
 
-  /** Subscribes to the store and starts the periodic rebuild. */
+  /** Subscribes to the store's ELBv2 writes. */
   start(): void {
-    if (this.#abort) return;
+    if (this.#unsubscribe) return;
     this.#unsubscribe = this.#store.onChange((keys) => {
       for (const k of keys) {
         if (k.startsWith("elbv2:")) {
@@ -52,25 +47,11 @@ export class RoutingTableSource {
         }
       }
     });
-    const abort = new AbortController();
-    this.#abort = abort;
-    void (async () => {
-      while (!abort.signal.aborted) {
-        try {
-          await this.#clock.sleep(this.#intervalMs, abort.signal);
-        } catch {
-          return;
-        }
-        this.rebuild();
-      }
-    })();
   }
 
   stop(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    this.#abort?.abort();
-    this.#abort = undefined;
   }
 
   current(): RoutingTable {
@@ -90,7 +71,7 @@ export class RoutingTableSource {
     this.#scheduled = false;
     let next: RoutingTable;
     try {
-      next = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates());
+      next = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates);
     } catch {
       return false; // the store is closing; the next trigger retries
     }

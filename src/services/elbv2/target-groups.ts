@@ -50,15 +50,13 @@ export class TargetGroups {
   readonly #deps: Elbv2Deps;
   readonly #repo: Elbv2Repo;
   readonly #tags: (scope: Scope) => Tagging;
-  #health: TargetHealthView | undefined;
-  constructor(deps: Elbv2Deps, repo: Elbv2Repo, tags: (scope: Scope) => Tagging) {
+  /** The data plane's health checker (DescribeTargetHealth reads it); absent in unit tests. */
+  readonly #health: TargetHealthView | undefined;
+  constructor(deps: Elbv2Deps, repo: Elbv2Repo, tags: (scope: Scope) => Tagging, health: TargetHealthView | undefined) {
     this.#deps = deps;
     this.#repo = repo;
     this.#tags = tags;
-  }
-
-  setHealthView(view: TargetHealthView | undefined): void {
-    this.#health = view;
+    this.#health = health;
   }
 
   require(scope: Scope, arn: string | undefined): TargetGroupRecord {

@@ -1,0 +1,61 @@
+/** What startSlipway() takes and returns (src/server/slipway.ts builds it). */
+import type { Gateway } from "../aws/gateway.ts";
+import type { Clock } from "../core/clock.ts";
+import type { IdGen } from "../core/ids.ts";
+import type { Registry } from "../registry/registry.ts";
+import type { ContainerRuntime } from "../runtime/runtime.ts";
+import type { Acm } from "../services/acm/index.ts";
+import type { Ecr } from "../services/ecr/index.ts";
+import type { Ecs } from "../services/ecs/ecs.ts";
+import type { Elbv2 } from "../services/elbv2/elbv2.ts";
+import type { RoutingTableSource } from "../services/elbv2/table-source.ts";
+import type { Store } from "../store/store.ts";
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+}
+
+export interface SlipwayOptions {
+  /** 0 picks a free port. Default 4566. */
+  port?: number;
+  host?: string;
+  /** Where the database lives. Default ./.slipway */
+  dataDir?: string;
+  accountId?: string;
+  region?: string;
+  strictAuth?: boolean;
+  credentials?: Credentials[];
+  runtime?: ContainerRuntime;
+  clock?: Clock;
+  ids?: IdGen;
+  /** fsync every commit (survives power loss, slower writes). Default false: crash-safe only. */
+  fsync?: boolean;
+  /** Name of the Docker network awsvpc tasks join. */
+  awsvpcNetwork?: string;
+  log?: (msg: string) => void;
+  /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
+  registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+}
+
+export interface Slipway {
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly ecs: Ecs;
+  readonly elbv2: Elbv2;
+  /** The load balancers' routing table (the data plane serves from it). */
+  readonly routing: RoutingTableSource;
+  readonly gateway: Gateway;
+  readonly registry: Registry;
+  /** The ECR API's domain (lifecycle runs, tests). */
+  readonly ecr: Ecr;
+  /** ACM (certificates, the local CA). */
+  readonly acm: Acm;
+  readonly instanceId: string;
+  /** Resolves when the schedulers have nothing queued or running (tests). */
+  idle(): Promise<void>;
+  /** Stops serving and scheduling; containers keep running (a restart adopts them). */
+  close(): Promise<void>;
+}
