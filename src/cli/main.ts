@@ -1,6 +1,7 @@
 /**
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
+ *              [--data-plane node|haproxy]   (also SLIPWAY_DATA_PLANE; haproxy: see src/proxy/haproxy/)
  *   slipway ca [--data-dir DIR]
  *       prints the data directory's local certificate authority root (PEM; created if absent): the
  *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
@@ -22,6 +23,7 @@ import { startSlipway } from "../server/slipway.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
+             [--data-plane node|haproxy]
   slipway ca [--data-dir .slipway]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       "keep-data": { type: "boolean" },
       all: { type: "boolean" },
       fsync: { type: "boolean" },
+      "data-plane": { type: "string" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
@@ -59,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
+      dataPlane: dataPlaneOption(values["data-plane"] ?? process.env.SLIPWAY_DATA_PLANE),
     });
     console.log(`Slipway ready on ${slipway.url}`);
     await new Promise<void>((resolve) => {
@@ -100,6 +104,12 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(USAGE);
   return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+function dataPlaneOption(v: string | undefined): "node" | "haproxy" {
+  if (v === undefined || v === "" || v === "node") return "node";
+  if (v === "haproxy") return "haproxy";
+  throw new Error(`invalid --data-plane ${v} (node or haproxy)`);
 }
 
 main(process.argv.slice(2)).then(

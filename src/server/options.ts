@@ -35,6 +35,11 @@ export interface SlipwayOptions {
   /** Name of the Docker network awsvpc tasks join. */
   awsvpcNetwork?: string;
   log?: (msg: string) => void;
+  /**
+   * Which data plane serves the load balancers: "node" (default; in this process) or "haproxy"
+   * (Debian's haproxy, driven from the same routing snapshot; see src/proxy/haproxy/).
+   */
+  dataPlane?: "node" | "haproxy";
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
 }

@@ -12,7 +12,8 @@ import { systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
 import { randomIds } from "../core/ids.ts";
 import { LogShipper } from "../awslogs/shipper.ts";
-import { DataPlane } from "../proxy/data-plane.ts";
+import { DataPlane, type LoadBalancerDataPlane } from "../proxy/data-plane.ts";
+import { HaproxyDataPlane, haproxyAvailable } from "../proxy/haproxy/haproxy-data-plane.ts";
 import type { RoutingTable } from "../proxy/routing-table.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
 import { ecrRegistryPort } from "../registry/ecr-port.ts";
@@ -92,7 +93,12 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   // the routing snapshot. The data plane binds each host port, or moves it to its fallback
   // (src/proxy/host-ports.ts); ELBv2 reports where (DescribeLoadBalancers' State.Reason).
   const healthChecker = new HealthChecker({ clock });
-  const dataPlane = new DataPlane({ health: healthChecker, clock, log });
+  if (opts.dataPlane === "haproxy") {
+    const why = await haproxyAvailable();
+    if (why) throw new Error(`the HAProxy data plane was asked for, but ${why}`);
+  }
+  const dataPlane: LoadBalancerDataPlane =
+    opts.dataPlane === "haproxy" ? new HaproxyDataPlane({ health: healthChecker, log }) : new DataPlane({ health: healthChecker, clock, log });
   const certificates = certificateSourcePort(() => acm);
   const elbv2 = new Elbv2(deps, {
     health: healthChecker,
