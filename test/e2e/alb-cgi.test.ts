@@ -11,10 +11,10 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { dockerAvailable, ensureTestImages, TEST_IMAGES } from "../helpers/docker.ts";
 import { awsCliAvailable, freePort, pollUntil } from "../helpers/slipway-process.ts";
-import { albRequest, createAlb, createTargetGroup, type Env, forwardTo, startEnv, targetHealth, waitForStatus } from "./alb-harness.ts";
+import { albRequest, createAlb, createTargetGroup, type Env, forwardTo, startEnv, targetHealth, waitForStatus, DATA_PLANE, dataPlaneAvailable } from "./alb-harness.ts";
 
 const run = promisify(execFile);
-const skip = (await dockerAvailable()) ?? (await awsCliAvailable());
+const skip = (await dockerAvailable()) ?? (await awsCliAvailable()) ?? (await dataPlaneAvailable());
 if (skip) console.log(`# skipping ALB CGI-target e2e: ${skip}`);
 
 function rawGet(port: number, path: string): Promise<string> {
@@ -28,7 +28,7 @@ function rawGet(port: number, path: string): Promise<string> {
   });
 }
 
-describe("ALB in front of a busybox httpd CGI target (bare-LF headers, body until close)", { skip, timeout: 120_000 }, () => {
+describe(`ALB in front of a busybox httpd CGI target (bare-LF headers, body until close) [${DATA_PLANE} data plane]`, { skip, timeout: 120_000 }, () => {
   let env: Env | undefined;
   let container = "";
 

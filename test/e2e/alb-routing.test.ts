@@ -28,6 +28,8 @@ import {
   waitCompleted,
   waitForStatus,
   webContainer,
+  DATA_PLANE,
+  dataPlaneAvailable,
 } from "./alb-harness.ts";
 
 async function port80Free(): Promise<string | undefined> {
@@ -45,13 +47,13 @@ async function port80Free(): Promise<string | undefined> {
   }
 }
 
-const skip = (await dockerAvailable()) ?? (await awsCliAvailable()) ?? (await curlAvailable()) ?? (await port80Free());
+const skip = (await dockerAvailable()) ?? (await awsCliAvailable()) ?? (await curlAvailable()) ?? (await port80Free()) ?? (await dataPlaneAvailable());
 if (skip) console.log(`# skipping ALB routing e2e: ${skip}`);
 
 const SUFFIX = `${process.pid}-${Date.now().toString(36)}`;
 const CLUSTER = `alb-routing-${SUFFIX}`;
 
-describe("ALB routing to an ECS service (AWS CLI)", { skip, timeout: 300_000 }, () => {
+describe(`ALB routing to an ECS service (AWS CLI) [${DATA_PLANE} data plane]`, { skip, timeout: 300_000 }, () => {
   let env: Env | undefined;
 
   before(async () => {
