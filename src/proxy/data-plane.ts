@@ -27,7 +27,7 @@ import { type Clock, systemClock } from "../core/clock.ts";
 import { compileGlob, type Glob } from "../core/glob.ts";
 import { Balancer, type Slot, pickWeighted, seededRandom, targetKey } from "./balancer.ts";
 import { errorTitle, sendError, writeRawError } from "./error-pages.ts";
-import { CONNECT_TIMEOUT_MS, type Upstream, forwardHeaders, proxyRequest, proxyUpgrade } from "./forward.ts";
+import { CONNECT_TIMEOUT_MS, type ExchangeTracker, type Upstream, forwardHeaders, proxyRequest, proxyUpgrade } from "./forward.ts";
 import { listenerHostPort, planHostPorts } from "./host-ports.ts";
 import type { DataPlaneObserver } from "./observer.ts";
 import type { Action, ListenerRoutes, ListenerTls, RoutingTable, TargetGroupRoutes, TlsCertificate } from "./routing-table.ts";
@@ -135,6 +135,9 @@ const ELB_SUFFIX = ".elb.localhost";
 /** 64 KB of request headers in all (ALB: 16 K per line/header, 64 K in total → 400). */
 const MAX_REQUEST_HEADER_BYTES = 64 * 1024;
 
+/** 4-digit lower-case hex of every 16-bit value (trace ids without per-request toString/padStart). */
+const HEX8: readonly string[] = Array.from({ length: 0x10000 }, (_, i) => i.toString(16).padStart(4, "0"));
+
 const serverKey = (hostPort: number, listenerArn: string) => (hostPort === 0 ? `0 ${listenerArn}` : String(hostPort));
 
 export class DataPlane implements LoadBalancerDataPlane {
@@ -155,6 +158,7 @@ export class DataPlane implements LoadBalancerDataPlane {
   readonly #pools = new Map<string, UpstreamPool>();
   /** Exchanges in flight by target key (aborted when the target leaves the table). */
   readonly #inflight = new Map<string, Set<Exchange>>();
+  readonly #trackers = new Map<string, ExchangeTracker>();
   /** Secure contexts by certificate and policy (built once, reused across snapshots). */
   #contexts = new Map<string, SecureContext>();
   /** Client sockets already counted by the observer. */
@@ -491,6 +495,7 @@ export class DataPlane implements LoadBalancerDataPlane {
         pools.add(`${t.address}:${t.port}:${tg.protocol === "HTTPS"}`);
       }
     }
+    for (const key of this.#trackers.keys()) if (!keys.has(key)) this.#trackers.delete(key);
     for (const [key, set] of this.#inflight) {
       if (keys.has(key)) continue;
       this.#inflight.delete(key);
@@ -503,6 +508,34 @@ export class DataPlane implements LoadBalancerDataPlane {
     }
   }
 
+  /** In-flight tracking and outstanding counts of one target (made once, reused by every request). */
+  #tracker(key: string): ExchangeTracker {
+    let t = this.#trackers.get(key);
+    if (!t) {
+      t = {
+        start: (ex) => {
+          this.#balancer.acquire(key);
+          let set = this.#inflight.get(key);
+          if (!set) {
+            set = new Set();
+            this.#inflight.set(key, set);
+          }
+          set.add(ex);
+        },
+        end: (ex) => {
+          this.#balancer.release(key);
+          const set = this.#inflight.get(key);
+          if (set) {
+            set.delete(ex);
+            if (set.size === 0) this.#inflight.delete(key);
+          }
+        },
+      };
+      this.#trackers.set(key, t);
+    }
+    return t;
+  }
+
   #pool(address: string, port: number, tls: boolean): UpstreamPool {
     const key = `${address}:${port}:${tls}`;
     let p = this.#pools.get(key);
@@ -513,12 +546,22 @@ export class DataPlane implements LoadBalancerDataPlane {
     return p;
   }
 
+  /** `Root=1-<epoch seconds, 8 hex>-<24 random hex>`; the seconds part is formatted once a second. */
   #traceId = (): string => {
-    const secs = Math.floor(this.#clock.now() / 1000).toString(16).padStart(8, "0");
+    const secs = Math.floor(this.#clock.now() / 1000);
+    if (secs !== this.#traceSecs) {
+      this.#traceSecs = secs;
+      this.#tracePrefix = `Root=1-${secs.toString(16).padStart(8, "0")}-`;
+    }
     let rand = "";
-    for (let i = 0; i < 3; i++) rand += Math.floor(this.#random() * 0x100000000).toString(16).padStart(8, "0");
-    return `Root=1-${secs}-${rand}`;
+    for (let i = 0; i < 3; i++) {
+      const r = (this.#random() * 0x100000000) >>> 0;
+      rand += HEX8[r >>> 16]! + HEX8[r & 0xffff]!;
+    }
+    return this.#tracePrefix + rand;
   };
+  #traceSecs = -1;
+  #tracePrefix = "";
 
   // ---- requests
 
@@ -652,23 +695,7 @@ export class DataPlane implements LoadBalancerDataPlane {
             return stickyCookies(APP_COOKIE, v, this.#clock.now() + appCookie.durationSeconds * 1000, false);
           }
         : undefined,
-      onStart: (ex) => {
-        this.#balancer.acquire(key);
-        let set = this.#inflight.get(key);
-        if (!set) {
-          set = new Set();
-          this.#inflight.set(key, set);
-        }
-        set.add(ex);
-      },
-      onEnd: (ex) => {
-        this.#balancer.release(key);
-        const set = this.#inflight.get(key);
-        if (set) {
-          set.delete(ex);
-          if (set.size === 0) this.#inflight.delete(key);
-        }
-      },
+      tracker: this.#tracker(key),
     };
   }
 

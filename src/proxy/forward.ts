@@ -125,6 +125,11 @@ export function responseHeaders(raw: readonly string[], extra: readonly string[]
   return out;
 }
 
+export interface ExchangeTracker {
+  start(ex: Exchange): void;
+  end(ex: Exchange): void;
+}
+
 export interface Upstream {
   readonly pool: UpstreamPool;
   readonly idleTimeoutMs: number;
@@ -133,9 +138,8 @@ export interface Upstream {
   readonly setCookies?: readonly string[] | undefined;
   /** Inspects the target's response head and returns more Set-Cookie values (app cookie stickiness). */
   readonly onResponseHeaders?: ((head: ResponseHead) => readonly string[] | undefined) | undefined;
-  /** Called when the exchange exists (in-flight tracking) and when it is over. */
-  readonly onStart: (ex: Exchange) => void;
-  readonly onEnd: (ex: Exchange) => void;
+  /** Told when the exchange exists (in-flight tracking) and when it is over; one per target, reused. */
+  readonly tracker: ExchangeTracker;
   /** The metrics hook, with the load balancer and target group this request is counted under. */
   readonly observer?: DataPlaneObserver | undefined;
   readonly loadBalancerArn: string;
@@ -171,7 +175,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, headers:
   const finish = () => {
     if (finished) return;
     finished = true;
-    t.onEnd(ex);
+    t.tracker.end(ex);
   };
   const ex: Exchange = t.pool.request(
     requestHead(method, req.url ?? "/", headers),
@@ -223,7 +227,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, headers:
     },
     { idleMs: t.idleTimeoutMs, connectMs: t.connectTimeoutMs },
   );
-  t.onStart(ex);
+  t.tracker.start(ex);
   res.on("close", () => {
     // The client went away before the answer was complete: cancel the exchange.
     if (!res.writableFinished) ex.abort("client gone");
@@ -268,7 +272,7 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
   const end = () => {
     if (done) return;
     done = true;
-    t.onEnd(ex);
+    t.tracker.end(ex);
   };
   const cookiesFor = (h: ResponseHead) => {
     const extra = t.onResponseHeaders?.(h);
@@ -319,7 +323,7 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
     { idleMs: Math.min(t.idleTimeoutMs, t.connectTimeoutMs), connectMs: t.connectTimeoutMs },
     true,
   );
-  t.onStart(ex);
+  t.tracker.start(ex);
   ex.requestEnded();
   socket.on("close", () => {
     if (!done && !relaying) ex.abort("client gone");
