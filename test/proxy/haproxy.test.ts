@@ -6,6 +6,7 @@
  * not installed.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { Agent, request } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { connect, createServer as createNetServer } from "node:net";
@@ -274,5 +275,29 @@ describe("HAProxy data plane", { skip }, () => {
     assert.equal(b.seen.length, 0);
     assert.equal((await get(port, "/")).body, "B");
     await waitFor(() => calls.includes("target lb/1 tg/b 200"), "the target response reported");
+  });
+
+  it("a HAProxy left running by a Slipway killed with -9 is stopped by the next one", async () => {
+    const script = `
+      import { HaproxyDataPlane } from ${JSON.stringify(new URL("../../src/proxy/haproxy/haproxy-data-plane.ts", import.meta.url).href)};
+      import { FakeHealth, listener, rule, table } from ${JSON.stringify(new URL("./helpers.ts", import.meta.url).href)};
+      const dp = new HaproxyDataPlane({ health: new FakeHealth(), preferredPort: () => 0 });
+      dp.apply(table([listener(8080, [rule("default", { type: "fixed-response", statusCode: "200", messageBody: "orphan" })])], []));
+      await dp.ready();
+      console.log("port " + dp.boundPort("listener/8080"));`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    await waitFor(() => /port \d+/.test(out), "the child's HAProxy to serve", 20_000);
+    const port = Number(/port (\d+)/.exec(out)![1]);
+    assert.equal((await get(port, "/")).body, "orphan");
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    assert.equal((await get(port, "/")).body, "orphan", "HAProxy outlived its Slipway");
+    const logs: string[] = [];
+    const next = new HaproxyDataPlane({ health: new FakeHealth(), log: (m) => logs.push(m) });
+    cleanups.push(() => next.close());
+    await waitFor(async () => get(port, "/").then(() => false, () => true), "the orphan to stop", 10_000);
+    assert.ok(logs.some((m) => m.startsWith("stopped HAProxy ")), logs.join("\n"));
   });
 });

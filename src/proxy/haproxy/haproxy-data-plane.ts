@@ -23,7 +23,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,6 +103,7 @@ export class HaproxyDataPlane implements LoadBalancerDataPlane {
   constructor(opts: HaproxyDataPlaneOptions) {
     this.#opts = opts;
     const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+    collectOrphans(base, opts.log);
     this.#runDir = mkdtempSync(join(base, `slipway-haproxy-${process.pid}-`));
     chmodSync(this.#runDir, 0o700);
     const clock = opts.clock ?? systemClock;
@@ -355,6 +356,8 @@ export class HaproxyDataPlane implements LoadBalancerDataPlane {
     if (!this.#child || this.#child.exitCode !== null) {
       const child = spawn(this.#opts.binary ?? "haproxy", ["-W", "-db", "-f", cfg], { stdio: ["ignore", "ignore", "pipe"] });
       this.#child = child;
+      // If this process dies without closing (kill -9), the next start finds and ends it.
+      writeFileSync(join(this.#runDir, "haproxy.pid"), `${child.pid}\n`);
       this.#childExited = new Promise((resolve) => child.once("exit", () => resolve()));
       child.stderr!.setEncoding("utf8");
       child.stderr!.on("data", (d: string) => {
@@ -411,6 +414,45 @@ export class HaproxyDataPlane implements LoadBalancerDataPlane {
       o.targetFailure(lb, tg, term[1] === "C" ? "connect" : term[1] === "H" ? "timeout" : "closed");
       o.loadBalancerResponse(lb, status);
     } else o.loadBalancerResponse(lb, status);
+  }
+}
+
+/**
+ * HAProxy processes left behind by a Slipway that died without closing (kill -9): their run
+ * directory (`slipway-haproxy-<slipway pid>-*`) names a process that is gone, and its pid file
+ * names the HAProxy master Slipway started (checked against /proc before it is signalled).
+ */
+function collectOrphans(base: string, log: ((m: string) => void) | undefined): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const m = /^slipway-haproxy-(\d+)-/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    const dir = join(base, name);
+    try {
+      const pid = Number(readFileSync(join(dir, "haproxy.pid"), "utf8").trim());
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (cmdline.includes("haproxy") && cmdline.includes(dir)) {
+        process.kill(pid, "SIGTERM");
+        log?.(`stopped HAProxy ${pid}, left running by a Slipway that is gone (${dir})`);
+      }
+    } catch {
+      // no pid file, or the process is gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
