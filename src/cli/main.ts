@@ -2,12 +2,14 @@
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
  *              [--data-plane node|haproxy]   (also SLIPWAY_DATA_PLANE; haproxy: see src/proxy/haproxy/)
+ *              [--task-endpoint auto|off] [--no-endpoint-url]
  *   slipway ca [--data-dir DIR]
  *       prints the data directory's local certificate authority root (PEM; created if absent): the
  *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
- *       and the data directory; --all removes every Slipway container on the host
+ *       the 169.254.170.2 address and iptables chain it added (task endpoint), and the data
+ *       directory; --all removes every Slipway container on the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -20,9 +22,11 @@ import { KeyStore } from "../services/acm/keystore.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { installLastResort } from "../server/last-resort.ts";
 import { startSlipway } from "../server/slipway.ts";
+import { tearDownAddress } from "../task-endpoint/address.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
+             [--task-endpoint auto|off] [--no-endpoint-url]
              [--data-plane node|haproxy]
   slipway ca [--data-dir .slipway]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
@@ -41,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       all: { type: "boolean" },
       fsync: { type: "boolean" },
       "data-plane": { type: "string" },
+      "task-endpoint": { type: "string" },
+      "no-endpoint-url": { type: "boolean" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
@@ -63,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
       dataPlane: dataPlaneOption(values["data-plane"] ?? process.env.SLIPWAY_DATA_PLANE),
+      taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
+      injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
     });
     console.log(`Slipway ready on ${slipway.url}`);
     await new Promise<void>((resolve) => {
@@ -98,8 +106,10 @@ async function main(argv: string[]): Promise<number> {
     // The shared awsvpc network goes once no Slipway container uses it.
     const left = await rt.list({ [LABELS.managed]: "true" });
     if (left.length === 0) await rt.removeNetwork("slipway-awsvpc").catch(() => {});
+    // The task endpoint's kernel state (address on lo, iptables chain), as far as this data dir added it.
+    const kernel = await tearDownAddress(join(dataDir, "task-endpoint.json"));
     if (!values["keep-data"]) rmSync(dataDir, { recursive: true, force: true });
-    console.log(`removed ${containers.length} container(s)${values["keep-data"] ? "" : ` and ${dataDir}`}`);
+    console.log(`removed ${containers.length} container(s)${kernel.map((k) => `, ${k}`).join("")}${values["keep-data"] ? "" : ` and ${dataDir}`}`);
     return 0;
   }
   console.error(USAGE);
@@ -110,6 +120,11 @@ function dataPlaneOption(v: string | undefined): "node" | "haproxy" {
   if (v === undefined || v === "" || v === "node") return "node";
   if (v === "haproxy") return "haproxy";
   throw new Error(`invalid --data-plane ${v} (node or haproxy)`);
+}
+
+function taskEndpointMode(v: string): "auto" | "off" {
+  if (v !== "auto" && v !== "off") throw new Error(`invalid --task-endpoint ${v} (auto or off)`);
+  return v;
 }
 
 main(process.argv.slice(2)).then(

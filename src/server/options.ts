@@ -42,6 +42,15 @@ export interface SlipwayOptions {
   dataPlane?: "node" | "haproxy";
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+  /**
+   * The task endpoint at 169.254.170.2 (task metadata, task-role credentials, the AWS API for
+   * containers): "auto" sets it up when Slipway runs as root and warns once otherwise; "off"
+   * (the default here; `slipway up` defaults to "auto") leaves it out. `{ host, port }` serves it
+   * there instead, with no kernel setup (tests: containers are told 169.254.170.2 all the same).
+   */
+  taskEndpoint?: "auto" | "off" | { host: string; port: number };
+  /** Inject AWS_ENDPOINT_URL into task containers (when the task endpoint serves). Default true. */
+  injectEndpointUrl?: boolean;
 }
 
 export interface Slipway {
@@ -59,6 +68,8 @@ export interface Slipway {
   /** ACM (certificates, the local CA). */
   readonly acm: Acm;
   readonly instanceId: string;
+  /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
+  readonly taskEndpointUrl: string | undefined;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
   /** Stops serving and scheduling; containers keep running (a restart adopts them). */

@@ -22,6 +22,8 @@ export interface EcsPorts {
   readonly lb?: LoadBalancing | undefined;
   /** EC2, where awsvpc tasks get their ENIs. Without it, every subnet is a placeholder (see networking.ts). */
   readonly network?: TaskNetworking | undefined;
+  /** Hears warnings meant for the operator (task definition settings Slipway does not implement). */
+  readonly warn?: ((msg: string) => void) | undefined;
 }
 
 export class Ecs {
@@ -46,7 +48,7 @@ export class Ecs {
     this.repo = new EcsRepo(deps.store);
     this.tags = new Tagging(deps.store, ecsTaggingRules(this.repo));
     this.clusters = new Clusters(deps, this.repo, this.tags);
-    this.taskDefinitions = new TaskDefinitions(deps, this.repo, this.tags);
+    this.taskDefinitions = new TaskDefinitions(deps, this.repo, this.tags, ports.warn);
     this.instances = new ContainerInstances(deps, this.repo, this.tags, this.clusters, ports.host);
     this.tasks = new Tasks(deps, this.repo, this.tags, this.clusters, this.instances, this.taskDefinitions, ports.host, this.network);
     this.events = new ServiceEventLog(deps);
