@@ -8,8 +8,9 @@
  *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
- *       the 169.254.170.2 address and iptables chain it added (task endpoint), and the data
- *       directory; --all removes every Slipway container on the host
+ *       the 169.254.170.2 address and iptables chain it added (task endpoint), HAProxy data planes
+ *       left by a Slipway that was killed, and the data directory; --all removes every Slipway
+ *       container on the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { LocalAuthority } from "../services/acm/authority.ts";
 import { KeyStore } from "../services/acm/keystore.ts";
 import { LABELS } from "../runtime/runtime.ts";
+import { collectHaproxyOrphans } from "../proxy/haproxy/haproxy-data-plane.ts";
 import { installLastResort } from "../server/last-resort.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
@@ -88,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "clean") {
+    // HAProxy data planes whose Slipway died without stopping them (kill -9).
+    collectHaproxyOrphans((m) => console.log(m));
     // Only what this data directory's Slipway made (its instance label), unless --all.
     const rt = new DockerRuntime();
     let instance: string | undefined;

@@ -59,6 +59,11 @@ interface TargetSlot {
   readonly port: number;
 }
 
+/** Stops HAProxys left by Slipways that are gone (`slipway clean` and every start call this). */
+export function collectHaproxyOrphans(log?: (message: string) => void): void {
+  collectOrphans(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), log);
+}
+
 /** Whether `haproxy` can run here; undefined when it can, else why not. */
 export async function haproxyAvailable(binary = "haproxy"): Promise<string | undefined> {
   try {
@@ -422,7 +427,7 @@ export class HaproxyDataPlane implements LoadBalancerDataPlane {
  * directory (`slipway-haproxy-<slipway pid>-*`) names a process that is gone, and its pid file
  * names the HAProxy master Slipway started (checked against /proc before it is signalled).
  */
-function collectOrphans(base: string, log: ((m: string) => void) | undefined): void {
+export function collectOrphans(base: string, log: ((m: string) => void) | undefined): void {
   let entries: string[];
   try {
     entries = readdirSync(base);
