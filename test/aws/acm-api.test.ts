@@ -217,6 +217,11 @@ describe("ACM through ACMClient", () => {
       "Certificates can be specified only for HTTPS listeners",
     );
 
+    await expectError(
+      lbClient.send(new elb.CreateListenerCommand({ ...base, Certificates: [{ CertificateArn: requested }], MutualAuthentication: { Mode: "verify" } })),
+      "ValidationError",
+      "Mutual TLS authentication (mode 'verify') is not supported by Slipway",
+    );
     const l = (await lbClient.send(new elb.CreateListenerCommand({ ...base, Certificates: [{ CertificateArn: requested }], SslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" }))).Listeners![0]!;
     assert.deepEqual(l.Certificates, [{ CertificateArn: requested }]);
     assert.equal(l.SslPolicy, "ELBSecurityPolicy-TLS13-1-2-2021-06");

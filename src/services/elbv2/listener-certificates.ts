@@ -110,6 +110,17 @@ export function listenerTlsSettings(
   return { Certificates: [{ CertificateArn: arn }], SslPolicy: checkSslPolicy(sslPolicyName ?? DEFAULT_SSL_POLICY) };
 }
 
+/**
+ * Settings of an HTTPS listener Slipway does not implement, refused by name rather than ignored:
+ * mutual TLS (verify or passthrough) and ALPN policies (ALB answers HTTP/1.1 only here).
+ */
+export function checkUnsupportedTls(input: { MutualAuthentication?: { Mode?: string | undefined } | undefined; AlpnPolicy?: string[] | undefined }): void {
+  const mode = input.MutualAuthentication?.Mode;
+  if (mode !== undefined && mode !== "off") throw validation(`Mutual TLS authentication (mode '${mode}') is not supported by Slipway`);
+  const alpn = input.AlpnPolicy?.filter((p) => p !== "None" && p !== "HTTP1Only");
+  if (alpn?.length) throw validation(`ALPN policy '${alpn.join(", ")}' is not supported by Slipway: its load balancers speak HTTP/1.1 (use None or HTTP1Only)`);
+}
+
 /** DescribeSSLPolicies: AWS's named policies, all or those named. */
 export function describeSslPolicies(input: DescribeSSLPoliciesInput): DescribeSSLPoliciesOutput {
   let list = SSL_POLICIES;

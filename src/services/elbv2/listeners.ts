@@ -19,7 +19,7 @@ import { type ActionContext, normalizeActions, normalizeConditions } from "./act
 import { applyAttributes, listenerAttributeSpecs, toList } from "./attributes.ts";
 import { checkArn, checkTags, type Elbv2Deps, elbArn, nextMarker, page, port, tagNew } from "./common.ts";
 import { listenerNotFound, loadBalancerNotFound, notPermitted, ruleNotFound, validation } from "./errors.ts";
-import { type CertificateSource, listenerTlsSettings } from "./listener-certificates.ts";
+import { type CertificateSource, checkUnsupportedTls, listenerTlsSettings } from "./listener-certificates.ts";
 import type { LoadBalancers } from "./load-balancers.ts";
 import type { Elbv2Repo, ListenerRecord, RuleRecord } from "./repo.ts";
 import type { TargetGroups } from "./target-groups.ts";
@@ -86,6 +86,7 @@ export class Listeners {
         throw new ServiceError("UnsupportedProtocolException", `Protocol '${protocol}' is not supported for Application Load Balancer listeners`);
       }
       const p = port(input.Port, "Listener port");
+      checkUnsupportedTls(input);
       const tls = listenerTlsSettings(this.#certs(), protocol, input.Certificates, input.SslPolicy);
       const { actions, targetGroupArns } = normalizeActions(input.DefaultActions, this.#actionContext(scope, lbArn));
       const existingArn = this.#repo.listenerOnPort(lbArn, p);
@@ -141,6 +142,7 @@ export class Listeners {
           throw new ServiceError("DuplicateListenerException", "A listener already exists on this port for this load balancer");
         }
       }
+      checkUnsupportedTls(input);
       const next: Listener = { ...d, Port: p, Protocol: protocol };
       delete next.Certificates;
       delete next.SslPolicy;
