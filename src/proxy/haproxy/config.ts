@@ -268,7 +268,7 @@ function renderFrontend(
   const notFound = file(`port-${p.hostPort}-404.html`, notFoundPage(p));
   out.push(`  http-request return status 404 content-type text/html file ${notFound} hdr Server awselb/2.0 if !{ var(txn.lb) -m found }`);
 
-  for (const l of p.listeners) renderListener(out, p, l, lbIndex.get(l.loadBalancerArn)!, file, page, backends);
+  for (const l of p.listeners) renderListener(out, l, lbIndex.get(l.loadBalancerArn)!, file, backends);
   out.push("  default_backend no_target", "");
 }
 
@@ -283,11 +283,9 @@ function hv(v: string): string {
 
 function renderListener(
   out: string[],
-  p: PortPlan,
   l: ListenerRoutes,
   lb: number,
   file: (name: string, content: string, mode?: number) => string,
-  page: (status: number) => string,
   backends: ReadonlyMap<string, string>,
 ): void {
   const isLb = `{ var(txn.lb) -m int ${lb} }`;
@@ -314,7 +312,7 @@ function renderListener(
   l.rules.forEach((r, i) => {
     const id = `l${lb}r${i}`;
     const is = `{ var(txn.rule) -m str ${id} }`;
-    renderAction(out, l, r.action, id, is, file, page, backends);
+    renderAction(out, l, r.action, id, is, file, backends);
   });
 }
 
@@ -343,7 +341,6 @@ function renderAction(
   id: string,
   is: string,
   file: (name: string, content: string) => string,
-  page: (status: number) => string,
   backends: ReadonlyMap<string, string>,
 ): void {
   switch (a.type) {

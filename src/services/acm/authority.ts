@@ -109,7 +109,7 @@ export class LocalAuthority {
       ],
     });
     const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
-    return { certificatePem: cert.toString("pem") + "\n", chainPem: root.pem, privateKeyPem: pem("PRIVATE KEY", pkcs8) };
+    return { certificatePem: `${cert.toString("pem")}\n`, chainPem: root.pem, privateKeyPem: pem("PRIVATE KEY", pkcs8) };
   }
 
   #loadRoot() {

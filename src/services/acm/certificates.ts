@@ -93,7 +93,7 @@ export class Certificates {
   require(scope: Scope, arn: string | undefined): CertificateRecord {
     if (!arn) throw validation("1 validation error detected: Value null at 'certificateArn' failed to satisfy constraint: Member must not be null");
     const p = parseArn(arn);
-    if (!p || p.service !== "acm" || !p.resource.startsWith("certificate/")) throw invalidArn(arn);
+    if (p?.service !== "acm" || !p.resource.startsWith("certificate/")) throw invalidArn(arn);
     const rec = this.#d.repo.get(arn);
     if (!rec || rec.account !== scope.accountId || rec.region !== scope.region) throw certificateNotFound(arn, scope.accountId);
     return rec;
