@@ -607,26 +607,42 @@ export class DataPlane implements LoadBalancerDataPlane {
 
   #handle(ps: PortServer, req: IncomingMessage, res: ServerResponse): void {
     const refused = refusal(req);
-    if (refused) return sendError(res, refused, CLOSE);
+    if (refused) {
+      sendError(res, refused, CLOSE);
+      return;
+    }
     const routed = this.#route(ps, req);
     if (!("listener" in routed)) {
-      if (!routed.port) return sendError(res, 503);
-      return notFound(res, routed.port, req.headers.host, ps.bound ?? ps.hostPort);
+      if (!routed.port) {
+        sendError(res, 503);
+        return;
+      }
+      notFound(res, routed.port, req.headers.host, ps.bound ?? ps.hostPort);
+      return;
     }
     const { snap, listener, action } = routed;
     const lbArn = listener.routes.loadBalancerArn;
-    if (!action) return this.#elbError(res, lbArn, 503);
+    if (!action) {
+      this.#elbError(res, lbArn, 503);
+      return;
+    }
     switch (action.type) {
       case "fixed-response":
         this.#observer?.loadBalancerResponse(lbArn, Number(action.statusCode) || 200);
-        return fixedResponse(res, action);
+        fixedResponse(res, action);
+        return;
       case "redirect":
         this.#observer?.loadBalancerResponse(lbArn, action.statusCode === "HTTP_301" ? 301 : 302);
-        return redirect(res, req, listener.routes, action);
+        redirect(res, req, listener.routes, action);
+        return;
       case "forward": {
         const chosen = this.#choose(snap, action, req);
-        if (!chosen) return this.#elbError(res, lbArn, 503);
-        return proxyRequest(req, res, this.#headers(req, listener.routes, false), this.#upstream(listener.routes, chosen));
+        if (!chosen) {
+          this.#elbError(res, lbArn, 503);
+          return;
+        }
+        proxyRequest(req, res, this.#headers(req, listener.routes, false), this.#upstream(listener.routes, chosen));
+        return;
       }
     }
   }
@@ -639,11 +655,20 @@ export class DataPlane implements LoadBalancerDataPlane {
   #handleUpgrade(ps: PortServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => socket.destroy());
     const refused = refusal(req);
-    if (refused) return writeRawError(socket, refused);
+    if (refused) {
+      writeRawError(socket, refused);
+      return;
+    }
     const routed = this.#route(ps, req);
-    if (!("listener" in routed)) return writeRawError(socket, routed.port ? 404 : 503);
+    if (!("listener" in routed)) {
+      writeRawError(socket, routed.port ? 404 : 503);
+      return;
+    }
     const { snap, listener, action } = routed;
-    if (!action) return writeRawError(socket, 503);
+    if (!action) {
+      writeRawError(socket, 503);
+      return;
+    }
     if (action.type !== "forward") {
       // Answer like a plain request, on a throwaway response bound to this socket.
       const res = new ServerResponseShim(socket);
@@ -652,7 +677,10 @@ export class DataPlane implements LoadBalancerDataPlane {
       return;
     }
     const chosen = this.#choose(snap, action, req);
-    if (!chosen) return writeRawError(socket, 503);
+    if (!chosen) {
+      writeRawError(socket, 503);
+      return;
+    }
     proxyUpgrade(req, socket, head, this.#headers(req, listener.routes, true), this.#upstream(listener.routes, chosen));
   }
 

@@ -163,9 +163,18 @@ export class HealthChecker implements TargetHealthView {
 
   #reconcile(e: Entry, tg: TargetGroupRoutes, t: TargetRoute): void {
     const hc = tg.healthCheck;
-    if (t.draining) return this.#park(e, REASONS.draining);
-    if (!hc.enabled) return this.#park(e, REASONS.disabled);
-    if (!tg.inUse) return this.#park(e, REASONS.notInUse);
+    if (t.draining) {
+      this.#park(e, REASONS.draining);
+      return;
+    }
+    if (!hc.enabled) {
+      this.#park(e, REASONS.disabled);
+      return;
+    }
+    if (!tg.inUse) {
+      this.#park(e, REASONS.notInUse);
+      return;
+    }
     const s = e.health.state;
     if (s === "unused" || s === "unavailable" || s === "draining") {
       e.successes = 0;

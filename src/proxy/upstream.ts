@@ -265,7 +265,10 @@ export class Exchange {
         this.#pending = offset === 0 ? buf : buf.subarray(offset);
         return;
       }
-      if (!r.ok) return this.fail("malformed", r.error);
+      if (!r.ok) {
+        this.fail("malformed", r.error);
+        return;
+      }
       offset += r.consumed;
       const h = r.head;
       if (h.status === 101 && this.#upgrade && this.#handler.upgrade) {
@@ -287,10 +290,14 @@ export class Exchange {
       if (this.#done) return; // the handler gave up (client gone)
       switch (h.framing) {
         case "none":
-          return this.#finish(offset === buf.length);
+          this.#finish(offset === buf.length);
+          return;
         case "length":
           this.#remaining = h.length;
-          if (h.length === 0) return this.#finish(offset === buf.length);
+          if (h.length === 0) {
+            this.#finish(offset === buf.length);
+            return;
+          }
           break;
         case "chunked":
           this.#chunked = new ChunkedDecoder();
@@ -322,7 +329,10 @@ export class Exchange {
     const n = this.#chunked!.push(buf, offset, (d) => {
       if (!this.#handler.data(d)) more = false;
     });
-    if (typeof n === "string") return this.fail("malformed", n);
+    if (typeof n === "string") {
+      this.fail("malformed", n);
+      return;
+    }
     if (this.#chunked!.done) this.#finish(offset + n === buf.length);
     else if (!more) this.pause();
   }
