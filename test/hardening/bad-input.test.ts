@@ -149,6 +149,24 @@ test("STS: AssumeRole with an odd DurationSeconds → ValidationError, never a s
   assert.equal(logged.filter((m) => /internal|NOT NULL/i.test(m)).length, 0);
 });
 
+test("CloudWatch over smithy-rpc-v2-cbor: CBOR a decoder would expand or warn about is a SerializationException", async () => {
+  const send = (hex: string) =>
+    fetch(`${s.url}/service/GraniteServiceVersion20100801/operation/PutMetricData`, {
+      method: "POST",
+      headers: { "smithy-protocol": "rpc-v2-cbor", "content-type": "application/cbor", accept: "application/cbor", authorization: signed("monitoring") },
+      body: Buffer.from(hex, "hex"),
+    });
+  // {"Namespace": <item>}: a decimal fraction with exponent 2^28 (8 bytes that decode to 500 MB),
+  // an integer beyond 2^53, a text string that is not UTF-8, a length past the end.
+  for (const item of ["c4821a0fffffff01", "1bffffffffffffffff", "63fffefd", "5b7fffffffffffffff"]) {
+    const res = await send(`a1694e616d657370616365${item}`);
+    assert.equal(res.status, 400, item);
+    assert.equal(res.headers.get("smithy-protocol"), "rpc-v2-cbor");
+    const body = new Uint8Array(await res.arrayBuffer());
+    assert.ok(Buffer.from(body).includes(Buffer.from("SerializationException")), item);
+  }
+});
+
 describe("client patterns are matched in linear time and never kept", () => {
   test("EC2: a `*a*a*…b` filter value against a long tag answers (a backtracking matcher would not)", { timeout: 30_000 }, async () => {
     const client = new ec2.EC2Client(cfg());

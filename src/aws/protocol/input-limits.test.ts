@@ -34,6 +34,8 @@ test("cborProblem: well-formed CBOR passes; lengths past the end, bad text, loss
   assert.equal(cborProblem(good), undefined);
   assert.equal(cborProblem(new Uint8Array(0)), undefined);
   assert.equal(cborProblem(Buffer.from([0x9f, 0x01, 0x7f, 0x61, 0x61, 0xff, 0xff])), undefined, "indefinite array and text");
+  assert.equal(cborProblem(Buffer.from([0xc4, 0x82, 0x21, 0x19, 0x6a, 0xb3])), undefined, "273.15 as a decimal fraction");
+  assert.equal(cborProblem(Buffer.from([0xc2, 0x49, 1, 0, 0, 0, 0, 0, 0, 0, 0])), undefined, "2^64 as a bignum");
   const bad: Array<[number[], string]> = [
     [[0x5b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], "a length or integer beyond 2^53"],
     [[0x7a, 0x00, 0x00, 0x10, 0x00, 0x61], "a string longer than the bytes that follow"],
@@ -48,6 +50,9 @@ test("cborProblem: well-formed CBOR passes; lengths past the end, bad text, loss
     [[0x01, 0x02], "bytes after the item"],
     [[0x5f, 0x61, 0x61, 0xff], "an indefinite-length string with a chunk of another type"],
     [[...Array(65).fill(0x81), 0x01], "nested too deep"],
+    [[0xc4, 0x82, 0x1a, 0x0f, 0xff, 0xff, 0xff, 0x01], "a decimal fraction or bigfloat whose exponent is not a small integer"],
+    [[0xc2, 0xfb, 0x41, 0xda, 0x55, 0x6e, 0x40, 0x07, 0xdf, 0x3b], "a bignum that is not a byte string of at most 32 bytes"],
+    [[0xc2, 0x58, 0x40, ...Array(64).fill(1)], "a bignum that is not a byte string of at most 32 bytes"],
   ];
   for (const [bytes, reason] of bad) assert.equal(cborProblem(Buffer.from(bytes)), reason, Buffer.from(bytes).toString("hex"));
 });

@@ -187,11 +187,24 @@ export function cborProblem(bytes: Uint8Array): string | undefined {
         }
         break;
       }
-      case 6:
+      case 6: {
         if (open.length >= MAX_CBOR_DEPTH) return "nested too deep";
+        // What decoders expand (smithy's writes a decimal fraction's digits out, so an 8-byte
+        // item with exponent 2^28 takes 500 MB): bignums only as short byte strings, decimal
+        // fractions only with small exponents.
+        const next = bytes[at];
+        if ((arg === 2 || arg === 3) && (next === undefined || next >> 5 !== 2 || (next & 0x1f) > 24 || ((next & 0x1f) === 24 && (bytes[at + 1] ?? 0) > 32))) {
+          return "a bignum that is not a byte string of at most 32 bytes";
+        }
+        if (arg === 4 || arg === 5) {
+          const e = bytes[at + 1];
+          const exponentOk = next === 0x82 && e !== undefined && (e >> 5 === 0 || e >> 5 === 1) && ((e & 0x1f) < 24 || ((e & 0x1f) === 24 && (bytes[at + 2] ?? 255) <= 200));
+          if (!exponentOk) return "a decimal fraction or bigfloat whose exponent is not a small integer";
+        }
         open.push(1);
         chunkOf.push(-1);
         break;
+      }
       default:
         // Simple values and floats (their bytes were taken as the argument).
         done();
