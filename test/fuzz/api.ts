@@ -81,7 +81,7 @@ export async function fuzzApi(opts: ApiFuzzOptions): Promise<ApiFuzzResult> {
       const problem = await check(opts.gateway, sent, opts.hangMs ?? 10_000, i % 10 === 9 ? opts.url : undefined);
       if (problem.reply) opts.onAnswer?.(protocol, operation, mutated, problem.reply);
       c.inputs++;
-      const internal = opts.logged().slice(logBefore).find((l) => /internal failure|gateway failure|uncaught/i.test(l));
+      const internal = opts.logged().slice(logBefore).find((l) => /internal failure|gateway failure|uncaught|^warning:/i.test(l));
       const what = problem.failure ?? (internal ? `logged: ${internal.slice(0, 300)}` : undefined);
       if (what) {
         c.failures++;

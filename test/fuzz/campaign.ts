@@ -53,8 +53,12 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
   const logged: string[] = [];
   const log = (m: string) => logged.push(m);
   // The gateway reports internal failures on the console; the campaign reads them as findings.
+  // Warnings too: anything a client can make Slipway print is a finding (a log it can flood).
   const consoleError = console.error;
-  console.error = (...args: unknown[]) => logged.push(args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : typeof a === "object" ? inspectShallow(a) : String(a))).join(" "));
+  const consoleWarn = console.warn;
+  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : typeof a === "object" ? inspectShallow(a) : String(a))).join(" ");
+  console.error = (...args: unknown[]) => logged.push(text(args));
+  console.warn = (...args: unknown[]) => logged.push(`warning: ${text(args)}`);
   const s = await startSlipway({ port: 0, dataDir, runtime: new FakeRuntime({ clock }), clock, ids: seededIds(`fuzz-${opts.seed}`), registry: { autoCreateRepositories: true }, log });
   const upstream = createServer((req, res) => {
     req.resume();
@@ -88,9 +92,10 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
     const dataPlane = await fuzzDataPlane({ port: dpPort, host: "fuzz.example", seed: opts.seed, inputs: opts.dataPlaneInputs, progress: (n) => opts.progress?.("data plane", n) });
     await s.idle();
     const after = liveHeap();
-    return { api, registry, dataPlane, heap: { before, after }, logged: logged.filter((l) => /fail|error|uncaught/i.test(l)) };
+    return { api, registry, dataPlane, heap: { before, after }, logged: logged.filter((l) => /fail|error|uncaught|^warning:/i.test(l)) };
   } finally {
     console.error = consoleError;
+    console.warn = consoleWarn;
     await dp.close();
     upstream.closeAllConnections();
     await new Promise<void>((resolve) => upstream.close(() => resolve()));
