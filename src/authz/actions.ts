@@ -57,11 +57,11 @@ function load(service: string): Map<string, ActionInfo> | undefined {
     byName.set(key, {
       iamName: `${service}:${a.name}`,
       accessLevel: a.accessLevel,
-      resourceTypes: a.resourceTypes.flatMap((t) => {
-        const type = types[t.name];
-        return type ? [{ name: t.name, required: t.required, arn: type.arn, conditionKeys: [...type.conditionKeys, ...t.conditionKeys] }] : [];
+      resourceTypes: (a.resourceTypes ?? []).flatMap((t) => {
+        const type = types[t.name] ?? types[t.name.toLowerCase()];
+        return type ? [{ name: t.name, required: t.required, arn: type.arn, conditionKeys: [...(type.conditionKeys ?? []), ...(t.conditionKeys ?? [])] }] : [];
       }),
-      conditionKeys: a.conditionKeys,
+      conditionKeys: a.conditionKeys ?? [],
     });
   }
   services.set(service, byName);

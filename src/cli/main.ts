@@ -1,7 +1,7 @@
 /**
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
- *              [--task-endpoint auto|off] [--no-endpoint-url]
+ *              [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam]
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
  *       the 169.254.170.2 address and iptables chain it added (task endpoint), and the data
@@ -17,7 +17,7 @@ import { tearDownAddress } from "../task-endpoint/address.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
-             [--task-endpoint auto|off] [--no-endpoint-url]
+             [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -35,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       fsync: { type: "boolean" },
       "task-endpoint": { type: "string" },
       "no-endpoint-url": { type: "boolean" },
+      "enforce-iam": { type: "boolean" },
+      "no-enforce-iam": { type: "boolean" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
@@ -53,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       accountId: values["account-id"] ?? process.env.SLIPWAY_ACCOUNT_ID ?? "000000000000",
       region: values.region ?? process.env.SLIPWAY_REGION ?? "us-east-1",
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
+      ...enforceIam(values["enforce-iam"], values["no-enforce-iam"], process.env.SLIPWAY_ENFORCE_IAM),
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
@@ -94,6 +97,15 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(USAGE);
   return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+/** --enforce-iam / --no-enforce-iam / SLIPWAY_ENFORCE_IAM; unset: follows --strict-auth. */
+function enforceIam(on: boolean | undefined, off: boolean | undefined, env: string | undefined): { enforceIam?: boolean } {
+  if (on && off) throw new Error("--enforce-iam and --no-enforce-iam contradict each other");
+  if (on) return { enforceIam: true };
+  if (off) return { enforceIam: false };
+  if (env === "true" || env === "false") return { enforceIam: env === "true" };
+  return {};
 }
 
 function taskEndpointMode(v: string): "auto" | "off" {

@@ -25,6 +25,11 @@ export interface SlipwayOptions {
   accountId?: string;
   region?: string;
   strictAuth?: boolean;
+  /**
+   * Evaluate IAM policies on every request signed by an IAM user's key, a role session or a task
+   * role (the account's root stays unrestricted). Default: on with strictAuth, off otherwise.
+   */
+  enforceIam?: boolean;
   credentials?: Credentials[];
   runtime?: ContainerRuntime;
   clock?: Clock;

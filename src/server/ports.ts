@@ -28,6 +28,11 @@ import type { RepositoryKeys } from "../services/ecr/ports.ts";
 import type { SecretKeys } from "../services/secretsmanager/ports.ts";
 import type { ParameterKeys } from "../services/ssm/ports.ts";
 import { ServiceError } from "../aws/service-error.ts";
+import type { ResourceLookup } from "../authz/requests.ts";
+import type { Store } from "../store/store.ts";
+import { getTags } from "../store/tags.ts";
+import type { Ecr } from "../services/ecr/ecr.ts";
+import { docOf } from "../services/ecr/repo.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
 export function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
@@ -222,4 +227,36 @@ export function taskSecretsPort(sm: SecretsManager, ssm: Ssm, ids: IdGen): Secre
     },
     () => ids.uuid(),
   );
+}
+
+/**
+ * What IAM enforcement reads of other services' resources (src/authz/requests.ts): repository,
+ * secret and key policies, ARNs of IAM entities, tags. Read-only.
+ */
+export function resourceLookupPort(store: Store, ecr: Ecr, sm: SecretsManager, kms: Kms, iam: Iam): ResourceLookup {
+  const tagsOf = (arn: string) => Object.fromEntries(getTags(store, arn).map((t) => [t.key, t.value]));
+  return {
+    ecrRepository: (scope, name) => {
+      const r = ecr.deps.registry.getRepository(scope, name);
+      return r ? { policy: docOf(r).repositoryPolicy, tags: tagsOf(`arn:aws:ecr:${scope.region}:${scope.accountId}:repository/${name}`) } : undefined;
+    },
+    secret: (scope, id) => {
+      const row = sm.secrets.find(scope, id);
+      return row ? { arn: row.arn, policy: row.policy ?? undefined, tags: tagsOf(row.arn) } : undefined;
+    },
+    kmsKey: (scope, id) => {
+      try {
+        const k = kms.keys.resolve(scope, id, { aliases: true });
+        return { arn: k.arn, policy: k.policy, tags: tagsOf(k.arn) };
+      } catch {
+        return undefined;
+      }
+    },
+    iamArn: (scope, kind, name) => {
+      const table = ({ role: "iam_roles", user: "iam_users", group: "iam_groups", policy: "iam_policies", "instance-profile": "iam_instance_profiles" } as const)[kind];
+      const doc = iam.repo.get(table, scope.accountId, name) as { Arn?: string } | undefined;
+      return doc?.Arn;
+    },
+    tags: tagsOf,
+  };
 }

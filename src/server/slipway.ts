@@ -47,7 +47,9 @@ import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.t
 import { closeServer, frontDoor, listen } from "./http.ts";
 export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
 import type { Slipway, SlipwayOptions } from "./options.ts";
+import { Authorizer } from "../authz/authorizer.ts";
 import {
+  resourceLookupPort,
   loadBalancerNetworkingPort,
   loadBalancingPort,
   localImagesPort,
@@ -158,6 +160,14 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) services.enqueue(`service:${arn}`);
   });
 
+  // IAM enforcement: every signed request authorised before its handler (src/authz).
+  const enforceIam = opts.enforceIam ?? opts.strictAuth ?? false;
+  const authorizer = new Authorizer({
+    principals: (akid, account) => iam.principals.forAccessKey(akid, account),
+    lookup: resourceLookupPort(store, ecr, secretsManager, kms, iam),
+    clock,
+  });
+
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
@@ -179,6 +189,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
     lookupSecret: (akid) => credentials.get(akid) ?? (/^A[KS]IA/.test(akid) ? iam.lookupSecret(akid) : undefined),
     ids,
+    ...(enforceIam ? { authorize: authorizer.authorizeCall } : {}),
   });
   http.serve(
     frontDoor({

@@ -355,4 +355,18 @@ CREATE TABLE task_sessions (
 CREATE INDEX task_sessions_credentials ON task_sessions (credentials_id, expires_at);
 `,
   },
+  {
+    version: 70,
+    name: "iam-authorization",
+    // IAM enforcement (src/services/iam): what an STS session is beyond its keys (the role or user it
+    // acts as, its session policies and tags, its identity provider: JSON in `doc`), and IAM OIDC
+    // identity providers, stored like the other IAM entities (name = URL without https://).
+    sql: `
+ALTER TABLE sts_sessions ADD COLUMN doc TEXT;
+CREATE TABLE iam_oidc_providers (
+  account TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+  doc TEXT NOT NULL, PRIMARY KEY (account, name)
+);
+`,
+  },
 ];

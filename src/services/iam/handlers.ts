@@ -139,6 +139,34 @@ export function iamHandlers(e: Iam): HandlerTable {
     ListInstanceProfiles: (i, c) => e.instanceProfiles.list(c, i.PathPrefix, i.MaxItems, i.Marker),
     ListInstanceProfilesForRole: (i, c) => e.instanceProfiles.forRole(c, i.RoleName!, i.MaxItems, i.Marker),
 
+    // ---- inline user and group policies
+    PutUserPolicy: (i, c) => {
+      e.putInlinePolicy(c, "user", i.UserName!, i.PolicyName!, i.PolicyDocument!);
+      return {};
+    },
+    GetUserPolicy: (i, c) => ({ UserName: e.principal(c, "user", i.UserName!), ...e.getInlinePolicy(c, "user", i.UserName!, i.PolicyName!) }),
+    DeleteUserPolicy: (i, c) => {
+      e.deleteInlinePolicy(c, "user", i.UserName!, i.PolicyName!);
+      return {};
+    },
+    ListUserPolicies: (i, c) => {
+      const p = page(e.inlinePolicyNames(c, "user", i.UserName!), i.MaxItems, i.Marker);
+      return { PolicyNames: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
+    },
+    PutGroupPolicy: (i, c) => {
+      e.putInlinePolicy(c, "group", i.GroupName!, i.PolicyName!, i.PolicyDocument!);
+      return {};
+    },
+    GetGroupPolicy: (i, c) => ({ GroupName: e.principal(c, "group", i.GroupName!), ...e.getInlinePolicy(c, "group", i.GroupName!, i.PolicyName!) }),
+    DeleteGroupPolicy: (i, c) => {
+      e.deleteInlinePolicy(c, "group", i.GroupName!, i.PolicyName!);
+      return {};
+    },
+    ListGroupPolicies: (i, c) => {
+      const p = page(e.inlinePolicyNames(c, "group", i.GroupName!), i.MaxItems, i.Marker);
+      return { PolicyNames: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
+    },
+
     // ---- users, groups, access keys
     CreateUser: (i, c) => ({ User: e.users.create(c, i) }),
     GetUser: (i, c) => {
