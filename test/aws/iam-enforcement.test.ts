@@ -210,4 +210,19 @@ describe("IAM enforcement", () => {
     );
     assert.equal((await me.sm.send(new sm.GetSecretValueCommand({ SecretId: secret.ARN }))).SecretString, "pw");
   });
+
+  test("repository and secret policies are validated by the IAM grammar", async () => {
+    await root.ecr.send(new ecr.CreateRepositoryCommand({ repositoryName: "validated" }));
+    const bad = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "allow", Principal: "*", Action: "ecr:BatchGetImage" }] });
+    await expectError(
+      root.ecr.send(new ecr.SetRepositoryPolicyCommand({ repositoryName: "validated", policyText: bad })),
+      "InvalidParameterException",
+      "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'",
+    );
+    const noPrincipal = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:BatchGetImage" }] });
+    await expectError(root.ecr.send(new ecr.SetRepositoryPolicyCommand({ repositoryName: "validated", policyText: noPrincipal })), "InvalidParameterException");
+    await root.sm.send(new sm.CreateSecretCommand({ Name: "validated", SecretString: "x" }));
+    const vendor = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: ACCOUNT }, Action: "secretz:GetSecretValue", Resource: "*" }] });
+    await expectError(root.sm.send(new sm.PutResourcePolicyCommand({ SecretId: "validated", ResourcePolicy: vendor })), "MalformedPolicyDocumentException", "Vendor secretz is not valid");
+  });
 });

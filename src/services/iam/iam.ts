@@ -50,6 +50,7 @@ export class Iam {
     this.users = new Users(deps, this.repo, tags);
     this.instanceProfiles = new InstanceProfiles(deps, this.repo, this.roles, tags);
     this.principals = new Principals(this);
+    this.roles.principalExists = this.principalExists;
   }
 
   /**
@@ -113,7 +114,7 @@ export class Iam {
   // ---- inline policies of users and groups (roles': roles.ts)
   putInlinePolicy(scope: Scope, kind: "user" | "group", name: string, policyName: string, document: string): void {
     checkName(policyName, "policyName", 128);
-    checkPolicyDocument(document);
+    checkPolicyDocument(document, { kind: "inline", principal: kind });
     this.deps.store.tx(() => this.repo.putInlinePolicy(scope.accountId, kind, this.principal(scope, kind, name), policyName, document));
   }
 
@@ -135,6 +136,21 @@ export class Iam {
   inlinePolicyNames(scope: Scope, kind: "user" | "group", name: string): string[] {
     return this.repo.inlinePolicyNames(scope.accountId, kind, this.principal(scope, kind, name));
   }
+
+  /** Whether a trust policy's principal ARN names something that exists (IAM's "Invalid principal in policy"). */
+  principalExists = (arn: string): boolean => {
+    const p = parseArn(arn);
+    if (!p) return false;
+    if (p.resource === "root") return true;
+    if (p.service === "sts") {
+      const m = /^assumed-role\/([^/]+)\//.exec(p.resource);
+      return m !== null && this.repo.get("iam_roles", p.accountId, m[1]!) !== undefined;
+    }
+    if (p.resource.startsWith("role/")) return this.repo.getByArn("iam_roles", arn) !== undefined;
+    if (p.resource.startsWith("user/")) return this.repo.getByArn("iam_users", arn) !== undefined;
+    if (p.resource.startsWith("oidc-provider/")) return this.repo.getByArn("iam_oidc_providers", arn) !== undefined;
+    return p.resource.startsWith("saml-provider/");
+  };
 
   /** ListEntitiesForPolicy. */
   entitiesForPolicy(scope: Scope, policyArn: string) {
