@@ -157,7 +157,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     try {
       const protocolName: Protocol = service?.def.protocol ?? (req.headers["x-amz-target"] ? "awsJson1_1" : "awsQuery");
       let accountId = defaultAccountId;
-      if (options.strictAuth) {
+      const unsigned =
+        routed.kind === "ok" &&
+        service?.def.unsignedOperations?.includes(routed.operation) === true &&
+        req.headers["authorization"] === undefined &&
+        !req.query.has("X-Amz-Signature");
+      if (options.strictAuth && !unsigned) {
         const auth = await verifySigV4(req, lookupSecret);
         if (!auth.ok) throw authError(auth.failure, protocolName);
         accountId = auth.accountId;

@@ -2,6 +2,12 @@
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
  *              [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam]
+ *              [--oidc-issuer URL]
+ *   slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME]
+ *              [--audience sts.amazonaws.com] [--sub SUBJECT] [--claim key=value]... [--ttl 300]
+ *              [--data-dir DIR] [--oidc-issuer URL]
+ *       prints an ID token in GitHub Actions' claim layout, signed by this data directory's
+ *       OIDC key (the one `slipway up` publishes and verifies): no server needs to run
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
  *       the 169.254.170.2 address and iptables chain it added (task endpoint), and the data
@@ -14,10 +20,14 @@ import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
+import { systemClock } from "../core/clock.ts";
+import { GITHUB_ISSUER, githubClaims, OidcIssuer } from "../oidc/issuer.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
-             [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam]
+             [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam] [--oidc-issuer URL]
+  slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME] [--audience sts.amazonaws.com]
+             [--sub SUBJECT] [--claim key=value]... [--ttl 300] [--data-dir .slipway] [--oidc-issuer URL]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -37,9 +47,42 @@ async function main(argv: string[]): Promise<number> {
       "no-endpoint-url": { type: "boolean" },
       "enforce-iam": { type: "boolean" },
       "no-enforce-iam": { type: "boolean" },
+      "oidc-issuer": { type: "string" },
+      repository: { type: "string" },
+      ref: { type: "string" },
+      environment: { type: "string" },
+      audience: { type: "string" },
+      sub: { type: "string" },
+      claim: { type: "string", multiple: true },
+      ttl: { type: "string" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
+  const oidcIssuer = values["oidc-issuer"] ?? process.env.SLIPWAY_OIDC_ISSUER;
+  if (command === "oidc-token") {
+    if (!values.repository && !values.sub) throw new Error("oidc-token needs --repository ORG/REPO (or --sub)");
+    const extra: Record<string, string> = {};
+    for (const c of values.claim ?? []) {
+      const eq = c.indexOf("=");
+      if (eq <= 0) throw new Error(`invalid --claim ${c} (key=value)`);
+      extra[c.slice(0, eq)] = c.slice(eq + 1);
+    }
+    const claims = {
+      ...githubClaims({
+        repository: values.repository ?? "local/local",
+        ...(values.ref ? { ref: values.ref } : {}),
+        ...(values.environment ? { environment: values.environment } : {}),
+        ...(values.audience ? { audience: values.audience } : {}),
+        extra,
+      }),
+      ...(values.sub ? { sub: values.sub } : {}),
+    };
+    const ttl = Number(values.ttl ?? 300);
+    if (!Number.isInteger(ttl) || ttl < 1) throw new Error(`invalid --ttl ${values.ttl}`);
+    const issuer = await OidcIssuer.open(oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+    console.log(await issuer.mint({ claims, ttlSeconds: ttl, now: systemClock.now() }));
+    return 0;
+  }
   if (command === "up") {
     const port = Number(values.port ?? process.env.SLIPWAY_PORT ?? 4566);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
@@ -56,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
       region: values.region ?? process.env.SLIPWAY_REGION ?? "us-east-1",
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
       ...enforceIam(values["enforce-iam"], values["no-enforce-iam"], process.env.SLIPWAY_ENFORCE_IAM),
+      ...(oidcIssuer ? { oidcIssuer } : {}),
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),

@@ -9,6 +9,7 @@ import type { Ecs } from "../services/ecs/ecs.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import type { Store } from "../store/store.ts";
+import type { OidcIssuer } from "../oidc/issuer.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -31,6 +32,11 @@ export interface SlipwayOptions {
    */
   enforceIam?: boolean;
   credentials?: Credentials[];
+  /**
+   * The OIDC issuer Slipway stands in for (it signs tokens for it and verifies them with its own
+   * key, published at /_slipway/oidc/). Default https://token.actions.githubusercontent.com.
+   */
+  oidcIssuer?: string;
   runtime?: ContainerRuntime;
   clock?: Clock;
   ids?: IdGen;
@@ -65,6 +71,8 @@ export interface Slipway {
   /** The ECR API's domain (lifecycle runs, tests). */
   readonly ecr: Ecr;
   readonly instanceId: string;
+  /** Slipway's OIDC issuer (mints test tokens; tokens of its URL verify against its key). */
+  readonly oidc: OidcIssuer;
   /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
   readonly taskEndpointUrl: string | undefined;
   /** Resolves when the schedulers have nothing queued or running (tests). */

@@ -48,6 +48,7 @@ import { closeServer, frontDoor, listen } from "./http.ts";
 export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
 import type { Slipway, SlipwayOptions } from "./options.ts";
 import { Authorizer } from "../authz/authorizer.ts";
+import { GITHUB_ISSUER, OidcIssuer } from "../oidc/issuer.ts";
 import {
   resourceLookupPort,
   loadBalancerNetworkingPort,
@@ -168,6 +169,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     clock,
   });
 
+  // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory.
+  const oidc = await OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
@@ -175,7 +179,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       ecsService(ecs),
       elbv2Service(elbv2),
       iamService(iam),
-      stsService(iam),
+      stsService(iam, { enforce: enforceIam, issuer: oidc }),
       ec2Service(ec2),
       logsService(logs),
       ecrService(ecr),
@@ -200,6 +204,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         health: () => ({ status: "ok", instanceId }),
         // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
         listeners: () => ({ listeners: dataPlane.listeners() }),
+        // The OIDC issuer's discovery document and keys (public).
+        "oidc/.well-known/openid-configuration": () => oidc.discovery(`http://127.0.0.1:${port}`),
+        "oidc/jwks": () => oidc.jwks(),
       },
     }),
   );
@@ -240,6 +247,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     registry,
     ecr,
     instanceId,
+    oidc,
     taskEndpointUrl,
     idle: async () => {
       await started;

@@ -139,6 +139,36 @@ export function iamHandlers(e: Iam): HandlerTable {
     ListInstanceProfiles: (i, c) => e.instanceProfiles.list(c, i.PathPrefix, i.MaxItems, i.Marker),
     ListInstanceProfilesForRole: (i, c) => e.instanceProfiles.forRole(c, i.RoleName!, i.MaxItems, i.Marker),
 
+    // ---- OIDC identity providers
+    CreateOpenIDConnectProvider: (i, c) => e.oidcProviders.create(c, i),
+    GetOpenIDConnectProvider: (i, c) => e.oidcProviders.get(c, i.OpenIDConnectProviderArn!),
+    ListOpenIDConnectProviders: (_i, c) => ({ OpenIDConnectProviderList: e.oidcProviders.list(c) }),
+    DeleteOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.delete(c, i.OpenIDConnectProviderArn!);
+      return {};
+    },
+    UpdateOpenIDConnectProviderThumbprint: (i, c) => {
+      e.oidcProviders.updateThumbprint(c, i.OpenIDConnectProviderArn!, i.ThumbprintList ?? []);
+      return {};
+    },
+    AddClientIDToOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.addClientId(c, i.OpenIDConnectProviderArn!, i.ClientID!);
+      return {};
+    },
+    RemoveClientIDFromOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.removeClientId(c, i.OpenIDConnectProviderArn!, i.ClientID!);
+      return {};
+    },
+    TagOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.tag(c, i.OpenIDConnectProviderArn!, i.Tags);
+      return {};
+    },
+    UntagOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.untag(c, i.OpenIDConnectProviderArn!, i.TagKeys);
+      return {};
+    },
+    ListOpenIDConnectProviderTags: (i, c) => ({ Tags: e.oidcProviders.tagsOf(c, i.OpenIDConnectProviderArn!), IsTruncated: false }),
+
     // ---- inline user and group policies
     PutUserPolicy: (i, c) => {
       e.putInlinePolicy(c, "user", i.UserName!, i.PolicyName!, i.PolicyDocument!);

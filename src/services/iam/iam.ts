@@ -9,6 +9,7 @@ import { type IamDeps, iamArn } from "./context.ts";
 import { InstanceProfiles } from "./instance-profiles.ts";
 import { Policies } from "./policies.ts";
 import { IamRepo, type PrincipalKind, type SessionDoc } from "./repo.ts";
+import { OidcProviders } from "./oidc-providers.ts";
 import { Principals } from "./principals.ts";
 import { Roles } from "./roles.ts";
 import type { Tagging } from "../common/tagging.ts";
@@ -39,6 +40,7 @@ export class Iam {
   readonly instanceProfiles: InstanceProfiles;
   readonly tags: Tagging;
   readonly principals: Principals;
+  readonly oidcProviders: OidcProviders;
 
   constructor(deps: IamDeps) {
     this.deps = deps;
@@ -50,6 +52,7 @@ export class Iam {
     this.users = new Users(deps, this.repo, tags);
     this.instanceProfiles = new InstanceProfiles(deps, this.repo, this.roles, tags);
     this.principals = new Principals(this);
+    this.oidcProviders = new OidcProviders(deps, this.repo, tags);
     this.roles.principalExists = this.principalExists;
   }
 
