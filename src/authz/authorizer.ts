@@ -125,6 +125,22 @@ export class Authorizer {
     return layered(m, p.context);
   }
 
+  /**
+   * The registry's check (docker push/pull): `action` on the repository for the key its token was
+   * issued to; the denial text, or undefined. With a repository policy that grants nothing, the
+   * text names the resource-based policy, as ECR's does.
+   */
+  registryDenial(accessKeyId: string | undefined, scope: Scope, action: string, repository: string): string | undefined {
+    const p = this.#deps.principals(accessKeyId, scope.accountId);
+    const resource = `arn:aws:ecr:${scope.region}:${scope.accountId}:repository/${repository}`;
+    const repo = this.#deps.lookup.ecrRepository(scope, repository);
+    const target: AuthzTarget = { resource, resourcePolicy: repo?.policy ? { text: repo.policy, kind: "resource" } : undefined, tags: repo?.tags };
+    const d = this.evaluate(p, action, target, new Map(), scope);
+    if (d.decision === "allowed") return undefined;
+    const decision = d.decision === "implicitDeny" && target.resourcePolicy ? { ...d, type: "resource-based policy" as const } : d;
+    return denialMessage(p.principal.arn, action, resource, decision);
+  }
+
   error(protocol: Protocol, p: AuthPrincipal, v: Verdict): ServiceError {
     const ec2 = protocol === "ec2Query";
     const shown = v.target.shown ?? v.target.resource;

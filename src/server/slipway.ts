@@ -92,13 +92,23 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     strict: opts.registry?.strict ?? opts.strictAuth ?? false,
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
+    // IAM enforcement of pushes and pulls (the authorizer is built below, once IAM exists).
+    authorize: (req) => registryAuthorize?.(req),
   });
+  let registryAuthorize: ((req: { scope: { accountId: string; region: string }; accessKeyId: string | undefined; action: string; repository: string }) => string | undefined) | undefined;
   // KMS first: Secrets Manager, Parameter Store and ECR encrypt through it.
   const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
   const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
   const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
-  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
   const iam = new Iam(deps);
+  const ecr = new Ecr({
+    store,
+    clock,
+    registry: ecrRegistryPort(registry),
+    registryHost: () => `localhost:${port}`,
+    keys: repositoryKeysPort(kms),
+    sessionExpiry: (akid) => iam.session(akid)?.expiresAt,
+  });
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
   const shipper = new LogShipper(deps, logs, runtime, { log });
@@ -168,6 +178,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     lookup: resourceLookupPort(store, ecr, secretsManager, kms, iam),
     clock,
   });
+  if (enforceIam) registryAuthorize = (req) => authorizer.registryDenial(req.accessKeyId, req.scope, req.action, req.repository);
 
   // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory.
   const oidc = await OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
