@@ -108,6 +108,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     registryHost: () => `localhost:${port}`,
     keys: repositoryKeysPort(kms),
     sessionExpiry: (akid) => iam.session(akid)?.expiresAt,
+    iamKey: (akid) => iam.lookupSecret(akid) !== undefined,
   });
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);

@@ -7,7 +7,8 @@ import type * as ecr from "@aws-sdk/client-ecr";
 import type { Scope } from "../../core/arn.ts";
 import type { EcrDeps } from "./context.ts";
 
-export function authorizationToken(deps: EcrDeps, s: Scope, accessKeyId?: string): ecr.GetAuthorizationTokenResponse {
+export function authorizationToken(deps: EcrDeps, s: Scope, callerKey?: string): ecr.GetAuthorizationTokenResponse {
+  const accessKeyId = callerKey && deps.iamKey?.(callerKey) ? callerKey : undefined;
   // The token carries the caller's key (its pulls and pushes are authorised as the caller) and
   // ends no later than the caller's temporary credentials.
   const notAfter = accessKeyId ? deps.sessionExpiry?.(accessKeyId) : undefined;

@@ -14,6 +14,8 @@ export interface EcrDeps {
   readonly keys?: RepositoryKeys;
   /** When an STS session's credentials expire (registry tokens end no later); undefined for other keys. */
   readonly sessionExpiry?: (accessKeyId: string) => number | undefined;
+  /** Whether IAM issued this key (a user's key or a session's): only those go into registry tokens. */
+  readonly iamKey?: (accessKeyId: string) => boolean;
 }
 
 /** An imageId as ECR's messages spell it: `imageDigest:'…', imageTag:'…'`. */
