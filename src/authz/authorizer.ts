@@ -125,6 +125,13 @@ export class Authorizer {
     return layered(m, p.context);
   }
 
+  /** The denial text of an API call made by `p` (the ECS agent's calls as the execution role), or undefined. */
+  denialFor(p: AuthPrincipal, service: string, operation: string, input: Record<string, unknown>, scope: Scope): string | undefined {
+    const checks = describeCall(service, operation, input, scope, this.#deps.lookup);
+    const v = this.firstDenial(p, checks, scope);
+    return v ? denialMessage(p.principal.arn, v.check.action, v.target.shown ?? v.target.resource, v.decision) : undefined;
+  }
+
   /**
    * The registry's check (docker push/pull): `action` on the repository for the key its token was
    * issued to; the denial text, or undefined. With a repository policy that grants nothing, the

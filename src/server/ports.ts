@@ -29,6 +29,11 @@ import type { SecretKeys } from "../services/secretsmanager/ports.ts";
 import type { ParameterKeys } from "../services/ssm/ports.ts";
 import { ServiceError } from "../aws/service-error.ts";
 import type { ResourceLookup } from "../authz/requests.ts";
+import type { Authorizer } from "../authz/authorizer.ts";
+import { contextOf } from "../authz/context.ts";
+import { evaluate } from "../authz/evaluate.ts";
+import { compilePolicy } from "../authz/policy.ts";
+import type { RolePermissions } from "../services/ecs/permissions.ts";
 import type { Store } from "../store/store.ts";
 import { getTags } from "../store/tags.ts";
 import type { Ecr } from "../services/ecr/ecr.ts";
@@ -258,5 +263,39 @@ export function resourceLookupPort(store: Store, ecr: Ecr, sm: SecretsManager, k
       return doc?.Arn;
     },
     tags: tagsOf,
+  };
+}
+
+/** IAM as ECS's task-start checks see it (src/services/ecs/permissions.ts): roles' trust and their sessions' permissions. */
+export function rolePermissionsPort(iam: Iam, authorizer: Authorizer): RolePermissions {
+  const roleOf = (roleArn: string) => {
+    const p = parseArn(roleArn);
+    const name = p?.resource.split("/").at(-1);
+    const role = p && name ? iam.repo.get("iam_roles", p.accountId, name) : undefined;
+    return role && role.Arn === roleArn ? { role, account: p!.accountId } : undefined;
+  };
+  return {
+    assumable: (roleArn) => {
+      const r = roleOf(roleArn);
+      if (!r) return false;
+      const text = decodeURIComponent(r.role.AssumeRolePolicyDocument ?? "");
+      const d = evaluate({
+        action: "sts:AssumeRole",
+        resource: roleArn,
+        principal: { kind: "service", arn: "ecs-tasks.amazonaws.com", accountId: r.account, service: "ecs-tasks.amazonaws.com" },
+        context: contextOf([]),
+        identity: [],
+        resourcePolicy: { policy: compilePolicy(text), type: "role trust policy", id: "trust" },
+        resourceMustAllow: true,
+      });
+      return d.decision === "allowed";
+    },
+    denied: (roleArn, sessionName, scope, call) => {
+      const r = roleOf(roleArn);
+      const account = r?.account ?? parseArn(roleArn)?.accountId ?? scope.accountId;
+      const roleName = r?.role.RoleName ?? roleArn.split("/").at(-1) ?? roleArn;
+      const principal = iam.principals.role(account, roleName, `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`, `${r?.role.RoleId ?? "AROA"}:${sessionName}`);
+      return authorizer.denialFor(principal, call.service, call.operation, call.input, scope);
+    },
   };
 }

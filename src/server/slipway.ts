@@ -30,6 +30,7 @@ import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
 import { localObjects } from "../services/ecs/env-files.ts";
+import { TaskPermissionChecks } from "../services/ecs/permissions.ts";
 import { ecsService } from "../services/ecs/index.ts";
 import { Elbv2 } from "../services/elbv2/elbv2.ts";
 import { elbv2Service } from "../services/elbv2/index.ts";
@@ -51,6 +52,7 @@ import { Authorizer } from "../authz/authorizer.ts";
 import { GITHUB_ISSUER, OidcIssuer } from "../oidc/issuer.ts";
 import {
   resourceLookupPort,
+  rolePermissionsPort,
   loadBalancerNetworkingPort,
   loadBalancingPort,
   localImagesPort,
@@ -114,6 +116,15 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const logs = new Logs(deps);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
+  // IAM enforcement: every signed request authorised before its handler (src/authz).
+  const enforceIam = opts.enforceIam ?? opts.strictAuth ?? false;
+  const authorizer = new Authorizer({
+    principals: (akid, account) => iam.principals.forAccessKey(akid, account),
+    lookup: resourceLookupPort(store, ecr, secretsManager, kms, iam),
+    clock,
+  });
+  if (enforceIam) registryAuthorize = (req) => authorizer.registryDenial(req.accessKeyId, req.scope, req.action, req.repository);
+
   // The load balancer: health checks, the ELBv2 API, the routing snapshot and the data plane.
   const healthChecker = new HealthChecker({ clock });
   const elbv2 = new Elbv2(deps, { health: healthChecker, network: loadBalancerNetworkingPort(ec2) });
@@ -148,6 +159,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
         envFileObjects: localObjects(join(dataDir, "s3")),
         secrets: taskSecretsPort(secretsManager, ssm, ids),
+        ...(enforceIam ? { permissions: new TaskPermissionChecks(rolePermissionsPort(iam, authorizer), () => ids.uuid()) } : {}),
         ...(taskEndpoint
           ? {
               identity: {
@@ -172,14 +184,6 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) services.enqueue(`service:${arn}`);
   });
 
-  // IAM enforcement: every signed request authorised before its handler (src/authz).
-  const enforceIam = opts.enforceIam ?? opts.strictAuth ?? false;
-  const authorizer = new Authorizer({
-    principals: (akid, account) => iam.principals.forAccessKey(akid, account),
-    lookup: resourceLookupPort(store, ecr, secretsManager, kms, iam),
-    clock,
-  });
-  if (enforceIam) registryAuthorize = (req) => authorizer.registryDenial(req.accessKeyId, req.scope, req.action, req.repository);
 
   // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory.
   const oidc = await OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
