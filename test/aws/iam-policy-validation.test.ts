@@ -3,6 +3,7 @@
  * every stage of the pipeline with IAM's MalformedPolicyDocument text, the size quotas, trust
  * policies (prohibited Resource, actions, principals that do not exist).
  */
+import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as iam from "@aws-sdk/client-iam";
 import { createGateway } from "../../src/aws/gateway.ts";
@@ -112,5 +113,85 @@ describe("trust policies", () => {
     );
     await c.send(new iam.CreateUserCommand({ UserName: "alice" }));
     await role("ok", { ...trust, Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:user/alice`, ACCOUNT, `arn:aws:iam::${ACCOUNT}:root`] } });
+  });
+});
+
+describe("the policy simulator", () => {
+  const c = client();
+  const allowUpdateWeb = JSON.stringify(
+    {
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "Web", Effect: "Allow", Action: "ecs:UpdateService", Resource: "arn:aws:ecs:us-east-1:000000000000:service/prod/web" },
+        { Sid: "Region", Effect: "Allow", Action: "ecs:Describe*", Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } } },
+      ],
+    },
+    null,
+    2,
+  );
+
+  test("SimulatePrincipalPolicy: allowed, implicit and explicit denies, matched statements with positions, missing context values", async () => {
+    await c.send(new iam.CreateUserCommand({ UserName: "sim" }));
+    await c.send(new iam.PutUserPolicyCommand({ UserName: "sim", PolicyName: "web", PolicyDocument: allowUpdateWeb }));
+    const out = await c.send(
+      new iam.SimulatePrincipalPolicyCommand({
+        PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/sim`,
+        ActionNames: ["ecs:UpdateService", "ecs:DeleteService"],
+        ResourceArns: ["arn:aws:ecs:us-east-1:000000000000:service/prod/web", "arn:aws:ecs:us-east-1:000000000000:service/prod/api"],
+      }),
+    );
+    const r = out.EvaluationResults!.map((e) => [e.EvalActionName, e.EvalResourceName, e.EvalDecision]);
+    assert.deepEqual(r, [
+      ["ecs:UpdateService", "arn:aws:ecs:us-east-1:000000000000:service/prod/web", "allowed"],
+      ["ecs:UpdateService", "arn:aws:ecs:us-east-1:000000000000:service/prod/api", "implicitDeny"],
+      ["ecs:DeleteService", "arn:aws:ecs:us-east-1:000000000000:service/prod/web", "implicitDeny"],
+      ["ecs:DeleteService", "arn:aws:ecs:us-east-1:000000000000:service/prod/api", "implicitDeny"],
+    ]);
+    assert.deepEqual(out.EvaluationResults![0]!.MatchedStatements, [
+      { SourcePolicyId: "web", SourcePolicyType: "user", StartPosition: { Line: 4, Column: 5 }, EndPosition: { Line: 9, Column: 6 } },
+    ]);
+    assert.deepEqual(out.EvaluationResults![1]!.MatchedStatements, []);
+
+    const deny = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "ecs:*", Resource: "*" }] });
+    const withDeny = await c.send(
+      new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/sim`, ActionNames: ["ecs:UpdateService"], ResourceArns: ["arn:aws:ecs:us-east-1:000000000000:service/prod/web"], PolicyInputList: [deny] }),
+    );
+    assert.equal(withDeny.EvaluationResults![0]!.EvalDecision, "explicitDeny");
+    assert.deepEqual(withDeny.EvaluationResults![0]!.MatchedStatements!.map((m) => [m.SourcePolicyId, m.SourcePolicyType]), [["PolicyInputList.1", "IAM Policy"]]);
+
+    const missing = await c.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/sim`, ActionNames: ["ecs:DescribeServices"] }));
+    assert.equal(missing.EvaluationResults![0]!.EvalDecision, "implicitDeny");
+    assert.deepEqual(missing.EvaluationResults![0]!.MissingContextValues, ["aws:RequestedRegion"]);
+    const given = await c.send(
+      new iam.SimulatePrincipalPolicyCommand({
+        PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/sim`,
+        ActionNames: ["ecs:DescribeServices"],
+        ContextEntries: [{ ContextKeyName: "aws:RequestedRegion", ContextKeyValues: ["us-east-1"], ContextKeyType: "string" }],
+      }),
+    );
+    assert.equal(given.EvaluationResults![0]!.EvalDecision, "allowed");
+    assert.deepEqual((await c.send(new iam.GetContextKeysForPrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/sim` }))).ContextKeyNames, ["aws:RequestedRegion"]);
+    await expectError(c.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/nobody`, ActionNames: ["ecs:ListClusters"] })), "NoSuchEntityException", "The user with name nobody cannot be found.", 404);
+  });
+
+  test("SimulateCustomPolicy with a resource policy and a permissions boundary", async () => {
+    const admin = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+    const boundary = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ecr:*", Resource: "*" }] });
+    const out = await c.send(
+      new iam.SimulateCustomPolicyCommand({ PolicyInputList: [admin], PermissionsBoundaryPolicyInputList: [boundary], ActionNames: ["ecr:BatchGetImage", "ecs:RunTask"] }),
+    );
+    assert.deepEqual(
+      out.EvaluationResults!.map((e) => [e.EvalActionName, e.EvalDecision, e.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary]),
+      [
+        ["ecr:BatchGetImage", "allowed", true],
+        ["ecs:RunTask", "implicitDeny", false],
+      ],
+    );
+    const repoPolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "ecr:*" }] });
+    const withResource = await c.send(
+      new iam.SimulateCustomPolicyCommand({ PolicyInputList: [admin], ActionNames: ["ecr:BatchGetImage"], ResourcePolicy: repoPolicy, CallerArn: `arn:aws:iam::${ACCOUNT}:user/x`, ResourceArns: ["arn:aws:ecr:us-east-1:000000000000:repository/app"] }),
+    );
+    assert.deepEqual(withResource.EvaluationResults!.map((e) => [e.EvalDecision, e.MatchedStatements!.map((m) => m.SourcePolicyType)]), [["explicitDeny", ["resource"]]]);
+    await expectError(c.send(new iam.SimulateCustomPolicyCommand({ PolicyInputList: ["{"], ActionNames: ["ecr:BatchGetImage"] })), "MalformedPolicyDocumentException", "Syntax errors in policy.");
   });
 });

@@ -139,6 +139,12 @@ export function iamHandlers(e: Iam): HandlerTable {
     ListInstanceProfiles: (i, c) => e.instanceProfiles.list(c, i.PathPrefix, i.MaxItems, i.Marker),
     ListInstanceProfilesForRole: (i, c) => e.instanceProfiles.forRole(c, i.RoleName!, i.MaxItems, i.Marker),
 
+    // ---- the policy simulator
+    SimulatePrincipalPolicy: (i, c) => e.simulator.principalPolicy(c, i),
+    SimulateCustomPolicy: (i, c) => e.simulator.customPolicy(c, i),
+    GetContextKeysForPrincipalPolicy: (i, c) => ({ ContextKeyNames: e.simulator.contextKeysForPrincipal(c, i.PolicySourceArn!, i.PolicyInputList) }),
+    GetContextKeysForCustomPolicy: (i) => ({ ContextKeyNames: e.simulator.contextKeysForCustom(i.PolicyInputList ?? []) }),
+
     // ---- OIDC identity providers
     CreateOpenIDConnectProvider: (i, c) => e.oidcProviders.create(c, i),
     GetOpenIDConnectProvider: (i, c) => e.oidcProviders.get(c, i.OpenIDConnectProviderArn!),

@@ -11,6 +11,7 @@ import { Policies } from "./policies.ts";
 import { IamRepo, type PrincipalKind, type SessionDoc } from "./repo.ts";
 import { OidcProviders } from "./oidc-providers.ts";
 import { Principals } from "./principals.ts";
+import { Simulator } from "./simulator.ts";
 import { Roles } from "./roles.ts";
 import type { Tagging } from "../common/tagging.ts";
 import { iamTagging } from "./tagging.ts";
@@ -41,6 +42,7 @@ export class Iam {
   readonly tags: Tagging;
   readonly principals: Principals;
   readonly oidcProviders: OidcProviders;
+  readonly simulator: Simulator;
 
   constructor(deps: IamDeps) {
     this.deps = deps;
@@ -53,6 +55,7 @@ export class Iam {
     this.instanceProfiles = new InstanceProfiles(deps, this.repo, this.roles, tags);
     this.principals = new Principals(this);
     this.oidcProviders = new OidcProviders(deps, this.repo, tags);
+    this.simulator = new Simulator(this);
     this.roles.principalExists = this.principalExists;
   }
 
