@@ -13,7 +13,8 @@
  * - a token for another branch is refused with AWS's error; destroy removes everything.
  *
  * Skipped, with the reason, without Terraform and its provider mirror, Docker, or the actions'
- * dist/ (../shared/tools/aws-actions beside the repository).
+ * committed dist/ (SLIPWAY_AWS_ACTIONS names their folder; by default the team's tools folder
+ * next to the repository).
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
@@ -33,7 +34,7 @@ import { cleanDataDir, REPO_ROOT, type SlipwayProcess, startSlipwayProcess } fro
 const run = promisify(execFile);
 const FIXTURE = join(REPO_ROOT, "test", "e2e", "fixtures", "github-oidc");
 const MIRROR = process.env.SLIPWAY_TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
-const ACTIONS = resolve(REPO_ROOT, "..", "shared", "tools", "aws-actions");
+const ACTIONS = process.env.SLIPWAY_AWS_ACTIONS ?? resolve(REPO_ROOT, "..", "shared", "tools", "aws-actions");
 const CONFIGURE = join(ACTIONS, "configure-aws-credentials", "dist", "index.js");
 const DEPLOY = join(ACTIONS, "amazon-ecs-deploy-task-definition", "dist", "index.js");
 const REPOSITORY = "acme/webapp";

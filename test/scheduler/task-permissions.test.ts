@@ -47,7 +47,7 @@ describe("task start under IAM enforcement", () => {
     assert.match(
       t.stoppedReason!,
       new RegExp(
-        `^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time\\(s\\): failed to fetch secret ${escape(secretArn)} from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: [0-9a-f-]{36}, api error AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/exec/${taskId} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${escape(secretArn)} because no identity-based policy allows the secretsmanager:GetSecretValue action\\.$`,
+        `^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time\\(s\\): failed to fetch secret ${escapeRe(secretArn)} from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: [0-9a-f-]{36}, api error AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/exec/${taskId} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${escapeRe(secretArn)} because no identity-based policy allows the secretsmanager:GetSecretValue action\\.$`,
       ),
     );
     await c.iam.send(
@@ -101,6 +101,6 @@ describe("task start under IAM enforcement", () => {
   });
 });
 
-function escape(s: string): string {
+function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }

@@ -93,7 +93,7 @@ export class Simulator {
   }
 
   #run(
-    scope: Scope,
+    _scope: Scope,
     o: {
       principal: RequestPrincipal;
       identity: PolicySource[];
