@@ -129,7 +129,8 @@ export class Authorizer {
   denialFor(p: AuthPrincipal, service: string, operation: string, input: Record<string, unknown>, scope: Scope): string | undefined {
     const checks = describeCall(service, operation, input, scope, this.#deps.lookup);
     const v = this.firstDenial(p, checks, scope);
-    return v ? denialMessage(p.principal.arn, v.check.action, v.target.shown ?? v.target.resource, v.decision) : undefined;
+    if (!v) return undefined;
+    return v.check.message ?? denialMessage(p.principal.arn, v.check.action, v.target.shown ?? v.target.resource, v.decision);
   }
 
   /**
@@ -153,7 +154,7 @@ export class Authorizer {
     const shown = v.target.shown ?? v.target.resource;
     // EC2 leaves the resource out for actions without one (the Describe calls).
     const resource = ec2 && shown === "*" ? undefined : shown;
-    const message = denialMessage(p.principal.arn, v.check.action, resource, v.decision);
+    const message = v.check.message ?? denialMessage(p.principal.arn, v.check.action, resource, v.decision);
     const encoded = ec2 && resource !== undefined ? encodeAuthorizationMessage(p, v) : undefined;
     return denialError(protocol, message, encoded);
   }

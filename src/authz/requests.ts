@@ -14,7 +14,7 @@ import type { ContextValue } from "./context.ts";
 /** What the authorizer needs to know of a resource beyond its ARN (resource policies, tags). */
 export interface ResourceLookup {
   ecrRepository(scope: Scope, name: string): { policy?: string | undefined; tags: Record<string, string> } | undefined;
-  secret(scope: Scope, id: string): { arn: string; policy?: string | undefined; tags: Record<string, string> } | undefined;
+  secret(scope: Scope, id: string): { arn: string; policy?: string | undefined; tags: Record<string, string>; kmsKeyId?: string | undefined } | undefined;
   kmsKey(scope: Scope, id: string): { arn: string; policy: string; tags: Record<string, string> } | undefined;
   /** IAM entity ARNs (with their paths) by kind and name. */
   iamArn(scope: Scope, kind: "role" | "user" | "group" | "policy" | "instance-profile", name: string): string | undefined;
@@ -34,6 +34,8 @@ export interface AuthzTarget {
 export interface AuthzCheck {
   /** "service:Action" with the reference's casing. */
   readonly action: string;
+  /** The denial's text when the service words it itself (Secrets Manager's KMS refusal). */
+  readonly message?: string;
   readonly targets: readonly AuthzTarget[];
   /** Service condition keys of this request (aws:* keys are added by the authorizer). */
   readonly context: ReadonlyMap<string, ContextValue>;
@@ -54,11 +56,36 @@ export function describeCall(service: string, operation: string, input: Input, s
   serviceKeys(service, operation, input, scope, context, info?.conditionKeys ?? []);
   requestTags(input, context);
   const checks: AuthzCheck[] = [{ action, targets, context }];
+  const decrypt = secretDecryption(service, operation, input, scope, lookup);
+  if (decrypt) checks.push(decrypt);
   for (const pass of passedRoles(service, operation, input)) {
     const roleArn = pass.role.startsWith("arn:") ? pass.role : (lookup.iamArn(scope, "role", pass.role) ?? buildArn("iam", { accountId: scope.accountId, region: "" }, `role/${pass.role}`, { global: true }));
     checks.push({ action: "iam:PassRole", targets: [{ resource: roleArn }], context: new Map([["iam:passedtoservice", pass.to]]) });
   }
   return checks;
+}
+
+/**
+ * Reading a secret's value makes Secrets Manager decrypt it with the secret's KMS key on the
+ * caller's behalf: the caller needs kms:Decrypt on that key through Secrets Manager
+ * (kms:ViaService), and the key policy must allow it. Secrets Manager words the refusal itself.
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+ */
+function secretDecryption(service: string, operation: string, input: Input, scope: Scope, lookup: ResourceLookup): AuthzCheck | undefined {
+  if (service !== "secretsmanager" || operation !== "GetSecretValue" || typeof input.SecretId !== "string") return undefined;
+  const secret = lookup.secret(scope, input.SecretId);
+  if (!secret) return undefined;
+  const key = lookup.kmsKey(scope, secret.kmsKeyId ?? "alias/aws/secretsmanager");
+  if (!key) return undefined;
+  return {
+    action: "kms:Decrypt",
+    message: "Access to KMS is not allowed",
+    targets: [{ resource: key.arn, resourcePolicy: { text: key.policy, kind: "kms" }, tags: key.tags }],
+    context: new Map<string, ContextValue>([
+      ["kms:viaservice", `secretsmanager.${scope.region}.amazonaws.com`],
+      ["kms:calleraccount", scope.accountId],
+    ]),
+  };
 }
 
 /** Roles a call hands to a service (iam:PassRole): https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html */

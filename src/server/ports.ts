@@ -247,7 +247,7 @@ export function resourceLookupPort(store: Store, ecr: Ecr, sm: SecretsManager, k
     },
     secret: (scope, id) => {
       const row = sm.secrets.find(scope, id);
-      return row ? { arn: row.arn, policy: row.policy ?? undefined, tags: tagsOf(row.arn) } : undefined;
+      return row ? { arn: row.arn, policy: row.policy ?? undefined, tags: tagsOf(row.arn), kmsKeyId: row.kms_key_id ?? undefined } : undefined;
     },
     kmsKey: (scope, id) => {
       try {

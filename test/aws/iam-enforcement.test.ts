@@ -12,6 +12,7 @@ import * as ec2 from "@aws-sdk/client-ec2";
 import * as ecr from "@aws-sdk/client-ecr";
 import * as ecs from "@aws-sdk/client-ecs";
 import * as iam from "@aws-sdk/client-iam";
+import * as kms from "@aws-sdk/client-kms";
 import * as sm from "@aws-sdk/client-secrets-manager";
 import * as sts from "@aws-sdk/client-sts";
 import { ManualClock } from "../../src/core/clock.ts";
@@ -209,6 +210,33 @@ describe("IAM enforcement", () => {
       }),
     );
     assert.equal((await me.sm.send(new sm.GetSecretValueCommand({ SecretId: secret.ARN }))).SecretString, "pw");
+  });
+
+  test("a secret under a customer key needs kms:Decrypt through Secrets Manager: Secrets Manager's refusal", async () => {
+    const kmsc = new kms.KMSClient({ region, endpoint: s.url, credentials: ROOT, maxAttempts: 1 });
+    const key = (await kmsc.send(new kms.CreateKeyCommand({}))).KeyMetadata!;
+    await root.sm.send(new sm.CreateSecretCommand({ Name: "cmk-secret", SecretString: "v", KmsKeyId: key.KeyId }));
+    const creds = await userWithKey("cmk-reader");
+    await root.iam.send(
+      new iam.PutUserPolicyCommand({
+        UserName: "cmk-reader",
+        PolicyName: "read",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }] }),
+      }),
+    );
+    const me = clients(creds);
+    await expectError(me.sm.send(new sm.GetSecretValueCommand({ SecretId: "cmk-secret" })), "AccessDeniedException", "Access to KMS is not allowed");
+    await root.iam.send(
+      new iam.PutUserPolicyCommand({
+        UserName: "cmk-reader",
+        PolicyName: "decrypt",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "kms:Decrypt", Resource: key.Arn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } }],
+        }),
+      }),
+    );
+    assert.equal((await me.sm.send(new sm.GetSecretValueCommand({ SecretId: "cmk-secret" }))).SecretString, "v");
   });
 
   test("repository and secret policies are validated by the IAM grammar", async () => {
