@@ -3,8 +3,8 @@
  * SLIPWAY_ENFORCE_IAM=true, real Docker):
  * - real Terraform (hashicorp/aws from the provider mirror) applies the stack of
  *   test/e2e/fixtures/github-oidc: aws_iam_openid_connect_provider for GitHub's issuer, a deploy
- *   role trusting repo:ORG/REPO:ref:refs/heads/main, its policy on one ECS service, the service;
- *   plan shows no changes;
+ *   role trusting repo:ORG/REPO:ref:refs/heads/main and its policy on one ECS service (which the
+ *   test creates with the SDK); plan shows no changes;
  * - the REAL aws-actions/configure-aws-credentials (its committed dist/, run as GitHub's runner
  *   runs it) asks a tiny stand-in for the runner's token service (ACTIONS_ID_TOKEN_REQUEST_URL)
  *   for an ID token, which `slipway oidc-token` mints, and assumes the role with it;
@@ -28,6 +28,7 @@ import { after, before, describe, test } from "node:test";
 import * as ecs from "@aws-sdk/client-ecs";
 import * as iam from "@aws-sdk/client-iam";
 import { dockerAvailable, ensureTestImages, TEST_IMAGES } from "../helpers/docker.ts";
+import { expectError } from "../helpers/errors.ts";
 import { terraformCliConfig } from "../helpers/terraform.ts";
 import { cleanDataDir, REPO_ROOT, type SlipwayProcess, startSlipwayProcess } from "../helpers/slipway-process.ts";
 
@@ -141,7 +142,7 @@ describe("GitHub Actions OIDC: Terraform stack, the real configure-aws-credentia
     mkdirSync(join(dir, "workspace"));
     writeFileSync(join(dir, "terraformrc"), terraformCliConfig(MIRROR));
     s = await startSlipwayProcess({ dataDir: join(dir, "data"), env: { SLIPWAY_ENFORCE_IAM: "true" } });
-    writeFileSync(join(dir, "stack", "e2e.auto.tfvars.json"), JSON.stringify({ endpoint: s.url, name, image: TEST_IMAGES.busybox, repository: REPOSITORY }));
+    writeFileSync(join(dir, "stack", "e2e.auto.tfvars.json"), JSON.stringify({ endpoint: s.url, name, repository: REPOSITORY }));
     // The runner's ID-token service: `slipway oidc-token` mints the job's token (GitHub's claims).
     tokenServer = createServer((req, res) => {
       const u = new URL(req.url ?? "/", "http://x");
@@ -181,6 +182,29 @@ describe("GitHub Actions OIDC: Terraform stack, the real configure-aws-credentia
     const common = { region: "us-east-1", endpoint: s!.url, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
     const provider = await new iam.IAMClient(common).send(new iam.GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: outputs.provider_arn!.value }));
     assert.equal(provider.Url, "token.actions.githubusercontent.com");
+    // The service the workflow deploys to (made by the account's root).
+    const e = new ecs.ECSClient(common);
+    await e.send(new ecs.CreateClusterCommand({ clusterName: name }));
+    const td = await e.send(
+      new ecs.RegisterTaskDefinitionCommand({
+        family: name,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: "256",
+        memory: "512",
+        containerDefinitions: [{ name: "app", image: TEST_IMAGES.busybox, essential: true, command: ["sh", "-c", "sleep 3600"] }],
+      }),
+    );
+    await e.send(
+      new ecs.CreateServiceCommand({
+        cluster: name,
+        serviceName: `${name}-svc`,
+        taskDefinition: td.taskDefinition!.taskDefinitionArn,
+        desiredCount: 1,
+        launchType: "FARGATE",
+        networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0123456789abcdef0"], assignPublicIp: "DISABLED" } },
+      }),
+    );
   });
 
   test("configure-aws-credentials assumes the role with a Slipway-minted token; the deploy action deploys", async () => {
@@ -235,9 +259,12 @@ describe("GitHub Actions OIDC: Terraform stack, the real configure-aws-credentia
   });
 
   test("destroy removes everything", async () => {
-    await ok(["destroy", "-auto-approve", "-input=false", "-parallelism=10"]);
     const common = { region: "us-east-1", endpoint: s!.url, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+    const e = new ecs.ECSClient(common);
+    await e.send(new ecs.DeleteServiceCommand({ cluster: outputs.cluster!.value, service: outputs.service!.value, force: true }));
+    await ok(["destroy", "-auto-approve", "-input=false", "-parallelism=10"]);
     const list = await new iam.IAMClient(common).send(new iam.ListOpenIDConnectProvidersCommand({}));
     assert.deepEqual(list.OpenIDConnectProviderList, []);
+    await expectError(new iam.IAMClient(common).send(new iam.GetRoleCommand({ RoleName: `${name}-deploy` })), "NoSuchEntityException", undefined, 404);
   });
 });
