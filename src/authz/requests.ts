@@ -44,8 +44,12 @@ export interface AuthzCheck {
 // biome-ignore lint: request inputs are the SDK's shapes; this module reads them generically.
 type Input = Record<string, any>;
 
+/** IAM's service prefix where it is not the SigV4 signing name. */
+const IAM_PREFIX: Readonly<Record<string, string>> = { monitoring: "cloudwatch" };
+
 /** The checks one API call needs: its own action, plus iam:PassRole for each role it passes. */
-export function describeCall(service: string, operation: string, input: Input, scope: Scope, lookup: ResourceLookup): AuthzCheck[] {
+export function describeCall(signingName: string, operation: string, input: Input, scope: Scope, lookup: ResourceLookup): AuthzCheck[] {
+  const service = IAM_PREFIX[signingName] ?? signingName;
   const info = actionInfo(service, operation);
   const action = info?.iamName ?? `${service}:${operation}`;
   const context = new Map<string, ContextValue>();

@@ -238,3 +238,4 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 }
+
