@@ -50,6 +50,9 @@ const IAM_PREFIX: Readonly<Record<string, string>> = { monitoring: "cloudwatch" 
 /** The checks one API call needs: its own action, plus iam:PassRole for each role it passes. */
 export function describeCall(signingName: string, operation: string, input: Input, scope: Scope, lookup: ResourceLookup): AuthzCheck[] {
   const service = IAM_PREFIX[signingName] ?? signingName;
+  // KMS's ReEncrypt is two IAM actions; the destination key's (ReEncryptTo) is checked here. The
+  // source key is named only inside the ciphertext, so ReEncryptFrom is not checked.
+  if (service === "kms" && operation === "ReEncrypt") return describeCall("kms", "ReEncryptTo", { KeyId: input.DestinationKeyId }, scope, lookup);
   const info = actionInfo(service, operation);
   const action = info?.iamName ?? `${service}:${operation}`;
   const context = new Map<string, ContextValue>();
