@@ -52,11 +52,10 @@ export class Sts {
   readonly #issuer: OidcIssuer | undefined;
   readonly #remoteKeys = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
-  constructor(deps: StsDeps | Iam) {
-    const d: StsDeps = "iam" in deps && "enforce" in deps ? deps : { iam: deps as Iam, enforce: false };
-    this.#iam = d.iam;
-    this.#enforce = d.enforce;
-    this.#issuer = d.issuer;
+  constructor(deps: StsDeps) {
+    this.#iam = deps.iam;
+    this.#enforce = deps.enforce;
+    this.#issuer = deps.issuer;
   }
 
   /** Who owns `accessKeyId`; the root of the caller's account for keys not made here. */
