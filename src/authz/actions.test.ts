@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { HandlerTable } from "../aws/service.ts";
+import { acmHandlers } from "../services/acm/handlers.ts";
 import { autoScalingHandlers } from "../services/application-autoscaling/handlers.ts";
 import { cloudWatchHandlers } from "../services/cloudwatch/handlers.ts";
 import { ecrHandlers } from "../services/ecr/handlers.ts";
@@ -25,6 +26,7 @@ const none = {} as any;
 
 test("every operation Slipway serves has an action in the Service Authorization Reference", () => {
   const tables: [string, HandlerTable][] = [
+    ["acm", acmHandlers(none)],
     ["application-autoscaling", autoScalingHandlers(none)],
     ["cloudwatch", cloudWatchHandlers(none)],
     ["ecr", ecrHandlers(none)],

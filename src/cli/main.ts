@@ -1,6 +1,7 @@
 /**
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
+ *              [--data-plane node|haproxy]   (also SLIPWAY_DATA_PLANE; haproxy: see src/proxy/haproxy/)
  *              [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam]
  *              [--oidc-issuer URL]
  *   slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME]
@@ -8,26 +9,37 @@
  *              [--data-dir DIR] [--oidc-issuer URL]
  *       prints an ID token in GitHub Actions' claim layout, signed by this data directory's
  *       OIDC key (the one `slipway up` publishes and verifies): no server needs to run
+ *   slipway ca [--data-dir DIR]
+ *       prints the data directory's local certificate authority root (PEM; created if absent): the
+ *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
- *       the 169.254.170.2 address and iptables chain it added (task endpoint), and the data
- *       directory; --all removes every Slipway container on the host
+ *       the 169.254.170.2 address and iptables chain it added (task endpoint), HAProxy data planes
+ *       left by a Slipway that was killed, and the data directory; --all removes every Slipway
+ *       container on the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { systemClock } from "../core/clock.ts";
+import { randomIds } from "../core/ids.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
+import { LocalAuthority } from "../services/acm/authority.ts";
+import { KeyStore } from "../services/acm/keystore.ts";
 import { LABELS } from "../runtime/runtime.ts";
+import { collectHaproxyOrphans } from "../proxy/haproxy/haproxy-data-plane.ts";
+import { installLastResort } from "../server/last-resort.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
-import { systemClock } from "../core/clock.ts";
 import { GITHUB_ISSUER, githubClaims, OidcIssuer } from "../oidc/issuer.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
              [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam] [--oidc-issuer URL]
+             [--data-plane node|haproxy]
   slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME] [--audience sts.amazonaws.com]
              [--sub SUBJECT] [--claim key=value]... [--ttl 300] [--data-dir .slipway] [--oidc-issuer URL]
+  slipway ca [--data-dir .slipway]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -43,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       "keep-data": { type: "boolean" },
       all: { type: "boolean" },
       fsync: { type: "boolean" },
+      "data-plane": { type: "string" },
       "task-endpoint": { type: "string" },
       "no-endpoint-url": { type: "boolean" },
       "enforce-iam": { type: "boolean" },
@@ -84,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "up") {
+    installLastResort((m) => console.error(m));
     const port = Number(values.port ?? process.env.SLIPWAY_PORT ?? 4566);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
     const credentials = process.env.SLIPWAY_CREDENTIALS
@@ -102,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
       ...(oidcIssuer ? { oidcIssuer } : {}),
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
+      dataPlane: dataPlaneOption(values["data-plane"] ?? process.env.SLIPWAY_DATA_PLANE),
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
       injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
     });
@@ -114,7 +129,15 @@ async function main(argv: string[]): Promise<number> {
     await slipway.close();
     return 0;
   }
+  if (command === "ca") {
+    const keys = KeyStore.fromFile(join(dataDir, "acm.key"), (m) => console.error(m));
+    const authority = new LocalAuthority(join(dataDir, "acm"), keys, systemClock, randomIds);
+    process.stdout.write(await authority.rootPem());
+    return 0;
+  }
   if (command === "clean") {
+    // HAProxy data planes whose Slipway died without stopping them (kill -9).
+    collectHaproxyOrphans((m) => console.log(m));
     // Only what this data directory's Slipway made (its instance label), unless --all.
     const rt = new DockerRuntime();
     let instance: string | undefined;
@@ -150,6 +173,12 @@ function enforceIam(on: boolean | undefined, off: boolean | undefined, env: stri
   if (off) return { enforceIam: false };
   if (env === "true" || env === "false") return { enforceIam: env === "true" };
   return {};
+}
+
+function dataPlaneOption(v: string | undefined): "node" | "haproxy" {
+  if (v === undefined || v === "" || v === "node") return "node";
+  if (v === "haproxy") return "haproxy";
+  throw new Error(`invalid --data-plane ${v} (node or haproxy)`);
 }
 
 function taskEndpointMode(v: string): "auto" | "off" {

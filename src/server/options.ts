@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.ts";
 import type { IdGen } from "../core/ids.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
+import type { Acm } from "../services/acm/index.ts";
 import type { Ecr } from "../services/ecr/index.ts";
 import type { Ecs } from "../services/ecs/ecs.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
@@ -47,6 +48,11 @@ export interface SlipwayOptions {
   /** Name of the Docker network awsvpc tasks join. */
   awsvpcNetwork?: string;
   log?: (msg: string) => void;
+  /**
+   * Which data plane serves the load balancers: "node" (default; in this process) or "haproxy"
+   * (Debian's haproxy, driven from the same routing snapshot; see src/proxy/haproxy/).
+   */
+  dataPlane?: "node" | "haproxy";
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
   /** Count load balancer traffic for AWS/ApplicationELB metrics. Default true. */
@@ -80,6 +86,8 @@ export interface Slipway {
   readonly autoscaling: AutoScaling;
   /** One round of the platform's metrics (ALB counters, ECS from docker stats) and alarm evaluation (tests). */
   metricsMinute(): Promise<void>;
+  /** ACM (certificates, the local CA). */
+  readonly acm: Acm;
   readonly instanceId: string;
   /** Slipway's OIDC issuer (mints test tokens; tokens of its URL verify against its key). */
   readonly oidc: OidcIssuer;
