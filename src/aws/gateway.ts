@@ -57,6 +57,10 @@ export interface GatewayOptions {
 export interface AuthorizeCall {
   readonly ctx: RequestContext;
   readonly input: unknown;
+  /** The service's protocol (a denial is answered in it). */
+  readonly protocol: Protocol;
+  /** The client's address as the listener saw it (aws:SourceIp), when known. */
+  readonly sourceIp?: string | undefined;
 }
 
 export interface ObservedCall {
@@ -82,6 +86,8 @@ export interface GatewayRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly body?: Uint8Array | string;
+  /** The client's address (node:http callers pass the socket's). */
+  readonly remoteAddress?: string | undefined;
 }
 
 export interface Gateway {
@@ -119,9 +125,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const lookupSecret: LookupSecret = options.lookupSecret ?? (() => undefined);
   const now = options.now ?? systemClock.now;
   const strict = options.strictAuth ?? false;
+  const anyUnsigned = options.services.some((d) => (d.unsignedOperations?.length ?? 0) > 0);
 
   /** Answers one request whose body `read` supplies; undefined when the client went away. */
-  async function respond(raw: RequestLine, read: (hash: boolean) => Promise<BodyResult>): Promise<Answer | undefined> {
+  async function respond(raw: RequestLine, read: BodyReader): Promise<Answer | undefined> {
     if (!options.observe) return answer(raw, read, {});
     const at = now();
     const observed: Observed = {};
@@ -146,7 +153,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     return result;
   }
 
-  async function answer(raw: RequestLine, read: (hash: boolean) => Promise<BodyResult>, observed: Observed): Promise<Answer | undefined> {
+  async function answer(raw: RequestLine, read: BodyReader, observed: Observed): Promise<Answer | undefined> {
     const requestId = ids.uuid();
     observed.requestId = requestId;
     const head = toHead(raw);
@@ -175,20 +182,30 @@ export function createGateway(options: GatewayOptions): Gateway {
       let accountId = defaultAccountId;
       let verified: ((hash: string) => boolean) | undefined;
       let declaredHash: string | undefined;
+      // A request with no credentials at all may still be one of the few operations AWS serves
+      // unsigned (STS AssumeRoleWithWebIdentity); only its small body is read to find out.
+      let unsignedCandidate = false;
       if (strict) {
         const auth = await authenticateHead(head, lookupSecret, now());
-        if (!auth.ok) throw authError(auth.failure, protocolName, auth.message);
-        // A declared payload hash lets the signature be checked before the body is read.
-        if (auth.declaredHash !== undefined && !auth.verify(auth.declaredHash)) throw authError("mismatch", protocolName);
-        accountId = auth.accountId;
-        verified = auth.verify;
-        declaredHash = auth.declaredHash;
+        if (!auth.ok) {
+          unsignedCandidate = auth.failure === "missing" && anyUnsigned && Number(head.headers["content-length"] ?? 0) <= MAX_UNSIGNED_BODY;
+          if (!unsignedCandidate) throw authError(auth.failure, protocolName, auth.message);
+        } else {
+          // A declared payload hash lets the signature be checked before the body is read.
+          if (auth.declaredHash !== undefined && !auth.verify(auth.declaredHash)) throw authError("mismatch", protocolName);
+          accountId = auth.accountId;
+          verified = auth.verify;
+          declaredHash = auth.declaredHash;
+        }
       }
-      const body = await read(strict);
+      const body = await read(strict && !unsignedCandidate, unsignedCandidate ? MAX_UNSIGNED_BODY : maxBodyBytes);
       bodyRead = true;
       if (!body.ok) {
         if (body.reason === "aborted") return undefined;
-        if (body.reason === "too-large") return { reply: tooLarge(raw, requestId, maxBodyBytes), close: true };
+        if (body.reason === "too-large") {
+          if (unsignedCandidate) throw authError("missing", protocolName);
+          return { reply: tooLarge(raw, requestId, maxBodyBytes), close: true };
+        }
         throw new ServiceError("RequestTimeout", `The request body was not received within ${bodyIdleMs} ms of inactivity.`, { status: 408 });
       }
       if (verified) {
@@ -222,6 +239,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         operation: routed.operation,
         queryCompatible: (service ?? guess?.service)?.def.awsQueryCompatible === true,
       };
+      if (unsignedCandidate && !(routed.kind === "ok" && service?.def.unsignedOperations?.includes(routed.operation) === true)) {
+        throw authError("missing", protocolName);
+      }
       if (routed.kind === "unknown-service") throw notServed(routed.name, routed.operation, protocolName);
       if (routed.kind !== "ok" || !service) throw unknownOperation(routed.operation, protocolName);
 
@@ -241,7 +261,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         accessKeyId: scope?.accessKeyId,
         principalArn: `arn:aws:iam::${accountId}:root`,
       };
-      if (options.authorize) await options.authorize({ ctx, input });
+      if (options.authorize) await options.authorize({ ctx, input, protocol: service.def.protocol, sourceIp: raw.remoteAddress });
       const output = await handler(input, ctx);
       return { reply: protocol.serializeOutput(op, output, meta), close: false };
     } catch (err) {
@@ -279,7 +299,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   async function invoke(raw: GatewayRequest): Promise<WireResponse> {
     const body = typeof raw.body === "string" ? Buffer.from(raw.body, "utf8") : Buffer.from(raw.body ?? new Uint8Array());
-    const read = async (): Promise<BodyResult> => (body.byteLength > maxBodyBytes ? { ok: false, reason: "too-large" } : { ok: true, body, sha256: undefined });
+    const read: BodyReader = async (_hash, max) => (body.byteLength > max ? { ok: false, reason: "too-large" } : { ok: true, body, sha256: undefined });
     const result = await respond(raw, read);
     // An in-process body is never "aborted".
     return result!.reply;
@@ -287,8 +307,8 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const line: RequestLine = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers };
-      const result = await respond(line, (hash) => readBody(req, maxBodyBytes, { hash, idleMs: bodyIdleMs }));
+      const line: RequestLine = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, remoteAddress: req.socket.remoteAddress?.replace(/^::ffff:/, "") };
+      const result = await respond(line, (hash, max) => readBody(req, max, { hash, idleMs: bodyIdleMs }));
       if (!result || res.destroyed) return;
       if (result.close) result.reply.headers["connection"] = "close";
       res.writeHead(result.reply.status, result.reply.headers);
@@ -316,6 +336,12 @@ export function createGateway(options: GatewayOptions): Gateway {
 }
 
 type Observed = { -readonly [K in keyof ObservedCall]?: ObservedCall[K] };
+
+/** Reads the request body, hashing it when asked, refusing it past `max` bytes. */
+type BodyReader = (hash: boolean, max: number) => Promise<BodyResult>;
+
+/** An unsigned request (AssumeRoleWithWebIdentity) has a small body: a web identity token. */
+const MAX_UNSIGNED_BODY = 64 * 1024;
 
 interface Answer {
   readonly reply: WireResponse;

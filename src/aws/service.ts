@@ -63,6 +63,8 @@ export interface ServiceDefinition {
    * Default: the protocol's validation error (ValidationException, ValidationError).
    */
   readonly traitErrors?: string | false;
+  /** Operations called without AWS credentials (STS AssumeRoleWithWebIdentity): strict SigV4 lets them through unsigned. */
+  readonly unsignedOperations?: readonly string[];
 }
 
 /** Operation name → handler; built with defineHandlers (src/aws/define-service.ts). */

@@ -34,6 +34,7 @@ import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
 import { localObjects } from "../services/ecs/env-files.ts";
+import { TaskPermissionChecks } from "../services/ecs/permissions.ts";
 import { ecsService } from "../services/ecs/index.ts";
 import { Elbv2 } from "../services/elbv2/elbv2.ts";
 import { elbv2Service } from "../services/elbv2/index.ts";
@@ -56,7 +57,11 @@ import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.t
 import { closeServer, frontDoor, listen } from "./http.ts";
 export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
 import type { Slipway, SlipwayOptions } from "./options.ts";
+import { Authorizer } from "../authz/authorizer.ts";
+import { GITHUB_ISSUER, OidcIssuer } from "../oidc/issuer.ts";
 import {
+  resourceLookupPort,
+  rolePermissionsPort,
   alarmActionsPort,
   ecsTelemetrySource,
   metricSinkPort,
@@ -117,22 +122,42 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     bodyIdleMs: timeouts.registryBodyIdleMs,
     log,
+    // IAM enforcement of pushes and pulls (the authorizer is built below, once IAM exists).
+    authorize: (req) => registryAuthorize?.(req),
   });
+  let registryAuthorize: ((req: { scope: { accountId: string; region: string }; accessKeyId: string | undefined; action: string; repository: string }) => string | undefined) | undefined;
   // KMS first: Secrets Manager, Parameter Store and ECR encrypt through it.
   // One master key protects everything at rest: KMS key material, and IAM/STS credentials.
   const masterKey = MasterKey.fromFile(join(dataDir, "kms-master.key"), log);
   const kms = new Kms({ ...deps, masterKey });
   const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
   const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
-  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
   const iam = new Iam({ ...deps, secrets: textSealer(masterKey) });
   const sealed = iam.repo.sealPlaintextSecrets();
   if (sealed > 0) log(`sealed the credentials of ${sealed} IAM key(s) and STS session(s) stored in plaintext by an older Slipway`);
+  const ecr = new Ecr({
+    store,
+    clock,
+    registry: ecrRegistryPort(registry),
+    registryHost: () => `localhost:${port}`,
+    keys: repositoryKeysPort(kms),
+    sessionExpiry: (akid) => iam.session(akid)?.expiresAt,
+    iamKey: (akid) => iam.lookupSecret(akid) !== undefined,
+  });
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
   const cloudwatch = new CloudWatch(deps);
   logs.metricFilters.sink = metricSinkPort(cloudwatch);
   const shipper = new LogShipper(deps, logs, runtime, { log });
+
+  // IAM enforcement: every signed request authorised before its handler (src/authz).
+  const enforceIam = opts.enforceIam ?? opts.strictAuth ?? false;
+  const authorizer = new Authorizer({
+    principals: (akid, account) => iam.principals.forAccessKey(akid, account),
+    lookup: resourceLookupPort(store, ecr, secretsManager, kms, iam),
+    clock,
+  });
+  if (enforceIam) registryAuthorize = (req) => authorizer.registryDenial(req.accessKeyId, req.scope, req.action, req.repository);
 
   // The load balancer: health checks, the data plane, the ELBv2 API with ACM's certificates, and
   // the routing snapshot. The data plane binds each host port, or moves it to its fallback
@@ -187,6 +212,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
         envFileObjects: localObjects(join(dataDir, "s3")),
         secrets: taskSecretsPort(secretsManager, ssm, ids),
+        ...(enforceIam ? { permissions: new TaskPermissionChecks(rolePermissionsPort(iam, authorizer), () => ids.uuid()) } : {}),
         ...(taskEndpoint
           ? {
               identity: {
@@ -218,6 +244,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) services.enqueue(`service:${arn}`);
   });
 
+
+  // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory.
+  const oidc = await OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
@@ -226,7 +256,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       elbv2Service(elbv2),
       acmService(acm),
       iamService(iam),
-      stsService(iam),
+      stsService(iam, { enforce: enforceIam, issuer: oidc }),
       ec2Service(ec2),
       logsService(logs),
       ecrService(ecr),
@@ -245,6 +275,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     // Strict mode judges a signature's date against the injected clock.
     now: () => clock.now(),
     bodyIdleMs: timeouts.apiBodyIdleMs,
+    ...(enforceIam ? { authorize: authorizer.authorizeCall } : {}),
   });
   http.serve(
     frontDoor({
@@ -255,6 +286,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         health: () => ({ status: "ok", instanceId }),
         // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
         listeners: () => ({ listeners: dataPlane.listeners() }),
+        // The OIDC issuer's discovery document and keys (public).
+        "oidc/.well-known/openid-configuration": () => oidc.discovery(`http://127.0.0.1:${port}`),
+        "oidc/jwks": () => oidc.jwks(),
       },
       documents: {
         // The local CA's root certificate (public): trust it to verify requested certificates.
@@ -345,6 +379,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     metricsMinute,
     acm,
     instanceId,
+    oidc,
     taskEndpointUrl,
     idle: async () => {
       await started;
