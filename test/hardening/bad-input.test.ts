@@ -167,6 +167,25 @@ test("CloudWatch over smithy-rpc-v2-cbor: CBOR a decoder would expand or warn ab
     const body = new Uint8Array(await res.arrayBuffer());
     assert.ok(Buffer.from(body).includes(Buffer.from("SerializationException")), item);
   }
+  // Map keys that are not text strings (found by the long fuzz run): the decoder reads every key as
+  // text, so a float64 key's bytes became a 64-bit length and it printed a warning.
+  const warned: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warned.push(args.map(String).join(" "));
+  try {
+    for (const whole of ["a1fbe7683c6a5d1c4a2f01", "bf0101ff", "a1694e616d657370616365a1fbe7683c6a5d1c4a2f01"]) {
+      const res = await fetch(`${s.url}/service/GraniteServiceVersion20100801/operation/PutMetricData`, {
+        method: "POST",
+        headers: { "smithy-protocol": "rpc-v2-cbor", "content-type": "application/cbor", accept: "application/cbor", authorization: signed("monitoring") },
+        body: Buffer.from(whole, "hex"),
+      });
+      assert.equal(res.status, 400, whole);
+      assert.ok(Buffer.from(await res.arrayBuffer()).includes(Buffer.from("SerializationException")), whole);
+    }
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(warned, []);
 });
 
 // Both found by the long fuzz run (bench/fuzz.ts, 2026-12-07).

@@ -103,6 +103,9 @@ export function cborProblem(bytes: Uint8Array): string | undefined {
   const open: number[] = [];
   // Indefinite strings accept only definite chunks of their own major type.
   const chunkOf: number[] = [];
+  // Per open container: for a map, the items it has completed (an even count means a key comes
+  // next, and smithy's decoder reads every key as a text string); -1 for anything else.
+  const mapItems: number[] = [];
   let at = 0;
   let items = 0;
   const done = (): void => {
@@ -113,11 +116,13 @@ export function cborProblem(bytes: Uint8Array): string | undefined {
         items++;
         return;
       }
+      if (mapItems[top]! >= 0) mapItems[top]!++;
       if (open[top] === -1) return;
       open[top]!--;
       if (open[top]! > 0) return;
       open.pop();
       chunkOf.pop();
+      mapItems.pop();
     }
   };
   while (at < bytes.length) {
@@ -127,11 +132,14 @@ export function cborProblem(bytes: Uint8Array): string | undefined {
     const ai = b & 0x1f;
     if (b === 0xff) {
       if (open.length === 0 || open[open.length - 1] !== -1) return "a break outside an indefinite-length item";
+      if ((mapItems[mapItems.length - 1] ?? -1) % 2 === 1) return "a map with a key and no value";
       open.pop();
       chunkOf.pop();
+      mapItems.pop();
       done();
       continue;
     }
+    if ((mapItems[mapItems.length - 1] ?? -1) % 2 === 0 && major !== 3) return "a map key that is not a text string";
     const inString = chunkOf.length > 0 ? chunkOf[chunkOf.length - 1]! : -1;
     if (inString >= 0 && (major !== inString || ai === 31)) return "an indefinite-length string with a chunk of another type";
     let arg = 0;
@@ -153,12 +161,14 @@ export function cborProblem(bytes: Uint8Array): string | undefined {
         if (open.length >= MAX_CBOR_DEPTH) return "nested too deep";
         open.push(-1);
         chunkOf.push(major);
+        mapItems.push(-1);
         continue;
       }
       if (major === 4 || major === 5) {
         if (open.length >= MAX_CBOR_DEPTH) return "nested too deep";
         open.push(-1);
         chunkOf.push(-1);
+        mapItems.push(major === 5 ? 0 : -1);
         continue;
       }
       return "an indefinite length where none is allowed";
@@ -184,6 +194,7 @@ export function cborProblem(bytes: Uint8Array): string | undefined {
           if (open.length >= MAX_CBOR_DEPTH) return "nested too deep";
           open.push(n);
           chunkOf.push(-1);
+          mapItems.push(major === 5 ? 0 : -1);
         }
         break;
       }
@@ -203,6 +214,7 @@ export function cborProblem(bytes: Uint8Array): string | undefined {
         }
         open.push(1);
         chunkOf.push(-1);
+        mapItems.push(-1);
         break;
       }
       default:
