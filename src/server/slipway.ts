@@ -96,6 +96,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   if (tightened > 0) log(`restricted ${tightened} file(s) and folder(s) in ${dataDir} to their owner`);
   // Always random, even with seeded test ids: two Slipways must never share an instance label.
   const instanceId = readOrCreate(join(dataDir, "instance-id"), () => randomUUID());
+  // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory. A new
+  // key is generated off the main thread while the store opens and the services wire up.
+  const oidcOpening = OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+  oidcOpening.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
   const store = new Store(join(dataDir, "slipway.db"), { fsync: opts.fsync ?? false });
   const runtime = opts.runtime ?? new DockerRuntime();
   const host = new Host(runtime, log);
@@ -245,8 +249,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   });
 
 
-  // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory.
-  const oidc = await OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+  const oidc = await oidcOpening;
 
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
