@@ -3,14 +3,19 @@
  * with as many inputs as asked.
  *
  *   node bench/fuzz.ts --inputs 1000000 [--registry 100000] [--data-plane 100000] [--seed 1]
+ *                      [--protocols awsQuery,ec2Query] [--until 2026-12-07T03:00:00Z] [--dp-concurrency 8]
  *
  * --inputs is per API protocol Slipway serves (awsJson1_1, awsQuery, ec2Query, and any other a
- * registered service speaks); --registry and --data-plane default to a tenth of it. It prints
+ * registered service speaks); --registry and --data-plane default to a tenth of it (0 skips a
+ * part). --protocols fuzzes only those API protocols (they take turns input by input). --until
+ * ends the run at that time whatever the counts, and the counts printed are the inputs actually
+ * sent. --dp-concurrency sends that many data plane inputs at once (default 8). It prints
  * progress, then the counts per protocol, the registry and the data plane, the live heap before
  * and after, and each distinct finding with its seed and input number (a finding is reproduced by
  * running the same seed). Exit code 1 when anything was found.
  */
 import { parseArgs } from "node:util";
+import type { Protocol } from "../src/aws/service.ts";
 import { runCampaign } from "../test/fuzz/campaign.ts";
 
 const { values } = parseArgs({
@@ -19,21 +24,38 @@ const { values } = parseArgs({
     registry: { type: "string" },
     "data-plane": { type: "string" },
     seed: { type: "string", default: "1" },
+    protocols: { type: "string" },
+    until: { type: "string" },
+    "dp-concurrency": { type: "string", default: "8" },
   },
 });
 const inputs = Number(values.inputs);
 const registryInputs = Number(values.registry ?? Math.ceil(inputs / 10));
 const dataPlaneInputs = Number(values["data-plane"] ?? Math.ceil(inputs / 10));
 const seed = Number(values.seed);
+const protocols = values.protocols ? (values.protocols.split(",") as Protocol[]) : undefined;
+const until = values.until ? Date.parse(values.until) : Number.POSITIVE_INFINITY;
+if (Number.isNaN(until)) throw new Error(`--until ${values.until} is not a date`);
+let stoppedEarly = false;
+const shouldStop = () => {
+  if (Date.now() < until) return false;
+  stoppedEarly = true;
+  return true;
+};
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
-console.log(`fuzz: seed ${seed}, ${inputs} inputs per API protocol, ${registryInputs} registry, ${dataPlaneInputs} data plane (${new Date().toISOString()})`);
+console.log(
+  `fuzz: seed ${seed}, ${inputs} inputs per API protocol${protocols ? ` (${protocols.join(", ")})` : ""}, ${registryInputs} registry, ${dataPlaneInputs} data plane (${new Date().toISOString()})`,
+);
 const r = await runCampaign({
   seed,
   apiInputsPerProtocol: inputs,
   registryInputs,
   dataPlaneInputs,
+  dataPlaneConcurrency: Number(values["dp-concurrency"]),
+  ...(protocols ? { protocols } : {}),
+  shouldStop,
   progress: (what, done) => {
     if (done % 10_000 === 0) console.log(`  ${what}: ${done} (${elapsed()})`);
   },
@@ -50,7 +72,7 @@ console.log(`data plane     inputs ${dc.inputs}  answered ${dc.answered}  closed
 console.log(`               statuses ${JSON.stringify(dc.byStatus)}`);
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
 console.log(`live heap      ${mib(r.heap.before)} before, ${mib(r.heap.after)} after`);
-console.log(`duration       ${elapsed()}`);
+console.log(`duration       ${elapsed()}${stoppedEarly ? ` (stopped at --until ${values.until})` : ""} (${new Date().toISOString()})`);
 
 const findings = [...r.api.findings, ...r.registry.findings, ...r.dataPlane.findings];
 const distinct = new Map<string, (typeof findings)[number]>();

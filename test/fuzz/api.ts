@@ -49,6 +49,8 @@ export interface ApiFuzzOptions {
   readonly hangMs?: number;
   /** Protocols to fuzz (default: every protocol a registered service speaks). */
   readonly protocols?: readonly Protocol[];
+  /** Asked before each round of inputs: true ends the run early (a long run with a deadline). */
+  readonly shouldStop?: () => boolean;
   /** Called every 1,000 inputs (progress for long runs). */
   readonly progress?: (protocol: string, done: number) => void;
   /** The server's URL: every tenth input goes over HTTP (the socket path: body reading, headers). */
@@ -64,12 +66,18 @@ export async function fuzzApi(opts: ApiFuzzOptions): Promise<ApiFuzzResult> {
   for (const s of services) for (const p of protocolsOf(s.def)) byProtocol.set(p, [...(byProtocol.get(p) ?? []), s]);
   const counts: Record<string, ProtocolCounts> = {};
   const findings: Finding[] = [];
-  for (const [protocol, list] of byProtocol) {
-    if (opts.protocols && !opts.protocols.includes(protocol)) continue;
-    const c: ProtocolCounts = (counts[protocol] = { inputs: 0, ok2xx: 0, err4xx: 0, notImplemented: 0, failures: 0 });
-    const seed = (opts.seed ^ hash32(protocol)) >>> 0;
-    const root = new Rng(seed);
-    for (let i = 0; i < opts.inputsPerProtocol; i++) {
+  // The protocols take turns, input by input, so a run stopped early (shouldStop) has fuzzed each
+  // about as much. Input i of a protocol is drawn from its own fork of the protocol's seed, so a
+  // finding is reproduced from (seed, protocol, input) whatever the order.
+  const lanes = [...byProtocol]
+    .filter(([protocol]) => !opts.protocols || opts.protocols.includes(protocol))
+    .map(([protocol, list]) => {
+      const seed = (opts.seed ^ hash32(protocol)) >>> 0;
+      const c: ProtocolCounts = (counts[protocol] = { inputs: 0, ok2xx: 0, err4xx: 0, notImplemented: 0, failures: 0 });
+      return { protocol, list, seed, root: new Rng(seed), c };
+    });
+  for (let i = 0; i < opts.inputsPerProtocol && !opts.shouldStop?.(); i++) {
+    for (const { protocol, list, seed, root, c } of lanes) {
       const rng = root.fork(i);
       const svc = rng.pick(list);
       const operation = rng.pick(svc.operations);
@@ -85,7 +93,8 @@ export async function fuzzApi(opts: ApiFuzzOptions): Promise<ApiFuzzResult> {
       const what = problem.failure ?? (internal ? `logged: ${internal.slice(0, 300)}` : undefined);
       if (what) {
         c.failures++;
-        findings.push({ protocol, seed, input: i, what: `${svc.def.signingName}.${operation}: ${what}`, request: describe(sent) });
+        // Every finding is counted; the first thousand are kept with their request.
+        if (findings.length < 1000) findings.push({ protocol, seed, input: i, what: `${svc.def.signingName}.${operation}: ${what}`, request: describe(sent) });
       } else if (problem.status === 501) c.notImplemented++;
       else if (problem.status < 300) c.ok2xx++;
       else c.err4xx++;

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import type { Protocol } from "../../src/aws/service.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { DataPlane } from "../../src/proxy/data-plane.ts";
@@ -28,6 +29,12 @@ export interface CampaignOptions {
   readonly registryInputs: number;
   readonly dataPlaneInputs: number;
   readonly progress?: (what: string, done: number) => void;
+  /** The API protocols to fuzz (default: all of them). */
+  readonly protocols?: readonly Protocol[];
+  /** Data plane connections in flight at once (default 1). */
+  readonly dataPlaneConcurrency?: number;
+  /** Asked between inputs: true ends each phase early (a long run with a deadline). */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface CampaignResult {
@@ -85,11 +92,13 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
       pools,
       seed: opts.seed,
       inputsPerProtocol: opts.apiInputsPerProtocol,
+      ...(opts.protocols ? { protocols: opts.protocols } : {}),
+      ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}),
       logged: () => logged,
       progress: (p, n) => opts.progress?.(p, n),
     });
-    const registry = await fuzzRegistry({ url: s.url, image, seed: opts.seed, inputs: opts.registryInputs, logged: () => logged, progress: (n) => opts.progress?.("registry", n) });
-    const dataPlane = await fuzzDataPlane({ port: dpPort, host: "fuzz.example", seed: opts.seed, inputs: opts.dataPlaneInputs, progress: (n) => opts.progress?.("data plane", n) });
+    const registry = await fuzzRegistry({ url: s.url, image, seed: opts.seed, inputs: opts.registryInputs, logged: () => logged, progress: (n) => opts.progress?.("registry", n), ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}) });
+    const dataPlane = await fuzzDataPlane({ port: dpPort, host: "fuzz.example", seed: opts.seed, inputs: opts.dataPlaneInputs, concurrency: opts.dataPlaneConcurrency ?? 1, progress: (n) => opts.progress?.("data plane", n), ...(opts.shouldStop ? { shouldStop: opts.shouldStop } : {}) });
     await s.idle();
     const after = liveHeap();
     return { api, registry, dataPlane, heap: { before, after }, logged: logged.filter((l) => /fail|error|uncaught|^warning:/i.test(l)) };

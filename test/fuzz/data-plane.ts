@@ -101,32 +101,47 @@ function mutate(raw: Buffer, rng: Rng): Buffer {
   return Buffer.from(text, "latin1");
 }
 
-export async function fuzzDataPlane(opts: { port: number; host: string; seed: number; inputs: number; hangMs?: number; progress?: (done: number) => void }): Promise<DataPlaneFuzzResult> {
+export async function fuzzDataPlane(opts: {
+  port: number;
+  host: string;
+  seed: number;
+  inputs: number;
+  hangMs?: number;
+  /** Connections in flight at once (default 1); input i is the same whatever the concurrency. */
+  concurrency?: number;
+  progress?: (done: number) => void;
+  shouldStop?: () => boolean;
+}): Promise<DataPlaneFuzzResult> {
   const seed = (opts.seed ^ hash32("data-plane")) >>> 0;
   const root = new Rng(seed);
   const counts: DataPlaneFuzzResult["counts"] = { inputs: 0, answered: 0, closedWithoutAnswer: 0, byStatus: {}, failures: 0 };
   const findings: DataPlaneFuzzResult["findings"] = [];
-  for (let i = 0; i < opts.inputs; i++) {
-    const rng = root.fork(i);
-    const valid = validRequest(rng, opts.host);
-    const sent = rng.chance(0.9) ? mutate(valid, rng) : valid;
-    const got = await exchange(opts.port, sent, opts.hangMs ?? 10_000);
-    counts.inputs++;
-    let what: string | undefined;
-    if (got.hang) what = `no answer and no close within ${opts.hangMs ?? 10_000} ms (got ${JSON.stringify(got.text.slice(0, 100))})`;
-    else if (got.text.length > 0) {
-      const statuses = [...got.text.matchAll(/(?:^|\r\n\r\n|\n)HTTP\/1\.[01] (\d{3}) /g)].map((m) => m[1]!);
-      if (!/^HTTP\/1\.[01] \d{3} /.test(got.text)) what = `answer without a status line: ${JSON.stringify(got.text.slice(0, 100))}`;
-      else if (statuses.includes("500")) what = `500 from the data plane: ${JSON.stringify(got.text.slice(0, 300))}`;
-      for (const s of statuses) counts.byStatus[s] = (counts.byStatus[s] ?? 0) + 1;
-      counts.answered++;
-    } else counts.closedWithoutAnswer++;
-    if (what) {
-      counts.failures++;
-      findings.push({ seed, input: i, what, request: JSON.stringify(sent.toString("latin1").slice(0, 400)) });
+  let next = 0;
+  const worker = async () => {
+    while (next < opts.inputs && !opts.shouldStop?.()) {
+      const i = next++;
+      const rng = root.fork(i);
+      const valid = validRequest(rng, opts.host);
+      const sent = rng.chance(0.9) ? mutate(valid, rng) : valid;
+      const got = await exchange(opts.port, sent, opts.hangMs ?? 10_000);
+      counts.inputs++;
+      let what: string | undefined;
+      if (got.hang) what = `no answer and no close within ${opts.hangMs ?? 10_000} ms (got ${JSON.stringify(got.text.slice(0, 100))})`;
+      else if (got.text.length > 0) {
+        const statuses = [...got.text.matchAll(/(?:^|\r\n\r\n|\n)HTTP\/1\.[01] (\d{3}) /g)].map((m) => m[1]!);
+        if (!/^HTTP\/1\.[01] \d{3} /.test(got.text)) what = `answer without a status line: ${JSON.stringify(got.text.slice(0, 100))}`;
+        else if (statuses.includes("500")) what = `500 from the data plane: ${JSON.stringify(got.text.slice(0, 300))}`;
+        for (const s of statuses) counts.byStatus[s] = (counts.byStatus[s] ?? 0) + 1;
+        counts.answered++;
+      } else counts.closedWithoutAnswer++;
+      if (what) {
+        counts.failures++;
+        if (findings.length < 1000) findings.push({ seed, input: i, what, request: JSON.stringify(sent.toString("latin1").slice(0, 400)) });
+      }
+      if (counts.inputs % 1000 === 0) opts.progress?.(counts.inputs);
     }
-    if ((i + 1) % 1000 === 0) opts.progress?.(i + 1);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
   return { counts, findings };
 }
 

@@ -13,7 +13,7 @@ import { runCampaign } from "./campaign.ts";
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261206);
 
 test(`short fuzz run (seed ${seed})`, { timeout: 300_000 }, async () => {
-  const r = await runCampaign({ seed, apiInputsPerProtocol: 2000, registryInputs: 1000, dataPlaneInputs: 1000 });
+  const r = await runCampaign({ seed, apiInputsPerProtocol: 2000, registryInputs: 1000, dataPlaneInputs: 1000, dataPlaneConcurrency: 8 });
   const report = {
     api: r.api.counts,
     registry: r.registry.counts,

@@ -166,13 +166,14 @@ export async function fuzzRegistry(opts: {
   logged: () => readonly string[];
   hangMs?: number;
   progress?: (done: number) => void;
+  shouldStop?: () => boolean;
 }): Promise<RegistryFuzzResult> {
   const counts = { inputs: 0, ok2xx: 0, other3xx: 0, err4xx: 0, failures: 0 };
   const findings: RegistryFuzzResult["findings"] = [];
   const seed = (opts.seed ^ hash32("registry")) >>> 0;
   const root = new Rng(seed);
   const uploads: string[] = [];
-  for (let i = 0; i < opts.inputs; i++) {
+  for (let i = 0; i < opts.inputs && !opts.shouldStop?.(); i++) {
     const rng = root.fork(i);
     const valid = validRequest(rng, opts.image, uploads);
     const req = rng.chance(0.85) ? mutate(valid, rng) : valid;
@@ -218,7 +219,7 @@ export async function fuzzRegistry(opts: {
     counts.inputs++;
     if (what) {
       counts.failures++;
-      findings.push({ seed, input: i, what: `${req.method} ${req.path.slice(0, 100)}: ${what}`, request: `${req.method} ${target.slice(0, 300)} ${JSON.stringify(req.headers).slice(0, 300)} body ${req.body?.length ?? 0} bytes` });
+      if (findings.length < 1000) findings.push({ seed, input: i, what: `${req.method} ${req.path.slice(0, 100)}: ${what}`, request: `${req.method} ${target.slice(0, 300)} ${JSON.stringify(req.headers).slice(0, 300)} body ${req.body?.length ?? 0} bytes` });
     } else if (status < 300) counts.ok2xx++;
     else if (status < 400) counts.other3xx++;
     else counts.err4xx++;

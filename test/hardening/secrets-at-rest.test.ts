@@ -48,13 +48,21 @@ test("access keys and session credentials never sit in the data directory in pla
   const dataDir = mkdtempSync(join(tmpdir(), "slipway-at-rest-"));
   dirs.push(dataDir);
   let app = await start(dataDir);
-  await app.iam().send(new iam.CreateUserCommand({ UserName: "deployer" }));
-  const key = (await app.iam().send(new iam.CreateAccessKeyCommand({ UserName: "deployer" }))).AccessKey!;
-  const userKey = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
-  const role = (await app.iam().send(new iam.CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: TRUST }))).Role!;
-  const cr = (await app.sts(userKey).send(new sts.AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: "s1" }))).Credentials!;
-  const session = { accessKeyId: cr.AccessKeyId!, secretAccessKey: cr.SecretAccessKey!, sessionToken: cr.SessionToken! };
-  await app.s.close();
+  let userKey: { accessKeyId: string; secretAccessKey: string };
+  let session: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  try {
+    await app.iam().send(new iam.CreateUserCommand({ UserName: "deployer" }));
+    const key = (await app.iam().send(new iam.CreateAccessKeyCommand({ UserName: "deployer" }))).AccessKey!;
+    userKey = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+    const role = (await app.iam().send(new iam.CreateRoleCommand({ RoleName: "deploy", AssumeRolePolicyDocument: TRUST }))).Role!;
+    // The trust policy names the account, so the user's own policies must also allow the call.
+    const allow = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: role.Arn }] };
+    await app.iam().send(new iam.PutUserPolicyCommand({ UserName: "deployer", PolicyName: "assume-deploy", PolicyDocument: JSON.stringify(allow) }));
+    const cr = (await app.sts(userKey).send(new sts.AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: "s1" }))).Credentials!;
+    session = { accessKeyId: cr.AccessKeyId!, secretAccessKey: cr.SecretAccessKey!, sessionToken: cr.SessionToken! };
+  } finally {
+    await app.s.close();
+  }
 
   const bytes = everything(dataDir);
   for (const secret of [userKey.secretAccessKey, session.secretAccessKey, session.sessionToken]) {
@@ -76,9 +84,13 @@ test("credentials an older Slipway stored in plaintext are sealed at start-up an
   const dataDir = mkdtempSync(join(tmpdir(), "slipway-at-rest-old-"));
   dirs.push(dataDir);
   let app = await start(dataDir);
-  await app.iam().send(new iam.CreateUserCommand({ UserName: "legacy" }));
-  const key = (await app.iam().send(new iam.CreateAccessKeyCommand({ UserName: "legacy" }))).AccessKey!;
-  await app.s.close();
+  let key: iam.AccessKey;
+  try {
+    await app.iam().send(new iam.CreateUserCommand({ UserName: "legacy" }));
+    key = (await app.iam().send(new iam.CreateAccessKeyCommand({ UserName: "legacy" }))).AccessKey!;
+  } finally {
+    await app.s.close();
+  }
   // What an older Slipway wrote: the secret as it is.
   const db = new DatabaseSync(join(dataDir, "slipway.db"));
   db.prepare("UPDATE iam_access_keys SET secret = ? WHERE access_key_id = ?").run(key.SecretAccessKey!, key.AccessKeyId!);
