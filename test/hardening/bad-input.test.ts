@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { after, before, describe, test } from "node:test";
+import * as cw from "@aws-sdk/client-cloudwatch";
 import * as cwl from "@aws-sdk/client-cloudwatch-logs";
 import * as ec2 from "@aws-sdk/client-ec2";
 import * as ecr from "@aws-sdk/client-ecr";
@@ -19,6 +20,7 @@ import * as ecs from "@aws-sdk/client-ecs";
 import * as iam from "@aws-sdk/client-iam";
 import * as ssm from "@aws-sdk/client-ssm";
 import * as sts from "@aws-sdk/client-sts";
+import { cbor } from "@smithy/core/cbor";
 import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
@@ -165,6 +167,39 @@ test("CloudWatch over smithy-rpc-v2-cbor: CBOR a decoder would expand or warn ab
     const body = new Uint8Array(await res.arrayBuffer());
     assert.ok(Buffer.from(body).includes(Buffer.from("SerializationException")), item);
   }
+});
+
+// Both found by the long fuzz run (bench/fuzz.ts, 2026-12-07).
+test("CloudWatch: an expression that references itself is a circular dependency, not a stack overflow", async () => {
+  const client = new cw.CloudWatchClient(cfg());
+  const at = new Date(clock.now());
+  for (const [queries, id] of [
+    [[{ Id: "fuzz", Expression: "alias/fuzz", ReturnData: false }, { Id: "alias", Expression: "1" }], "fuzz"],
+    [[{ Id: "a", Expression: "b * 2" }, { Id: "b", Expression: "a + 1", ReturnData: false }], "a"],
+  ] as const) {
+    const err = await client
+      .send(new cw.GetMetricDataCommand({ MetricDataQueries: queries.map((q) => ({ ...q })), StartTime: new Date(at.getTime() - 3_600_000), EndTime: at }))
+      .then(() => undefined, (e: Error & { $metadata?: { httpStatusCode?: number } }) => e);
+    assert.ok(err, "GetMetricData answered");
+    assert.equal(err.name, "InvalidParameterValueException");
+    assert.equal(err.$metadata?.httpStatusCode, 400);
+    assert.match(err.message, new RegExp(`^Error in expression ${id}: Circular dependency`));
+  }
+  assert.equal(logged.filter((m) => /internal/i.test(m)).length, 0);
+});
+
+test("CloudWatch over smithy-rpc-v2-cbor: a timestamp past what a date holds is a SerializationException, not a store failure", async () => {
+  for (const seconds of [1e300, -1e17, 9e12]) {
+    const res = await fetch(`${s.url}/service/GraniteServiceVersion20100801/operation/PutMetricData`, {
+      method: "POST",
+      headers: { "smithy-protocol": "rpc-v2-cbor", "content-type": "application/cbor", accept: "application/cbor", authorization: signed("monitoring") },
+      body: Buffer.from(cbor.serialize({ Namespace: "fuzz", MetricData: [{ MetricName: "m", Timestamp: seconds, Value: 1 }] })),
+    });
+    assert.equal(res.status, 400, String(seconds));
+    const body = cbor.deserialize(new Uint8Array(await res.arrayBuffer())) as { __type?: string };
+    assert.match(String(body.__type), /SerializationException$/, String(seconds));
+  }
+  assert.equal(logged.filter((m) => /internal|NOT NULL/i.test(m)).length, 0);
 });
 
 describe("client patterns are matched in linear time and never kept", () => {

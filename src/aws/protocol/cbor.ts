@@ -146,7 +146,10 @@ export function decodeCbor(shape: Shape, value: unknown, path: string, errors: s
       const inner = isTagged(value) ? value.value : value;
       const seconds = typeof inner === "bigint" ? Number(inner) : inner;
       if (typeof seconds !== "number" || !Number.isFinite(seconds)) return mismatch(errors, path, "timestamp");
-      return new Date(Math.round(seconds * 1000));
+      // A finite number of seconds can still be past what a Date holds (±8.64e15 ms): an Invalid
+      // Date would reach the handler as NaN.
+      const d = new Date(Math.round(seconds * 1000));
+      return Number.isNaN(d.getTime()) ? mismatch(errors, path, "timestamp") : d;
     }
     case "blob":
       if (value instanceof Uint8Array) return new Uint8Array(value);

@@ -55,14 +55,18 @@ export function evaluateQueries(metrics: Metrics, scope: Scope, queries: readonl
   const values = new Map<string, MathValue>();
   const stats: Labeled[] = [];
   const visiting = new Set<string>();
-  const periodOf = (q: cw.MetricDataQuery): number => {
+  // An expression's period is the longest of what it references; a reference back into the path
+  // being followed is a cycle, left to valueOfId to refuse (followed here, it never ends).
+  const periodOf = (q: cw.MetricDataQuery, path: Set<string> = new Set()): number => {
     if (q.MetricStat) return q.MetricStat.Period ?? 60;
     if (q.Period) return q.Period;
+    path.add(q.Id ?? "");
     let p = 0;
     for (const id of references(parse(q.Expression ?? ""))) {
       const r = byId.get(id);
-      if (r) p = Math.max(p, periodOf(r));
+      if (r && !path.has(id)) p = Math.max(p, periodOf(r, path));
     }
+    path.delete(q.Id ?? "");
     return p || 60;
   };
   const valueOfId = (id: string): MathValue | undefined => {

@@ -195,7 +195,7 @@ export class Metrics {
       throw errors.invalidValue(`The value ${d.StorageResolution} for parameter ${at}.StorageResolution is invalid. Valid values are 1 and 60.`);
     }
     const timestamp = d.Timestamp ? d.Timestamp.getTime() : now;
-    if (timestamp < now - PAST_LIMIT * 1000 || timestamp > now + FUTURE_LIMIT * 1000) {
+    if (!Number.isFinite(timestamp) || timestamp < now - PAST_LIMIT * 1000 || timestamp > now + FUTURE_LIMIT * 1000) {
       throw errors.invalidValue(`The parameter ${at}.Timestamp must specify a time no more than two weeks in the past and no more than two hours in the future.`);
     }
     const finite = (v: number, param: string) => {
