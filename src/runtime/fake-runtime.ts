@@ -6,9 +6,13 @@
  */
 import { createHash } from "node:crypto";
 import type { Clock } from "../core/clock.ts";
+import { startFakeProcess } from "./fake-shell.ts";
 import {
+  ExecError,
   LABELS,
   PullError,
+  type ExecOptions,
+  type ExecProcess,
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
@@ -69,6 +73,10 @@ export class FakeRuntime implements ContainerRuntime {
   #nextBridgeHost = 2;
   /** Every image reference pull() was asked for, in order. */
   readonly pulls: string[] = [];
+  /** Every process exec() started, in order. */
+  readonly execs: { containerId: string; cmd: string[] }[] = [];
+  /** Exec'd processes still running, by container id (they end when the container stops). */
+  readonly #procs = new Map<string, Set<ExecProcess>>();
 
   constructor(opts: FakeRuntimeOptions) {
     this.#clock = opts.clock;
@@ -289,6 +297,19 @@ export class FakeRuntime implements ContainerRuntime {
     }
   }
 
+  /** A few shell builtins stand in for the process (see fake-shell.ts); it ends when the container stops. */
+  async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
+    const c = this.#find(id);
+    if (!c) throw new ExecError(`No such container: ${id}`);
+    if (c.state.status !== "running") throw new ExecError(`Container ${c.state.id} is not running`);
+    this.execs.push({ containerId: c.state.id, cmd: [...opts.cmd] });
+    const proc = startFakeProcess(opts);
+    const procs = this.#procs.get(c.state.id) ?? new Set();
+    this.#procs.set(c.state.id, procs.add(proc));
+    void proc.exitCode.then(() => procs.delete(proc));
+    return proc;
+  }
+
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
     const queue: RuntimeEvent[] = [];
     let wake: (() => void) | undefined;
@@ -347,6 +368,8 @@ export class FakeRuntime implements ContainerRuntime {
 
   #terminate(c: FakeContainer, code: number, oomKilled: boolean): void {
     queueMicrotask(() => this.#wakeLogs(c.state.id));
+    for (const p of this.#procs.get(c.state.id) ?? []) p.close();
+    this.#procs.delete(c.state.id);
     const s = c.state;
     s.status = "exited";
     s.exitCode = code;

@@ -1,7 +1,13 @@
 /** ContainerRuntime on the Docker Engine API (see engine-client.ts for transport and versioning). */
+import { Channel } from "../../core/channel.ts";
+import { systemClock } from "../../core/clock.ts";
 import {
+  ExecError,
   LABELS,
   PullError,
+  type ExecOptions,
+  type ExecOutput,
+  type ExecProcess,
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
@@ -13,9 +19,10 @@ import {
   type RuntimeEvent,
 } from "../runtime.ts";
 import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { createBody } from "./create-body.ts";
 import { toContainerState, type DockerInspect } from "./container-state.ts";
-import { EngineClient, EngineError, type Json } from "./engine-client.ts";
+import { compareApiVersions, EngineClient, EngineError, type Json } from "./engine-client.ts";
 import { FrameDecoder, LogLineParser } from "./log-frames.ts";
 
 /** Event attributes that are not container labels. */
@@ -213,6 +220,91 @@ export class DockerRuntime implements ContainerRuntime {
     } finally {
       res.destroy();
     }
+  }
+
+  /**
+   * POST /containers/{id}/exec, then POST /exec/{id}/start hijacked into a raw stream (multiplexed
+   * frames without a TTY). The exit code comes from GET /exec/{id}/json once the stream ends.
+   */
+  async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
+    const tty = opts.tty ?? false;
+    // ConsoleSize (API 1.42+) sizes the terminal before the process starts; older engines get a resize.
+    const sizeAtStart = tty && opts.size && compareApiVersions(await this.client.apiVersion(), "1.42") >= 0;
+    const consoleSize = sizeAtStart && opts.size ? { ConsoleSize: [opts.size.rows, opts.size.cols] } : {};
+    let execId: string;
+    try {
+      const { body } = await this.client.request<{ Id: string }>("POST", `/containers/${encodeURIComponent(id)}/exec`, {
+        body: {
+          AttachStdin: opts.stdin ?? false,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: tty,
+          Cmd: opts.cmd,
+          ...(opts.env ? { Env: opts.env } : {}),
+          ...(opts.user ? { User: opts.user } : {}),
+          ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+          ...consoleSize,
+        },
+      });
+      execId = body.Id;
+    } catch (err) {
+      if (err instanceof EngineError) throw new ExecError(err.message);
+      throw err;
+    }
+    const path = `/exec/${encodeURIComponent(execId)}`;
+    let socket: Duplex;
+    try {
+      socket = await this.client.hijack("POST", `${path}/start`, { body: { Detach: false, Tty: tty, ...consoleSize } });
+    } catch (err) {
+      if (err instanceof EngineError) throw new ExecError(err.message);
+      throw err;
+    }
+    const output = new Channel<ExecOutput>();
+    const frames = new FrameDecoder();
+    let closedByUs = false;
+    socket.on("data", (chunk: Buffer) => {
+      if (tty) output.push({ stream: "stdout", data: new Uint8Array(chunk) });
+      else for (const f of frames.push(chunk)) if (f.stream !== 0) output.push({ stream: f.stream === 2 ? "stderr" : "stdout", data: new Uint8Array(f.payload) });
+    });
+    const ended = new Promise<void>((resolve) => {
+      socket.once("close", () => resolve());
+      socket.once("error", () => resolve());
+    });
+    const exitCode = ended.then(async () => {
+      output.close();
+      // The engine records the exit code just after it closes the stream.
+      for (let attempt = 0; attempt < 40; attempt++) {
+        try {
+          const { body } = await this.client.request<{ Running?: boolean; ExitCode?: number | null }>("GET", `${path}/json`);
+          if (!body.Running) return typeof body.ExitCode === "number" ? body.ExitCode : null;
+          if (closedByUs) return null;
+        } catch {
+          return null;
+        }
+        await systemClock.sleep(25);
+      }
+      return null;
+    });
+    const proc: ExecProcess = {
+      output,
+      write: (data) => {
+        if (!socket.destroyed && socket.writable) socket.write(data);
+      },
+      end: () => {
+        if (!socket.destroyed && socket.writable) socket.end();
+      },
+      resize: async (size) => {
+        if (!tty) return;
+        await this.client.request("POST", `${path}/resize`, { query: { h: size.rows, w: size.cols } });
+      },
+      exitCode,
+      close: () => {
+        closedByUs = true;
+        socket.destroy();
+      },
+    };
+    if (tty && opts.size && !sizeAtStart) await proc.resize(opts.size).catch(() => {});
+    return proc;
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
