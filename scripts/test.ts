@@ -1,5 +1,5 @@
 /**
- * The test command (`npm test`): type-check, then run every *.test.ts under src/ and test/ with
+ * The test command (`npm test`): type-check (server and console client), then run every *.test.ts under src/ and test/ with
  * node:test. `--unit` runs only src/ (unit tests on fakes, no Docker). Extra arguments are passed
  * to node --test (e.g. --test-name-pattern).
  */
@@ -10,10 +10,11 @@ const args = process.argv.slice(2);
 const unitOnly = args.includes("--unit");
 const rest = args.filter((a) => a !== "--unit");
 
-const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "tsconfig.json"], {
-  stdio: "inherit",
-});
-if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+// The server (Node) and the console's browser code (DOM) are checked with their own settings.
+for (const project of ["tsconfig.json", "src/console/client/tsconfig.json"]) {
+  const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", project], { stdio: "inherit" });
+  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+}
 
 const patterns = unitOnly ? ["src/**/*.test.ts"] : ["src/**/*.test.ts", "test/**/*.test.ts"];
 const files = patterns.flatMap((p) => globSync(p)).sort();

@@ -6,35 +6,11 @@
  * the input is echoed, a prompt is printed and "\n" goes out as "\r\n", as a terminal does.
  */
 import { Channel } from "../core/channel.ts";
+import { shellWords as words } from "../core/shell-words.ts";
 import type { ExecOptions, ExecOutput, ExecProcess, TerminalSize } from "./runtime.ts";
 
 const SHELLS = new Set(["sh", "ash", "bash"]);
 const PROMPT = "/ # ";
-
-/** Splits a command line into words; single and double quotes group, no expansion. */
-function words(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quote: string | undefined;
-  let any = false;
-  for (const ch of line) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else cur += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      any = true;
-    } else if (/\s/.test(ch)) {
-      if (cur || any) out.push(cur);
-      cur = "";
-      any = false;
-    } else {
-      cur += ch;
-    }
-  }
-  if (cur || any) out.push(cur);
-  return out;
-}
 
 export function startFakeProcess(opts: ExecOptions): ExecProcess {
   const tty = opts.tty ?? false;

@@ -36,6 +36,12 @@ import { Iam, iamService } from "../services/iam/index.ts";
 import { Logs, logsService } from "../services/logs/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
+import { Activity, mayChangeState } from "../console/activity.ts";
+import { Assets } from "../console/assets.ts";
+import { Feed } from "../console/feed.ts";
+import { CONSOLE_PATH, ConsoleServer } from "../console/server.ts";
+import { ExecSessions } from "../exec/sessions.ts";
+import { EXEC_PATH, ExecStreams } from "../exec/websocket.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
 import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, taskNetworkingPort } from "./ports.ts";
@@ -70,6 +76,10 @@ export interface SlipwayOptions {
 
 export interface Slipway {
   readonly url: string;
+  /** The web console: `${url}/_slipway/console/`. */
+  readonly consoleUrl: string;
+  /** Open console event streams and sessions, live exec streams (tests, benchmarks). */
+  consoleStats(): { sessions: number; streams: number; execStreams: number; execPending: number };
   readonly port: number;
   readonly store: Store;
   readonly ecs: Ecs;
@@ -188,21 +198,58 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) serviceController.enqueue(`service:${arn}`);
   });
 
+  // What the console shows live: the store's committed keys, target-health changes, API calls.
+  const activity = new Activity();
+  const feed = new Feed();
+  store.onChange((keys) => feed.changed(keys));
+  healthChecker.onChange((tgArn) => feed.changed([`health:${tgArn}`]));
+  activity.onEntry((e) => {
+    feed.activity(e);
+    if (mayChangeState(e)) feed.changed([`api:${e.accountId}:${e.region}:${e.service}:${e.operation}`]);
+  });
+  // ECS Exec: ExecuteCommand opens a session; its stream is a WebSocket on this port.
+  const execSessions = new ExecSessions({ clock, streamBase: () => `ws://127.0.0.1:${port}${EXEC_PATH.slice(0, -1)}` });
+  const execStreams = new ExecStreams({ sessions: execSessions, runtime, port: () => port, log });
+
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
+  const services = [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)];
   const gateway = createGateway({
-    services: [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)],
+    services,
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
     // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
     lookupSecret: (akid) => credentials.get(akid) ?? (/^A[KS]IA/.test(akid) ? iam.lookupSecret(akid) : undefined),
     ids,
+    now: () => clock.now(),
+    observe: (call) => activity.record(call),
+  });
+  const listenerViews = () =>
+    [...routing.current().listeners.values()].map((l) => ({
+      listenerArn: l.listenerArn,
+      loadBalancerArn: l.loadBalancerArn,
+      port: l.port,
+      hostPort: dataPlane.boundPort(l.listenerArn) ?? l.hostPort,
+    }));
+  const consoleServer = new ConsoleServer({
+    port,
+    strictAuth: opts.strictAuth ?? false,
+    defaultRegion: region,
+    invoke: (req) => gateway.invoke(req),
+    clock,
+    runtime,
+    activity,
+    feed,
+    assets: new Assets(),
+    services: services.map((s) => s.signingName),
+    listeners: listenerViews,
   });
   http.serve(
     frontDoor({
       isRegistryPath,
       registry: (req, res) => registry.handle(req, res),
       gateway: (req, res) => gateway.handle(req, res),
+      console: (req, res) => consoleServer.handle(req, res),
       endpoints: {
         health: () => ({ status: "ok", instanceId }),
         // Where each load-balancer listener is actually served (see listenerHostPort).
@@ -217,6 +264,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         }),
       },
     }),
+    { accepts: (url) => url.startsWith(EXEC_PATH), handle: (req, socket, head) => execStreams.upgrade(req, socket, head) },
   );
 
   // Periodic jobs.
@@ -243,6 +291,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   return {
     url: `http://127.0.0.1:${port}`,
+    consoleUrl: `http://127.0.0.1:${port}${CONSOLE_PATH}`,
+    consoleStats: () => ({ ...consoleServer.stats, execStreams: execStreams.active, execPending: execSessions.pending }),
     port,
     store,
     ecs,
@@ -262,6 +312,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       } while (!taskController!.isIdle() || !serviceController.isIdle());
     },
     close: async () => {
+      consoleServer.close();
+      execStreams.close();
       background.stop();
       events.abort();
       taskController!.stop();
