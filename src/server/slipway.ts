@@ -210,6 +210,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   // ECS Exec: ExecuteCommand opens a session; its stream is a WebSocket on this port.
   const execSessions = new ExecSessions({ clock, streamBase: () => `ws://127.0.0.1:${port}${EXEC_PATH.slice(0, -1)}` });
   const execStreams = new ExecStreams({ sessions: execSessions, runtime, port: () => port, log });
+  ecs.execSessions = execSessions;
 
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const services = [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)];

@@ -7,6 +7,7 @@ import type { EcsDeps } from "./context.ts";
 import { invalidParameter, resourceNotFound } from "./errors.ts";
 import type { LoadBalancing } from "./load-balancing.ts";
 import type { TaskNetworking } from "./networking.ts";
+import { EcsExec, type ExecSessionsPort } from "./exec.ts";
 import { EcsRepo } from "./repo.ts";
 import { Services } from "./services.ts";
 import { Tasks } from "./tasks.ts";
@@ -24,6 +25,9 @@ export class Ecs {
   lb: LoadBalancing | undefined;
   /** The EC2 port awsvpc tasks get their ENIs from, once EC2 is wired (src/server/slipway.ts). */
   network: TaskNetworking | undefined;
+  /** ECS Exec sessions (src/exec/), once wired (src/server/slipway.ts). */
+  execSessions: ExecSessionsPort | undefined;
+  readonly exec: EcsExec;
 
   constructor(deps: EcsDeps, host: () => HostDescription) {
     this.deps = deps;
@@ -34,6 +38,7 @@ export class Ecs {
     this.tasks = new Tasks(deps, this.repo, this.clusters, this.instances, host, () => this.network);
     this.services = new Services(deps, this.repo, this.clusters, () => this.lb, () => this.network);
     this.settings = new AccountSettings(this.repo);
+    this.exec = new EcsExec(this.repo, this.clusters, () => this.execSessions);
   }
 
   /** TagResource and friends: the ARN must name an existing ECS resource. */

@@ -48,6 +48,7 @@ export function ecsHandlers(e: Ecs): Record<string, Handler> {
     StopTask: (i, c) => ({ task: e.tasks.stop(c, i) }),
     DescribeTasks: (i, c) => e.tasks.describe(c, i),
     ListTasks: (i, c) => e.tasks.list(c, i),
+    ExecuteCommand: (i, c) => e.exec.execute(c, i),
 
     ListContainerInstances: (i, c) => e.instances.list(c, i),
     DescribeContainerInstances: (i, c) => e.instances.describe(c, i),
@@ -100,6 +101,7 @@ interface EcsOps {
   StopTask: [ecs.StopTaskRequest, ecs.StopTaskResponse];
   DescribeTasks: [ecs.DescribeTasksRequest, ecs.DescribeTasksResponse];
   ListTasks: [ecs.ListTasksRequest, ecs.ListTasksResponse];
+  ExecuteCommand: [ecs.ExecuteCommandRequest, ecs.ExecuteCommandResponse];
   ListContainerInstances: [ecs.ListContainerInstancesRequest, ecs.ListContainerInstancesResponse];
   DescribeContainerInstances: [ecs.DescribeContainerInstancesRequest, ecs.DescribeContainerInstancesResponse];
   TagResource: [ecs.TagResourceRequest, ecs.TagResourceResponse];

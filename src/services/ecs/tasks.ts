@@ -23,6 +23,7 @@ import { dependencyOrder, taskResources } from "./container-spec.ts";
 import type { ContainerInstances } from "./container-instances.ts";
 import { invalidParameter, serviceNotFound } from "./errors.ts";
 import type { TaskState } from "./model.ts";
+import { execAgent } from "./exec.ts";
 import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
 import { type HostCapacity, placementFailure } from "./placement.ts";
 import type { EcsRepo, TaskRecord } from "./repo.ts";
@@ -335,6 +336,7 @@ export class Tasks {
   present(rec: TaskRecord, withTags: boolean): Task {
     const t = rec.doc;
     if (withTags) t.tags = getTags(this.#deps.store, t.taskArn!);
+    if (t.enableExecuteCommand) for (const c of t.containers ?? []) c.managedAgents = execAgent(t, c);
     return t;
   }
 }
