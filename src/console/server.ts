@@ -143,6 +143,7 @@ export class ConsoleServer {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>Slipway console</title>
+<link rel="icon" href="data:,">
 ${styles}
 <script type="module" src="${CONSOLE_PATH}assets/${entry.script}"></script>
 </head>

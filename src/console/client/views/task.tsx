@@ -4,7 +4,7 @@ import { ApiError, BASE, call } from "../api.ts";
 import { describeTasks, revisionOf, type Task } from "../ecs.ts";
 import { useLive, useTitle } from "../hooks.ts";
 import { Link, route } from "../router.tsx";
-import type { TerminalHandle } from "../shell.ts";
+import type { ExecSession, TerminalHandle } from "../shell.ts";
 import { Badge, Empty, ErrorBox, Loading, Section, Time } from "../ui.tsx";
 import { NotFound } from "./not-found.tsx";
 
@@ -82,39 +82,55 @@ function LogTail(props: { cluster: string; task: string; container: string }): J
 function Shell(props: { cluster: string; task: Task; container: string }): JSX.Element {
   const [error, setError] = useState<Error | undefined>();
   const [status, setStatus] = useState<"idle" | "opening" | "open" | "closed">("idle");
+  const [session, setSession] = useState<ExecSession | undefined>();
   const [exit, setExit] = useState<string>("");
   const host = useRef<HTMLDivElement>(null);
-  const handle = useRef<TerminalHandle | undefined>(undefined);
-  useEffect(() => () => handle.current?.dispose(), []);
   useEffect(() => {
-    handle.current?.dispose();
-    handle.current = undefined;
+    setSession(undefined);
     setStatus("idle");
   }, [props.container]);
+  // The terminal opens once its box is shown (xterm.js measures the box it opens in).
+  useEffect(() => {
+    if (!session || !host.current) return;
+    let handle: TerminalHandle | undefined;
+    let cancelled = false;
+    import("../shell.ts").then(
+      ({ openTerminal }) => {
+        if (cancelled || !host.current) return;
+        // xterm.js draws only while its box is on screen.
+        host.current.scrollIntoView({ block: "nearest" });
+        handle = openTerminal(host.current, session, {
+          onExit: (code, message) => {
+            setStatus("closed");
+            setExit(message ?? `The shell exited with code ${code ?? "unknown"}.`);
+          },
+        });
+        setStatus("open");
+      },
+      (e: Error) => {
+        setError(e);
+        setStatus("idle");
+      },
+    );
+    return () => {
+      cancelled = true;
+      handle?.dispose();
+    };
+  }, [session]);
   const open = async () => {
     setError(undefined);
     setExit("");
     setStatus("opening");
     try {
       const r = await call("ecs", "ExecuteCommand", { cluster: props.cluster, task: props.task.taskArn, container: props.container, command: "/bin/sh", interactive: true });
-      const session = r.session as { sessionId: string; streamUrl: string; tokenValue: string };
-      const { openTerminal } = await import("../shell.ts");
-      handle.current?.dispose();
-      handle.current = openTerminal(host.current!, session, {
-        onExit: (code, message) => {
-          setStatus("closed");
-          setExit(message ?? `The shell exited with code ${code ?? "unknown"}.`);
-        },
-      });
-      setStatus("open");
+      setSession(r.session as ExecSession);
     } catch (e) {
       setStatus("idle");
       setError(e as Error);
     }
   };
   const close = () => {
-    handle.current?.dispose();
-    handle.current = undefined;
+    setSession(undefined);
     setStatus("closed");
   };
   return (
@@ -140,7 +156,7 @@ function Shell(props: { cluster: string; task: Task; container: string }): JSX.E
         </p>
       ) : null}
       <ErrorBox error={error} what="ExecuteCommand" />
-      <div class={`terminal ${status === "open" || status === "closed" ? "" : "hidden"}`} ref={host} data-testid="terminal" />
+      <div class={`terminal ${session || status === "closed" ? "" : "hidden"}`} ref={host} data-testid="terminal" />
     </div>
   );
 }
