@@ -72,14 +72,16 @@ const ROUTES: RegExp[] = [
 export class ConsoleServer {
   readonly #o: ConsoleOptions;
   readonly #sessions: Sessions;
+  #tails = 0;
 
   constructor(opts: ConsoleOptions) {
     this.#o = opts;
     this.#sessions = new Sessions(opts.clock);
   }
 
-  get stats(): { sessions: number; streams: number } {
-    return { sessions: this.#sessions.size, streams: this.#o.feed.clients };
+  /** Live sessions, event streams and log tails (tests and benchmarks watch these). */
+  get stats(): { sessions: number; streams: number; tails: number } {
+    return { sessions: this.#sessions.size, streams: this.#o.feed.clients, tails: this.#tails };
   }
 
   /** Handles every request under /_slipway/console (never throws). */
@@ -274,7 +276,12 @@ ${styles}
     const found = await this.#o.runtime.list({ [LABELS.taskArn]: t.taskArn, [LABELS.container]: container });
     const c = found[0];
     if (!c) return json(res, 404, { error: { code: "NotFound", message: `Container ${container} of task ${task} has not been created.` } });
-    await tailContainer(res, this.#o.runtime, c.id, this.#o.clock.now() - TAIL_BACKLOG_MS);
+    this.#tails++;
+    try {
+      await tailContainer(res, this.#o.runtime, c.id, this.#o.clock.now() - TAIL_BACKLOG_MS);
+    } finally {
+      this.#tails--;
+    }
   }
 
   #session(req: IncomingMessage): ConsoleSession | undefined {

@@ -79,7 +79,7 @@ export interface Slipway {
   /** The web console: `${url}/_slipway/console/`. */
   readonly consoleUrl: string;
   /** Open console event streams and sessions, live exec streams (tests, benchmarks). */
-  consoleStats(): { sessions: number; streams: number; execStreams: number; execPending: number };
+  consoleStats(): { sessions: number; streams: number; tails: number; execStreams: number; execPending: number };
   readonly port: number;
   readonly store: Store;
   readonly ecs: Ecs;
