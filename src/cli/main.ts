@@ -1,6 +1,8 @@
 /**
  * The `slipway` command.
- *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
+ *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth] [--quiet]
+ *       serves until SIGINT/SIGTERM; prints the console's URL, a line per deployment start and
+ *       finish and per failed task (not with --quiet), and on shutdown what is left running
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
  *       and the data directory; --all removes every Slipway container on the host
@@ -12,9 +14,10 @@ import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { INSTANCE_LABEL } from "../scheduler/task-reconciler.ts";
 import { startSlipway } from "../server/slipway.ts";
+import { shutdownSummary } from "./summary.ts";
 
 const USAGE = `usage:
-  slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
+  slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync] [--quiet]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -30,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       "keep-data": { type: "boolean" },
       all: { type: "boolean" },
       fsync: { type: "boolean" },
+      quiet: { type: "boolean" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
@@ -50,14 +54,17 @@ async function main(argv: string[]): Promise<number> {
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
+      ...(values.quiet ? {} : { report: (line: string) => console.log(line) }),
     });
-    console.log(`Slipway ready on ${slipway.url}`);
+    console.log(`Slipway ready on ${slipway.url}\nConsole: ${slipway.consoleUrl}`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+    const left = await slipway.leftRunning();
     await slipway.close();
+    console.log(shutdownSummary(left, dataDir));
     return 0;
   }
   if (command === "clean") {

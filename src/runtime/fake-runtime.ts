@@ -20,6 +20,7 @@ import {
   type ImageInfo,
   type LogLine,
   type LogsOptions,
+  type PullProgress,
   type RegistryAuth,
   type RuntimeEvent,
 } from "./runtime.ts";
@@ -160,13 +161,16 @@ export class FakeRuntime implements ContainerRuntime {
     return info && structuredClone(info);
   }
 
-  async pull(image: string, _auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo> {
+  async pull(image: string, _auth?: RegistryAuth, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<ImageInfo> {
     const ref = normalizeRef(image);
     this.pulls.push(image);
     if (signal?.aborted) throw new PullError(`pull of ${image} aborted`);
     const failure = this.#pullFailures.get(ref);
     if (failure) throw new PullError(failure);
-    if (this.#remote.has(ref)) return this.addImage(ref, this.#remote.get(ref));
+    if (this.#remote.has(ref)) {
+      onProgress?.({ layers: 1, layersDone: 1, downloadedBytes: 1024, totalBytes: 1024 });
+      return this.addImage(ref, this.#remote.get(ref));
+    }
     const local = this.#images.get(ref);
     if (local) return structuredClone(local);
     throw new PullError(`pull access denied for ${image}, repository does not exist or may require 'docker login'`);

@@ -190,6 +190,15 @@ export class ExecError extends Error {
   override name = "ExecError";
 }
 
+/** How far a pull has got, summed over the image's layers (as the engine reports them). */
+export interface PullProgress {
+  readonly layers: number;
+  readonly layersDone: number;
+  readonly downloadedBytes: number;
+  /** Bytes to download, over the layers whose size the engine has reported so far. */
+  readonly totalBytes: number;
+}
+
 /** Raised by pull() when an image cannot be pulled; `message` is the engine's own text. */
 export class PullError extends Error {
   override name = "PullError";
@@ -199,8 +208,8 @@ export interface ContainerRuntime {
   info(): Promise<HostInfo>;
   /** Local image lookup; undefined when the image is not present. */
   inspectImage(image: string): Promise<ImageInfo | undefined>;
-  /** Pulls an image; throws PullError on failure. */
-  pull(image: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo>;
+  /** Pulls an image; throws PullError on failure. `onProgress` hears each progress report. */
+  pull(image: string, auth?: RegistryAuth, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<ImageInfo>;
   /** Creates (not starts) a container; returns its id. */
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;

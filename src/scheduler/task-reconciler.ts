@@ -21,6 +21,7 @@ import type { EcsRepo, TaskRecord } from "../services/ecs/repo.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
 import { getTaskDefinitionByArn } from "../services/ecs/task-definitions.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
+import { drainLine, PullProgressLog } from "./progress.ts";
 
 export const INSTANCE_LABEL = "slipway.instance";
 
@@ -70,6 +71,8 @@ export class TaskReconciler implements Reconciler {
   readonly #clock: Clock;
   /** Background `docker stop` calls in flight, by container id. */
   readonly #stopping = new Map<string, Promise<void>>();
+  /** Tasks whose drain was announced in the log (once each). */
+  readonly #drainsAnnounced = new Set<string>();
 
   constructor(deps: EcsDeps, repo: EcsRepo, runtime: ContainerRuntime, opts: TaskReconcilerOptions) {
     this.#deps = deps;
@@ -163,12 +166,18 @@ export class TaskReconciler implements Reconciler {
         if (digests.has(image)) continue;
         try {
           const local = this.#localImage(image, arn);
+          const progress = new PullProgressLog(this.#clock, (m) => this.#opts.log?.(m), image, arn.split("/").pop()!);
           if (local) {
             // Slipway's registry: always pulled (cheap), so a new push of the same tag is picked up.
-            const info = await this.#rt.pull(local.pullRef, local.auth);
+            const info = await this.#rt.pull(local.pullRef, local.auth, undefined, (p) => progress.progress(p));
+            progress.done();
             digests.set(image, pulledDigest(info, local));
           } else {
-            const info = (await this.#rt.inspectImage(image)) ?? (await this.#rt.pull(image));
+            let info = await this.#rt.inspectImage(image);
+            if (!info) {
+              info = await this.#rt.pull(image, undefined, undefined, (p) => progress.progress(p));
+              progress.done();
+            }
             digests.set(image, info.repoDigests[0]?.split("@")[1] ?? info.id);
           }
         } catch (err) {
@@ -348,9 +357,15 @@ export class TaskReconciler implements Reconciler {
         this.#mutate(arn, (t) => {
           if (t.doc.lastStatus === "RUNNING" || isPendingStatus(t.doc.lastStatus)) t.doc.lastStatus = "DEACTIVATING";
         });
+        // Said once per task, as soon as the wait's length is known.
+        if (until !== undefined && until - now >= 1000 && !this.#drainsAnnounced.has(arn)) {
+          this.#drainsAnnounced.add(arn);
+          this.#opts.log?.(drainLine(arn.split("/").pop()!, rec.state.serviceName, rec.state.targets.map((x) => x.targetGroupArn), until - now));
+        }
         return { requeueAfterMs: until === undefined ? START_POLL_MS : Math.max(1, until - now) };
       }
     }
+    this.#drainsAnnounced.delete(arn);
     if (rec.doc.lastStatus !== "STOPPING" && rec.doc.lastStatus !== "DEPROVISIONING") {
       this.#mutate(arn, (t) => {
         this.#applyObserved(t, byName);

@@ -15,7 +15,9 @@ import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
+import type { EcsRepo } from "../services/ecs/repo.ts";
 import type { Store } from "../store/store.ts";
+import type { ReporterSource } from "./reporter.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
 export function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
@@ -93,6 +95,57 @@ export function localImagesPort(deps: {
       if (!ref) return undefined;
       const password = registry.auth.issueToken({ accountId: ref.account, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
+    },
+  };
+}
+
+/** ECS as the terminal reporter sees it (src/server/reporter.ts). */
+export function reporterSource(repo: EcsRepo): ReporterSource {
+  const clusterOf = (arn: string) => arn.split(":").slice(5).join(":").split("/")[1] ?? "";
+  return {
+    service: (arn) => {
+      const p = parseArn(arn);
+      if (!p) return undefined;
+      const [, cluster = "", name = ""] = p.resource.split("/");
+      const rec = repo.getService({ accountId: p.accountId, region: p.region }, cluster, name);
+      if (!rec) return undefined;
+      return {
+        serviceName: rec.doc.serviceName ?? name,
+        clusterName: cluster,
+        deployments: (rec.doc.deployments ?? []).map((d) => ({
+          id: d.id ?? "",
+          status: d.status ?? "",
+          taskDefinition: d.taskDefinition ?? "",
+          desiredCount: d.desiredCount ?? 0,
+          runningCount: repo.serviceTaskCounts({ accountId: p.accountId, region: p.region }, cluster, name).get(d.id ?? "")?.running ?? 0,
+          failedTasks: d.failedTasks ?? 0,
+          rolloutState: d.rolloutState,
+          rolloutStateReason: d.rolloutStateReason,
+          createdAt: d.createdAt ? new Date(d.createdAt).getTime() : 0,
+        })),
+      };
+    },
+    task: (arn) => {
+      const rec = repo.getTaskByArn(arn);
+      if (!rec) return undefined;
+      const t = rec.doc;
+      return {
+        taskId: arn.split("/").pop() ?? arn,
+        clusterName: clusterOf(arn),
+        serviceName: rec.state.serviceName,
+        taskDefinition: t.taskDefinitionArn ?? "",
+        lastStatus: t.lastStatus ?? "",
+        stopCode: t.stopCode,
+        stoppedReason: t.stoppedReason,
+        stoppedAt: t.stoppedAt ? new Date(t.stoppedAt).getTime() : undefined,
+        failedHealth: rec.state.failed === true,
+        containers: (t.containers ?? []).map((c) => ({
+          name: c.name ?? "",
+          essential: rec.state.containers.find((x) => x.name === c.name)?.essential ?? true,
+          exitCode: c.exitCode,
+          reason: c.reason,
+        })),
+      };
     },
   };
 }

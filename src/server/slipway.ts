@@ -18,11 +18,11 @@ import { createRegistry, type Registry } from "../registry/registry.ts";
 import { isRegistryPath } from "../registry/routes.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { Host } from "../runtime/host.ts";
-import type { ContainerRuntime } from "../runtime/runtime.ts";
+import { type ContainerRuntime, LABELS } from "../runtime/runtime.ts";
 import { Controller } from "../scheduler/controller.ts";
 import { watchRuntimeEvents } from "../scheduler/runtime-events.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
-import { TaskReconciler } from "../scheduler/task-reconciler.ts";
+import { INSTANCE_LABEL, TaskReconciler } from "../scheduler/task-reconciler.ts";
 import { Ec2 } from "../services/ec2/ec2.ts";
 import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
@@ -44,7 +44,8 @@ import { ExecSessions } from "../exec/sessions.ts";
 import { EXEC_PATH, ExecStreams } from "../exec/websocket.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, taskNetworkingPort } from "./ports.ts";
+import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, reporterSource, taskNetworkingPort } from "./ports.ts";
+import { Reporter } from "./reporter.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -70,6 +71,11 @@ export interface SlipwayOptions {
   /** Name of the Docker network awsvpc tasks join. */
   awsvpcNetwork?: string;
   log?: (msg: string) => void;
+  /**
+   * Where a line per deployment start and finish and per failed task goes (src/server/reporter.ts);
+   * `slipway up` passes stdout unless --quiet. Default: not reported.
+   */
+  report?: (line: string) => void;
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
 }
@@ -93,8 +99,19 @@ export interface Slipway {
   readonly instanceId: string;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
+  /** What keeps running when Slipway stops (its tasks' containers): for the shutdown summary. */
+  leftRunning(): Promise<LeftRunning>;
   /** Stops serving and scheduling; containers keep running (a restart adopts them). */
   close(): Promise<void>;
+}
+
+export interface LeftRunning {
+  /** Tasks not yet STOPPED, by cluster and service ("" for standalone tasks). */
+  readonly tasks: readonly { cluster: string; service: string; taskId: string; lastStatus: string }[];
+  /** Running containers this Slipway made (label slipway.instance). */
+  readonly containers: number;
+  /** The Docker label that names them. */
+  readonly instanceLabel: string;
 }
 
 export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> {
@@ -268,6 +285,11 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     { accepts: (url) => url.startsWith(EXEC_PATH), handle: (req, socket, head) => execStreams.upgrade(req, socket, head) },
   );
 
+  if (opts.report) {
+    const reporter = new Reporter({ source: reporterSource(ecs.repo), write: opts.report, clock });
+    store.onChange((keys) => reporter.changed(keys));
+  }
+
   // Periodic jobs.
   background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.applyLifecyclePolicies());
   background.every("log retention", INTERVALS.logRetention, () => logs.enforceRetention(), { immediately: true });
@@ -311,6 +333,25 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         await serviceController.idle();
         await new Promise((resolve) => setImmediate(resolve));
       } while (!taskController!.isIdle() || !serviceController.isIdle());
+    },
+    leftRunning: async () => {
+      const tasks = ecs.repo
+        .liveTaskArns()
+        .map((arn) => ecs.repo.getTaskByArn(arn))
+        .filter((t) => t !== undefined)
+        .map((t) => ({
+          cluster: t.doc.clusterArn?.split("/").pop() ?? "",
+          service: t.state.serviceName ?? "",
+          taskId: t.doc.taskArn?.split("/").pop() ?? "",
+          lastStatus: t.doc.lastStatus ?? "",
+        }));
+      let containers = 0;
+      try {
+        containers = (await runtime.list({ [LABELS.managed]: "true", [INSTANCE_LABEL]: instanceId })).filter((c) => c.status === "running").length;
+      } catch (err) {
+        log(`could not list containers: ${(err as Error).message}`);
+      }
+      return { tasks, containers, instanceLabel: `${INSTANCE_LABEL}=${instanceId}` };
     },
     close: async () => {
       consoleServer.close();

@@ -213,6 +213,8 @@ describe("the Slipway console in Chromium", { skip, timeout: 600_000 }, () => {
     assert.ok(noReload, "the page was not reloaded");
     assert.ok(states.some((s) => s.includes("PRIMARY:IN_PROGRESS") && s.includes("ACTIVE:")), `an old and a new deployment were shown side by side: ${states.join(" | ")}`);
     assert.ok(new Set(states).size >= 3, `the bars moved through several states: ${states.join(" | ")}`);
+    const drain = /is draining: its containers stop in \d+ s, the deregistration delay of target group console-\d+ \(attribute deregistration_delay\.timeout_seconds\)/;
+    assert.ok(log.some((l) => drain.test(l)), `the old tasks' drain is in Slipway's log:\n${log.join("\n")}`);
   });
 
   test("4. a task's log tail shows a line the app printed after the page was opened", async () => {

@@ -59,10 +59,10 @@ export interface SlipwayProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Spawns `node bin/slipway.js up --port P --data-dir DIR` and waits for "Slipway ready on". */
-export async function startSlipwayProcess(opts: { dataDir: string; port?: number; timeoutMs?: number }): Promise<SlipwayProcess> {
+/** Spawns `node bin/slipway.js up --port P --data-dir DIR [args]` and waits for "Slipway ready on". */
+export async function startSlipwayProcess(opts: { dataDir: string; port?: number; timeoutMs?: number; args?: string[] }): Promise<SlipwayProcess> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, [BIN, "up", "--port", String(port), "--data-dir", opts.dataDir], {
+  const child = spawn(process.execPath, [BIN, "up", "--port", String(port), "--data-dir", opts.dataDir, ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env },

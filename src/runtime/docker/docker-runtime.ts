@@ -15,6 +15,7 @@ import {
   type ImageInfo,
   type LogLine,
   type LogsOptions,
+  type PullProgress,
   type RegistryAuth,
   type RuntimeEvent,
 } from "../runtime.ts";
@@ -36,6 +37,40 @@ export function splitImageRef(ref: string): { fromImage: string; tag: string } {
   const colon = ref.lastIndexOf(":");
   if (colon > slash) return { fromImage: ref.slice(0, colon), tag: ref.slice(colon + 1) };
   return { fromImage: ref, tag: "latest" };
+}
+
+/**
+ * One pull progress line into the per-layer table: "Pulling fs layer" adds a layer, "Downloading"
+ * reports bytes, "Download complete", "Pull complete" and "Already exists" finish it.
+ */
+function trackLayer(
+  layers: Map<string, { current: number; total: number; done: boolean }>,
+  id: string,
+  status: string,
+  detail: { current?: number; total?: number } | undefined,
+): void {
+  if (!/^[0-9a-f]{12,}$/.test(id)) return;
+  const l = layers.get(id) ?? { current: 0, total: 0, done: false };
+  if (status === "Downloading" && detail) {
+    l.current = detail.current ?? l.current;
+    l.total = detail.total ?? l.total;
+  } else if (status === "Download complete" || status === "Pull complete" || status === "Already exists") {
+    l.done = true;
+    if (l.total) l.current = l.total;
+  }
+  layers.set(id, l);
+}
+
+function summarize(layers: Map<string, { current: number; total: number; done: boolean }>): PullProgress {
+  let layersDone = 0;
+  let downloadedBytes = 0;
+  let totalBytes = 0;
+  for (const l of layers.values()) {
+    if (l.done) layersDone++;
+    downloadedBytes += l.current;
+    totalBytes += l.total;
+  }
+  return { layers: layers.size, layersDone, downloadedBytes, totalBytes };
 }
 
 /** The engine decodes X-Registry-Auth as padded base64url JSON. */
@@ -87,8 +122,9 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo> {
+  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<ImageInfo> {
     const headers = auth ? { "x-registry-auth": registryAuthHeader(auth) } : undefined;
+    const layers = new Map<string, { current: number; total: number; done: boolean }>();
     try {
       for await (const line of this.client.stream("POST", "/images/create", {
         query: splitImageRef(image),
@@ -97,6 +133,10 @@ export class DockerRuntime implements ContainerRuntime {
       })) {
         const detail = line.errorDetail as { message?: string } | undefined;
         if (line.error !== undefined || detail) throw new PullError(String(detail?.message ?? line.error));
+        if (onProgress && typeof line.id === "string" && typeof line.status === "string") {
+          trackLayer(layers, line.id, line.status, line.progressDetail as { current?: number; total?: number } | undefined);
+          onProgress(summarize(layers));
+        }
       }
     } catch (err) {
       if (err instanceof PullError) throw err;
