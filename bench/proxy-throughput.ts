@@ -32,7 +32,7 @@ async function serveDataPlane(spec: string): Promise<void> {
   const { DataPlane } = await import("../src/proxy/data-plane.ts");
   const [listenPort, ...backends] = spec.split(",").map(Number);
   const health = { get: () => ({ state: "healthy" as const }), onChange: () => () => {} };
-  const dp = new DataPlane({ health });
+  const dp = new DataPlane({ health, preferredPort: () => listenPort! });
   const tg = {
     arn: "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/bench/0123456789abcdef",
     protocol: "HTTP" as const,
@@ -49,12 +49,11 @@ async function serveDataPlane(spec: string): Promise<void> {
   dp.apply({
     listeners: new Map([
       [
-        80,
+        "listener/bench",
         {
           listenerArn: "listener/bench",
           loadBalancerArn: "lb/bench",
           port: 80,
-          hostPort: listenPort!,
           protocol: "HTTP",
           idleTimeoutSeconds: 60,
           xffMode: "append",

@@ -33,7 +33,6 @@ import { ServiceReconciler } from "../src/scheduler/service-reconciler.ts";
 import { TaskReconciler } from "../src/scheduler/task-reconciler.ts";
 import type { HostDescription } from "../src/services/ecs/container-instances.ts";
 import { Ecs } from "../src/services/ecs/ecs.ts";
-import { registerTaskDefinition } from "../src/services/ecs/task-definitions.ts";
 import { Store } from "../src/store/store.ts";
 import { median, table } from "./lib.ts";
 
@@ -72,10 +71,10 @@ async function measure(n: number): Promise<Row> {
     architecture: info.architecture,
   };
   const deps = { store, clock, ids: randomIds };
-  const ecs = new Ecs(deps, () => host);
+  const ecs = new Ecs(deps, { host: () => host });
 
   let taskController: Controller | undefined;
-  const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
+  const taskReconciler = new TaskReconciler(ecs, runtime, {
     awsvpcNetwork: "slipway-awsvpc",
     bindHostIp: "127.0.0.1",
     instanceId: "bench",
@@ -83,7 +82,7 @@ async function measure(n: number): Promise<Row> {
     log: () => {},
   });
   taskController = new Controller(taskReconciler, { clock, log: (m) => console.error(m) });
-  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks), { clock, log: (m) => console.error(m) });
+  const serviceController = new Controller(new ServiceReconciler(ecs), { clock, log: (m) => console.error(m) });
   store.onChange((keys) => {
     for (const k of keys) {
       if (k.startsWith("task:")) taskController!.enqueue(k);
@@ -93,7 +92,7 @@ async function measure(n: number): Promise<Row> {
 
   const t0 = performance.now();
   ecs.clusters.create(scope, { clusterName: "bench" });
-  registerTaskDefinition(deps, scope, {
+  ecs.taskDefinitions.register(scope, {
     family: "bench",
     networkMode: "bridge",
     containerDefinitions: [{ name: "web", image: "slipway-test/web:latest", essential: true, memory: 8 }],
@@ -119,7 +118,7 @@ async function measure(n: number): Promise<Row> {
   serviceController.stop();
   await new Promise((r) => setTimeout(r, 50));
 
-  const reconciler = new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks);
+  const reconciler = new ServiceReconciler(ecs);
   const passMs: number[] = [];
   let allocMiB = NaN;
   let retainedMiB = NaN;

@@ -1,6 +1,8 @@
 /**
- * The test command (`npm test`): type-check (server and console client), then run every *.test.ts under src/ and test/ with
- * node:test. `--unit` runs only src/ (unit tests on fakes, no Docker). Extra arguments are passed
+ * The test command (`npm test`): type-check (the server, and the console's browser code with its
+ * own settings), then run every *.test.ts under src/ and test/ with node:test. `--unit` runs only
+ * the tests on fakes, no Docker: src/ (next to their code) and test/scheduler/ (the schedulers on
+ * the in-process harness). Extra arguments are passed
  * to node --test (e.g. --test-name-pattern).
  */
 import { spawnSync } from "node:child_process";
@@ -16,7 +18,7 @@ for (const project of ["tsconfig.json", "src/console/client/tsconfig.json"]) {
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
 
-const patterns = unitOnly ? ["src/**/*.test.ts"] : ["src/**/*.test.ts", "test/**/*.test.ts"];
+const patterns = unitOnly ? ["src/**/*.test.ts", "test/scheduler/*.test.ts"] : ["src/**/*.test.ts", "test/**/*.test.ts"];
 const files = patterns.flatMap((p) => globSync(p)).sort();
 const run = spawnSync(
   process.execPath,

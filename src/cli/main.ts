@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
-import { INSTANCE_LABEL } from "../scheduler/task-reconciler.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { shutdownSummary } from "./summary.ts";
 
@@ -80,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`nothing to clean: ${dataDir} holds no Slipway instance (use --all for every Slipway container)`);
       return 0;
     }
-    const filter: Record<string, string> = values.all ? { [LABELS.managed]: "true" } : { [LABELS.managed]: "true", [INSTANCE_LABEL]: instance! };
+    const filter: Record<string, string> = values.all ? { [LABELS.managed]: "true" } : { [LABELS.managed]: "true", [LABELS.instance]: instance! };
     const containers = await rt.list(filter);
     for (const c of containers) await rt.remove(c.id);
     // The shared awsvpc network goes once no Slipway container uses it.

@@ -1,4 +1,4 @@
-/** The one place ARNs are built and parsed (anchors rule 10). */
+/** The one place ARNs are built and parsed, and the one scope type (account and region). */
 export interface Scope {
   readonly accountId: string;
   readonly region: string;

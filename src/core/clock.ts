@@ -1,5 +1,5 @@
 /**
- * Time is injected everywhere through this seam (anchors rule 7): domain and scheduler code never
+ * Time is injected everywhere through this seam: domain and scheduler code never
  * call Date.now(), setTimeout or setInterval directly, so tests can drive a ManualClock.
  */
 export interface Clock {

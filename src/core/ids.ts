@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 
-/** Identifier generation is injected (anchors rule 7) so that tests can be deterministic. */
+/** Identifier generation is injected so that tests can be deterministic. */
 export interface IdGen {
   uuid(): string;
   /** `n` random bytes as lowercase hex (task ids are hex(16), ALB ids hex(8)). */

@@ -1,9 +1,10 @@
 /**
- * Target choice within one target group (§5.5, §5.6, §5.10): only healthy, non-draining targets;
- * fail open to the unhealthy ones when none is healthy; none at all → undefined (the caller answers
- * 503). Algorithms round_robin, least_outstanding_requests and weighted_random, with a linear slow
- * start ramp. The eligible set is cached per target group and rebuilt when the table or any
- * target's health changes, so a pick is a few array reads.
+ * Target choice within one target group: only healthy, non-draining targets; fail open to the
+ * unhealthy ones when none is healthy; none at all → undefined (the caller answers 503).
+ * Algorithms round_robin, least_outstanding_requests and weighted_random, with a linear slow start
+ * ramp (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html).
+ * The eligible set is cached per target group and rebuilt when the table or any target's health
+ * changes, so a pick is a few array reads.
  */
 import type { Clock } from "../core/clock.ts";
 import type { TargetGroupRoutes, TargetRoute } from "./routing-table.ts";

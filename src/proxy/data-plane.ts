@@ -1,9 +1,13 @@
 /**
- * The ALB data plane (anchors A6, rule 9): one node:http server per listener on 127.0.0.1:<hostPort>,
- * serving the current immutable RoutingTable. `apply(table)` swaps the snapshot by reference (requests
- * in flight finish on the old one), opens and closes listeners as the table's listeners change, and
- * aborts requests still in flight to targets that left the table (deregistration delay over → 502).
- * The request path reads the snapshot once and never awaits the control plane.
+ * The ALB data plane: one node:http server per listener on 127.0.0.1, serving the current immutable
+ * RoutingTable. `apply(table)` swaps the snapshot by reference (requests in flight finish on the
+ * old one), opens and closes listeners as the table's listeners change, and aborts requests still
+ * in flight to targets that left the table (deregistration delay over → 502). The request path
+ * reads the snapshot once and never awaits the control plane.
+ *
+ * Host ports are the data plane's own business (host-ports.ts): each listener binds its port;
+ * one that cannot (EACCES: privileged; EADDRINUSE: taken) moves to its fallback port by itself,
+ * logged once, with no new table. `listeners()` reports where each listener is served.
  */
 import { randomBytes } from "node:crypto";
 import { type ClientRequest, type IncomingMessage, type Server, type ServerResponse, Agent, createServer } from "node:http";
@@ -20,16 +24,11 @@ import {
   proxyRequest,
   proxyUpgrade,
 } from "./forward.ts";
+import { listenerHostPort, planHostPorts } from "./host-ports.ts";
 import type { Action, ListenerRoutes, RoutingTable, TargetGroupRoutes } from "./routing-table.ts";
 import { type CompiledRule, compileRules, hostWithoutPort, matchRule, splitTarget } from "./rules.ts";
 import { APP_COOKIE, CookieCodec, LB_COOKIE, TG_COOKIE, readCookie, stickyCookies } from "./stickiness.ts";
 import type { TargetHealthView } from "./target-health.ts";
-
-/** The seam: anything that can serve a RoutingTable (this node:http proxy, or a native one later). */
-export interface DataPlaneLike {
-  apply(table: RoutingTable): void;
-  close(): Promise<void>;
-}
 
 export interface DataPlaneOptions {
   /** Target health (the HealthChecker). */
@@ -41,12 +40,27 @@ export interface DataPlaneOptions {
   readonly host?: string;
   /** Secret for stickiness cookies (default: random per process). */
   readonly cookieSecret?: Buffer;
-  /** A listener could not bind its host port (EACCES, EADDRINUSE…): the control plane may pick another. */
-  readonly onBindError?: (listenerArn: string, hostPort: number, err: NodeJS.ErrnoException) => void;
-  /** A listener is accepting connections on `port`. */
-  readonly onListening?: (listenerArn: string, port: number) => void;
-  /** Connect timeout to targets (default 10 s, §5.10). */
+  /**
+   * The host port a listener on `port` tries first (default: `port` itself); its fallbacks follow
+   * from that one. Tests and benchmarks pass `() => 0` (any free port) or a port of their own.
+   */
+  readonly preferredPort?: (port: number) => number;
+  /** Where listeners are served and moved (default: nowhere). */
+  readonly log?: (message: string) => void;
+  /** Connect timeout to targets (default 10 s, ALB's connection timeout to targets). */
   readonly connectTimeoutMs?: number;
+}
+
+/** Where one listener is served: what `/_slipway/listeners` reports. */
+export interface ListenerBinding {
+  readonly listenerArn: string;
+  readonly loadBalancerArn: string;
+  /** The port the listener was created with. */
+  readonly port: number;
+  /** The loopback port the data plane serves it on (its own port, or the fallback). */
+  readonly hostPort: number;
+  /** The port bound; null while binding or after a failure. */
+  readonly boundPort: number | null;
 }
 
 interface CompiledListener {
@@ -56,14 +70,13 @@ interface CompiledListener {
 
 interface Snapshot {
   readonly table: RoutingTable;
-  readonly listeners: ReadonlyMap<number, CompiledListener>;
+  /** By listener ARN. */
+  readonly listeners: ReadonlyMap<string, CompiledListener>;
 }
 
 interface ListenerServer {
   readonly listenerArn: string;
   readonly hostPort: number;
-  /** The table key (listener port) this server serves. */
-  portKey: number;
   readonly server: Server;
   bound: number | undefined;
   failed: boolean;
@@ -75,7 +88,7 @@ const EMPTY: Snapshot = { table: { listeners: new Map(), targetGroups: new Map()
 /** 64 KB of request headers in all (ALB: 16 K per line/header, 64 K in total → 400). */
 const MAX_REQUEST_HEADER_BYTES = 64 * 1024;
 
-export class DataPlane implements DataPlaneLike {
+export class DataPlane {
   readonly #opts: DataPlaneOptions;
   readonly #clock: Clock;
   readonly #random: () => number;
@@ -84,6 +97,10 @@ export class DataPlane implements DataPlaneLike {
   readonly #connectTimeoutMs: number;
   #snap: Snapshot = EMPTY;
   readonly #servers = new Map<string, ListenerServer>();
+  /** Host ports that failed to bind (EACCES, EADDRINUSE): listeners wanting them move on. */
+  readonly #unbindable = new Set<number>();
+  /** The host port of each listener of the current table. */
+  #hostPorts = new Map<string, number>();
   /** Keep-alive agents by `address:port`. */
   readonly #agents = new Map<string, Agent>();
   /** Upstream requests in flight by target key (aborted when the target leaves the table). */
@@ -102,8 +119,8 @@ export class DataPlane implements DataPlaneLike {
   apply(table: RoutingTable): void {
     if (this.#closed) return;
     if (table === this.#snap.table && ![...this.#servers.values()].some((s) => s.failed)) return;
-    const listeners = new Map<number, CompiledListener>();
-    for (const [port, routes] of table.listeners) listeners.set(port, { routes, rules: compileRules(routes.rules) });
+    const listeners = new Map<string, CompiledListener>();
+    for (const [arn, routes] of table.listeners) listeners.set(arn, { routes, rules: compileRules(routes.rules) });
     this.#snap = { table, listeners };
     this.#balancer.setGroups(table.targetGroups);
     this.#reconcileServers(table);
@@ -115,9 +132,27 @@ export class DataPlane implements DataPlaneLike {
     return this.#servers.get(listenerArn)?.bound;
   }
 
-  /** Resolves once every listener of the last applied table has bound (or failed to). */
+  /** Where each listener of the current table is served, in table order. */
+  listeners(): ListenerBinding[] {
+    return [...this.#snap.table.listeners.values()].map((l) => ({
+      listenerArn: l.listenerArn,
+      loadBalancerArn: l.loadBalancerArn,
+      port: l.port,
+      hostPort: this.#hostPorts.get(l.listenerArn) ?? l.port,
+      boundPort: this.#servers.get(l.listenerArn)?.bound ?? null,
+    }));
+  }
+
+  /**
+   * Resolves once every listener of the last applied table has bound, moved past the ports it
+   * could not bind, or failed for another reason.
+   */
   async ready(): Promise<void> {
-    await Promise.all([...this.#servers.values()].map((s) => s.listening));
+    let servers: ListenerServer[];
+    do {
+      servers = [...this.#servers.values()];
+      await Promise.all(servers.map((s) => s.listening));
+    } while (servers.some((s) => this.#servers.get(s.listenerArn) !== s) || this.#servers.size !== servers.length);
   }
 
   /** Requests in flight to one target (for tests and draining diagnostics). */
@@ -139,23 +174,19 @@ export class DataPlane implements DataPlaneLike {
   }
 
   #reconcileServers(table: RoutingTable): void {
-    const wanted = new Map<string, { portKey: number; routes: ListenerRoutes }>();
-    for (const [portKey, routes] of table.listeners) wanted.set(routes.listenerArn, { portKey, routes });
+    const preferred = this.#opts.preferredPort ?? ((port: number) => port);
+    const hostPorts = planHostPorts(table.listeners.values(), (port) => listenerHostPort(preferred(port), this.#unbindable));
+    this.#hostPorts = hostPorts;
     for (const [arn, s] of this.#servers) {
-      const w = wanted.get(arn);
-      if (!w || w.routes.hostPort !== s.hostPort || s.failed) {
+      if (!table.listeners.has(arn) || hostPorts.get(arn) !== s.hostPort || s.failed) {
         this.#servers.delete(arn);
         void this.#closeServer(s);
       }
     }
-    for (const [arn, w] of wanted) {
+    for (const [arn, routes] of table.listeners) {
       const existing = this.#servers.get(arn);
-      if (existing) {
-        existing.portKey = w.portKey;
-        this.#tune(existing.server, w.routes);
-        continue;
-      }
-      this.#servers.set(arn, this.#open(arn, w.portKey, w.routes));
+      if (existing) this.#tune(existing.server, routes);
+      else this.#servers.set(arn, this.#open(arn, hostPorts.get(arn)!, routes));
     }
   }
 
@@ -165,12 +196,12 @@ export class DataPlane implements DataPlaneLike {
     server.headersTimeout = Math.min(60_000, idleMs + 1000);
   }
 
-  #open(listenerArn: string, portKey: number, routes: ListenerRoutes): ListenerServer {
+  #open(listenerArn: string, hostPort: number, routes: ListenerRoutes): ListenerServer {
     const server = createServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, requestTimeout: 0, keepAlive: true });
     this.#tune(server, routes);
     let resolve!: () => void;
     const listening = new Promise<void>((r) => (resolve = r));
-    const ls: ListenerServer = { listenerArn, hostPort: routes.hostPort, portKey, server, bound: undefined, failed: false, listening };
+    const ls: ListenerServer = { listenerArn, hostPort, server, bound: undefined, failed: false, listening };
     server.on("request", (req, res) => this.#handle(ls, req, res));
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#handleUpgrade(ls, req, socket, head));
     server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -180,15 +211,31 @@ export class DataPlane implements DataPlaneLike {
     });
     server.once("error", (err: NodeJS.ErrnoException) => {
       ls.failed = true;
+      if (this.#servers.get(listenerArn) === ls && !this.#closed) this.#bindFailed(ls, err);
       resolve();
-      if (this.#servers.get(listenerArn) === ls) this.#opts.onBindError?.(listenerArn, routes.hostPort, err);
     });
-    server.listen(routes.hostPort, this.#opts.host ?? "127.0.0.1", () => {
+    server.listen(hostPort, this.#opts.host ?? "127.0.0.1", () => {
       ls.bound = (server.address() as { port: number }).port;
       resolve();
-      this.#opts.onListening?.(listenerArn, ls.bound);
+      this.#opts.log?.(`listener ${listenerArn} on http://127.0.0.1:${ls.bound}`);
     });
     return ls;
+  }
+
+  /**
+   * A listener could not bind its host port. Privileged or taken: the port joins the unbindable
+   * ones and the listener (with any other that wanted the port) moves to its fallback now. Anything
+   * else is logged and retried on the next table.
+   */
+  #bindFailed(ls: ListenerServer, err: NodeJS.ErrnoException): void {
+    const at = `127.0.0.1:${ls.hostPort}`;
+    if (err.code !== "EACCES" && err.code !== "EADDRINUSE") {
+      this.#opts.log?.(`listener ${ls.listenerArn} cannot bind ${at} (${err.code ?? err.message})`);
+      return;
+    }
+    this.#unbindable.add(ls.hostPort);
+    this.#reconcileServers(this.#snap.table);
+    this.#opts.log?.(`listener ${ls.listenerArn} cannot bind ${at} (${err.code}); moving it to 127.0.0.1:${this.#hostPorts.get(ls.listenerArn)}`);
   }
 
   #closeServer(s: ListenerServer): Promise<void> {
@@ -240,8 +287,8 @@ export class DataPlane implements DataPlaneLike {
 
   #route(ls: ListenerServer, req: IncomingMessage): { snap: Snapshot; listener: CompiledListener; action: Action } | undefined {
     const snap = this.#snap;
-    const listener = snap.listeners.get(ls.portKey);
-    if (!listener || listener.routes.listenerArn !== ls.listenerArn) return undefined;
+    const listener = snap.listeners.get(ls.listenerArn);
+    if (!listener) return undefined;
     const rule = matchRule(listener.rules, {
       method: req.method ?? "GET",
       url: req.url ?? "/",
@@ -422,7 +469,10 @@ function fixedResponse(res: ResponseLike, a: Extract<Action, { type: "fixed-resp
   (res as ServerResponseShim).end(body);
 }
 
-/** Location for a redirect action with #{protocol} #{host} #{port} #{path} #{query} placeholders (§5.8). */
+/**
+ * Location for a redirect action with #{protocol} #{host} #{port} #{path} #{query} placeholders
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RedirectActionConfig.html).
+ */
 export function redirectLocation(
   a: Extract<Action, { type: "redirect" }>,
   req: { url: string; host: string | undefined },

@@ -1,5 +1,7 @@
 /**
- * Responses the load balancer generates itself (§5.10): small HTML pages with `Server: awselb/2.0`.
+ * Responses the load balancer generates itself: small HTML pages with `Server: awselb/2.0`, for the
+ * HTTP errors ALB answers on its own
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html).
  */
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";

@@ -1,8 +1,10 @@
 /**
- * Forwarding one request to one target (§5.9-5.11): keep-alive agent per target, bodies streamed
- * both ways, hop-by-hop headers stripped, X-Forwarded-* and X-Amzn-Trace-Id set, ALB error codes
- * (502 refused/reset/malformed/oversized response headers/deregistered, 504 connect or idle timeout),
+ * Forwarding one request to one target: keep-alive agent per target, bodies streamed both ways,
+ * hop-by-hop headers stripped, X-Forwarded-* and X-Amzn-Trace-Id set, ALB error codes (502
+ * refused/reset/malformed/oversized response headers/deregistered, 504 connect or idle timeout),
  * client abort cancels the upstream request. WebSocket upgrades are piped socket to socket.
+ * See https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html and
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html.
  */
 import { type ClientRequest, type IncomingMessage, type ServerResponse, Agent, request } from "node:http";
 import type { Socket } from "node:net";
@@ -11,7 +13,7 @@ import { sendError, writeRawError } from "./error-pages.ts";
 import type { ListenerRoutes } from "./routing-table.ts";
 import { normalizeIp } from "./rules.ts";
 
-/** Largest upstream response header block ALB accepts (§5.10: > 32 KB → 502). */
+/** Largest upstream response header block ALB accepts: a target response with more than 32 KB of headers is a 502. */
 export const MAX_RESPONSE_HEADER_BYTES = 32 * 1024;
 export const CONNECT_TIMEOUT_MS = 10_000;
 

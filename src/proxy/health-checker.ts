@@ -1,8 +1,9 @@
 /**
- * ALB target health checks (../shared/spec/ecs-semantics.md §5.1-5.3), in memory, implementing
- * TargetHealthView. `update(table)` adds and removes targets; each in-use target that is not
- * draining is probed on its interval (scheduled on the interval, not after the previous answer)
- * through the injected Clock, so tests drive the state machine with a ManualClock.
+ * ALB target health checks, in memory, implementing TargetHealthView
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+ * `update(table)` adds and removes targets; each in-use target that is not draining is probed on
+ * its interval (scheduled on the interval, not after the previous answer) through the injected
+ * Clock, so tests drive the state machine with a ManualClock.
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";

@@ -1,13 +1,15 @@
 /**
- * The immutable snapshot the load-balancer data plane serves from (anchors A6, rule 9).
- * The control plane (src/services/elbv2) builds a new RoutingTable from the store whenever a
- * load balancer, listener, rule, target group or target changes, and swaps it in by reference;
- * requests already in flight finish on the old table. The proxy never queries the store.
+ * The immutable snapshot the load-balancer data plane serves from. The control plane
+ * (src/services/elbv2) builds a new RoutingTable from the store whenever a load balancer,
+ * listener, rule, target group or target changes, and swaps it in by reference; requests already
+ * in flight finish on the old table. The proxy never queries the store. The table says which port
+ * each listener was created with; where it is bound on the host is the data plane's choice
+ * (host-ports.ts).
  */
 
 export interface RoutingTable {
-  /** One entry per listener port bound on the host. */
-  readonly listeners: ReadonlyMap<number, ListenerRoutes>;
+  /** Listeners by ARN, in creation order. */
+  readonly listeners: ReadonlyMap<string, ListenerRoutes>;
   /** Target groups by ARN (health checking and forwarding read these). */
   readonly targetGroups: ReadonlyMap<string, TargetGroupRoutes>;
 }
@@ -15,10 +17,8 @@ export interface RoutingTable {
 export interface ListenerRoutes {
   readonly listenerArn: string;
   readonly loadBalancerArn: string;
-  /** The port the listener was created with (X-Forwarded-Port). */
+  /** The port the listener was created with (X-Forwarded-Port); the data plane binds it, or its fallback. */
   readonly port: number;
-  /** The loopback port actually bound (differs when the listener port is privileged or taken). */
-  readonly hostPort: number;
   readonly protocol: "HTTP" | "HTTPS";
   /** Load balancer attributes the data plane honours. */
   readonly idleTimeoutSeconds: number;

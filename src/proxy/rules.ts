@@ -1,7 +1,8 @@
 /**
- * Listener rule matching (../shared/spec/ecs-semantics.md §5.8), pure and precompiled once per
- * RoutingTable: AND across conditions, OR across the values of one condition, rules in priority
- * order (the table lists them that way, default last), first match wins.
+ * Listener rule matching, pure and precompiled once per RoutingTable: AND across conditions, OR
+ * across the values of one condition, rules in priority order (the table lists them that way,
+ * default last), first match wins
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html).
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { BlockList, isIPv6 } from "node:net";

@@ -1,5 +1,6 @@
 /**
- * Stickiness cookies (§5.7): `AWSALB`/`AWSALBCORS` (duration based), `AWSALBAPP-0` (application based),
+ * Stickiness cookies (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/sticky-sessions.html):
+ * `AWSALB`/`AWSALBCORS` (duration based), `AWSALBAPP-0` (application based),
  * `AWSALBTG`/`AWSALBTGCORS` (target group stickiness of a weighted forward). The value is opaque to
  * clients but decodable by us: base64url(16-byte HMAC over scope + value, then the value). A value
  * that fails the MAC, or belongs to another target group, decodes to undefined.

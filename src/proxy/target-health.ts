@@ -1,7 +1,9 @@
 /**
- * Target health as ALB reports it (../shared/spec/ecs-semantics.md §5.2-5.3). The health checker
- * (data plane) writes it; DescribeTargetHealth, the proxy's target choice and the ECS scheduler
- * read it. It lives in memory: after a restart every target starts again from `initial`.
+ * Target health as ALB reports it: its states and reason codes
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+ * The health checker (data plane) writes it; DescribeTargetHealth, the proxy's target choice and
+ * the ECS scheduler read it. It lives in memory: after a restart every target starts again from
+ * `initial`.
  */
 export type TargetState = "initial" | "healthy" | "unhealthy" | "unused" | "draining" | "unavailable";
 

@@ -9,7 +9,7 @@ import { RegistryError } from "./errcodes.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "slipway-registry-auth-"));
 const keyFile = join(dir, "registry", "token-key");
-const defaultScope = { account: "000000000000", region: "us-east-1" };
+const defaultScope = { accountId: "000000000000", region: "us-east-1" };
 const make = (strict: boolean) => new RegistryAuth({ keyFile, ids: seededIds("auth"), strict, defaultScope });
 const basic = (pw: string) => `Basic ${Buffer.from(`AWS:${pw}`).toString("base64")}`;
 
@@ -39,11 +39,11 @@ describe("RegistryAuth", () => {
     const strict = make(true);
     const lax = make(false);
     const token = strict.issueToken({ accountId: "123456789012", region: "eu-west-1", expiresAt: now + 1000 });
-    assert.deepEqual(strict.authenticate(basic(token), now), { account: "123456789012", region: "eu-west-1" });
+    assert.deepEqual(strict.authenticate(basic(token), now), { accountId: "123456789012", region: "eu-west-1" });
     assert.throws(() => strict.authenticate(undefined, now), (e: RegistryError) => e.code === "UNAUTHORIZED" && e.status === 401);
     assert.throws(() => strict.authenticate(basic("garbage"), now), RegistryError);
     assert.deepEqual(lax.authenticate(undefined, now), defaultScope);
     assert.deepEqual(lax.authenticate(basic("any-token"), now), defaultScope);
-    assert.deepEqual(lax.authenticate(basic(token), now), { account: "123456789012", region: "eu-west-1" });
+    assert.deepEqual(lax.authenticate(basic(token), now), { accountId: "123456789012", region: "eu-west-1" });
   });
 });

@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { IdGen } from "../core/ids.ts";
 import { RegistryError } from "./errcodes.ts";
-import type { Scope } from "./meta.ts";
+import type { Scope } from "../core/arn.ts";
 
 /** ECR authorization tokens are valid for 12 hours. */
 export const TOKEN_TTL_MS = 12 * 3600_000;
@@ -75,7 +75,7 @@ export class RegistryAuth {
   /** The scope of a request from its Authorization header; UNAUTHORIZED (401) in strict mode. */
   authenticate(authorization: string | undefined, now: number): Scope {
     const claims = this.#claims(authorization, now);
-    if (claims) return { account: claims.accountId, region: claims.region };
+    if (claims) return { accountId: claims.accountId, region: claims.region };
     if (this.#strict) throw new RegistryError("UNAUTHORIZED");
     return this.#default;
   }

@@ -1,5 +1,6 @@
 /**
- * The one table of OCI distribution error codes (distribution-spec v1.1 "Error Codes"), each with
+ * The one table of OCI distribution error codes (OCI distribution spec v1.1, "Error Codes":
+ * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes), each with
  * its message and HTTP status. Handlers and storage throw `RegistryError`; only the dispatcher
  * writes `{"errors":[{"code","message","detail"}]}`.
  */

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import type { Registry } from "./registry.ts";
 import { type RegistryFixture, registryFixture } from "./test-fixture.ts";
 
-const scope = { account: "123456789012", region: "us-east-1" };
+const scope = { accountId: "123456789012", region: "us-east-1" };
 const digest = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
 
 async function pushBlob(r: Registry, repo: string, data: string): Promise<string> {

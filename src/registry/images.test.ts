@@ -6,7 +6,7 @@ import { deleteManifest, digestOf, pushManifest, resolveManifest } from "./image
 import type { Registry } from "./registry.ts";
 import { type RegistryFixture, registryFixture } from "./test-fixture.ts";
 
-const scope = { account: "123456789012", region: "us-east-1" };
+const scope = { accountId: "123456789012", region: "us-east-1" };
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
 async function blob(r: Registry, repo: string, data: string): Promise<{ digest: string; size: number }> {

@@ -1,14 +1,15 @@
 /**
- * Image (manifest) operations shared by the registry handlers and the ECR API (PutImage,
- * BatchGetImage, BatchDeleteImage): validation, digest checks, tag rules and references. Pure
- * domain: no HTTP. Throws RegistryError; an ECR caller maps the codes to its exceptions.
+ * Image (manifest) operations shared by the registry handlers and, through the ECR port
+ * (ecr-port.ts), the ECR API (PutImage, BatchGetImage, BatchDeleteImage): validation, digest
+ * checks, tag rules and references. Pure domain: no HTTP. Throws RegistryError.
  */
-import { type MutabilitySettings, tagIsMutable } from "./tag-mutability.ts";
 import { createHash } from "node:crypto";
+import type { Scope } from "../core/arn.ts";
 import { RegistryError } from "./errcodes.ts";
 import { manifestRefs, type ParsedManifest, parseManifest, TAG_RE } from "./manifest.ts";
-import type { ManifestRecord, RegistryMeta, Scope } from "./meta.ts";
+import type { ManifestRecord, RegistryMeta } from "./meta.ts";
 import { DIGEST_RE } from "./storage/paths.ts";
+import { type MutabilitySettings, tagIsMutable } from "./tag-mutability.ts";
 
 export interface PushManifestInput {
   /** The manifest bytes exactly as pushed. */
@@ -92,11 +93,15 @@ export function resolveManifest(meta: RegistryMeta, scope: Scope, repo: string, 
   return digest ? meta.getManifest(scope, repo, digest) : undefined;
 }
 
-/** By digest: the manifest and every tag on it. By tag: only the tag. MANIFEST_UNKNOWN if absent. */
+/** By digest: the manifest and every tag on it. By tag: only the tag. False when nothing was there. */
+export function removeManifest(meta: RegistryMeta, scope: Scope, repo: string, reference: string): boolean {
+  if (DIGEST_RE.test(reference)) return meta.deleteManifest(scope, repo, reference);
+  return TAG_RE.test(reference) && meta.deleteTag(scope, repo, reference);
+}
+
+/** removeManifest, with MANIFEST_UNKNOWN when nothing was there. */
 export function deleteManifest(meta: RegistryMeta, scope: Scope, repo: string, reference: string): void {
-  if (DIGEST_RE.test(reference)) {
-    if (!meta.deleteManifest(scope, repo, reference)) throw new RegistryError("MANIFEST_UNKNOWN", { digest: reference });
-  } else if (!TAG_RE.test(reference) || !meta.deleteTag(scope, repo, reference)) {
-    throw new RegistryError("MANIFEST_UNKNOWN", { reference });
+  if (!removeManifest(meta, scope, repo, reference)) {
+    throw new RegistryError("MANIFEST_UNKNOWN", DIGEST_RE.test(reference) ? { digest: reference } : { reference });
   }
 }

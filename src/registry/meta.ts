@@ -1,21 +1,15 @@
 /**
  * RegistryMeta: all registry SQL (repositories, repository↔blob links, manifests, tags, manifest
- * references, upload sessions). The registry handlers and the ECR API both go through it; it
- * knows nothing of HTTP. Every row is scoped by (account, region, repository) except the global,
- * content-addressed registry_blobs.
+ * references, upload sessions). The registry handlers and, through ecr-port.ts, the ECR API use
+ * it; it knows nothing of HTTP. Every row is scoped by (account, region, repository) except the
+ * global, content-addressed registry_blobs.
  */
 import type { SQLInputValue } from "node:sqlite";
+import type { Scope } from "../core/arn.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Store } from "../store/store.ts";
 
-export interface Scope {
-  account: string;
-  region: string;
-}
-
-export interface RepositoryRecord {
-  account: string;
-  region: string;
+export interface RepositoryRecord extends Scope {
   name: string;
   /** Milliseconds since the epoch. */
   createdAt: number;
@@ -86,29 +80,39 @@ export class RegistryMeta {
       if (existing) return { repository: existing, created: false };
       this.#run(
         "INSERT INTO registry_repositories (account, region, name, created_at, doc) VALUES (?, ?, ?, ?, ?)",
-        scope.account, scope.region, name, this.#clock.now(), JSON.stringify(doc),
+        scope.accountId, scope.region, name, this.#clock.now(), JSON.stringify(doc),
       );
-      this.#store.changed(`registry:${scope.account}:${scope.region}:${name}`);
+      this.#store.changed(`registry:${scope.accountId}:${scope.region}:${name}`);
       return { repository: this.getRepository(scope, name)!, created: true };
     });
   }
 
   getRepository(scope: Scope, name: string): RepositoryRecord | undefined {
-    const r = this.#get("SELECT * FROM registry_repositories WHERE account = ? AND region = ? AND name = ?", scope.account, scope.region, name);
+    const r = this.#get("SELECT * FROM registry_repositories WHERE account = ? AND region = ? AND name = ?", scope.accountId, scope.region, name);
     return r ? toRepository(r) : undefined;
   }
 
   updateRepositoryDoc(scope: Scope, name: string, doc: Record<string, unknown>): boolean {
-    return this.#run("UPDATE registry_repositories SET doc = ? WHERE account = ? AND region = ? AND name = ?", JSON.stringify(doc), scope.account, scope.region, name) > 0;
+    return this.#run("UPDATE registry_repositories SET doc = ? WHERE account = ? AND region = ? AND name = ?", JSON.stringify(doc), scope.accountId, scope.region, name) > 0;
   }
 
   /** Sorted by name; `last` is exclusive (the catalog API's pagination). */
   listRepositories(scope: Scope, page: Page = {}): RepositoryRecord[] {
     const rows = this.#all(
       `SELECT * FROM registry_repositories WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?`,
-      scope.account, scope.region, page.last ?? "", page.n ?? -1,
+      scope.accountId, scope.region, page.last ?? "", page.n ?? -1,
     );
     return rows.map(toRepository);
+  }
+
+  /** Every repository of every account and region (ECR's scheduled lifecycle run). */
+  allRepositories(): RepositoryRecord[] {
+    return this.#all("SELECT * FROM registry_repositories ORDER BY account, region, name").map(toRepository);
+  }
+
+  /** Whether the account has a repository in any region (Slipway then hosts that account's registry). */
+  hasRepositories(accountId: string): boolean {
+    return this.#get("SELECT 1 AS x FROM registry_repositories WHERE account = ? LIMIT 1", accountId) !== undefined;
   }
 
   /**
@@ -118,12 +122,12 @@ export class RegistryMeta {
   deleteRepository(scope: Scope, name: string, opts: { force?: boolean } = {}): "deleted" | "not-found" | "not-empty" {
     return this.tx(() => {
       if (!this.getRepository(scope, name)) return "not-found";
-      if (!opts.force && this.#get("SELECT 1 AS x FROM registry_manifests WHERE account = ? AND region = ? AND repo = ? LIMIT 1", scope.account, scope.region, name)) {
+      if (!opts.force && this.#get("SELECT 1 AS x FROM registry_manifests WHERE account = ? AND region = ? AND repo = ? LIMIT 1", scope.accountId, scope.region, name)) {
         return "not-empty";
       }
-      this.#run("DELETE FROM registry_repositories WHERE account = ? AND region = ? AND name = ?", scope.account, scope.region, name);
-      this.#run("DELETE FROM registry_uploads WHERE account = ? AND region = ? AND repo = ?", scope.account, scope.region, name);
-      this.#store.changed(`registry:${scope.account}:${scope.region}:${name}`);
+      this.#run("DELETE FROM registry_repositories WHERE account = ? AND region = ? AND name = ?", scope.accountId, scope.region, name);
+      this.#run("DELETE FROM registry_uploads WHERE account = ? AND region = ? AND repo = ?", scope.accountId, scope.region, name);
+      this.#store.changed(`registry:${scope.accountId}:${scope.region}:${name}`);
       return "deleted";
     });
   }
@@ -135,7 +139,7 @@ export class RegistryMeta {
     const r = this.#get(
       `SELECT b.size AS size FROM registry_repo_blobs l JOIN registry_blobs b ON b.digest = l.digest
        WHERE l.account = ? AND l.region = ? AND l.repo = ? AND l.digest = ?`,
-      scope.account, scope.region, repo, digest,
+      scope.accountId, scope.region, repo, digest,
     );
     return r ? { size: Number(r.size) } : undefined;
   }
@@ -148,31 +152,31 @@ export class RegistryMeta {
       this.#run(
         `INSERT INTO registry_repo_blobs (account, region, repo, digest, linked_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET linked_at = excluded.linked_at`,
-        scope.account, scope.region, repo, digest, now,
+        scope.accountId, scope.region, repo, digest, now,
       );
     });
   }
 
   unlinkBlob(scope: Scope, repo: string, digest: string): boolean {
-    return this.#run("DELETE FROM registry_repo_blobs WHERE account = ? AND region = ? AND repo = ? AND digest = ?", scope.account, scope.region, repo, digest) > 0;
+    return this.#run("DELETE FROM registry_repo_blobs WHERE account = ? AND region = ? AND repo = ? AND digest = ?", scope.accountId, scope.region, repo, digest) > 0;
   }
 
   // ---- manifests and tags ----------------------------------------------------------------
 
   getManifest(scope: Scope, repo: string, digest: string): ManifestRecord | undefined {
-    const r = this.#get("SELECT * FROM registry_manifests WHERE account = ? AND region = ? AND repo = ? AND digest = ?", scope.account, scope.region, repo, digest);
+    const r = this.#get("SELECT * FROM registry_manifests WHERE account = ? AND region = ? AND repo = ? AND digest = ?", scope.accountId, scope.region, repo, digest);
     return r ? toManifest(r) : undefined;
   }
 
   resolveTag(scope: Scope, repo: string, tag: string): string | undefined {
-    const r = this.#get("SELECT digest FROM registry_tags WHERE account = ? AND region = ? AND repo = ? AND tag = ?", scope.account, scope.region, repo, tag);
+    const r = this.#get("SELECT digest FROM registry_tags WHERE account = ? AND region = ? AND repo = ? AND tag = ?", scope.accountId, scope.region, repo, tag);
     return r ? String(r.digest) : undefined;
   }
 
   /** Stores a manifest (idempotent for the same digest), its references, and points `tag` at it. */
   putManifest(scope: Scope, repo: string, m: NewManifest, tag?: string): void {
     const now = this.#clock.now();
-    const key = [scope.account, scope.region, repo] as const;
+    const key = [scope.accountId, scope.region, repo] as const;
     this.tx(() => {
       const inserted = this.#run(
         `INSERT INTO registry_manifests (account, region, repo, digest, media_type, size, body, pushed_at,
@@ -199,28 +203,28 @@ export class RegistryMeta {
           ...key, tag, m.digest, now,
         );
       }
-      this.#store.changed(`registry:${scope.account}:${scope.region}:${repo}`);
+      this.#store.changed(`registry:${scope.accountId}:${scope.region}:${repo}`);
     });
   }
 
   /** Deletes a manifest and every tag pointing at it. */
   deleteManifest(scope: Scope, repo: string, digest: string): boolean {
     return this.tx(() => {
-      const n = this.#run("DELETE FROM registry_manifests WHERE account = ? AND region = ? AND repo = ? AND digest = ?", scope.account, scope.region, repo, digest);
-      if (n > 0) this.#store.changed(`registry:${scope.account}:${scope.region}:${repo}`);
+      const n = this.#run("DELETE FROM registry_manifests WHERE account = ? AND region = ? AND repo = ? AND digest = ?", scope.accountId, scope.region, repo, digest);
+      if (n > 0) this.#store.changed(`registry:${scope.accountId}:${scope.region}:${repo}`);
       return n > 0;
     });
   }
 
   deleteTag(scope: Scope, repo: string, tag: string): boolean {
-    return this.#run("DELETE FROM registry_tags WHERE account = ? AND region = ? AND repo = ? AND tag = ?", scope.account, scope.region, repo, tag) > 0;
+    return this.#run("DELETE FROM registry_tags WHERE account = ? AND region = ? AND repo = ? AND tag = ?", scope.accountId, scope.region, repo, tag) > 0;
   }
 
   /** Tags sorted lexically; `last` is exclusive. */
   listTags(scope: Scope, repo: string, page: Page = {}): string[] {
     return this.#all(
       "SELECT tag FROM registry_tags WHERE account = ? AND region = ? AND repo = ? AND tag > ? ORDER BY tag LIMIT ?",
-      scope.account, scope.region, repo, page.last ?? "", page.n ?? -1,
+      scope.accountId, scope.region, repo, page.last ?? "", page.n ?? -1,
     ).map((r) => String(r.tag));
   }
 
@@ -231,7 +235,7 @@ export class RegistryMeta {
               (SELECT json_group_array(tag) FROM (SELECT tag FROM registry_tags t
                  WHERE t.account = m.account AND t.region = m.region AND t.repo = m.repo AND t.digest = m.digest ORDER BY tag)) AS tags
        FROM registry_manifests m WHERE m.account = ? AND m.region = ? AND m.repo = ? ORDER BY m.pushed_at, m.digest`,
-      scope.account, scope.region, repo,
+      scope.accountId, scope.region, repo,
     );
     return rows.map((r) => ({ ...toManifestHead(r), tags: JSON.parse(String(r.tags)) as string[] }));
   }
@@ -240,27 +244,27 @@ export class RegistryMeta {
   referrers(scope: Scope, repo: string, digest: string): ManifestRecord[] {
     return this.#all(
       "SELECT * FROM registry_manifests WHERE account = ? AND region = ? AND repo = ? AND subject_digest = ? ORDER BY pushed_at, digest",
-      scope.account, scope.region, repo, digest,
+      scope.accountId, scope.region, repo, digest,
     ).map(toManifest);
   }
 
   manifestRefs(scope: Scope, repo: string, digest: string): ManifestRef[] {
     return this.#all(
       "SELECT kind, child_digest FROM registry_manifest_refs WHERE account = ? AND region = ? AND repo = ? AND manifest_digest = ? ORDER BY kind, position",
-      scope.account, scope.region, repo, digest,
+      scope.accountId, scope.region, repo, digest,
     ).map((r) => ({ kind: String(r.kind) as ManifestRef["kind"], digest: String(r.child_digest) }));
   }
 
   // ---- upload sessions -------------------------------------------------------------------
 
   createUpload(scope: Scope, repo: string, uuid: string): void {
-    this.#run("INSERT INTO registry_uploads (uuid, account, region, repo, started_at) VALUES (?, ?, ?, ?, ?)", uuid, scope.account, scope.region, repo, this.#clock.now());
+    this.#run("INSERT INTO registry_uploads (uuid, account, region, repo, started_at) VALUES (?, ?, ?, ?, ?)", uuid, scope.accountId, scope.region, repo, this.#clock.now());
   }
 
   getUpload(uuid: string): UploadRecord | undefined {
     const r = this.#get("SELECT * FROM registry_uploads WHERE uuid = ?", uuid);
     return r
-      ? { uuid: String(r.uuid), account: String(r.account), region: String(r.region), repo: String(r.repo), startedAt: Number(r.started_at) }
+      ? { uuid: String(r.uuid), accountId: String(r.account), region: String(r.region), repo: String(r.repo), startedAt: Number(r.started_at) }
       : undefined;
   }
 
@@ -270,7 +274,7 @@ export class RegistryMeta {
 
   listUploads(): UploadRecord[] {
     return this.#all("SELECT * FROM registry_uploads ORDER BY started_at").map((r) => ({
-      uuid: String(r.uuid), account: String(r.account), region: String(r.region), repo: String(r.repo), startedAt: Number(r.started_at),
+      uuid: String(r.uuid), accountId: String(r.account), region: String(r.region), repo: String(r.repo), startedAt: Number(r.started_at),
     }));
   }
 
@@ -310,7 +314,7 @@ export class RegistryMeta {
 
 function toRepository(r: Row): RepositoryRecord {
   return {
-    account: String(r.account),
+    accountId: String(r.account),
     region: String(r.region),
     name: String(r.name),
     createdAt: Number(r.created_at),

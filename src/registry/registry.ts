@@ -75,7 +75,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
     keyFile: paths.tokenKey,
     ids: opts.ids,
     strict: opts.strict ?? false,
-    defaultScope: { account: opts.defaultAccountId, region: opts.defaultRegion },
+    defaultScope: { accountId: opts.defaultAccountId, region: opts.defaultRegion },
   });
   const deps: RegistryDeps = {
     meta,

@@ -15,6 +15,8 @@ export const LABELS = {
   taskId: "slipway.task-id",
   container: "slipway.container-name",
   service: "slipway.service",
+  /** The Slipway data directory that made the container, so two Slipways never touch each other's. */
+  instance: "slipway.instance",
 } as const;
 
 export interface PortBinding {

@@ -1,8 +1,8 @@
-/** The keyed work queue (anchors rule 6) driven by a ManualClock. */
+/** The keyed work queue (src/scheduler/controller.ts) driven by a ManualClock. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ManualClock } from "../core/clock.ts";
-import { Controller, type ReconcileResult, type Reconciler, TerminalError } from "./controller.ts";
+import { Controller, type ReconcileResult, type Reconciler } from "./controller.ts";
 
 interface Call {
   key: string;
@@ -216,24 +216,6 @@ test("errors retry with exponential backoff (capped), success resets it", async 
   await flush();
   assert.equal(r.count("k"), 6);
   assert.match(logs.at(-1)!, /attempt 1, retry in 200 ms/);
-  c.stop();
-});
-
-test("a TerminalError is logged and not retried", async () => {
-  const { clock, r, c, flush, logs } = setup();
-  r.behaviour = () => {
-    throw new TerminalError("cannot ever work");
-  };
-  c.start();
-  c.enqueue("k");
-  await flush();
-  for (let i = 0; i < 20; i++) {
-    clock.advance(5000);
-    c.tick();
-    await flush();
-  }
-  assert.equal(r.count("k"), 1);
-  assert.deepEqual(logs, ["fake k: cannot ever work"]);
   c.stop();
 });
 

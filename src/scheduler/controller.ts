@@ -1,9 +1,9 @@
 /**
- * A keyed work queue in the controller-runtime style (anchors A5, rule 6):
+ * A keyed work queue in the style of Kubernetes' controller-runtime:
  * - sources only enqueue keys; a key queued twice runs once;
  * - the same key never reconciles concurrently (a key enqueued while running runs again after);
- * - the reconcile result `{ requeueAfterMs }` schedules the next pass; a thrown error retries with
- *   exponential backoff, a TerminalError is logged and not retried;
+ * - the reconcile result `{ requeueAfterMs }` schedules the next pass; a thrown error is logged
+ *   and retried with exponential backoff;
  * - a periodic resync re-enqueues every key `listKeys()` returns, as a safety net.
  * Time comes from the injected Clock, so tests can drive the queue deterministically.
  */
@@ -20,10 +20,6 @@ export interface Reconciler {
   listKeys(): string[];
 }
 
-export class TerminalError extends Error {
-  override name = "TerminalError";
-}
-
 export interface ControllerOptions {
   clock: Clock;
   concurrency?: number;
@@ -32,8 +28,8 @@ export interface ControllerOptions {
   log?: (msg: string) => void;
 }
 
-export class Controller {
-  readonly #r: Reconciler;
+export class Controller<R extends Reconciler = Reconciler> {
+  readonly reconciler: R;
   readonly #clock: Clock;
   readonly #concurrency: number;
   readonly #resyncMs: number;
@@ -51,8 +47,12 @@ export class Controller {
   #abort = new AbortController();
   #idleWaiters: (() => void)[] = [];
 
-  constructor(reconciler: Reconciler, opts: ControllerOptions) {
-    this.#r = reconciler;
+  /**
+   * `reconciler` may be a factory that receives this controller's enqueue, for a reconciler that
+   * wakes keys itself (the task reconciler, when a background stop finishes).
+   */
+  constructor(reconciler: R | ((enqueue: (key: string) => void) => R), opts: ControllerOptions) {
+    this.reconciler = typeof reconciler === "function" ? reconciler((key) => this.enqueue(key)) : reconciler;
     this.#clock = opts.clock;
     this.#concurrency = opts.concurrency ?? 4;
     this.#resyncMs = opts.resyncMs ?? 10_000;
@@ -61,14 +61,14 @@ export class Controller {
   }
 
   get name(): string {
-    return this.#r.name;
+    return this.reconciler.name;
   }
 
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#abort = new AbortController();
-    for (const k of this.#r.listKeys()) this.enqueue(k);
+    for (const k of this.reconciler.listKeys()) this.enqueue(k);
     // Keys enqueued while stopped are already queued (enqueue() skips them above): run them now.
     this.#pump();
     void this.#timerLoop();
@@ -129,7 +129,7 @@ export class Controller {
       this.tick();
       if (this.#clock.now() - lastResync >= this.#resyncMs) {
         lastResync = this.#clock.now();
-        for (const k of this.#r.listKeys()) this.enqueue(k);
+        for (const k of this.reconciler.listKeys()) this.enqueue(k);
       }
     }
   }
@@ -146,19 +146,15 @@ export class Controller {
 
   async #run(key: string): Promise<void> {
     try {
-      const result = await this.#r.reconcile(key);
+      const result = await this.reconciler.reconcile(key);
       this.#failures.delete(key);
       if (result?.requeueAfterMs !== undefined) this.enqueueAfter(key, result.requeueAfterMs);
     } catch (err) {
-      if (err instanceof TerminalError) {
-        this.#log(`${this.#r.name} ${key}: ${err.message}`);
-      } else {
-        const n = (this.#failures.get(key) ?? 0) + 1;
-        this.#failures.set(key, n);
-        const backoff = Math.min(this.#maxBackoffMs, 100 * 2 ** Math.min(n, 16));
-        this.#log(`${this.#r.name} ${key} failed (attempt ${n}, retry in ${backoff} ms): ${(err as Error)?.stack ?? err}`);
-        this.enqueueAfter(key, backoff);
-      }
+      const n = (this.#failures.get(key) ?? 0) + 1;
+      this.#failures.set(key, n);
+      const backoff = Math.min(this.#maxBackoffMs, 100 * 2 ** Math.min(n, 16));
+      this.#log(`${this.reconciler.name} ${key} failed (attempt ${n}, retry in ${backoff} ms): ${(err as Error)?.stack ?? err}`);
+      this.enqueueAfter(key, backoff);
     } finally {
       this.#running.delete(key);
       this.#active--;

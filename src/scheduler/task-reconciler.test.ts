@@ -1,4 +1,7 @@
-/** The task reconciler on FakeRuntime, called directly: ../shared/spec/ecs-semantics.md §1. */
+/**
+ * The task reconciler on FakeRuntime, called directly: the task lifecycle of
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html
+ */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ContainerDefinition, RunTaskRequest, Task } from "@aws-sdk/client-ecs";
@@ -7,12 +10,21 @@ import { seededIds } from "../core/ids.ts";
 import { FakeRuntime } from "../runtime/fake-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
-import { registerTaskDefinition } from "../services/ecs/task-definitions.ts";
 import { Store } from "../store/store.ts";
-import { INSTANCE_LABEL, TaskReconciler } from "./task-reconciler.ts";
-import { CLUSTER, SCOPE, webContainer } from "./test-harness.ts";
+import { TaskReconciler } from "./task-reconciler.ts";
+import type { CallScope } from "../services/ecs/context.ts";
 
+const SCOPE: CallScope = { accountId: "000000000000", region: "us-east-1", principalArn: "arn:aws:iam::000000000000:root" };
+const CLUSTER = "default";
 const INSTANCE = "inst-1";
+
+const webContainer = (over: Partial<ContainerDefinition> = {}): ContainerDefinition => ({
+  name: "web",
+  image: "web:1",
+  memory: 128,
+  essential: true,
+  ...over,
+});
 
 function setup() {
   const clock = new ManualClock();
@@ -20,15 +32,15 @@ function setup() {
   for (const img of ["web:1", "sidecar:1", "init:1"]) rt.addImage(img);
   const store = new Store(":memory:");
   const deps = { store, clock, ids: seededIds("task-rec") };
-  const ecs = new Ecs(deps, () => ({ name: "fake", cpu: 4096, memoryMiB: 8192, dockerVersion: "fake", architecture: "x86_64" }));
+  const ecs = new Ecs(deps, { host: () => ({ name: "fake", cpu: 4096, memoryMiB: 8192, dockerVersion: "fake", architecture: "x86_64" }) });
   ecs.clusters.create(SCOPE, { clusterName: CLUSTER });
   const woken: string[] = [];
   const newReconciler = () =>
-    new TaskReconciler(deps, ecs.repo, rt, { awsvpcNetwork: "slipway-test-net", bindHostIp: "127.0.0.1", instanceId: INSTANCE, wake: (k) => woken.push(k) });
+    new TaskReconciler(ecs, rt, { awsvpcNetwork: "slipway-test-net", bindHostIp: "127.0.0.1", instanceId: INSTANCE, wake: (k) => woken.push(k) });
   const rec = newReconciler();
   const run = (containerDefinitions: ContainerDefinition[], extra: Partial<RunTaskRequest> & { networkMode?: "awsvpc" } = {}): Task => {
     const { networkMode, ...rest } = extra;
-    const td = registerTaskDefinition(deps, SCOPE, { family: "fam", containerDefinitions, ...(networkMode ? { networkMode } : {}) }).taskDefinition!;
+    const td = ecs.taskDefinitions.register(SCOPE, { family: "fam", containerDefinitions, ...(networkMode ? { networkMode } : {}) }).taskDefinition!;
     const out = ecs.tasks.run(SCOPE, { cluster: CLUSTER, taskDefinition: td.taskDefinitionArn!, ...rest });
     assert.deepEqual(out.failures, []);
     return out.tasks![0]!;
@@ -74,7 +86,7 @@ describe("task reconciler", () => {
     assert.equal(r.healthStatus, "UNKNOWN");
     const [docker] = await x.containers(arn);
     assert.equal(docker!.name, `slipway-${arn.split("/").pop()}-web`);
-    assert.equal(docker!.labels[INSTANCE_LABEL], INSTANCE);
+    assert.equal(docker!.labels[LABELS.instance], INSTANCE);
 
     x.clock.advance(5000);
     const stopped = x.ecs.tasks.stop(SCOPE, { cluster: CLUSTER, task: arn });
@@ -285,7 +297,7 @@ describe("task reconciler", () => {
     const cid = await x.rt.create({
       name: `slipway-${id}-web`,
       image: "web:1",
-      labels: { [LABELS.managed]: "true", [LABELS.taskArn]: arn, [LABELS.container]: "web", [INSTANCE_LABEL]: INSTANCE },
+      labels: { [LABELS.managed]: "true", [LABELS.taskArn]: arn, [LABELS.container]: "web", [LABELS.instance]: INSTANCE },
       network: { mode: "bridge" },
     });
     await x.drive(arn, (d) => d.lastStatus === "RUNNING", 10, x.newReconciler());
@@ -309,9 +321,9 @@ describe("task reconciler", () => {
       x.ecs.repo.putTask(SCOPE, CLUSTER, r);
     });
     const ghostArn = `arn:aws:ecs:us-east-1:000000000000:task/${CLUSTER}/${"0".repeat(32)}`;
-    const labels = { [LABELS.managed]: "true", [LABELS.taskArn]: ghostArn, [LABELS.container]: "web", [INSTANCE_LABEL]: INSTANCE };
+    const labels = { [LABELS.managed]: "true", [LABELS.taskArn]: ghostArn, [LABELS.container]: "web", [LABELS.instance]: INSTANCE };
     await x.rt.create({ name: "ghost", image: "web:1", labels, network: { mode: "bridge" } });
-    const foreign = await x.rt.create({ name: "other-instance", image: "web:1", labels: { ...labels, [INSTANCE_LABEL]: "someone-else" }, network: { mode: "bridge" } });
+    const foreign = await x.rt.create({ name: "other-instance", image: "web:1", labels: { ...labels, [LABELS.instance]: "someone-else" }, network: { mode: "bridge" } });
     const unmanaged = await x.rt.create({ name: "user-container", image: "web:1", labels: {}, network: { mode: "bridge" } });
     assert.equal(await x.rec.collectOrphans(), 2);
     const left = (await x.rt.list({})).map((c) => c.id).sort();

@@ -1,5 +1,7 @@
 /**
- * Drives one ECS task's containers towards its desired status (../shared/spec/ecs-semantics.md §1).
+ * Drives one ECS task's containers towards its desired status, through the task lifecycle of
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html
+ * (PROVISIONING → PENDING → RUNNING → DEACTIVATING → STOPPING → STOPPED).
  *
  * Level-triggered and crash-safe: actual state is always re-read from the runtime by the task's
  * label, never remembered; container names are deterministic (slipway-<taskId>-<name>), so a
@@ -8,22 +10,21 @@
  * fields this reconciler owns (lastStatus, containers, timestamps, health), so it never
  * overwrites a concurrent StopTask or scheduler decision.
  */
-import type { Container, LogConfiguration, Task, TaskDefinition } from "@aws-sdk/client-ecs";
-import { parseArn } from "../core/arn.ts";
+import type { LogConfiguration, Task } from "@aws-sdk/client-ecs";
+import { type Scope, shortName } from "../core/arn.ts";
 import type { Clock } from "../core/clock.ts";
 import { type ContainerRuntime, type ContainerState, type ImageInfo, LABELS, PullError, type RegistryAuth } from "../runtime/runtime.ts";
 import { type PlannedContainer, toContainerSpecs } from "../services/ecs/container-spec.ts";
-import { type ObjectReader, resolveEnvironmentFiles } from "../services/ecs/env-files.ts";
 import type { EcsDeps } from "../services/ecs/context.ts";
-import { isPendingStatus } from "../services/ecs/model.ts";
+import type { Ecs } from "../services/ecs/ecs.ts";
+import { type ObjectReader, resolveEnvironmentFiles } from "../services/ecs/env-files.ts";
+import { isPendingStatus, type TaskDefinitionDoc } from "../services/ecs/model.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
-import type { EcsRepo, TaskRecord } from "../services/ecs/repo.ts";
+import type { EcsRepo, Located, TaskRecord } from "../services/ecs/repo.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
-import { getTaskDefinitionByArn } from "../services/ecs/task-definitions.ts";
+import type { TaskDefinitions } from "../services/ecs/task-definitions.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
 import { drainLine, PullProgressLog } from "./progress.ts";
-
-export const INSTANCE_LABEL = "slipway.instance";
 
 export interface TaskReconcilerOptions {
   /** Docker network awsvpc tasks join (each task gets its own IP on it). */
@@ -41,8 +42,6 @@ export interface TaskReconcilerOptions {
   localImages?: LocalImages;
   /** Where environmentFiles' S3 objects are read from (src/services/ecs/env-files.ts). */
   envFileObjects?: ObjectReader;
-  /** EC2's ENIs of awsvpc tasks: released when the task is STOPPED. */
-  networking?: TaskNetworking;
 }
 
 /** How the task reconciler pulls images that Slipway's registry serves (src/services/ecr/image-ref.ts). */
@@ -51,7 +50,7 @@ export interface LocalImages {
   resolve(image: string, task: { account: string; region: string }): { pullRef: string; repository: string; auth: RegistryAuth } | undefined;
 }
 
-/** The awslogs log driver, as the task reconciler sees it (src/logs/shipper.ts implements it). */
+/** The awslogs log driver, as the task reconciler sees it (src/awslogs/shipper.ts implements it). */
 export interface TaskLogs {
   /** Creates log groups marked awslogs-create-group; returns the AWS error text if one is missing. */
   prepare(task: { taskArn: string; containers: readonly { name: string; logConfiguration?: LogConfiguration }[] }): string | undefined;
@@ -66,20 +65,28 @@ export class TaskReconciler implements Reconciler {
   readonly name = "task";
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
+  readonly #taskDefinitions: TaskDefinitions;
+  /** EC2's ENIs of awsvpc tasks: released when the task is STOPPED. */
+  readonly #network: TaskNetworking | undefined;
   readonly #rt: ContainerRuntime;
   readonly #opts: TaskReconcilerOptions;
   readonly #clock: Clock;
+  /** Labels of every container and network this Slipway makes and looks for. */
+  readonly #mine: Record<string, string>;
   /** Background `docker stop` calls in flight, by container id. */
   readonly #stopping = new Map<string, Promise<void>>();
   /** Tasks whose drain was announced in the log (once each). */
   readonly #drainsAnnounced = new Set<string>();
 
-  constructor(deps: EcsDeps, repo: EcsRepo, runtime: ContainerRuntime, opts: TaskReconcilerOptions) {
-    this.#deps = deps;
-    this.#repo = repo;
+  constructor(ecs: Ecs, runtime: ContainerRuntime, opts: TaskReconcilerOptions) {
+    this.#deps = ecs.deps;
+    this.#repo = ecs.repo;
+    this.#taskDefinitions = ecs.taskDefinitions;
+    this.#network = ecs.network;
     this.#rt = runtime;
     this.#opts = opts;
-    this.#clock = deps.clock;
+    this.#clock = ecs.deps.clock;
+    this.#mine = { [LABELS.instance]: opts.instanceId };
   }
 
   listKeys(): string[] {
@@ -89,7 +96,7 @@ export class TaskReconciler implements Reconciler {
   async reconcile(key: string): Promise<ReconcileResult> {
     const taskArn = key.slice("task:".length);
     const rec = this.#repo.getTaskByArn(taskArn);
-    const containers = await this.#rt.list({ [LABELS.taskArn]: taskArn, [INSTANCE_LABEL]: this.#opts.instanceId });
+    const containers = await this.#rt.list({ [LABELS.taskArn]: taskArn, ...this.#mine });
     if (!rec || rec.doc.lastStatus === "STOPPED") {
       if (rec) this.#releaseNetwork(rec);
       for (const c of containers) await this.#rt.remove(c.id);
@@ -106,7 +113,7 @@ export class TaskReconciler implements Reconciler {
    * versions). Returns how many were released.
    */
   collectOrphanNetworkInterfaces(): number {
-    const net = this.#opts.networking;
+    const net = this.#network;
     if (!net) return 0;
     return this.#deps.store.tx(() => {
       const live = new Set<string>();
@@ -125,7 +132,7 @@ export class TaskReconciler implements Reconciler {
 
   /** Removes managed containers whose task is unknown or STOPPED (crash leftovers). */
   async collectOrphans(): Promise<number> {
-    const all = await this.#rt.list({ [LABELS.managed]: "true", [INSTANCE_LABEL]: this.#opts.instanceId });
+    const all = await this.#rt.list({ [LABELS.managed]: "true", ...this.#mine });
     let removed = 0;
     for (const c of all) {
       const arn = c.labels[LABELS.taskArn];
@@ -139,65 +146,31 @@ export class TaskReconciler implements Reconciler {
   }
 
   // ---- start: PROVISIONING → PENDING → (pull) → create/start in dependsOn order → RUNNING
-  async #start(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
-    const arn = rec.doc.taskArn!;
-    const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
+  async #start(rec: TaskRecord & Located, containers: ContainerState[]): Promise<ReconcileResult> {
+    const arn = rec.doc.taskArn;
+    const td = this.#taskDefinitions.byArn(rec.doc.taskDefinitionArn);
     if (!td) return this.#failToStart(arn, "ResourceInitializationError: task definition not found");
     const envFiles = resolveEnvironmentFiles(td, rec.doc.overrides, this.#opts.envFileObjects ?? (() => undefined));
     if ("error" in envFiles) return this.#failToStart(arn, envFiles.error);
 
     if (rec.doc.lastStatus === "PROVISIONING") {
       if (rec.state.networkMode === "awsvpc") {
-        await this.#rt.ensureNetwork(this.#opts.awsvpcNetwork, { [LABELS.managed]: "true", [INSTANCE_LABEL]: this.#opts.instanceId });
+        await this.#rt.ensureNetwork(this.#opts.awsvpcNetwork, { [LABELS.managed]: "true", ...this.#mine });
       }
       this.#mutate(arn, (t) => {
         if (t.doc.lastStatus === "PROVISIONING") t.doc.lastStatus = "PENDING";
       });
     }
 
-    // Images: a local image is used as is; otherwise it is pulled.
     if (!rec.doc.pullStoppedAt) {
-      this.#mutate(arn, (t) => {
-        t.doc.pullStartedAt ??= new Date(this.#clock.now());
-      });
-      const digests = new Map<string, string | undefined>();
-      for (const def of td.containerDefinitions ?? []) {
-        const image = def.image!;
-        if (digests.has(image)) continue;
-        try {
-          const local = this.#localImage(image, arn);
-          const progress = new PullProgressLog(this.#clock, (m) => this.#opts.log?.(m), image, arn.split("/").pop()!);
-          if (local) {
-            // Slipway's registry: always pulled (cheap), so a new push of the same tag is picked up.
-            const info = await this.#rt.pull(local.pullRef, local.auth, undefined, (p) => progress.progress(p));
-            progress.done();
-            digests.set(image, pulledDigest(info, local));
-          } else {
-            let info = await this.#rt.inspectImage(image);
-            if (!info) {
-              info = await this.#rt.pull(image, undefined, undefined, (p) => progress.progress(p));
-              progress.done();
-            }
-            digests.set(image, info.repoDigests[0]?.split("@")[1] ?? info.id);
-          }
-        } catch (err) {
-          if (err instanceof PullError) return this.#failToStart(arn, `CannotPullContainerError: ${err.message}`, image);
-          throw err;
-        }
-      }
-      this.#mutate(arn, (t) => {
-        t.doc.pullStoppedAt = new Date(this.#clock.now());
-        for (const c of t.doc.containers ?? []) {
-          const d = digests.get(c.image!);
-          if (d) c.imageDigest = d;
-        }
-      });
+      const failed = await this.#pullImages(rec, td);
+      if (failed) return failed;
     }
 
     if (this.#opts.logs && containers.length === 0) {
       const logError = this.#opts.logs.prepare({
         taskArn: arn,
-        containers: (td.containerDefinitions ?? []).map((d) => ({ name: d.name!, ...(d.logConfiguration ? { logConfiguration: d.logConfiguration } : {}) })),
+        containers: td.containerDefinitions.map((d) => ({ name: d.name, ...(d.logConfiguration ? { logConfiguration: d.logConfiguration } : {}) })),
       });
       if (logError) return this.#failToStart(arn, logError);
     }
@@ -215,8 +188,8 @@ export class TaskReconciler implements Reconciler {
         if (!state) {
           const spec = {
             ...p.spec,
-            image: this.#localImage(p.spec.image, arn)?.pullRef ?? p.spec.image,
-            labels: { ...p.spec.labels, [INSTANCE_LABEL]: this.#opts.instanceId },
+            image: this.#localImage(p.spec.image, rec.scope)?.pullRef ?? p.spec.image,
+            labels: { ...p.spec.labels, ...this.#mine },
           };
           if (p.networkFromFirst) {
             if (!first) continue;
@@ -245,7 +218,7 @@ export class TaskReconciler implements Reconciler {
     if (essentialExited || allStarted) {
       this.#mutate(arn, (t) => {
         if (!isPendingStatus(t.doc.lastStatus)) return;
-        this.#applyObserved(t, byName);
+        this.#applyObserved(t, td, byName);
         if (essentialExited) return;
         const now = new Date(this.#clock.now());
         t.doc.lastStatus = "RUNNING";
@@ -253,28 +226,75 @@ export class TaskReconciler implements Reconciler {
         t.doc.connectivity = "CONNECTED";
         t.doc.connectivityAt = now;
         t.state.runningAt = now.getTime();
-        for (const a of t.doc.attachments ?? []) a.status = "ATTACHED";
+        for (const a of t.doc.attachments) a.status = "ATTACHED";
       });
       return { requeueAfterMs: 0 };
     }
     return { requeueAfterMs: START_POLL_MS };
   }
 
+  /**
+   * Images: an image of Slipway's own registry is always pulled (cheap, and a new push of the
+   * same tag is picked up); any other is used as is when present, else pulled. Records each
+   * container's image digest. Returns the result of a failed start, or undefined.
+   */
+  async #pullImages(rec: TaskRecord & Located, td: TaskDefinitionDoc): Promise<ReconcileResult | undefined> {
+    const arn = rec.doc.taskArn;
+    this.#mutate(arn, (t) => {
+      t.doc.pullStartedAt ??= new Date(this.#clock.now());
+    });
+    const digests = new Map<string, string | undefined>();
+    for (const def of td.containerDefinitions) {
+      const image = def.image;
+      if (digests.has(image)) continue;
+      try {
+        const local = this.#localImage(image, rec.scope);
+        const progress = new PullProgressLog(this.#clock, (m) => this.#opts.log?.(m), image, arn.split("/").pop()!);
+        if (local) {
+          const info = await this.#rt.pull(local.pullRef, local.auth, undefined, (p) => progress.progress(p));
+          progress.done();
+          digests.set(image, pulledDigest(info, local));
+        } else {
+          let info = await this.#rt.inspectImage(image);
+          if (!info) {
+            info = await this.#rt.pull(image, undefined, undefined, (p) => progress.progress(p));
+            progress.done();
+          }
+          digests.set(image, info.repoDigests[0]?.split("@")[1] ?? info.id);
+        }
+      } catch (err) {
+        if (err instanceof PullError) return this.#failToStart(arn, `CannotPullContainerError: ${err.message}`, image);
+        throw err;
+      }
+    }
+    this.#mutate(arn, (t) => {
+      t.doc.pullStoppedAt = new Date(this.#clock.now());
+      for (const c of t.doc.containers) {
+        const d = digests.get(c.image);
+        if (d) c.imageDigest = d;
+      }
+    });
+    return undefined;
+  }
+
   /** RUNNING: watch for exits and health changes. */
   async #observe(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
     const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
-    const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
+    const td = this.#taskDefinitions.byArn(rec.doc.taskDefinitionArn);
     if (td) this.#followLogs(rec, td, byName);
-    this.#mutate(rec.doc.taskArn!, (t) => this.#applyObserved(t, byName));
+    this.#mutate(rec.doc.taskArn, (t) => this.#applyObserved(t, td, byName));
     return { requeueAfterMs: RUNNING_POLL_MS };
   }
 
-  /** Copies runtime observations into the task record; an exited essential container stops the task. */
-  #applyObserved(t: TaskRecord, byName: Map<string, ContainerState>): void {
+  /**
+   * Copies runtime observations into the task record; an exited essential container stops the
+   * task. `td` is the task's definition (undefined once purged).
+   */
+  #applyObserved(t: TaskRecord, td: TaskDefinitionDoc | undefined, byName: Map<string, ContainerState>): void {
     const taskNet = t.state.networkMode;
     let essentialExited = false;
     for (const sc of t.state.containers) {
-      const c = t.doc.containers?.find((x) => x.name === sc.name);
+      const c = t.doc.containers.find((x) => x.name === sc.name);
       const s = byName.get(sc.name);
       if (!c) continue;
       if (s) {
@@ -293,7 +313,7 @@ export class TaskReconciler implements Reconciler {
         }
         if (taskNet === "awsvpc") {
           const ip = Object.values(s.ips)[0] ?? this.#firstIp(byName);
-          const attachment = t.doc.attachments?.[0];
+          const attachment = t.doc.attachments[0];
           if (ip && attachment) {
             c.networkInterfaces = [{ attachmentId: attachment.id, privateIpv4Address: ip }];
             const details = (attachment.details ?? []).filter((d) => d.name !== "privateIPv4Address");
@@ -307,10 +327,10 @@ export class TaskReconciler implements Reconciler {
       }
     }
     if (taskNet === "host") {
-      const td = getTaskDefinitionByArn(this.#deps, t.doc.taskDefinitionArn!);
-      for (const c of t.doc.containers ?? []) {
-        const def = td?.containerDefinitions?.find((d) => d.name === c.name);
-        c.networkBindings = (def?.portMappings ?? []).map((p) => ({ bindIP: "0.0.0.0", containerPort: p.containerPort!, hostPort: p.containerPort!, protocol: p.protocol ?? "tcp" }));
+      for (const c of t.doc.containers) {
+        const def = td?.containerDefinitions.find((d) => d.name === c.name);
+        // A range mapping (containerPortRange) has no containerPort, and no binding to show.
+        c.networkBindings = (def?.portMappings ?? []).map((p) => ({ bindIP: "0.0.0.0", containerPort: p.containerPort, hostPort: p.containerPort, protocol: p.protocol ?? "tcp" }));
       }
     }
     t.doc.healthStatus = aggregateHealth(t);
@@ -325,15 +345,15 @@ export class TaskReconciler implements Reconciler {
   }
 
   /** awslogs: ship the output of every started container with an awslogs logConfiguration. */
-  #followLogs(rec: TaskRecord, td: TaskDefinition, byName: Map<string, ContainerState>): void {
+  #followLogs(rec: TaskRecord, td: TaskDefinitionDoc, byName: Map<string, ContainerState>): void {
     if (!this.#opts.logs) return;
-    const containers = (td.containerDefinitions ?? []).flatMap((d) => {
-      const s = byName.get(d.name!);
+    const containers = td.containerDefinitions.flatMap((d) => {
+      const s = byName.get(d.name);
       if (!s || s.status === "created" || d.logConfiguration?.logDriver !== "awslogs") return [];
-      return [{ name: d.name!, runtimeId: s.id, logConfiguration: d.logConfiguration }];
+      return [{ name: d.name, runtimeId: s.id, logConfiguration: d.logConfiguration }];
     });
     if (containers.length === 0) return;
-    this.#opts.logs.follow({ taskArn: rec.doc.taskArn!, taskId: rec.doc.taskArn!.split("/").pop()!, containers });
+    this.#opts.logs.follow({ taskArn: rec.doc.taskArn, taskId: shortName(rec.doc.taskArn), containers });
   }
 
   #firstIp(byName: Map<string, ContainerState>): string | undefined {
@@ -345,11 +365,13 @@ export class TaskReconciler implements Reconciler {
   }
 
   // ---- stop: STOPPING (docker stop with stopTimeout) → STOPPED, containers removed
-  async #stop(rec: TaskRecord, containers: ContainerState[]): Promise<ReconcileResult> {
-    const arn = rec.doc.taskArn!;
+  async #stop(rec: TaskRecord & Located, containers: ContainerState[]): Promise<ReconcileResult> {
+    const arn = rec.doc.taskArn;
     const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
-    // §5.12: a service task with load-balancer targets is deregistered (by the service scheduler)
-    // and drains for the target group's deregistration delay before its containers are stopped.
+    const td = this.#taskDefinitions.byArn(rec.doc.taskDefinitionArn);
+    // DEACTIVATING: a service task with load-balancer targets is deregistered (by the service
+    // scheduler) and drains for the target group's deregistration delay before its containers
+    // are stopped.
     if (rec.state.targets?.length && rec.state.serviceArn) {
       const until = rec.state.drainUntil;
       const now = this.#clock.now();
@@ -368,16 +390,15 @@ export class TaskReconciler implements Reconciler {
     this.#drainsAnnounced.delete(arn);
     if (rec.doc.lastStatus !== "STOPPING" && rec.doc.lastStatus !== "DEPROVISIONING") {
       this.#mutate(arn, (t) => {
-        this.#applyObserved(t, byName);
+        this.#applyObserved(t, td, byName);
         t.doc.lastStatus = "STOPPING";
       });
     }
-    const td = getTaskDefinitionByArn(this.#deps, rec.doc.taskDefinitionArn!);
     const running = containers.filter((c) => c.status === "running" || c.status === "paused" || c.status === "restarting");
     for (const c of running) {
       if (this.#stopping.has(c.id)) continue;
       const name = c.labels[LABELS.container];
-      const grace = td?.containerDefinitions?.find((d) => d.name === name)?.stopTimeout ?? 30;
+      const grace = td?.containerDefinitions.find((d) => d.name === name)?.stopTimeout ?? 30;
       const p = this.#rt
         .stop(c.id, grace)
         .catch((err: unknown) => this.#opts.log?.(`stop ${c.id}: ${(err as Error).message}`))
@@ -392,14 +413,14 @@ export class TaskReconciler implements Reconciler {
     // STOPPED and the ENI's release commit together: a crash leaves neither or both.
     this.#deps.store.tx(() => {
       this.#mutate(arn, (t) => {
-        this.#applyObserved(t, byName);
+        this.#applyObserved(t, td, byName);
         const now = new Date(this.#clock.now());
-        for (const c of t.doc.containers ?? []) c.lastStatus = "STOPPED";
+        for (const c of t.doc.containers) c.lastStatus = "STOPPED";
         t.doc.lastStatus = "STOPPED";
         t.doc.executionStoppedAt ??= now;
         t.doc.stoppedAt = now;
         t.doc.connectivity = "DISCONNECTED";
-        for (const a of t.doc.attachments ?? []) a.status = "DELETED";
+        for (const a of t.doc.attachments) a.status = "DELETED";
       });
       this.#releaseNetwork(rec);
     });
@@ -408,20 +429,16 @@ export class TaskReconciler implements Reconciler {
   }
 
   /** Deletes the ENIs of the task's ElasticNetworkInterface attachments (idempotent). */
-  #releaseNetwork(rec: TaskRecord): void {
-    const net = this.#opts.networking;
+  #releaseNetwork(rec: TaskRecord & Located): void {
+    const net = this.#network;
     if (!net || rec.state.networkMode !== "awsvpc") return;
-    const p = parseArn(rec.doc.taskArn!);
-    if (!p) return;
-    for (const a of rec.doc.attachments ?? []) {
-      if (a.type === "ElasticNetworkInterface" && a.id) net.release({ accountId: p.accountId, region: p.region }, a.id);
+    for (const a of rec.doc.attachments) {
+      if (a.type === "ElasticNetworkInterface" && a.id) net.release(rec.scope, a.id);
     }
   }
 
-  #localImage(image: string, taskArn: string): ReturnType<LocalImages["resolve"]> {
-    if (!this.#opts.localImages) return undefined;
-    const a = parseArn(taskArn);
-    return a ? this.#opts.localImages.resolve(image, { account: a.accountId, region: a.region }) : undefined;
+  #localImage(image: string, scope: Scope): ReturnType<LocalImages["resolve"]> {
+    return this.#opts.localImages?.resolve(image, { account: scope.accountId, region: scope.region });
   }
 
   /** The task never reached RUNNING: TaskFailedToStart with AWS's reason text. */
@@ -434,16 +451,15 @@ export class TaskReconciler implements Reconciler {
         t.doc.stoppingAt = new Date(this.#clock.now());
         t.state.failed = true;
       }
-      for (const c of t.doc.containers ?? []) {
+      for (const c of t.doc.containers) {
         if (c.lastStatus === "PENDING" && (image === undefined || c.image === image)) c.reason = reason;
       }
     });
     return { requeueAfterMs: 0 };
   }
 
-  #plan(rec: TaskRecord, td: TaskDefinition, envFiles?: ReadonlyMap<string, readonly string[]>): PlannedContainer[] {
-    const scope = parseArn(rec.doc.taskArn!)!;
-    const [, clusterName, taskId] = scope.resource.split("/");
+  #plan(rec: TaskRecord & Located, td: TaskDefinitionDoc, envFiles?: ReadonlyMap<string, readonly string[]>): PlannedContainer[] {
+    const { scope } = rec;
     const mode = rec.state.networkMode;
     const network =
       mode === "awsvpc"
@@ -457,9 +473,9 @@ export class TaskReconciler implements Reconciler {
       {
         account: scope.accountId,
         region: scope.region,
-        clusterName: clusterName!,
-        taskArn: rec.doc.taskArn!,
-        taskId: taskId!,
+        clusterName: rec.cluster,
+        taskArn: rec.doc.taskArn,
+        taskId: shortName(rec.doc.taskArn),
         ...(rec.state.serviceName ? { serviceName: rec.state.serviceName } : {}),
       },
       td,
@@ -504,17 +520,19 @@ export class TaskReconciler implements Reconciler {
       const before = JSON.stringify(fresh);
       fn(fresh);
       if (JSON.stringify(fresh) === before) return;
-      fresh.doc.version = (fresh.doc.version ?? 0) + 1;
-      const p = parseArn(arn)!;
-      this.#repo.putTask({ accountId: p.accountId, region: p.region }, p.resource.split("/")[1]!, fresh);
+      fresh.doc.version += 1;
+      this.#repo.putTask(fresh.scope, fresh.cluster, fresh);
     });
   }
 }
 
-/** Task health over essential containers: UNHEALTHY > UNKNOWN > HEALTHY (§1.5). */
-function aggregateHealth(t: TaskRecord): Task["healthStatus"] {
-  const essentials = t.state.containers.filter((c) => c.essential).map((sc) => t.doc.containers?.find((c) => c.name === sc.name));
-  const states = essentials.map((c: Container | undefined) => c?.healthStatus ?? "UNKNOWN");
+/**
+ * Task health over its essential containers: UNHEALTHY if any is, else UNKNOWN if any is (or
+ * there is none), else HEALTHY (the HealthStatus rules of the ECS Task and Container API types).
+ */
+function aggregateHealth(t: TaskRecord): NonNullable<Task["healthStatus"]> {
+  const essentials = t.state.containers.filter((c) => c.essential).map((sc) => t.doc.containers.find((c) => c.name === sc.name));
+  const states = essentials.map((c) => c?.healthStatus ?? "UNKNOWN");
   if (states.includes("UNHEALTHY")) return "UNHEALTHY";
   if (states.includes("UNKNOWN") || states.length === 0) return "UNKNOWN";
   return "HEALTHY";

@@ -10,13 +10,11 @@ import type { Registry } from "../registry/registry.ts";
 import type { LocalImages } from "../scheduler/task-reconciler.ts";
 import type { Ec2 } from "../services/ec2/ec2.ts";
 import { toRegistryImage } from "../services/ecr/image-ref.ts";
-import { accountHasRepositories } from "../services/ecr/repo.ts";
 import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { EcsRepo } from "../services/ecs/repo.ts";
-import type { Store } from "../store/store.ts";
 import type { ReporterSource } from "./reporter.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
@@ -77,23 +75,22 @@ export function loadBalancerNetworkingPort(ec2: Ec2): LoadBalancerNetworking {
  * Slipway hosts is pulled from the loopback registry with a fresh token.
  */
 export function localImagesPort(deps: {
-  store: Store;
   clock: Clock;
   registry: Registry;
   port: number;
   hostedAccounts: ReadonlySet<string>;
 }): LocalImages {
-  const { store, clock, registry, port, hostedAccounts } = deps;
+  const { clock, registry, port, hostedAccounts } = deps;
   return {
     resolve: (image, task) => {
       const ref = toRegistryImage(image, {
         port,
-        account: task.account,
+        accountId: task.account,
         region: task.region,
-        hostsAccount: (a) => hostedAccounts.has(a) || accountHasRepositories(store, a),
+        hostsAccount: (a) => hostedAccounts.has(a) || registry.meta.hasRepositories(a),
       });
       if (!ref) return undefined;
-      const password = registry.auth.issueToken({ accountId: ref.account, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
+      const password = registry.auth.issueToken({ accountId: ref.accountId, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
     },
   };

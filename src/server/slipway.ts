@@ -7,22 +7,23 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createGateway, type Gateway } from "../aws/gateway.ts";
-import { type Clock, systemClock } from "../core/clock.ts";
+import { createGateway } from "../aws/gateway.ts";
+import { systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
-import { type IdGen, randomIds } from "../core/ids.ts";
-import { LogShipper } from "../logs/shipper.ts";
+import { randomIds } from "../core/ids.ts";
+import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane } from "../proxy/data-plane.ts";
+import type { RoutingTable } from "../proxy/routing-table.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
-import { createRegistry, type Registry } from "../registry/registry.ts";
+import { ecrRegistryPort } from "../registry/ecr-port.ts";
+import { createRegistry } from "../registry/registry.ts";
 import { isRegistryPath } from "../registry/routes.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { Host } from "../runtime/host.ts";
-import { type ContainerRuntime, LABELS } from "../runtime/runtime.ts";
 import { Controller } from "../scheduler/controller.ts";
-import { watchRuntimeEvents } from "../scheduler/runtime-events.ts";
+import { startSchedulers } from "../scheduler/startup.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
-import { INSTANCE_LABEL, TaskReconciler } from "../scheduler/task-reconciler.ts";
+import { TaskReconciler } from "../scheduler/task-reconciler.ts";
 import { Ec2 } from "../services/ec2/ec2.ts";
 import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
@@ -42,77 +43,13 @@ import { Feed } from "../console/feed.ts";
 import { CONSOLE_PATH, ConsoleServer } from "../console/server.ts";
 import { ExecSessions } from "../exec/sessions.ts";
 import { EXEC_PATH, ExecStreams } from "../exec/websocket.ts";
+import { LABELS } from "../runtime/runtime.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
+export type { Credentials, LeftRunning, Slipway, SlipwayOptions } from "./options.ts";
+import type { Slipway, SlipwayOptions } from "./options.ts";
 import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, reporterSource, taskNetworkingPort } from "./ports.ts";
 import { Reporter } from "./reporter.ts";
-
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  accountId: string;
-}
-
-export interface SlipwayOptions {
-  /** 0 picks a free port. Default 4566. */
-  port?: number;
-  host?: string;
-  /** Where the database lives. Default ./.slipway */
-  dataDir?: string;
-  accountId?: string;
-  region?: string;
-  strictAuth?: boolean;
-  credentials?: Credentials[];
-  runtime?: ContainerRuntime;
-  clock?: Clock;
-  ids?: IdGen;
-  /** fsync every commit (survives power loss, slower writes). Default false: crash-safe only. */
-  fsync?: boolean;
-  /** Name of the Docker network awsvpc tasks join. */
-  awsvpcNetwork?: string;
-  log?: (msg: string) => void;
-  /**
-   * Where a line per deployment start and finish and per failed task goes (src/server/reporter.ts);
-   * `slipway up` passes stdout unless --quiet. Default: not reported.
-   */
-  report?: (line: string) => void;
-  /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
-  registry?: { strict?: boolean; autoCreateRepositories?: boolean };
-}
-
-export interface Slipway {
-  readonly url: string;
-  /** The web console: `${url}/_slipway/console/`. */
-  readonly consoleUrl: string;
-  /** Open console event streams and sessions, live exec streams (tests, benchmarks). */
-  consoleStats(): { sessions: number; streams: number; tails: number; execStreams: number; execPending: number };
-  readonly port: number;
-  readonly store: Store;
-  readonly ecs: Ecs;
-  readonly elbv2: Elbv2;
-  /** The load balancers' routing table (the data plane serves from it). */
-  readonly routing: RoutingTableSource;
-  readonly gateway: Gateway;
-  readonly registry: Registry;
-  /** The ECR API's domain (lifecycle runs, tests). */
-  readonly ecr: Ecr;
-  readonly instanceId: string;
-  /** Resolves when the schedulers have nothing queued or running (tests). */
-  idle(): Promise<void>;
-  /** What keeps running when Slipway stops (its tasks' containers): for the shutdown summary. */
-  leftRunning(): Promise<LeftRunning>;
-  /** Stops serving and scheduling; containers keep running (a restart adopts them). */
-  close(): Promise<void>;
-}
-
-export interface LeftRunning {
-  /** Tasks not yet STOPPED, by cluster and service ("" for standalone tasks). */
-  readonly tasks: readonly { cluster: string; service: string; taskId: string; lastStatus: string }[];
-  /** Running containers this Slipway made (label slipway.instance). */
-  readonly containers: number;
-  /** The Docker label that names them. */
-  readonly instanceLabel: string;
-}
 
 export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> {
   const log = opts.log ?? ((m: string) => console.error(m));
@@ -144,75 +81,56 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
   });
-  const ecr = new Ecr({ store, clock, registry, registryHost: () => `localhost:${port}` });
-  const ecs = new Ecs(deps, () => host.describe());
+  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}` });
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
-  // The load balancer: control plane (ELBv2 API + routing snapshot), health checks, data plane.
-  const elbv2 = new Elbv2(deps);
+  // The load balancer: health checks, the ELBv2 API, the routing snapshot and the data plane.
   const healthChecker = new HealthChecker({ clock });
-  elbv2.setHealthView(healthChecker);
-  const dataPlane = new DataPlane({
-    health: healthChecker,
-    clock,
-    // A listener port that cannot be bound (privileged, or taken by another program) moves to its
-    // fallback port (listenerHostPort); the table is rebuilt and the data plane binds that.
-    onBindError: (listenerArn, hostPort, err) => {
-      unbindable.add(hostPort);
-      log(`listener ${listenerArn} cannot bind 127.0.0.1:${hostPort} (${err.code ?? err.message}); moving it to 127.0.0.1:${listenerHostPort(hostPort, unbindable)}`);
-      queueMicrotask(() => routing.rebuild());
-    },
-    onListening: (listenerArn, p) => log(`listener ${listenerArn} on http://127.0.0.1:${p}`),
-  });
-  const unbindable = new Set<number>();
-  const routing = new RoutingTableSource(
-    { store, repo: elbv2.repo, clock },
-    { chooseHostPort: (p) => listenerHostPort(p, unbindable) },
-  );
-  routing.onChange((table) => {
+  const elbv2 = new Elbv2(deps, { health: healthChecker, network: loadBalancerNetworkingPort(ec2) });
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock });
+  // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
+  const dataPlane = new DataPlane({ health: healthChecker, clock, log });
+  const applyTable = (table: RoutingTable) => {
     dataPlane.apply(table);
     healthChecker.update(table);
-  });
+  };
+  routing.onChange(applyTable);
+  applyTable(routing.current());
   routing.start();
-  dataPlane.apply(routing.current());
-  healthChecker.update(routing.current());
-  ecs.lb = loadBalancingPort(elbv2);
-  ecs.network = taskNetworkingPort(ec2);
-  elbv2.network = loadBalancerNetworkingPort(ec2);
-  const taskNetworking = ecs.network;
 
-  let taskController: Controller | undefined;
-  const taskReconciler = new TaskReconciler(deps, ecs.repo, runtime, {
-    awsvpcNetwork: opts.awsvpcNetwork ?? DEFAULT_AWSVPC_NETWORK,
-    bindHostIp: "127.0.0.1",
-    instanceId,
-    localImages: localImagesPort({
-      store,
-      clock,
-      registry,
-      port,
-      hostedAccounts: new Set([accountId, ...(opts.credentials ?? []).map((c) => c.accountId)]),
-    }),
-    wake: (key) => taskController?.enqueue(key),
-    logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
-    networking: taskNetworking,
-    envFileObjects: localObjects(join(dataDir, "s3")),
-    log,
-  });
-  taskController = new Controller(taskReconciler, { clock, log });
-  const serviceController = new Controller(new ServiceReconciler(deps, ecs.repo, ecs.services, ecs.tasks, ecs.lb), { clock, log });
+  // ECS Exec: ExecuteCommand opens a session; its stream is a WebSocket on this port (src/exec/).
+  const execSessions = new ExecSessions({ clock, streamBase: () => `ws://127.0.0.1:${port}${EXEC_PATH.slice(0, -1)}` });
+  const execStreams = new ExecStreams({ sessions: execSessions, runtime, port: () => port, log });
+
+  // ECS and its two controllers.
+  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2), exec: execSessions });
+  const tasks = new Controller(
+    (wake) =>
+      new TaskReconciler(ecs, runtime, {
+        awsvpcNetwork: opts.awsvpcNetwork ?? DEFAULT_AWSVPC_NETWORK,
+        bindHostIp: "127.0.0.1",
+        instanceId,
+        localImages: localImagesPort({ clock, registry, port, hostedAccounts: new Set([accountId, ...(opts.credentials ?? []).map((c) => c.accountId)]) }),
+        wake,
+        logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
+        envFileObjects: localObjects(join(dataDir, "s3")),
+        log,
+      }),
+    { clock, log },
+  );
+  const services = new Controller(new ServiceReconciler(ecs), { clock, log });
   store.onChange((keys) => {
     for (const k of keys) {
-      if (k.startsWith("task:")) taskController!.enqueue(k);
-      else if (k.startsWith("service:")) serviceController.enqueue(k);
+      if (k.startsWith("task:")) tasks.enqueue(k);
+      else if (k.startsWith("service:")) services.enqueue(k);
     }
   });
   // A target's health changed: wake the services that use its target group.
   healthChecker.onChange((tgArn) => {
-    for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) serviceController.enqueue(`service:${arn}`);
+    for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) services.enqueue(`service:${arn}`);
   });
 
   // What the console shows live: the store's committed keys, target-health changes, API calls.
@@ -224,15 +142,12 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     feed.activity(e);
     if (mayChangeState(e)) feed.changed([`api:${e.accountId}:${e.region}:${e.service}:${e.operation}`]);
   });
-  // ECS Exec: ExecuteCommand opens a session; its stream is a WebSocket on this port.
-  const execSessions = new ExecSessions({ clock, streamBase: () => `ws://127.0.0.1:${port}${EXEC_PATH.slice(0, -1)}` });
-  const execStreams = new ExecStreams({ sessions: execSessions, runtime, port: () => port, log });
-  ecs.execSessions = execSessions;
 
+  // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
-  const services = [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)];
+  const apis = [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)];
   const gateway = createGateway({
-    services,
+    services: apis,
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
@@ -242,13 +157,6 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     now: () => clock.now(),
     observe: (call) => activity.record(call),
   });
-  const listenerViews = () =>
-    [...routing.current().listeners.values()].map((l) => ({
-      listenerArn: l.listenerArn,
-      loadBalancerArn: l.loadBalancerArn,
-      port: l.port,
-      hostPort: dataPlane.boundPort(l.listenerArn) ?? l.hostPort,
-    }));
   const consoleServer = new ConsoleServer({
     port,
     strictAuth: opts.strictAuth ?? false,
@@ -259,8 +167,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     activity,
     feed,
     assets: new Assets(),
-    services: services.map((s) => s.signingName),
-    listeners: listenerViews,
+    services: apis.map((s) => s.signingName),
+    listeners: () => dataPlane.listeners(),
   });
   http.serve(
     frontDoor({
@@ -270,47 +178,29 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       console: (req, res) => consoleServer.handle(req, res),
       endpoints: {
         health: () => ({ status: "ok", instanceId }),
-        // Where each load-balancer listener is actually served (see listenerHostPort).
-        listeners: () => ({
-          listeners: [...routing.current().listeners.values()].map((l) => ({
-            listenerArn: l.listenerArn,
-            loadBalancerArn: l.loadBalancerArn,
-            port: l.port,
-            hostPort: l.hostPort,
-            boundPort: dataPlane.boundPort(l.listenerArn) ?? null,
-          })),
-        }),
+        // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
+        listeners: () => ({ listeners: dataPlane.listeners() }),
       },
     }),
     { accepts: (url) => url.startsWith(EXEC_PATH), handle: (req, socket, head) => execStreams.upgrade(req, socket, head) },
   );
 
+  // `slipway up`'s terminal lines (src/server/reporter.ts).
   if (opts.report) {
     const reporter = new Reporter({ source: reporterSource(ecs.repo), write: opts.report, clock });
     store.onChange((keys) => reporter.changed(keys));
   }
 
   // Periodic jobs.
-  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.applyLifecyclePolicies());
-  background.every("log retention", INTERVALS.logRetention, () => logs.enforceRetention(), { immediately: true });
+  background.every("routing-table refresh", INTERVALS.routingRefresh, () => routing.rebuild());
+  background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.runLifecycle());
+  background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
 
-  // Adopt what survived a restart: remove leftovers of stopped tasks, then reconcile everything.
-  const events = new AbortController();
-  void host.ready.then(async () => {
-    try {
-      const removed = await taskReconciler.collectOrphans();
-      if (removed) log(`removed ${removed} orphaned container(s)`);
-      const enis = taskReconciler.collectOrphanNetworkInterfaces();
-      if (enis) log(`released ${enis} network interface(s) of stopped tasks`);
-    } catch (err) {
-      log(`orphan collection failed: ${(err as Error).message}`);
-    }
-    taskController!.start();
-    serviceController.start();
-    void watchRuntimeEvents(runtime, clock, events.signal, (arn) => taskController!.enqueue(`task:${arn}`));
-  });
+  // Adopt what survived a restart, then reconcile everything.
+  const stopping = new AbortController();
+  const started = startSchedulers({ runtimeReady: host.ready, runtime, clock, tasks, services, signal: stopping.signal, log });
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -326,40 +216,40 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     ecr,
     instanceId,
     idle: async () => {
-      await host.ready;
+      await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.
       do {
-        await taskController!.idle();
-        await serviceController.idle();
+        await tasks.idle();
+        await services.idle();
         await new Promise((resolve) => setImmediate(resolve));
-      } while (!taskController!.isIdle() || !serviceController.isIdle());
+      } while (!tasks.isIdle() || !services.isIdle());
     },
     leftRunning: async () => {
-      const tasks = ecs.repo
+      const left = ecs.repo
         .liveTaskArns()
         .map((arn) => ecs.repo.getTaskByArn(arn))
         .filter((t) => t !== undefined)
         .map((t) => ({
-          cluster: t.doc.clusterArn?.split("/").pop() ?? "",
+          cluster: t.cluster,
           service: t.state.serviceName ?? "",
-          taskId: t.doc.taskArn?.split("/").pop() ?? "",
-          lastStatus: t.doc.lastStatus ?? "",
+          taskId: t.doc.taskArn.split("/").pop() ?? "",
+          lastStatus: t.doc.lastStatus,
         }));
       let containers = 0;
       try {
-        containers = (await runtime.list({ [LABELS.managed]: "true", [INSTANCE_LABEL]: instanceId })).filter((c) => c.status === "running").length;
+        containers = (await runtime.list({ [LABELS.managed]: "true", [LABELS.instance]: instanceId })).filter((c) => c.status === "running").length;
       } catch (err) {
         log(`could not list containers: ${(err as Error).message}`);
       }
-      return { tasks, containers, instanceLabel: `${INSTANCE_LABEL}=${instanceId}` };
+      return { tasks: left, containers, instanceLabel: `${LABELS.instance}=${instanceId}` };
     },
     close: async () => {
       consoleServer.close();
       execStreams.close();
+      stopping.abort();
       background.stop();
-      events.abort();
-      taskController!.stop();
-      serviceController.stop();
+      tasks.stop();
+      services.stop();
       routing.stop();
       healthChecker.close();
       await dataPlane.close();
@@ -368,19 +258,6 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       store.close();
     },
   };
-}
-
-/**
- * The loopback port a listener on `port` binds: the port itself, or when that cannot be bound
- * (privileged without root, or taken), `port + 18000` for ports below 1024 (80 → 18080) and
- * `port + 10000` above, then the next port that has not failed.
- */
-export function listenerHostPort(port: number, unbindable: ReadonlySet<number>): number {
-  if (!unbindable.has(port)) return port;
-  let p = port < 1024 ? port + 18000 : port + 10000;
-  if (p > 65535) p = 20000 + (port % 10000);
-  while (unbindable.has(p)) p = p >= 65535 ? 20000 : p + 1;
-  return p;
 }
 
 function readOrCreate(path: string, make: () => string): string {

@@ -1,7 +1,7 @@
 import type { Migration } from "./migrate.ts";
 
 /**
- * Every table is scoped by account and region (anchors rule 10). Resources are stored as the
+ * Every table is scoped by account and region. Resources are stored as the
  * JSON document their Describe call returns (`doc`), plus the columns queries filter on, so that
  * Describe gives back exactly what was created. Append new migrations; never edit a shipped one.
  */

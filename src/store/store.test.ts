@@ -80,7 +80,9 @@ describe("Store", () => {
         const s = new Store(${JSON.stringify(path)});
         for (let i = 0; ; i++) {
           s.tx(() => s.db.prepare("INSERT INTO tags (arn, key, value, position) VALUES ('a', ?, 'v', ?)").run("k" + i, i));
-          process.stdout.write(i + "\\n");
+          // Wait for the acknowledgement to be written out: a loop that never yields lets a busy
+          // machine buffer acknowledgements in memory, unseen by the parent.
+          await new Promise((resolve) => process.stdout.write(i + "\\n", resolve));
         }`;
       const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
       let acked = -1;

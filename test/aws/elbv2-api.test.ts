@@ -411,7 +411,7 @@ describe("ELBv2 API through ElasticLoadBalancingV2Client", () => {
     // the routing table follows
     await new Promise<void>((resolve) => queueMicrotask(resolve));
     const table = s.routing.current();
-    const lr = table.listeners.get(8081)!;
+    const lr = [...table.listeners.values()].find((l) => l.port === 8081)!;
     assert.deepEqual(lr.rules.map((x) => x.priority), [5, 10, "default"]);
     assert.equal(lr.idleTimeoutSeconds, 120);
     assert.deepEqual(lr.rules[0]!.action, { type: "forward", targetGroups: [{ arn: tgArn, weight: 3 }, { arn: tg2Arn, weight: 1 }] });

@@ -438,10 +438,10 @@ describe("streams and events", () => {
     await expectError(client.send(new cwl.DeleteLogStreamCommand({ logGroupName: G, logStreamName: "empty" })), "ResourceNotFoundException", "The specified log stream does not exist.");
 
     await client.send(new cwl.PutRetentionPolicyCommand({ logGroupName: "f", retentionInDays: 1 }));
-    assert.equal(logs.enforceRetention(), 0);
+    assert.equal(logs.expireRetention(), 0);
     clock.advance(86_400_000 - 1); // now = t0 + 1 day + 4 ms (the clock was at t0 + 5)
     // events at t0+1..t0+3 are now older than one day; t0+5 and t0+6 are not
-    assert.equal(logs.enforceRetention(), 4);
+    assert.equal(logs.expireRetention(), 4);
     const left = await client.send(new cwl.FilterLogEventsCommand({ logGroupName: "f" }));
     assert.deepEqual(left.events!.map((e) => e.timestamp! - t0), [5, 6]);
     const expired = await client.send(

@@ -1,5 +1,5 @@
 /**
- * The ContainerRuntime contract (anchors 2.5 rule 5): one suite, run against FakeRuntime always and
+ * The ContainerRuntime contract: one suite, run against FakeRuntime always and
  * against DockerRuntime whenever the Docker socket answers. A runtime that runs no processes (the
  * fake) is driven through `simulate` where a real container's command would act by itself.
  */

@@ -22,6 +22,7 @@ import {
   createService,
   createTargetGroup,
   type Env,
+  type LoadReport,
   forwardTo,
   type Reply,
   registerTd,
@@ -117,7 +118,7 @@ describe("ALB zero-downtime rolling deployment under load", { skip, timeout: 400
         }
       })().finally(() => poller.close());
 
-      let report;
+      let report: LoadReport;
       let deployMs = 0;
       try {
         // Let the load reach the old tasks before the deployment starts.

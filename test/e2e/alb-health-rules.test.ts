@@ -143,8 +143,8 @@ describe("ALB health checks, fail open and listener rules with ECS services", { 
       const ev = await serviceEvents(e, CLUSTER, "web-a");
       return ev.includes(expected) ? ev : undefined;
     }, { timeoutMs: 40_000, what: "the ELB unhealthy event" });
-    // §2.8: a replacement starts first; the unhealthy task stops once the service is healthy
-    // without it (serviceEvents lists events oldest first).
+    // ECS starts a replacement for an unhealthy task first; the unhealthy task stops once the
+    // service is healthy without it (serviceEvents lists events oldest first).
     const stoppedEvent = `(service web-a) has stopped 1 running tasks: (task ${victimId}).`;
     const events = await pollUntil(async () => {
       const ev = await serviceEvents(e, CLUSTER, "web-a");

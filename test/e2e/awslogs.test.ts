@@ -13,7 +13,7 @@ import * as cwl from "@aws-sdk/client-cloudwatch-logs";
 import { createGateway } from "../../src/aws/gateway.ts";
 import { ManualClock, systemClock } from "../../src/core/clock.ts";
 import { randomIds, seededIds } from "../../src/core/ids.ts";
-import { LogShipper, MISSING_GROUP_ERROR } from "../../src/logs/shipper.ts";
+import { LogShipper, MISSING_GROUP_ERROR } from "../../src/awslogs/shipper.ts";
 import { DockerRuntime } from "../../src/runtime/docker/docker-runtime.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { logsService } from "../../src/services/logs/index.ts";

@@ -1,5 +1,6 @@
 /**
- * ECS tasks with the awslogs log driver end to end (../shared/spec/ecs-semantics.md §7) against a
+ * ECS tasks with the awslogs log driver end to end
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html) against a
  * `slipway up` child process and real Docker: a RunTask task and a service task whose busybox
  * containers write to stdout and stderr; the lines are read back with the AWS CLI
  * (`aws logs get-log-events` / `filter-log-events`) from stream `app/<container>/<task id>`.

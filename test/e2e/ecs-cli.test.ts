@@ -293,7 +293,8 @@ describe("ECS end to end through the AWS CLI", { skip, timeout: 420_000 }, () =>
       return s.events.find((e: any) => !startedBefore.has(e.id) && e.message.startsWith(`(service ${BRIDGE_SVC}) has started 1 tasks: (task `));
     }, { timeoutMs: 30_000, what: "a 'has started 1 tasks' event" });
     assert.ok(!event.message.includes(victimId));
-    // The scheduler did not stop the task itself, so there is no "has stopped" event for it (§2.8).
+    // The scheduler did not stop the task itself, so there is no "has stopped" event for it (that
+    // event is only for tasks the scheduler stops).
     const events: string[] = (await describeServices(BRIDGE_SVC))[0].events.map((e: any) => e.message);
     assert.ok(!events.some((m) => m.includes("has stopped") && m.includes(victimId)), events.join("\n"));
 

@@ -74,7 +74,7 @@ describe("ECS end to end through @aws-sdk/client-ecs", { skip, timeout: 300_000 
   /**
    * The waiter only checks "1 deployment && runningCount == desiredCount", which holds as soon as
    * the new tasks are RUNNING (before their container health checks pass); ECS's own
-   * rolloutState COMPLETED additionally needs every task HEALTHY (spec §2.11). The next
+   * rolloutState COMPLETED additionally needs every task HEALTHY. The next
    * deployment's rollback target is the last COMPLETED one, so wait for it.
    */
   const completed = () =>

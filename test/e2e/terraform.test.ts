@@ -89,6 +89,16 @@ class Workspace {
   readonly log: string;
   readonly name: string;
   readonly listenerPort: number;
+
+  /**
+   * Where the listener is actually served: its own port, or its documented fallback when another
+   * program took that port between freePort() and the apply (/_slipway/listeners reports it).
+   */
+  async servedPort(): Promise<number> {
+    const res = await fetch(`${this.slipway.url}/_slipway/listeners`);
+    const { listeners } = (await res.json()) as { listeners: { port: number; boundPort: number | null }[] };
+    return listeners.find((l) => l.port === this.listenerPort && l.boundPort !== null)?.boundPort ?? this.listenerPort;
+  }
   readonly dockerConfig: string;
   slipway!: SlipwayProcess;
   instanceId = "";
@@ -356,9 +366,9 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
       });
 
       step("(3) the ALB DNS name serves the app from 2 tasks; awslogs streams exist", async () => {
-        const hosts = await servedBy(outputs.alb_dns_name!, ws.listenerPort, "v1", 2, 90_000);
+        const hosts = await servedBy(outputs.alb_dns_name!, await ws.servedPort(), "v1", 2, 90_000);
         assert.equal(hosts.size, 2);
-        const health = await albGet(outputs.alb_dns_name!, ws.listenerPort, "/health");
+        const health = await albGet(outputs.alb_dns_name!, await ws.servedPort(), "/health");
         assert.equal(health.status, 200);
         await pollUntil(
           async () => {
@@ -384,7 +394,7 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
         assert.equal(svc.runningCount, 2);
         assert.equal(svc.desiredCount, 2);
         assert.match(svc.taskDefinition, new RegExp(`:task-definition/${ws.name}-app:2$`));
-        await servedBy(outputs.alb_dns_name!, ws.listenerPort, "v2", 2, 20_000);
+        await servedBy(outputs.alb_dns_name!, await ws.servedPort(), "v2", 2, 20_000);
       });
 
       step("(5) terraform destroy removes everything, containers included", async () => {
@@ -403,7 +413,7 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
         if (variant.ecr) await ws.pushToEcr(); // destroy deleted the repository with its images
         await ws.apply(v1());
         outputs = await ws.outputs();
-        await servedBy(outputs.alb_dns_name!, ws.listenerPort, "v1", 2, 90_000);
+        await servedBy(outputs.alb_dns_name!, await ws.servedPort(), "v1", 2, 90_000);
         await ws.destroy();
         await pollUntil(async () => (await ws.runningContainers()).length === 0, { timeoutMs: 30_000, what: "no running containers of this Slipway" });
       });

@@ -8,6 +8,7 @@ import { request } from "node:http";
 import { type Socket, connect, createServer as createNetServer } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import { DataPlane } from "../../src/proxy/data-plane.ts";
+import { listenerHostPort } from "../../src/proxy/host-ports.ts";
 import type { RoutingTable } from "../../src/proxy/routing-table.ts";
 import {
   type Backend,
@@ -36,7 +37,8 @@ async function backend(name: string, handler?: Parameters<typeof startBackend>[1
 }
 
 async function plane(t: RoutingTable, health = new FakeHealth(), opts: Partial<ConstructorParameters<typeof DataPlane>[0]> = {}) {
-  const dp = new DataPlane({ health, ...opts });
+  // Any free port: the tests' listeners are named 8080 but must not need it.
+  const dp = new DataPlane({ health, preferredPort: () => 0, ...opts });
   cleanups.push(() => dp.close());
   dp.apply(t);
   await dp.ready();
@@ -503,21 +505,25 @@ describe("DataPlane", () => {
     assert.match(reply, /no ws$/);
   });
 
-  it("reports a bind failure so the control plane can choose another port, then binds the new one", async () => {
+  it("reports a bind failure once and moves the listener to its fallback port by itself, with no new table", async () => {
     const blocker = createNetServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
     cleanups.push(() => new Promise<void>((r) => blocker.close(() => r())));
     const taken = (blocker.address() as { port: number }).port;
-    const errors: string[] = [];
-    const dp = new DataPlane({ health: new FakeHealth(), onBindError: (arn, p, err) => errors.push(`${arn} ${p} ${err.code}`) });
+    const logs: string[] = [];
+    const dp = new DataPlane({ health: new FakeHealth(), log: (m) => logs.push(m) });
     cleanups.push(() => dp.close());
     const fixed = { type: "fixed-response", statusCode: "200", messageBody: "ok" } as const;
-    dp.apply(table([listener(80, [rule("default", fixed)], { hostPort: taken })], []));
+    // The listener's own port is taken by another program.
+    dp.apply(table([listener(taken, [rule("default", fixed)], { listenerArn: "listener/80" })], []));
     await dp.ready();
-    assert.deepEqual(errors, [`listener/80 ${taken} EADDRINUSE`]);
-    assert.equal(dp.boundPort("listener/80"), undefined);
-    dp.apply(table([listener(80, [rule("default", fixed)], { hostPort: 0 })], []));
-    await dp.ready();
+    const fallback = listenerHostPort(taken, new Set([taken]));
+    assert.deepEqual(
+      logs.filter((m) => m.includes("cannot bind")),
+      [`listener listener/80 cannot bind 127.0.0.1:${taken} (EADDRINUSE); moving it to 127.0.0.1:${fallback}`],
+    );
+    assert.equal(dp.boundPort("listener/80"), fallback);
+    assert.deepEqual(dp.listeners(), [{ listenerArn: "listener/80", loadBalancerArn: "lb/1", port: taken, hostPort: fallback, boundPort: fallback }]);
     const port = dp.boundPort("listener/80")!;
     assert.equal((await get(port)).body, "ok");
     dp.apply(table([], []));

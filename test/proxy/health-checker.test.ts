@@ -79,7 +79,7 @@ describe("HealthChecker over HTTP", () => {
     const { hc } = checker();
     const tg = targetGroup("tg", [target("t", b.port)], { healthCheck: { ...hcSettings, path: "/", matcher: "200" } });
     const t = table([listener(8080, [rule("default", forward("tg"))])], [tg]);
-    const dp = new DataPlane({ health: hc });
+    const dp = new DataPlane({ health: hc, preferredPort: () => 0 });
     cleanups.push(() => dp.close());
     dp.apply(t);
     await dp.ready();

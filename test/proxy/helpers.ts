@@ -94,7 +94,6 @@ export function listener(port: number, rules: RuleRoutes[], extra: Partial<Liste
     listenerArn: `listener/${port}`,
     loadBalancerArn: "lb/1",
     port,
-    hostPort: 0,
     protocol: "HTTP",
     idleTimeoutSeconds: 60,
     xffMode: "append",
@@ -107,7 +106,7 @@ export function listener(port: number, rules: RuleRoutes[], extra: Partial<Liste
 
 export function table(listeners: ListenerRoutes[], groups: TargetGroupRoutes[]): RoutingTable {
   return {
-    listeners: new Map(listeners.map((l) => [l.port, l])),
+    listeners: new Map(listeners.map((l) => [l.listenerArn, l])),
     targetGroups: new Map(groups.map((g) => [g.arn, g])),
   };
 }

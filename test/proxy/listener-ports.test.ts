@@ -12,7 +12,8 @@ import { after, before, describe, test } from "node:test";
 import * as elb from "@aws-sdk/client-elastic-load-balancing-v2";
 import { systemClock } from "../../src/core/clock.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
-import { listenerHostPort, type Slipway, startSlipway } from "../../src/server/slipway.ts";
+import { listenerHostPort } from "../../src/proxy/host-ports.ts";
+import { type Slipway, startSlipway } from "../../src/server/slipway.ts";
 
 describe("listener host ports", () => {
   test("listenerHostPort: the port itself, else +18000 below 1024 and +10000 above, then the next one", () => {

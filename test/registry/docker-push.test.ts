@@ -101,9 +101,9 @@ describe("docker push / pull", { skip: skip ?? false }, () => {
       const password = strict.slipway.registry.auth.issueToken({ accountId: "210987654321", region: "eu-west-1", expiresAt: Date.now() + 3600_000 });
       await run("sh", ["-c", `printf %s "$PW" | docker login --username AWS --password-stdin ${host}`], { env: { ...process.env, ...env, PW: password } });
       await dockerWith(env, "push", ref);
-      const repo = strict.slipway.registry.meta.getRepository({ account: "210987654321", region: "eu-west-1" }, "strict/web");
+      const repo = strict.slipway.registry.meta.getRepository({ accountId: "210987654321", region: "eu-west-1" }, "strict/web");
       assert.ok(repo, "the repository belongs to the token's account and region");
-      assert.equal(strict.slipway.registry.meta.listImages({ account: "210987654321", region: "eu-west-1" }, "strict/web")[0]?.tags[0], "v1");
+      assert.equal(strict.slipway.registry.meta.listImages({ accountId: "210987654321", region: "eu-west-1" }, "strict/web")[0]?.tags[0], "v1");
     } finally {
       rmSync(config, { recursive: true, force: true });
       await strict.close();

@@ -11,7 +11,7 @@ import { pushBlob, pushImage, putManifest, sha256, startTestRegistry, type TestR
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-const SCOPE = { account: "123456789012", region: "us-east-1" };
+const SCOPE = { accountId: "123456789012", region: "us-east-1" };
 
 async function errorCode(res: Response): Promise<string | undefined> {
   const body = (await res.json()) as { errors?: { code: string }[] };
@@ -291,8 +291,8 @@ describe("OCI distribution API · strict auth and auto-create", () => {
     const headers = { Authorization: `Basic ${token}` };
     assert.equal((await fetch(`${r.url}/v2/`, { headers })).status, 200);
     await pushBlob(r.url, "scoped/repo", "scoped", headers);
-    assert.ok(r.slipway.registry.meta.getRepository({ account: "111111111111", region: "eu-west-1" }, "scoped/repo"));
-    assert.equal(r.slipway.registry.meta.getRepository({ account: "123456789012", region: "us-east-1" }, "scoped/repo"), undefined);
+    assert.ok(r.slipway.registry.meta.getRepository({ accountId: "111111111111", region: "eu-west-1" }, "scoped/repo"));
+    assert.equal(r.slipway.registry.meta.getRepository({ accountId: "123456789012", region: "us-east-1" }, "scoped/repo"), undefined);
     const catalog = (await (await fetch(`${r.url}/v2/_catalog`, { headers })).json()) as { repositories: string[] };
     assert.deepEqual(catalog.repositories, ["scoped/repo"]);
   });

@@ -1,5 +1,5 @@
 /**
- * SigV4 verification by re-signing (anchors 2.4): keep only the signed headers, take the date from
+ * SigV4 verification by re-signing: keep only the signed headers, take the date from
  * x-amz-date, sign with @smithy/signature-v4 and compare with timingSafeEqual.
  */
 import { createHash, timingSafeEqual } from "node:crypto";

@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "../../core/clock.ts";
 import { RegistryError } from "../errcodes.ts";
-import type { RegistryMeta, Scope } from "../meta.ts";
+import type { Scope } from "../../core/arn.ts";
+import type { RegistryMeta } from "../meta.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
 import type { UploadStore } from "../storage/upload-store.ts";
 

@@ -1,5 +1,5 @@
 /**
- * The content-addressable blob store (distribution's narrow driver, rule 8): files named by their
+ * The content-addressable blob store (like distribution's storage driver, deliberately narrow): files named by their
  * sha256 digest under `blobs/sha256/<ab>/<hex>` (see paths.ts). It knows nothing of repositories;
  * which repository may read a blob is metadata (meta.ts).
  *

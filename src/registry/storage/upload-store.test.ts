@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import { RegistryError } from "../errcodes.ts";
 import { type RegistryFixture, registryFixture } from "../test-fixture.ts";
 
-const scope = { account: "123456789012", region: "us-east-1" };
+const scope = { accountId: "123456789012", region: "us-east-1" };
 const digest = (s: string | Buffer) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
 const body = (s: string | Buffer) => Readable.from([Buffer.from(s)]);
 
@@ -91,7 +91,7 @@ describe("UploadStore", () => {
     const { uploads } = f.registry;
     const s = await uploads.start(scope, "app");
     await assert.rejects(uploads.append(scope, "other", s.uuid, body("x")), (e: RegistryError) => e.code === "BLOB_UPLOAD_UNKNOWN");
-    await assert.rejects(uploads.status({ account: "999999999999", region: "us-east-1" }, "app", s.uuid), (e: RegistryError) => e.code === "BLOB_UPLOAD_UNKNOWN");
+    await assert.rejects(uploads.status({ accountId: "999999999999", region: "us-east-1" }, "app", s.uuid), (e: RegistryError) => e.code === "BLOB_UPLOAD_UNKNOWN");
   });
 
   test("cancel removes the session and its data", async () => {

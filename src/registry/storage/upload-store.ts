@@ -6,7 +6,7 @@
  * rebuilt by re-reading the file, so a session survives `kill -9`. A chunk that fails midway is
  * truncated away, so the session's offset is always the end of the last whole chunk.
  *
- * Commit sequence (fixed, rule 11): append the final chunk → fsync → verify digest → move into the
+ * Commit sequence (fixed; the order is what makes a crash harmless): append the final chunk → fsync → verify digest → move into the
  * BlobStore → link in SQLite (while pinned) → forget the session. Any failure cancels the session,
  * so a mismatched or broken upload leaves nothing visible.
  */
@@ -18,7 +18,8 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { IdGen } from "../../core/ids.ts";
 import { RegistryError } from "../errcodes.ts";
-import type { RegistryMeta, Scope } from "../meta.ts";
+import type { Scope } from "../../core/arn.ts";
+import type { RegistryMeta } from "../meta.ts";
 import { type BlobStore, fsyncFile } from "./blob-store.ts";
 import { type RegistryPaths } from "./paths.ts";
 
@@ -118,7 +119,7 @@ export class UploadStore {
 
   #check(scope: Scope, repo: string, uuid: string): void {
     const u = this.#meta.getUpload(uuid);
-    if (!u || u.account !== scope.account || u.region !== scope.region || u.repo !== repo) {
+    if (!u || u.accountId !== scope.accountId || u.region !== scope.region || u.repo !== repo) {
       throw new RegistryError("BLOB_UPLOAD_UNKNOWN", { uuid });
     }
   }

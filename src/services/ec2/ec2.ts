@@ -3,18 +3,23 @@
  * ELBv2 (load balancer nodes) call. Every account+region gets, lazily and once, a default VPC
  * 172.31.0.0/16 with a default subnet per zone, a main route table routing 0.0.0.0/0 to an
  * attached internet gateway, and a `default` security group; ids come from the injected IdGen.
+ *
+ * The resource modules get an `Ec2Context` (store, repo, tags, ids, the defaults) and, where one
+ * needs another, a small function wired here; none of them imports this file.
  */
 import type { NetworkInterface, SecurityGroup, Subnet, Vpc } from "@aws-sdk/client-ec2";
 import type { Scope } from "../../core/arn.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { IdGen } from "../../core/ids.ts";
 import type { Store } from "../../store/store.ts";
+import type { Ec2Context } from "./context.ts";
+import { InternetGateways } from "./internet-gateways.ts";
 import { type EniOwner, type NetworkInterfaceRequest, NetworkInterfaces } from "./network-interfaces.ts";
 import { Ec2Repo, type ScopeDefaults } from "./repo.ts";
-import { Routing } from "./routing.ts";
+import { RouteTables } from "./route-tables.ts";
 import { SecurityGroups } from "./security-groups.ts";
 import { Subnets } from "./subnets.ts";
-import { Tagging } from "./tagging.ts";
+import { Ec2Tags } from "./tagging.ts";
 import { Vpcs } from "./vpcs.ts";
 import { ZONE_LETTERS } from "./zones.ts";
 
@@ -32,22 +37,38 @@ const DEFAULT_SUBNET_CIDRS = ["172.31.0.0/20", "172.31.16.0/20", "172.31.32.0/20
 export class Ec2 {
   readonly deps: Ec2Deps;
   readonly repo: Ec2Repo;
-  readonly tags: Tagging;
+  readonly tags: Ec2Tags;
   readonly vpcs: Vpcs;
   readonly subnets: Subnets;
-  readonly routing: Routing;
+  readonly gateways: InternetGateways;
+  readonly routeTables: RouteTables;
   readonly groups: SecurityGroups;
   readonly enis: NetworkInterfaces;
 
   constructor(deps: Ec2Deps) {
     this.deps = deps;
     this.repo = new Ec2Repo(deps.store);
-    this.tags = new Tagging(deps.store, this.repo);
-    this.vpcs = new Vpcs(this);
-    this.subnets = new Subnets(this);
-    this.routing = new Routing(this);
-    this.groups = new SecurityGroups(this);
-    this.enis = new NetworkInterfaces(this);
+    this.tags = new Ec2Tags(deps.store, this.repo);
+    const ctx: Ec2Context = {
+      store: deps.store,
+      repo: this.repo,
+      tags: this.tags,
+      newId: (prefix) => this.newId(prefix),
+      ensureDefaults: (scope) => this.ensureDefaults(scope),
+    };
+    this.routeTables = new RouteTables(ctx);
+    this.gateways = new InternetGateways(ctx);
+    this.groups = new SecurityGroups(ctx, (scope, groupId) => this.securityGroupInUse(scope, groupId));
+    this.vpcs = new Vpcs(ctx, {
+      mainRouteTable: (scope, vpcId, cidrBlock) => void this.routeTables.insert(scope, vpcId, cidrBlock, true),
+      defaultSecurityGroup: (scope, vpcId) => void this.groups.insertDefault(scope, vpcId),
+    });
+    this.subnets = new Subnets(ctx, (scope, subnetId) => this.routeTables.dropSubnetAssociations(scope, subnetId));
+    this.enis = new NetworkInterfaces(ctx, {
+      clock: deps.clock,
+      ids: deps.ids,
+      defaultSecurityGroupId: (scope, vpcId) => this.defaultSecurityGroup(scope, vpcId).GroupId!,
+    });
   }
 
   /** `vpc-` + 17 hex digits (AWS's long ids). */
@@ -78,16 +99,18 @@ export class Ec2 {
       });
       const vpc = this.vpcs.insert(scope, DEFAULT_VPC_CIDR, { isDefault: true, dhcpOptionsId });
       const vpcId = vpc.VpcId!;
-      ZONE_LETTERS.forEach((letter, i) => this.subnets.insert(scope, vpcId, DEFAULT_SUBNET_CIDRS[i]!, `${scope.region}${letter}`, true));
-      const igw = this.routing.insertGateway(scope);
+      ZONE_LETTERS.forEach((letter, i) => {
+        this.subnets.insert(scope, vpcId, DEFAULT_SUBNET_CIDRS[i]!, `${scope.region}${letter}`, true);
+      });
+      const igw = this.gateways.insert(scope);
       this.repo.put(scope, {
         id: igw.InternetGatewayId!,
         type: "internet-gateway",
         vpcId,
         doc: { ...igw, Attachments: [{ State: "available", VpcId: vpcId }] },
       });
-      const main = this.routing.routeTablesOf(scope, vpcId)[0]!;
-      this.routing.addRoute(scope, main.RouteTableId!, {
+      const main = this.routeTables.ofVpc(scope, vpcId)[0]!;
+      this.routeTables.addRoute(scope, main.RouteTableId!, {
         DestinationCidrBlock: "0.0.0.0/0",
         GatewayId: igw.InternetGatewayId,
         Origin: "CreateRoute",

@@ -6,24 +6,16 @@
 import type { Filter } from "@aws-sdk/client-ec2";
 import type { Tag } from "../../store/tags.ts";
 import { invalidParameterValue } from "./errors.ts";
+import { compileGlob } from "../../core/glob.ts";
 
 type Scalar = string | number | boolean | undefined | null;
 /** Filter name → the values of one item that the filter compares against. */
 export type FilterFields<T> = Readonly<Record<string, (item: T) => Scalar | readonly Scalar[]>>;
 
-const patternCache = new Map<string, RegExp>();
-function pattern(value: string): RegExp {
-  let re = patternCache.get(value);
-  if (!re) {
-    const body = value.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-    re = new RegExp(`^${body}$`, "s");
-    patternCache.set(value, re);
-  }
-  return re;
-}
-
 export function matchesAny(candidates: readonly Scalar[], wanted: readonly string[]): boolean {
-  return candidates.some((c) => c !== undefined && c !== null && wanted.some((w) => pattern(w).test(String(c))));
+  // Compiled per call (a client sends arbitrary values: nothing is cached, nothing backtracks).
+  const globs = wanted.map((w) => compileGlob(w, { question: true }));
+  return candidates.some((c) => c !== undefined && c !== null && globs.some((g) => g.matches(String(c))));
 }
 
 export function applyFilters<T>(

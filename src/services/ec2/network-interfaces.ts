@@ -3,13 +3,16 @@
  * see Ec2.networkInterfaceFor), listed by DescribeNetworkInterfaces with the fields Terraform
  * filters on: description, attachment.instance-owner-id, group-id.
  */
-import type { DescribeNetworkInterfacesRequest, NetworkInterface, Subnet } from "@aws-sdk/client-ec2";
+import type { DescribeNetworkInterfacesRequest, NetworkInterface, SecurityGroup, Subnet } from "@aws-sdk/client-ec2";
 import type { Scope } from "../../core/arn.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { IdGen } from "../../core/ids.ts";
 import { formatIp, size, tryParseCidr } from "./cidr.ts";
-import type { Ec2 } from "./ec2.ts";
-import { checkId, invalidParameterValue, missingParameter, notFound } from "./errors.ts";
+import type { Ec2Context } from "./context.ts";
+import { invalidParameterValue } from "./errors.ts";
 import { applyFilters } from "./filters.ts";
 import type { Ec2Record } from "./repo.ts";
+import { requireResource } from "./resources.ts";
 import { withTags } from "./tagging.ts";
 
 /** Who an ENI belongs to. The owner decides its description and requester fields, as on AWS. */
@@ -35,18 +38,24 @@ export function ownerDescription(scope: Scope, owner: EniOwner): string {
     : `arn:aws:ecs:${scope.region}:${scope.accountId}:attachment/${owner.attachmentId}`;
 }
 
+/** What ENIs need besides the EC2 context: the attach time, MAC addresses, and a VPC's `default` group. */
+export interface NetworkInterfaceDeps {
+  readonly clock: Clock;
+  readonly ids: IdGen;
+  /** The id of the VPC's `default` security group (an ENI given no groups gets it). */
+  defaultSecurityGroupId(scope: Scope, vpcId: string): string;
+}
+
 export class NetworkInterfaces {
-  readonly #e: Ec2;
-  constructor(e: Ec2) {
-    this.#e = e;
+  readonly #e: Ec2Context;
+  readonly #deps: NetworkInterfaceDeps;
+  constructor(ctx: Ec2Context, deps: NetworkInterfaceDeps) {
+    this.#e = ctx;
+    this.#deps = deps;
   }
 
   require(scope: Scope, id: string | undefined): Ec2Record<NetworkInterface> {
-    if (!id) throw missingParameter("networkInterfaceId");
-    checkId("eni", id);
-    const rec = this.#e.repo.get<NetworkInterface>(scope, id);
-    if (!rec || rec.type !== "network-interface") notFound("eni", id);
-    return rec;
+    return requireResource<NetworkInterface>(this.#e.repo, scope, "network-interface", id);
   }
 
   all(scope: Scope): NetworkInterface[] {
@@ -55,12 +64,12 @@ export class NetworkInterfaces {
 
   ensure(scope: Scope, req: NetworkInterfaceRequest): NetworkInterface {
     const e = this.#e;
-    return e.deps.store.tx(() => {
+    return e.store.tx(() => {
       e.ensureDefaults(scope);
-      const subnet = e.subnets.require(scope, req.subnetId).doc;
-      const groupIds = req.securityGroupIds?.length ? [...new Set(req.securityGroupIds)] : [e.defaultSecurityGroup(scope, subnet.VpcId!).GroupId!];
+      const subnet = requireResource<Subnet>(e.repo, scope, "subnet", req.subnetId).doc;
+      const groupIds = req.securityGroupIds?.length ? [...new Set(req.securityGroupIds)] : [this.#deps.defaultSecurityGroupId(scope, subnet.VpcId!)];
       const groups = groupIds.map((id) => {
-        const g = e.groups.require(scope, id);
+        const g = requireResource<SecurityGroup>(e.repo, scope, "security-group", id);
         if (g.vpcId !== subnet.VpcId) {
           throw invalidParameterValue(`Security group ${id} and subnet ${subnet.SubnetId} belong to different networks.`);
         }
@@ -75,11 +84,11 @@ export class NetworkInterfaces {
       }
       const id = e.newId("eni");
       const ip = this.#nextIp(scope, subnet);
-      const mac = `0e:${e.deps.ids.hex(5).match(/../g)!.join(":")}`;
+      const mac = `0e:${this.#deps.ids.hex(5).match(/../g)!.join(":")}`;
       const elb = req.owner.kind === "elb";
       const eni: NetworkInterface = {
         Attachment: {
-          AttachTime: new Date(e.deps.clock.now()),
+          AttachTime: new Date(this.#deps.clock.now()),
           AttachmentId: e.newId("eni-attach"),
           DeleteOnTermination: false,
           DeviceIndex: 1,
@@ -113,7 +122,7 @@ export class NetworkInterfaces {
 
   release(scope: Scope, owner: EniOwner, keepSubnetIds: readonly string[] = []): string[] {
     const e = this.#e;
-    return e.deps.store.tx(() => {
+    return e.store.tx(() => {
       const description = ownerDescription(scope, owner);
       const gone = this.all(scope).filter((n) => n.Description === description && !keepSubnetIds.includes(n.SubnetId!));
       for (const n of gone) {

@@ -3,6 +3,8 @@
  * SDK shape without Tags) and Slipway's private bookkeeping (`state`, e.g. security-group rules
  * with their ids, VPC attributes). Rows keep insertion order (rowid), which Describe calls follow.
  * `ec2_defaults` remembers, per account and region, the default VPC and DHCP options once made.
+ * Tags live in the shared `tags` table (src/services/common/tagging.ts); DescribeTags reads a
+ * scope's through `tagsUnder`.
  */
 import type { Scope } from "../../core/arn.ts";
 import type { Store } from "../../store/store.ts";
@@ -96,6 +98,13 @@ export class Ec2Repo {
 
   delete(scope: Scope, id: string): void {
     this.store.prepare("DELETE FROM ec2_resources WHERE account = ? AND region = ? AND id = ?").run(scope.accountId, scope.region, id);
+  }
+
+  /** Every tag kept under an ARN starting with `prefix` (one scope's EC2 resources), by ARN then position. */
+  tagsUnder(prefix: string): { arn: string; key: string; value: string }[] {
+    return this.store
+      .prepare("SELECT arn, key, value FROM tags WHERE arn LIKE ? ESCAPE '\\' ORDER BY arn, position")
+      .all(`${prefix.replace(/[%_\\]/g, "\\$&")}%`) as { arn: string; key: string; value: string }[];
   }
 
   getDefaults(scope: Scope): ScopeDefaults | undefined {

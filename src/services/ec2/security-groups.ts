@@ -18,10 +18,11 @@ import type {
 } from "@aws-sdk/client-ec2";
 import { arn, type Scope } from "../../core/arn.ts";
 import { formatCidr, parseCidr } from "./cidr.ts";
-import type { Ec2 } from "./ec2.ts";
-import { checkId, dependencyViolation, ec2Error, invalidParameterValue, missingParameter, notFound } from "./errors.ts";
+import type { Ec2Context } from "./context.ts";
+import { dependencyViolation, ec2Error, invalidParameterValue, missingParameter, notFound } from "./errors.ts";
 import { applyFilters } from "./filters.ts";
 import type { Ec2Record } from "./repo.ts";
+import { requireResource } from "./resources.ts";
 import { withTags } from "./tagging.ts";
 
 export interface SgRule {
@@ -55,17 +56,16 @@ const sameRule = (a: Omit<SgRule, "id">, b: Omit<SgRule, "id">) =>
   a.groupId === b.groupId && a.prefixListId === b.prefixListId;
 
 export class SecurityGroups {
-  readonly #e: Ec2;
-  constructor(e: Ec2) {
-    this.#e = e;
+  readonly #e: Ec2Context;
+  /** True when a network interface uses the group (DeleteSecurityGroup → DependencyViolation). */
+  readonly #inUse: (scope: Scope, groupId: string) => boolean;
+  constructor(ctx: Ec2Context, inUse: (scope: Scope, groupId: string) => boolean) {
+    this.#e = ctx;
+    this.#inUse = inUse;
   }
 
   require(scope: Scope, id: string | undefined): SgRecord {
-    if (!id) throw missingParameter("groupId");
-    checkId("sg", id);
-    const rec = this.#e.repo.get<SgDoc, SgState>(scope, id);
-    if (!rec || rec.type !== "security-group") notFound("sg", id);
-    return rec;
+    return requireResource<SgDoc, SgState>(this.#e.repo, scope, "security-group", id);
   }
 
   /** By GroupId, else by GroupName in the default VPC (EC2's rule for name-only calls). */
@@ -109,9 +109,9 @@ export class SecurityGroups {
     if (name.length > 255) throw invalidParameterValue(`Invalid value '${name}' for groupName. Length exceeds maximum of 255`);
     if (name.startsWith("sg-")) throw invalidParameterValue("Group names may not be in the format sg-*");
     if (name === "default") throw ec2Error("InvalidGroup.Reserved", "The security group 'default' is reserved");
-    return e.deps.store.tx(() => {
+    return e.store.tx(() => {
       const defaults = e.ensureDefaults(scope);
-      const vpcId = input.VpcId ? e.vpcs.require(scope, input.VpcId).id : defaults.vpcId;
+      const vpcId = input.VpcId ? requireResource(e.repo, scope, "vpc", input.VpcId).id : defaults.vpcId;
       if (e.repo.list<SgDoc>(scope, "security-group", vpcId).some((g) => g.doc.GroupName === name)) {
         throw ec2Error("InvalidGroup.Duplicate", `The security group '${name}' already exists for VPC '${vpcId}'`);
       }
@@ -185,7 +185,7 @@ export class SecurityGroups {
 
   authorize(scope: Scope, egress: boolean, input: AuthorizeSecurityGroupIngressRequest | AuthorizeSecurityGroupEgressRequest): SecurityGroupRule[] {
     const e = this.#e;
-    return e.deps.store.tx(() => {
+    return e.store.tx(() => {
       e.ensureDefaults(scope);
       const g = this.resolve(scope, input.GroupId, "GroupName" in input ? input.GroupName : undefined);
       const wanted = this.#expand(scope, g, egress, input.IpPermissions, input as Legacy);
@@ -205,7 +205,7 @@ export class SecurityGroups {
 
   revoke(scope: Scope, egress: boolean, input: RevokeSecurityGroupIngressRequest | RevokeSecurityGroupEgressRequest): void {
     const e = this.#e;
-    e.deps.store.tx(() => {
+    e.store.tx(() => {
       e.ensureDefaults(scope);
       const g = this.resolve(scope, input.GroupId, "GroupName" in input ? input.GroupName : undefined);
       let rules = [...g.state.rules];
@@ -227,7 +227,7 @@ export class SecurityGroups {
 
   delete(scope: Scope, groupId: string | undefined, groupName: string | undefined): string {
     const e = this.#e;
-    return e.deps.store.tx(() => {
+    return e.store.tx(() => {
       e.ensureDefaults(scope);
       const g = this.resolve(scope, groupId, groupName);
       if (g.doc.GroupName === "default") {
@@ -236,7 +236,7 @@ export class SecurityGroups {
       const referenced = e.repo
         .list<SgDoc, SgState>(scope, "security-group")
         .some((o) => o.id !== g.id && o.state.rules.some((r) => r.groupId === g.id));
-      if (e.securityGroupInUse(scope, g.id) || referenced) throw dependencyViolation(`resource ${g.id} has a dependent object`);
+      if (this.#inUse(scope, g.id) || referenced) throw dependencyViolation(`resource ${g.id} has a dependent object`);
       e.repo.delete(scope, g.id);
       e.tags.dropAll(scope, g.id);
       return g.id;

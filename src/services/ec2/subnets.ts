@@ -1,26 +1,26 @@
 /** Subnets: Create/Describe/Delete, ModifySubnetAttribute. AvailableIpAddressCount is computed (size − 5 − ENIs). */
-import type { CreateSubnetRequest, DescribeSubnetsRequest, ModifySubnetAttributeRequest, Subnet } from "@aws-sdk/client-ec2";
+import type { CreateSubnetRequest, DescribeSubnetsRequest, ModifySubnetAttributeRequest, Subnet, Vpc } from "@aws-sdk/client-ec2";
 import { arn, type Scope } from "../../core/arn.ts";
 import { contains, formatCidr, overlaps, parseCidr, size, tryParseCidr } from "./cidr.ts";
-import type { Ec2 } from "./ec2.ts";
-import { checkId, dependencyViolation, ec2Error, missingParameter, notFound } from "./errors.ts";
+import type { Ec2Context } from "./context.ts";
+import { dependencyViolation, ec2Error, missingParameter } from "./errors.ts";
 import { applyFilters } from "./filters.ts";
 import type { Ec2Record } from "./repo.ts";
+import { requireResource } from "./resources.ts";
 import { withTags } from "./tagging.ts";
 import { requireZone } from "./zones.ts";
 
 export class Subnets {
-  readonly #e: Ec2;
-  constructor(e: Ec2) {
-    this.#e = e;
+  readonly #e: Ec2Context;
+  /** Drops the subnet's route-table associations (it is being deleted). */
+  readonly #dropAssociations: (scope: Scope, subnetId: string) => void;
+  constructor(ctx: Ec2Context, dropAssociations: (scope: Scope, subnetId: string) => void) {
+    this.#e = ctx;
+    this.#dropAssociations = dropAssociations;
   }
 
   require(scope: Scope, id: string | undefined): Ec2Record<Subnet> {
-    if (!id) throw missingParameter("subnetId");
-    checkId("subnet", id);
-    const rec = this.#e.repo.get<Subnet>(scope, id);
-    if (!rec || rec.type !== "subnet") notFound("subnet", id);
-    return rec;
+    return requireResource<Subnet>(this.#e.repo, scope, "subnet", id);
   }
 
   insert(scope: Scope, vpcId: string, cidrBlock: string, zoneName: string, defaultForAz: boolean): Subnet {
@@ -55,9 +55,9 @@ export class Subnets {
     const e = this.#e;
     if (!input.CidrBlock) throw missingParameter("cidrBlock");
     const cidr = parseCidr(input.CidrBlock);
-    return e.deps.store.tx(() => {
+    return e.store.tx(() => {
       e.ensureDefaults(scope);
-      const vpc = e.vpcs.require(scope, input.VpcId);
+      const vpc = requireResource<Vpc>(e.repo, scope, "vpc", input.VpcId);
       const vpcCidr = parseCidr(vpc.doc.CidrBlock!);
       if (!contains(vpcCidr, cidr) || cidr.prefix > 28) throw ec2Error("InvalidSubnet.Range", `The CIDR '${input.CidrBlock}' is invalid.`);
       for (const other of e.repo.list<Subnet>(scope, "subnet", vpc.id)) {
@@ -112,11 +112,11 @@ export class Subnets {
 
   delete(scope: Scope, id: string | undefined): void {
     const e = this.#e;
-    e.deps.store.tx(() => {
+    e.store.tx(() => {
       const subnet = this.require(scope, id);
       const inUse = e.repo.list(scope, "network-interface").some((r) => (r.doc as { SubnetId?: string }).SubnetId === subnet.id);
       if (inUse) throw dependencyViolation(`The subnet '${subnet.id}' has dependencies and cannot be deleted.`);
-      e.routing.dropSubnetAssociations(scope, subnet.id);
+      this.#dropAssociations(scope, subnet.id);
       e.repo.delete(scope, subnet.id);
       e.tags.dropAll(scope, subnet.id);
     });
@@ -124,7 +124,7 @@ export class Subnets {
 
   modifyAttribute(scope: Scope, input: ModifySubnetAttributeRequest): void {
     const e = this.#e;
-    e.deps.store.tx(() => {
+    e.store.tx(() => {
       e.ensureDefaults(scope);
       const rec = this.require(scope, input.SubnetId);
       const doc: Subnet = { ...rec.doc };

@@ -5,14 +5,16 @@ import type {
   DescribeVpcAttributeResult,
   DescribeVpcsRequest,
   ModifyVpcAttributeRequest,
+  RouteTable,
   Vpc,
 } from "@aws-sdk/client-ec2";
 import type { Scope } from "../../core/arn.ts";
 import { formatCidr, parseCidr } from "./cidr.ts";
-import type { Ec2 } from "./ec2.ts";
-import { checkId, dependencyViolation, ec2Error, invalidParameterValue, missingParameter, notFound } from "./errors.ts";
+import type { Ec2Context } from "./context.ts";
+import { dependencyViolation, ec2Error, invalidParameterValue, missingParameter } from "./errors.ts";
 import { applyFilters } from "./filters.ts";
 import type { Ec2Record } from "./repo.ts";
+import { requireResource } from "./resources.ts";
 import { withTags } from "./tagging.ts";
 
 export interface VpcState {
@@ -23,18 +25,24 @@ export interface VpcState {
 
 export type VpcRecord = Ec2Record<Vpc, VpcState>;
 
+/** What a new VPC comes with, made by the route-table and security-group modules. */
+export interface VpcParts {
+  /** The VPC's main route table (a local route for its CIDR). */
+  mainRouteTable(scope: Scope, vpcId: string, cidrBlock: string): void;
+  /** The VPC's `default` security group. */
+  defaultSecurityGroup(scope: Scope, vpcId: string): void;
+}
+
 export class Vpcs {
-  readonly #e: Ec2;
-  constructor(e: Ec2) {
-    this.#e = e;
+  readonly #e: Ec2Context;
+  readonly #parts: VpcParts;
+  constructor(ctx: Ec2Context, parts: VpcParts) {
+    this.#e = ctx;
+    this.#parts = parts;
   }
 
   require(scope: Scope, id: string | undefined): VpcRecord {
-    if (!id) throw missingParameter("vpcId");
-    checkId("vpc", id);
-    const rec = this.#e.repo.get<Vpc, VpcState>(scope, id);
-    if (!rec || rec.type !== "vpc") notFound("vpc", id);
-    return rec;
+    return requireResource<Vpc, VpcState>(this.#e.repo, scope, "vpc", id);
   }
 
   /** A VPC with its main route table and default security group. */
@@ -55,8 +63,8 @@ export class Vpcs {
     };
     const state: VpcState = { enableDnsHostnames: opts.isDefault, enableDnsSupport: true, enableNetworkAddressUsageMetrics: false };
     e.repo.put(scope, { id, type: "vpc", vpcId: id, doc: vpc, state });
-    e.routing.insertRouteTable(scope, id, cidrBlock, true);
-    e.groups.insertDefault(scope, id);
+    this.#parts.mainRouteTable(scope, id, cidrBlock);
+    this.#parts.defaultSecurityGroup(scope, id);
     return vpc;
   }
 
@@ -64,7 +72,7 @@ export class Vpcs {
     if (!input.CidrBlock) throw missingParameter("cidrBlock");
     const cidr = parseCidr(input.CidrBlock);
     if (cidr.prefix < 16 || cidr.prefix > 28) throw ec2Error("InvalidVpc.Range", `The CIDR '${input.CidrBlock}' is invalid.`);
-    return this.#e.deps.store.tx(() => {
+    return this.#e.store.tx(() => {
       const d = this.#e.ensureDefaults(scope);
       const vpc = this.insert(scope, formatCidr(cidr), { isDefault: false, dhcpOptionsId: d.dhcpOptionsId, tenancy: input.InstanceTenancy });
       this.#e.tags.applySpecs(scope, vpc.VpcId!, "vpc", input.TagSpecifications);
@@ -104,15 +112,15 @@ export class Vpcs {
 
   delete(scope: Scope, id: string | undefined): void {
     const e = this.#e;
-    e.deps.store.tx(() => {
+    e.store.tx(() => {
       const vpc = this.require(scope, id);
       const vpcId = vpc.id;
       const blockers = [
         ...e.repo.list(scope, "subnet", vpcId),
         ...e.repo.list(scope, "network-interface", vpcId),
         ...e.repo.list<{ GroupName?: string }>(scope, "security-group", vpcId).filter((g) => g.doc.GroupName !== "default"),
-        ...e.routing.routeTablesOf(scope, vpcId).filter((r) => !r.Associations?.some((a) => a.Main)).map((r) => ({ id: r.RouteTableId! })),
-        ...e.routing.gatewaysAttachedTo(scope, vpcId).map((g) => ({ id: g.InternetGatewayId! })),
+        ...e.repo.list<RouteTable>(scope, "route-table", vpcId).filter((r) => !r.doc.Associations?.some((a) => a.Main)),
+        ...e.repo.list(scope, "internet-gateway", vpcId),
       ];
       if (blockers.length) {
         throw dependencyViolation(`The vpc '${vpcId}' has dependencies and cannot be deleted.`);
@@ -147,7 +155,7 @@ export class Vpcs {
     if (given.length !== 1) {
       throw invalidParameterValue("Fields for multiple attribute types specified: enableDnsHostnames, enableDnsSupport, enableNetworkAddressUsageMetrics");
     }
-    this.#e.deps.store.tx(() => {
+    this.#e.store.tx(() => {
       this.#e.ensureDefaults(scope);
       const vpc = this.require(scope, input.VpcId);
       const state = { ...vpc.state };

@@ -3,17 +3,17 @@ import { test } from "node:test";
 import { toRegistryImage } from "./image-ref.ts";
 
 const D = `sha256:${"ab".repeat(32)}`;
-const opts = { port: 4566, account: "000000000000", region: "us-east-1", hostsAccount: (a: string) => a === "000000000000" || a === "111111111111" };
+const opts = { port: 4566, accountId: "000000000000", region: "us-east-1", hostsAccount: (a: string) => a === "000000000000" || a === "111111111111" };
 
 test("Slipway registry references are pulled from 127.0.0.1:<port>", () => {
   assert.deepEqual(toRegistryImage("localhost:4566/web:v1", opts), {
-    account: "000000000000", region: "us-east-1", name: "web", reference: "v1",
+    accountId: "000000000000", region: "us-east-1", name: "web", reference: "v1",
     registryHost: "127.0.0.1:4566", repository: "127.0.0.1:4566/web", pullRef: "127.0.0.1:4566/web:v1",
   });
   assert.equal(toRegistryImage("127.0.0.1:4566/team/web", opts)?.pullRef, "127.0.0.1:4566/team/web:latest");
   const ecr = toRegistryImage("111111111111.dkr.ecr.eu-west-1.amazonaws.com/team/web:latest", opts);
   assert.equal(ecr?.pullRef, "127.0.0.1:4566/team/web:latest");
-  assert.deepEqual([ecr?.account, ecr?.region], ["111111111111", "eu-west-1"]);
+  assert.deepEqual([ecr?.accountId, ecr?.region], ["111111111111", "eu-west-1"]);
   assert.equal(toRegistryImage(`000000000000.dkr.ecr.us-east-1.amazonaws.com/web@${D}`, opts)?.pullRef, `127.0.0.1:4566/web@${D}`);
   assert.equal(toRegistryImage(`localhost:4566/web:v1@${D}`, opts)?.reference, D);
 });

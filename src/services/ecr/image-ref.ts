@@ -6,10 +6,9 @@
  * each also with `@sha256:<hex>` instead of (or after) the tag. Docker pulls all of them from
  * `127.0.0.1:<port>/<name>` (plain HTTP: Docker treats loopback registries as insecure).
  */
+import type { Scope } from "../../core/arn.ts";
 
-export interface RegistryImage {
-  account: string;
-  region: string;
+export interface RegistryImage extends Scope {
   /** Repository name. */
   name: string;
   /** Tag or digest (the digest wins when both are given). */
@@ -22,12 +21,10 @@ export interface RegistryImage {
   repository: string;
 }
 
-export interface RewriteOptions {
+/** `accountId` and `region` are the task's: what localhost-style references mean. */
+export interface RewriteOptions extends Scope {
   /** Slipway's listening port. */
   port: number;
-  /** The task's account and region: used for localhost-style references. */
-  account: string;
-  region: string;
   /** Whether Slipway hosts this account's registry (ECR-style references). */
   hostsAccount: (account: string) => boolean;
 }
@@ -41,15 +38,15 @@ export function toRegistryImage(image: string, opts: RewriteOptions): RegistryIm
   if (slash <= 0) return undefined;
   const host = image.slice(0, slash).toLowerCase();
   const rest = image.slice(slash + 1);
-  let account: string;
+  let accountId: string;
   let region: string;
   const ecr = ECR_HOST.exec(host);
   if (ecr) {
     if (!opts.hostsAccount(ecr[1]!)) return undefined;
-    account = ecr[1]!;
+    accountId = ecr[1]!;
     region = ecr[2]!;
   } else if (host === `localhost:${opts.port}` || host === `127.0.0.1:${opts.port}`) {
-    account = opts.account;
+    accountId = opts.accountId;
     region = opts.region;
   } else {
     return undefined;
@@ -62,5 +59,5 @@ export function toRegistryImage(image: string, opts: RewriteOptions): RegistryIm
   const reference = digest ?? tag ?? "latest";
   const registryHost = `127.0.0.1:${opts.port}`;
   const repository = `${registryHost}/${name}`;
-  return { account, region, name, reference, registryHost, repository, pullRef: `${repository}${digest ? `@${digest}` : `:${reference}`}` };
+  return { accountId, region, name, reference, registryHost, repository, pullRef: `${repository}${digest ? `@${digest}` : `:${reference}`}` };
 }

@@ -13,8 +13,8 @@
  *   sinceImagePushed expires selected images pushed more than N days ago;
  * - expiration is ordered by push time: older images before newer ones.
  */
-import { ServiceError } from "../../aws/service-error.ts";
-import { wildcard } from "../../registry/tag-mutability.ts";
+import { invalidParameter } from "./errors.ts";
+import { compileGlob } from "../../core/glob.ts";
 
 export interface LifecycleRule {
   rulePriority: number;
@@ -48,8 +48,7 @@ export interface LifecycleVerdict {
 
 const DAY_MS = 86_400_000;
 
-const invalid = (why: string) =>
-  new ServiceError("InvalidParameterException", `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: '${why}'`);
+const invalid = (why: string) => invalidParameter(`Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: '${why}'`);
 
 /** Parses and validates a lifecycle policy text; InvalidParameterException when it is not valid. */
 export function parseLifecyclePolicy(text: string): LifecyclePolicy {
@@ -139,10 +138,9 @@ function selects(rule: LifecycleRule, img: LifecycleImage): boolean {
   if (s.tagStatus === "untagged") return img.tags.length === 0;
   if (img.tags.length === 0) return false;
   if (s.tagPrefixList) return s.tagPrefixList.every((p) => img.tags.some((t) => t.startsWith(p)));
-  if (s.tagPatternList) return s.tagPatternList.map(wildcard).every((re) => img.tags.some((t) => re.test(t)));
+  if (s.tagPatternList) return s.tagPatternList.map((p) => compileGlob(p)).every((g) => img.tags.some((t) => g.matches(t)));
   return false;
 }
-
 
 function optionalStringList(v: unknown, name: string): string[] | undefined {
   if (v === undefined) return undefined;

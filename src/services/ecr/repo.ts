@@ -1,12 +1,56 @@
-/** The one ECR query RegistryMeta does not offer: every repository of every account and region. */
+/**
+ * ECR's storage. ECR has no tables of its own: its repositories and images are the registry's
+ * records (reached through the RegistryPort), and its per-repository settings live in the
+ * repository's free-form `doc` as a RepoDoc. This is the one place that reads and writes that doc.
+ */
+import type { Scope } from "../../core/arn.ts";
 import type { Store } from "../../store/store.ts";
+import { repositoryNotFound } from "./errors.ts";
+import type { RegistryPort, StoredRepository } from "./ports.ts";
 
-export function allRepositories(store: Store): { account: string; region: string; name: string }[] {
-  const rows = store.prepare("SELECT account, region, name FROM registry_repositories ORDER BY account, region, name").all() as Record<string, unknown>[];
-  return rows.map((r) => ({ account: String(r.account), region: String(r.region), name: String(r.name) }));
+/** What the ECR API keeps in a registry repository's `doc`. Absent fields take ECR's defaults. */
+export interface RepoDoc {
+  imageTagMutability?: string;
+  imageTagMutabilityExclusionFilters?: { filterType: string; filter: string }[];
+  scanOnPush?: boolean;
+  encryptionType?: string;
+  kmsKey?: string;
+  repositoryPolicy?: string;
+  lifecyclePolicy?: { text: string; lastEvaluatedAt?: number };
+  lifecyclePreview?: { text: string; results: { digest: string; tags: string[]; pushedAt: number; rulePriority: number }[] };
 }
 
-/** Whether the account has any repository in any region (Slipway hosts that account's registry). */
-export function accountHasRepositories(store: Store, account: string): boolean {
-  return store.prepare("SELECT 1 AS x FROM registry_repositories WHERE account = ? LIMIT 1").get(account) !== undefined;
+/** A copy of the repository's ECR settings (changing it changes nothing stored). */
+export function docOf(r: StoredRepository): RepoDoc {
+  return structuredClone(r.doc) as RepoDoc;
+}
+
+export class EcrRepo {
+  readonly #store: Store;
+  readonly #registry: RegistryPort;
+
+  constructor(store: Store, registry: RegistryPort) {
+    this.#store = store;
+    this.#registry = registry;
+  }
+
+  /** The repository, or RepositoryNotFoundException. */
+  require(scope: Scope, name: string): StoredRepository {
+    const r = this.#registry.getRepository(scope, name);
+    if (!r) throw repositoryNotFound(name, scope.accountId);
+    return r;
+  }
+
+  /** Changes the repository's settings in one transaction (RepositoryNotFoundException if it is gone). */
+  updateDoc(scope: Scope, name: string, fn: (d: RepoDoc) => void): void {
+    this.#store.tx(() => {
+      const d = docOf(this.require(scope, name));
+      fn(d);
+      this.writeDoc(scope, name, d);
+    });
+  }
+
+  writeDoc(scope: Scope, name: string, doc: RepoDoc): void {
+    this.#registry.updateRepositoryDoc(scope, name, doc as Record<string, unknown>);
+  }
 }

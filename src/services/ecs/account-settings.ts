@@ -1,8 +1,8 @@
 import type { ListAccountSettingsRequest, ListAccountSettingsResponse, Setting } from "@aws-sdk/client-ecs";
-import type { CallScope } from "./context.ts";
-import { invalidParameter } from "./errors.ts";
+import type { Scope } from "../../core/arn.ts";
 import { offsetPage } from "../common/paginate.ts";
-import { badNextToken } from "./errors.ts";
+import { opt } from "./context.ts";
+import { badNextToken, invalidParameter } from "./errors.ts";
 import type { EcsRepo } from "./repo.ts";
 
 /** ECS account settings and their defaults for a new account. */
@@ -26,14 +26,14 @@ export class AccountSettings {
     this.#repo = repo;
   }
 
-  put(scope: CallScope, name: string, value: string, principal?: string): Setting {
+  put(scope: Scope, name: string, value: string, principal?: string): Setting {
     if (!(name in DEFAULTS)) throw invalidParameter(`Invalid account setting name ${name}.`);
     const principalArn = principal ?? `arn:aws:iam::${scope.accountId}:root`;
     this.#repo.store.tx(() => this.#repo.putAccountSetting(scope, principalArn, name, value));
     return { name: name as Setting["name"], value, principalArn, type: "user" };
   }
 
-  list(scope: CallScope, input: ListAccountSettingsRequest): ListAccountSettingsResponse {
+  list(scope: Scope, input: ListAccountSettingsRequest): ListAccountSettingsResponse {
     const principalArn = input.principalArn ?? `arn:aws:iam::${scope.accountId}:root`;
     const stored = this.#repo.getAccountSettings(scope);
     const effective = new Map<string, { value: string; principal: string; type: string }>();
@@ -53,6 +53,6 @@ export class AccountSettings {
     if (input.name) settings = settings.filter((s) => s.name === input.name);
     if (input.value) settings = settings.filter((s) => s.value === input.value);
     const page = offsetPage(settings, input.maxResults ?? 100, input.nextToken, badNextToken);
-    return page.next ? { settings: page.items, nextToken: page.next } : { settings: page.items };
+    return { settings: page.items, ...opt("nextToken", page.next) };
   }
 }

@@ -1,8 +1,9 @@
 import type {
-  Cluster,
   ClusterField,
   ClusterSetting,
   CreateClusterRequest,
+  ListClustersRequest,
+  ListClustersResponse,
   DeleteClusterRequest,
   DescribeClustersRequest,
   DescribeClustersResponse,
@@ -12,10 +13,13 @@ import type {
 } from "@aws-sdk/client-ecs";
 import { ServiceError } from "../../aws/service-error.ts";
 import { arn, shortName, type Scope } from "../../core/arn.ts";
-import { deleteAllTags, getTags, setTags } from "../../store/tags.ts";
-import type { EcsDeps } from "./context.ts";
-import { clusterNotFound, invalidParameter } from "./errors.ts";
+import type { Tagging } from "../common/tagging.ts";
+import { offsetPage } from "../common/paginate.ts";
+import { type EcsDeps, opt } from "./context.ts";
+import { badNextToken, clusterNotFound, invalidParameter } from "./errors.ts";
+import type { ClusterDoc } from "./model.ts";
 import type { EcsRepo } from "./repo.ts";
+import { ecsTags } from "./tags.ts";
 
 export const clusterArn = (scope: Scope, name: string) => arn("ecs", scope, `cluster/${name}`);
 
@@ -24,19 +28,21 @@ const DEFAULT_SETTINGS: ClusterSetting[] = [{ name: "containerInsights", value: 
 export class Clusters {
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
-  constructor(deps: EcsDeps, repo: EcsRepo) {
+  readonly #tags: Tagging;
+  constructor(deps: EcsDeps, repo: EcsRepo, tags: Tagging) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
   }
 
   /** The ACTIVE cluster named by a short name or ARN (default "default"), or ClusterNotFoundException. */
-  require(scope: Scope, nameOrArn: string | undefined): Cluster {
+  require(scope: Scope, nameOrArn: string | undefined): ClusterDoc {
     const c = this.#repo.getCluster(scope, shortName(nameOrArn ?? "default"));
     if (!c || c.status !== "ACTIVE") throw clusterNotFound();
     return c;
   }
 
-  create(scope: Scope, input: CreateClusterRequest): Cluster {
+  create(scope: Scope, input: CreateClusterRequest): ClusterDoc {
     const name = input.clusterName ?? "default";
     if (!/^[a-zA-Z0-9_-]{1,255}$/.test(name)) {
       throw invalidParameter(
@@ -46,7 +52,7 @@ export class Clusters {
     return this.#deps.store.tx(() => {
       const existing = this.#repo.getCluster(scope, name);
       if (existing && existing.status === "ACTIVE") return this.#present(scope, existing, ["TAGS", "SETTINGS", "CONFIGURATIONS"]);
-      const cluster: Cluster = {
+      const cluster: ClusterDoc = {
         clusterArn: clusterArn(scope, name),
         clusterName: name,
         status: "ACTIVE",
@@ -64,8 +70,8 @@ export class Clusters {
           : {}),
       };
       this.#repo.putCluster(scope, cluster);
-      deleteAllTags(this.#deps.store, cluster.clusterArn!);
-      if (input.tags?.length) setTags(this.#deps.store, cluster.clusterArn!, input.tags.map((t) => ({ key: t.key!, value: t.value ?? "" })));
+      this.#tags.clear(cluster.clusterArn);
+      this.#tags.set(cluster.clusterArn, ecsTags.read(input.tags));
       return this.#present(scope, cluster, ["TAGS", "SETTINGS", "CONFIGURATIONS"]);
     });
   }
@@ -73,7 +79,7 @@ export class Clusters {
   describe(scope: Scope, input: DescribeClustersRequest): DescribeClustersResponse {
     const names = input.clusters?.length ? input.clusters : ["default"];
     const include = new Set(input.include ?? []);
-    const clusters: Cluster[] = [];
+    const clusters: ClusterDoc[] = [];
     const failures: { arn: string; reason: string }[] = [];
     for (const ref of names) {
       const c = this.#repo.getCluster(scope, shortName(ref));
@@ -83,30 +89,32 @@ export class Clusters {
     return { clusters, failures };
   }
 
-  list(scope: Scope): string[] {
-    return this.#repo.listClusters(scope).map((c) => c.clusterArn!);
+  list(scope: Scope, input: ListClustersRequest): ListClustersResponse {
+    const arns = this.#repo.listClusters(scope).map((c) => c.clusterArn);
+    const page = offsetPage(arns, input.maxResults ?? 100, input.nextToken, badNextToken);
+    return { clusterArns: page.items, ...opt("nextToken", page.next) };
   }
 
-  delete(scope: Scope, input: DeleteClusterRequest): Cluster {
+  delete(scope: Scope, input: DeleteClusterRequest): ClusterDoc {
     return this.#deps.store.tx(() => {
       const c = this.require(scope, input.cluster);
-      const name = c.clusterName!;
+      const name = c.clusterName;
       if (this.#repo.countServices(scope, name, ["ACTIVE", "DRAINING"]) > 0) {
         throw new ServiceError("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.");
       }
       if (this.#repo.countTasks(scope, name).active > 0) {
         throw new ServiceError("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.");
       }
-      const deleted: Cluster = { ...c, status: "INACTIVE" };
+      const deleted: ClusterDoc = { ...c, status: "INACTIVE" };
       this.#repo.putCluster(scope, deleted);
       return this.#present(scope, deleted, []);
     });
   }
 
-  update(scope: Scope, input: UpdateClusterRequest): Cluster {
+  update(scope: Scope, input: UpdateClusterRequest): ClusterDoc {
     return this.#deps.store.tx(() => {
       const c = this.require(scope, input.cluster);
-      const next: Cluster = {
+      const next: ClusterDoc = {
         ...c,
         ...(input.settings ? { settings: mergeSettings(c.settings ?? [], input.settings) } : {}),
         ...(input.configuration ? { configuration: input.configuration } : {}),
@@ -117,11 +125,11 @@ export class Clusters {
     });
   }
 
-  updateSettings(scope: Scope, input: UpdateClusterSettingsRequest): Cluster {
+  updateSettings(scope: Scope, input: UpdateClusterSettingsRequest): ClusterDoc {
     return this.update(scope, { cluster: input.cluster, settings: input.settings });
   }
 
-  putCapacityProviders(scope: Scope, input: PutClusterCapacityProvidersRequest): Cluster {
+  putCapacityProviders(scope: Scope, input: PutClusterCapacityProvidersRequest): ClusterDoc {
     return this.#deps.store.tx(() => {
       const c = this.require(scope, input.cluster);
       for (const p of input.capacityProviders ?? []) {
@@ -129,7 +137,7 @@ export class Clusters {
           throw invalidParameter(`The specified capacity provider '${p}' is not in an ACTIVE state. Specify a valid capacity provider and try again.`);
         }
       }
-      const next: Cluster = {
+      const next: ClusterDoc = {
         ...c,
         capacityProviders: input.capacityProviders ?? [],
         defaultCapacityProviderStrategy: input.defaultCapacityProviderStrategy ?? [],
@@ -140,10 +148,10 @@ export class Clusters {
   }
 
   /** Live counts and the optional parts DescribeClusters' `include` asks for. */
-  #present(scope: Scope, c: Cluster, include: readonly (ClusterField | string)[]): Cluster {
-    const name = c.clusterName!;
+  #present(scope: Scope, c: ClusterDoc, include: readonly (ClusterField | string)[]): ClusterDoc {
+    const name = c.clusterName;
     const counts = this.#repo.countTasks(scope, name);
-    const out: Cluster = {
+    const out: ClusterDoc = {
       ...c,
       registeredContainerInstancesCount: c.status === "ACTIVE" ? 1 : 0,
       runningTasksCount: counts.running,
@@ -153,7 +161,7 @@ export class Clusters {
     if (!include.includes("SETTINGS")) delete out.settings;
     if (!include.includes("CONFIGURATIONS")) delete out.configuration;
     if (include.includes("TAGS")) {
-      out.tags = getTags(this.#deps.store, c.clusterArn!);
+      out.tags = ecsTags.write(this.#tags.of(c.clusterArn));
     }
     if (include.includes("STATISTICS")) {
       out.statistics = [

@@ -6,13 +6,15 @@ import type {
   Resource,
 } from "@aws-sdk/client-ecs";
 import { arn, shortName, type Scope } from "../../core/arn.ts";
-import { getTags } from "../../store/tags.ts";
+import { offsetPage } from "../common/paginate.ts";
+import type { Tagging } from "../common/tagging.ts";
 import type { Clusters } from "./clusters.ts";
-import type { EcsDeps } from "./context.ts";
+import { type EcsDeps, opt } from "./context.ts";
+import type { ContainerInstanceDoc } from "./model.ts";
 import type { HostCapacity } from "./placement.ts";
 import type { EcsRepo } from "./repo.ts";
-import { offsetPage } from "../common/paginate.ts";
 import { badNextToken } from "./errors.ts";
+import { ecsTags } from "./tags.ts";
 
 export interface HostDescription extends HostCapacity {
   name: string;
@@ -24,25 +26,24 @@ export interface HostDescription extends HostCapacity {
 export class ContainerInstances {
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
+  readonly #tags: Tagging;
+  readonly #clusters: Clusters;
   readonly #host: () => HostDescription;
-  #clusters: Clusters | undefined;
 
-  constructor(deps: EcsDeps, repo: EcsRepo, host: () => HostDescription) {
+  constructor(deps: EcsDeps, repo: EcsRepo, tags: Tagging, clusters: Clusters, host: () => HostDescription) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
+    this.#clusters = clusters;
     this.#host = host;
   }
 
-  setClusters(c: Clusters): void {
-    this.#clusters = c;
-  }
-
   /** The cluster's container instance record, created on first use (inside the caller's tx). */
-  ensure(scope: Scope, cluster: string): ContainerInstance {
+  ensure(scope: Scope, cluster: string): ContainerInstanceDoc {
     const existing = this.#repo.getContainerInstance(scope, cluster);
     if (existing) return existing;
     const host = this.#host();
-    const ci: ContainerInstance = {
+    const ci: ContainerInstanceDoc = {
       containerInstanceArn: arn("ecs", scope, `container-instance/${cluster}/${this.#deps.ids.hex(16)}`),
       ec2InstanceId: `i-${this.#deps.ids.hex(9).slice(0, 17)}`,
       version: 1,
@@ -66,33 +67,33 @@ export class ContainerInstances {
 
   arnOf(scope: Scope, cluster: string, ref: string): string {
     const ci = this.ensure(scope, cluster);
-    return shortName(ref) === shortName(ci.containerInstanceArn!) ? ci.containerInstanceArn! : ref;
+    return shortName(ref) === shortName(ci.containerInstanceArn) ? ci.containerInstanceArn : ref;
   }
 
   list(scope: Scope, input: ListContainerInstancesRequest): { containerInstanceArns: string[]; nextToken?: string } {
-    const cluster = this.#clusters!.require(scope, input.cluster);
+    const cluster = this.#clusters.require(scope, input.cluster);
     const arns =
-      input.status && input.status !== "ACTIVE" ? [] : [this.#deps.store.tx(() => this.ensure(scope, cluster.clusterName!)).containerInstanceArn!];
+      input.status && input.status !== "ACTIVE" ? [] : [this.#deps.store.tx(() => this.ensure(scope, cluster.clusterName)).containerInstanceArn];
     const page = offsetPage(arns, input.maxResults ?? 100, input.nextToken, badNextToken);
-    return page.next ? { containerInstanceArns: page.items, nextToken: page.next } : { containerInstanceArns: page.items };
+    return { containerInstanceArns: page.items, ...opt("nextToken", page.next) };
   }
 
   describe(scope: Scope, input: DescribeContainerInstancesRequest): DescribeContainerInstancesResponse {
-    const cluster = this.#clusters!.require(scope, input.cluster);
-    const ci = this.#deps.store.tx(() => this.ensure(scope, cluster.clusterName!));
+    const cluster = this.#clusters.require(scope, input.cluster);
+    const ci = this.#deps.store.tx(() => this.ensure(scope, cluster.clusterName));
     const out: ContainerInstance[] = [];
     const failures: { arn: string; reason: string }[] = [];
     for (const ref of input.containerInstances ?? []) {
-      if (shortName(ref) === shortName(ci.containerInstanceArn!)) out.push(this.present(scope, cluster.clusterName!, ci, input.include?.includes("TAGS") ?? false));
+      if (shortName(ref) === shortName(ci.containerInstanceArn)) out.push(this.#present(ci, input.include?.includes("TAGS") ?? false));
       else failures.push({ arn: ref, reason: "MISSING" });
     }
     return { containerInstances: out, failures };
   }
 
-  present(scope: Scope, cluster: string, ci: ContainerInstance, withTags: boolean): ContainerInstance {
+  #present(ci: ContainerInstanceDoc, withTags: boolean): ContainerInstance {
     const host = this.#host();
     const used = this.#repo.hostUsage();
-    const mine = this.#repo.hostUsage(ci.containerInstanceArn!);
+    const mine = this.#repo.hostUsage(ci.containerInstanceArn);
     const resources = (cpu: number, mem: number, ports: string[]): Resource[] => [
       { name: "CPU", type: "INTEGER", integerValue: cpu, doubleValue: 0, longValue: 0 },
       { name: "MEMORY", type: "INTEGER", integerValue: mem, doubleValue: 0, longValue: 0 },
@@ -109,7 +110,7 @@ export class ContainerInstances {
       ),
       runningTasksCount: mine.running,
       pendingTasksCount: mine.pending,
-      ...(withTags ? { tags: getTags(this.#deps.store, ci.containerInstanceArn!) } : {}),
+      ...(withTags ? { tags: ecsTags.write(this.#tags.of(ci.containerInstanceArn)) } : {}),
     };
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { TaskDefinition } from "@aws-sdk/client-ecs";
+import type { RegisterTaskDefinitionRequest, TaskDefinition } from "@aws-sdk/client-ecs";
 import { ServiceError } from "../../aws/service-error.ts";
 import { ManualClock } from "../../core/clock.ts";
 import { seededIds } from "../../core/ids.ts";
@@ -8,7 +8,7 @@ import { Store } from "../../store/store.ts";
 import { LABELS } from "../../runtime/runtime.ts";
 import type { CallScope } from "./context.ts";
 import { dependencyOrder, taskResources, toContainerSpecs } from "./container-spec.ts";
-import { registerTaskDefinition } from "./task-definitions.ts";
+import { Ecs } from "./ecs.ts";
 
 const task = {
   account: "000000000000",
@@ -21,9 +21,10 @@ const task = {
 const scope: CallScope = { accountId: "000000000000", region: "us-east-1", principalArn: "arn:aws:iam::000000000000:root" };
 
 /** Registers through the real code path so the mapping sees normalised definitions. */
-function register(req: Parameters<typeof registerTaskDefinition>[2]): TaskDefinition {
+function register(req: RegisterTaskDefinitionRequest): TaskDefinition {
   const deps = { store: new Store(":memory:"), clock: new ManualClock(), ids: seededIds() };
-  return registerTaskDefinition(deps, scope, req).taskDefinition!;
+  const ecs = new Ecs(deps, { host: () => ({ name: "fake", cpu: 4096, memoryMiB: 8192, dockerVersion: "fake", architecture: "x86_64" }) });
+  return ecs.taskDefinitions.register(scope, req).taskDefinition!;
 }
 
 describe("toContainerSpecs", () => {

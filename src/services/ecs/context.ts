@@ -10,10 +10,15 @@ export interface EcsDeps {
   readonly ids: IdGen;
 }
 
-/** One call's scope: which account and region, and who is calling. */
+/**
+ * A call's scope and its caller, for the operations that record who made a resource
+ * (CreateService's createdBy, RegisterTaskDefinition's registeredBy). A RequestContext is one.
+ */
 export interface CallScope extends Scope {
   readonly principalArn: string;
 }
 
-/** ECS timestamps are Dates on the SDK types; the store keeps epoch milliseconds. */
-export const toDate = (ms: number | undefined): Date | undefined => (ms === undefined ? undefined : new Date(ms));
+/** `{ [key]: value }` when value is defined, else `{}`: keeps optional members absent. */
+export function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,64 +1,62 @@
 /** The ECS domain, assembled: what handlers and the scheduler share. */
-import { parseArn } from "../../core/arn.ts";
+import { Tagging } from "../common/tagging.ts";
 import { AccountSettings } from "./account-settings.ts";
 import { Clusters } from "./clusters.ts";
 import { ContainerInstances, type HostDescription } from "./container-instances.ts";
 import type { EcsDeps } from "./context.ts";
-import { invalidParameter, resourceNotFound } from "./errors.ts";
+import { Deployments } from "./deployments.ts";
 import type { LoadBalancing } from "./load-balancing.ts";
 import type { TaskNetworking } from "./networking.ts";
 import { EcsExec, type ExecSessionsPort } from "./exec.ts";
 import { EcsRepo } from "./repo.ts";
+import { ServiceEventLog } from "./service-events.ts";
 import { Services } from "./services.ts";
+import { ecsTaggingRules } from "./tags.ts";
+import { TaskDefinitions } from "./task-definitions.ts";
 import { Tasks } from "./tasks.ts";
-import { getTaskDefinitionByArn } from "./task-definitions.ts";
+
+/** What ECS needs from the host and from the other services (src/server/slipway.ts adapts them). */
+export interface EcsPorts {
+  /** The Docker host, each cluster's one container instance (its capacity is read on each use). */
+  readonly host: () => HostDescription;
+  /** ELBv2, for services with load balancers. Without it, loadBalancers name no target group. */
+  readonly lb?: LoadBalancing | undefined;
+  /** EC2, where awsvpc tasks get their ENIs. Without it, every subnet is a placeholder (see networking.ts). */
+  readonly network?: TaskNetworking | undefined;
+  /** ECS Exec sessions (src/exec/). Without it, ExecuteCommand finds no agent to talk to. */
+  readonly exec?: ExecSessionsPort | undefined;
+}
 
 export class Ecs {
   readonly deps: EcsDeps;
   readonly repo: EcsRepo;
+  readonly tags: Tagging;
   readonly clusters: Clusters;
+  readonly taskDefinitions: TaskDefinitions;
   readonly instances: ContainerInstances;
   readonly tasks: Tasks;
+  readonly events: ServiceEventLog;
+  readonly deployments: Deployments;
   readonly services: Services;
   readonly settings: AccountSettings;
-  /** The load balancer port, once ELBv2 is wired (src/server/slipway.ts). */
-  lb: LoadBalancing | undefined;
-  /** The EC2 port awsvpc tasks get their ENIs from, once EC2 is wired (src/server/slipway.ts). */
-  network: TaskNetworking | undefined;
-  /** ECS Exec sessions (src/exec/), once wired (src/server/slipway.ts). */
-  execSessions: ExecSessionsPort | undefined;
+  readonly lb: LoadBalancing | undefined;
+  readonly network: TaskNetworking | undefined;
   readonly exec: EcsExec;
 
-  constructor(deps: EcsDeps, host: () => HostDescription) {
+  constructor(deps: EcsDeps, ports: EcsPorts) {
     this.deps = deps;
+    this.lb = ports.lb;
+    this.network = ports.network;
     this.repo = new EcsRepo(deps.store);
-    this.clusters = new Clusters(deps, this.repo);
-    this.instances = new ContainerInstances(deps, this.repo, host);
-    this.instances.setClusters(this.clusters);
-    this.tasks = new Tasks(deps, this.repo, this.clusters, this.instances, host, () => this.network);
-    this.services = new Services(deps, this.repo, this.clusters, () => this.lb, () => this.network);
+    this.tags = new Tagging(deps.store, ecsTaggingRules(this.repo));
+    this.clusters = new Clusters(deps, this.repo, this.tags);
+    this.taskDefinitions = new TaskDefinitions(deps, this.repo, this.tags);
+    this.instances = new ContainerInstances(deps, this.repo, this.tags, this.clusters, ports.host);
+    this.tasks = new Tasks(deps, this.repo, this.tags, this.clusters, this.instances, this.taskDefinitions, ports.host, this.network);
+    this.events = new ServiceEventLog(deps);
+    this.deployments = new Deployments(deps, this.repo, this.clusters, this.events);
+    this.services = new Services(deps, this.repo, this.tags, this.clusters, this.taskDefinitions, this.deployments, this.lb, this.network);
     this.settings = new AccountSettings(this.repo);
-    this.exec = new EcsExec(this.repo, this.clusters, () => this.execSessions);
-  }
-
-  /** TagResource and friends: the ARN must name an existing ECS resource. */
-  requireTaggable(resourceArn: string): void {
-    const p = parseArn(resourceArn);
-    if (!p || p.service !== "ecs") throw invalidParameter("The ARN provided is invalid.");
-    const scope = { accountId: p.accountId, region: p.region };
-    const [kind, a, b] = p.resource.split("/");
-    const exists =
-      kind === "cluster"
-        ? this.repo.getCluster(scope, a ?? "")?.status === "ACTIVE"
-        : kind === "service"
-          ? this.repo.getService(scope, a ?? "", b ?? "") !== undefined
-          : kind === "task"
-            ? this.repo.getTask(scope, a ?? "", b ?? "") !== undefined
-            : kind?.startsWith("task-definition")
-              ? getTaskDefinitionByArn(this.deps, resourceArn) !== undefined
-              : kind === "container-instance"
-                ? this.repo.getContainerInstance(scope, a ?? "")?.containerInstanceArn === resourceArn
-                : false;
-    if (!exists) throw resourceNotFound("The specified resource could not be found.");
+    this.exec = new EcsExec(this.repo, this.clusters, ports.exec);
   }
 }

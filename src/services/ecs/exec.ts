@@ -33,9 +33,9 @@ export const EXEC_NOT_ENABLED =
 export class EcsExec {
   readonly #repo: EcsRepo;
   readonly #clusters: Clusters;
-  readonly #sessions: () => ExecSessionsPort | undefined;
+  readonly #sessions: ExecSessionsPort | undefined;
 
-  constructor(repo: EcsRepo, clusters: Clusters, sessions: () => ExecSessionsPort | undefined) {
+  constructor(repo: EcsRepo, clusters: Clusters, sessions: ExecSessionsPort | undefined) {
     this.#repo = repo;
     this.#clusters = clusters;
     this.#sessions = sessions;
@@ -54,7 +54,7 @@ export class EcsExec {
     if (!rec.doc.enableExecuteCommand || rec.doc.lastStatus !== "RUNNING") throw invalidParameter(EXEC_NOT_ENABLED);
     const { container, runtimeName } = pickContainer(rec, input.container);
     if (container.lastStatus !== "RUNNING") throw invalidParameter(EXEC_NOT_ENABLED);
-    const sessions = this.#sessions();
+    const sessions = this.#sessions;
     if (!sessions) throw invalidParameter(EXEC_NOT_ENABLED);
     const session = sessions.open({
       accountId: scope.accountId,

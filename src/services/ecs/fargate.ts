@@ -1,5 +1,7 @@
 /**
- * Fargate task-size table (spec §3.3) and the cpu/memory string normalisation ECS applies on
+ * The Fargate task sizes (the valid cpu and memory pairs listed in
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html)
+ * and the cpu/memory string normalisation ECS applies on
  * RegisterTaskDefinition ("1 vCPU" → "1024", "1GB" → "1024").
  */
 

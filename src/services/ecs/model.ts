@@ -1,5 +1,134 @@
-/** Slipway's private bookkeeping for ECS resources (never sent on the wire). */
-import type { NetworkConfiguration } from "@aws-sdk/client-ecs";
+/**
+ * The ECS documents as Slipway stores them, and its private bookkeeping (never sent on the wire).
+ *
+ * The SDK's shapes make every member optional because a client may omit them; the documents
+ * Slipway writes always carry some of them. The `*Doc` types say which, so the domain and the
+ * scheduler read them without non-null assertions. The repo returns them (it reads only
+ * documents Slipway wrote); the API returns them as the SDK shapes they extend.
+ */
+import type {
+  Attachment,
+  Cluster,
+  Container,
+  ContainerDefinition,
+  ContainerInstance,
+  Deployment,
+  DeploymentCircuitBreaker,
+  DeploymentConfiguration,
+  DeploymentRolloutState,
+  LoadBalancer,
+  NetworkConfiguration,
+  NetworkInterface,
+  PortMapping,
+  Service,
+  ServiceEvent,
+  Task,
+  TaskDefinition,
+  TaskDefinitionStatus,
+} from "@aws-sdk/client-ecs";
+
+export interface ClusterDoc extends Cluster {
+  clusterArn: string;
+  clusterName: string;
+  /** ACTIVE, or INACTIVE once deleted. */
+  status: string;
+}
+
+/** Each cluster's one container instance: the Docker host. */
+export interface ContainerInstanceDoc extends ContainerInstance {
+  containerInstanceArn: string;
+  ec2InstanceId: string;
+}
+
+/** maximumPercent, minimumHealthyPercent and the circuit breaker, with ECS's defaults filled in. */
+export interface DeploymentConfigurationDoc extends DeploymentConfiguration {
+  maximumPercent: number;
+  minimumHealthyPercent: number;
+  deploymentCircuitBreaker: DeploymentCircuitBreaker;
+}
+
+/** One of a service's deployments (PRIMARY first, then the ACTIVE ones it replaces). */
+export interface DeploymentDoc extends Deployment {
+  id: string;
+  /** PRIMARY or ACTIVE. */
+  status: string;
+  taskDefinition: string;
+  desiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  failedTasks: number;
+  createdAt: Date;
+  updatedAt: Date;
+  rolloutState: DeploymentRolloutState;
+  rolloutStateReason: string;
+}
+
+export interface ServiceEventDoc extends ServiceEvent {
+  id: string;
+  createdAt: Date;
+  message: string;
+}
+
+export interface ServiceDoc extends Service {
+  serviceArn: string;
+  serviceName: string;
+  clusterArn: string;
+  /** ACTIVE, DRAINING (deleted, tasks still stopping) or INACTIVE. */
+  status: string;
+  desiredCount: number;
+  runningCount: number;
+  pendingCount: number;
+  taskDefinition: string;
+  loadBalancers: LoadBalancer[];
+  deploymentConfiguration: DeploymentConfigurationDoc;
+  deployments: DeploymentDoc[];
+  /** Newest first, at most 100. */
+  events: ServiceEventDoc[];
+  createdAt: Date;
+}
+
+export interface ContainerDoc extends Container {
+  containerArn: string;
+  taskArn: string;
+  name: string;
+  image: string;
+  lastStatus: string;
+  healthStatus: NonNullable<Container["healthStatus"]>;
+  networkInterfaces: NetworkInterface[];
+}
+
+export interface TaskDoc extends Task {
+  taskArn: string;
+  clusterArn: string;
+  taskDefinitionArn: string;
+  /** RUNNING, or STOPPED once asked to stop. */
+  desiredStatus: string;
+  lastStatus: string;
+  healthStatus: NonNullable<Task["healthStatus"]>;
+  containers: ContainerDoc[];
+  attachments: Attachment[];
+  createdAt: Date;
+  version: number;
+}
+
+/** A registered container definition: validated and normalised (see task-definitions.ts). */
+export interface ContainerDefinitionDoc extends ContainerDefinition {
+  name: string;
+  image: string;
+  essential: boolean;
+  cpu: number;
+  portMappings: PortMapping[];
+}
+
+/** One task definition revision. */
+export interface TaskDefinitionDoc extends TaskDefinition {
+  taskDefinitionArn: string;
+  family: string;
+  revision: number;
+  status: TaskDefinitionStatus;
+  containerDefinitions: ContainerDefinitionDoc[];
+  registeredAt: Date;
+}
 
 /** What a deployment runs: a copy of the service configuration at the time it was made. */
 export interface DeploymentSpec {

@@ -1,12 +1,12 @@
 /**
- * All ECS SQL except task definitions (task-definitions.ts owns its two tables).
+ * All ECS SQL: the only file that prepares statements on the ECS tables.
  * Rows carry the resource's API document (`doc`, the SDK shape) and Slipway's private
  * bookkeeping (`state`); timestamps inside docs are revived to Dates by key name.
  */
-import type { Cluster, ContainerInstance, Service, Task } from "@aws-sdk/client-ecs";
-import type { Scope } from "../../core/arn.ts";
+import type { TaskDefinitionStatus } from "@aws-sdk/client-ecs";
+import { shortName, type Scope } from "../../core/arn.ts";
 import type { Store } from "../../store/store.ts";
-import type { ServiceState, TaskState } from "./model.ts";
+import type { ClusterDoc, ContainerInstanceDoc, ServiceDoc, ServiceState, TaskDefinitionDoc, TaskDoc, TaskState } from "./model.ts";
 
 const DATE_KEYS = new Set([
   "createdAt",
@@ -47,19 +47,39 @@ function reviveDates(v: unknown): unknown {
   return v;
 }
 
+/** A row's API document. */
 interface Row {
   doc: string;
-  state?: string;
+}
+
+/** A row's API document and Slipway's bookkeeping. */
+interface StatefulRow extends Row {
+  state: string;
 }
 
 export interface ServiceRecord {
-  doc: Service;
+  doc: ServiceDoc;
   state: ServiceState;
 }
 
 export interface TaskRecord {
-  doc: Task;
+  doc: TaskDoc;
   state: TaskState;
+}
+
+/** Where a record found by ARN lives. */
+export interface Located {
+  scope: Scope;
+  cluster: string;
+}
+
+/** One task definition revision. */
+export interface TaskDefinitionRow {
+  family: string;
+  revision: number;
+  arn: string;
+  status: TaskDefinitionStatus;
+  doc: TaskDefinitionDoc;
 }
 
 /** What one non-stopped task reserves on the host. */
@@ -90,54 +110,54 @@ export class EcsRepo {
   }
 
   // ---- clusters
-  getCluster(scope: Scope, name: string): Cluster | undefined {
+  getCluster(scope: Scope, name: string): ClusterDoc | undefined {
     const row = this.store
       .prepare("SELECT doc FROM ecs_clusters WHERE account = ? AND region = ? AND name = ?")
       .get(scope.accountId, scope.region, name) as Row | undefined;
-    return row ? parseDoc<Cluster>(row.doc) : undefined;
+    return row ? parseDoc<ClusterDoc>(row.doc) : undefined;
   }
-  listClusters(scope: Scope): Cluster[] {
+  listClusters(scope: Scope): ClusterDoc[] {
     const rows = this.store
       .prepare("SELECT doc FROM ecs_clusters WHERE account = ? AND region = ? AND status = 'ACTIVE' ORDER BY arn")
       .all(scope.accountId, scope.region) as unknown as Row[];
-    return rows.map((r) => parseDoc<Cluster>(r.doc));
+    return rows.map((r) => parseDoc<ClusterDoc>(r.doc));
   }
-  putCluster(scope: Scope, c: Cluster): void {
+  putCluster(scope: Scope, c: ClusterDoc): void {
     this.store
       .prepare(
         `INSERT INTO ecs_clusters (account, region, name, arn, status, doc) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, region, name) DO UPDATE SET arn = excluded.arn, status = excluded.status, doc = excluded.doc`,
       )
-      .run(scope.accountId, scope.region, c.clusterName!, c.clusterArn!, c.status!, JSON.stringify(c));
+      .run(scope.accountId, scope.region, c.clusterName, c.clusterArn, c.status, JSON.stringify(c));
   }
 
   // ---- services
   getService(scope: Scope, cluster: string, name: string): ServiceRecord | undefined {
     const row = this.store
       .prepare("SELECT doc, state FROM ecs_services WHERE account = ? AND region = ? AND cluster = ? AND name = ?")
-      .get(scope.accountId, scope.region, cluster, name) as Row | undefined;
-    return row ? { doc: parseDoc<Service>(row.doc), state: parseDoc<ServiceState>(row.state!) } : undefined;
+      .get(scope.accountId, scope.region, cluster, name) as StatefulRow | undefined;
+    return row ? { doc: parseDoc<ServiceDoc>(row.doc), state: parseDoc<ServiceState>(row.state) } : undefined;
   }
-  getServiceByArn(arn: string): (ServiceRecord & { scope: Scope; cluster: string }) | undefined {
+  getServiceByArn(arn: string): (ServiceRecord & Located) | undefined {
     const row = this.store
       .prepare("SELECT account, region, cluster, doc, state FROM ecs_services WHERE arn = ?")
-      .get(arn) as (Row & { account: string; region: string; cluster: string }) | undefined;
+      .get(arn) as (StatefulRow & { account: string; region: string; cluster: string }) | undefined;
     if (!row) return undefined;
     return {
-      doc: parseDoc<Service>(row.doc),
-      state: parseDoc<ServiceState>(row.state!),
+      doc: parseDoc<ServiceDoc>(row.doc),
+      state: parseDoc<ServiceState>(row.state),
       scope: { accountId: row.account, region: row.region },
       cluster: row.cluster,
     };
   }
-  listServices(scope: Scope, cluster: string, statuses: readonly string[]): Service[] {
+  listServices(scope: Scope, cluster: string, statuses: readonly string[]): ServiceDoc[] {
     const rows = this.store
       .prepare(
         `SELECT doc FROM ecs_services WHERE account = ? AND region = ? AND cluster = ?
          AND status IN (${statuses.map(() => "?").join(",")}) ORDER BY arn`,
       )
       .all(scope.accountId, scope.region, cluster, ...statuses) as unknown as Row[];
-    return rows.map((r) => parseDoc<Service>(r.doc));
+    return rows.map((r) => parseDoc<ServiceDoc>(r.doc));
   }
   countServices(scope: Scope, cluster: string, statuses: readonly string[]): number {
     const row = this.store
@@ -178,10 +198,10 @@ export class EcsRepo {
         scope.accountId,
         scope.region,
         cluster,
-        s.serviceName!,
-        s.serviceArn!,
-        s.status!,
-        s.createdAt!.getTime(),
+        s.serviceName,
+        s.serviceArn,
+        s.status,
+        s.createdAt.getTime(),
         JSON.stringify(s),
         JSON.stringify(rec.state),
       );
@@ -192,12 +212,20 @@ export class EcsRepo {
   getTask(scope: Scope, cluster: string, id: string): TaskRecord | undefined {
     const row = this.store
       .prepare("SELECT doc, state FROM ecs_tasks WHERE account = ? AND region = ? AND cluster = ? AND id = ?")
-      .get(scope.accountId, scope.region, cluster, id) as Row | undefined;
-    return row ? { doc: parseDoc<Task>(row.doc), state: parseDoc<TaskState>(row.state!) } : undefined;
+      .get(scope.accountId, scope.region, cluster, id) as StatefulRow | undefined;
+    return row ? { doc: parseDoc<TaskDoc>(row.doc), state: parseDoc<TaskState>(row.state) } : undefined;
   }
-  getTaskByArn(arn: string): TaskRecord | undefined {
-    const row = this.store.prepare("SELECT doc, state FROM ecs_tasks WHERE arn = ?").get(arn) as Row | undefined;
-    return row ? { doc: parseDoc<Task>(row.doc), state: parseDoc<TaskState>(row.state!) } : undefined;
+  getTaskByArn(arn: string): (TaskRecord & Located) | undefined {
+    const row = this.store.prepare("SELECT account, region, cluster, doc, state FROM ecs_tasks WHERE arn = ?").get(arn) as
+      | (StatefulRow & { account: string; region: string; cluster: string })
+      | undefined;
+    if (!row) return undefined;
+    return {
+      doc: parseDoc<TaskDoc>(row.doc),
+      state: parseDoc<TaskState>(row.state),
+      scope: { accountId: row.account, region: row.region },
+      cluster: row.cluster,
+    };
   }
   /** Tasks of a service; stopped ones only when stopped after `stoppedSince` (ms). */
   serviceTasks(scope: Scope, cluster: string, service: string, stoppedSince = Number.POSITIVE_INFINITY): TaskRecord[] {
@@ -206,14 +234,14 @@ export class EcsRepo {
         `SELECT doc, state FROM ecs_tasks WHERE account = ? AND region = ? AND cluster = ? AND service = ?
          AND (last_status != 'STOPPED' OR stopped_at >= ?) ORDER BY created_at, id`,
       )
-      .all(scope.accountId, scope.region, cluster, service, stoppedSince) as unknown as Row[];
-    return rows.map((r) => ({ doc: parseDoc<Task>(r.doc), state: parseDoc<TaskState>(r.state!) }));
+      .all(scope.accountId, scope.region, cluster, service, stoppedSince) as unknown as StatefulRow[];
+    return rows.map((r) => ({ doc: parseDoc<TaskDoc>(r.doc), state: parseDoc<TaskState>(r.state) }));
   }
   queryTasks(
     scope: Scope,
     cluster: string,
     f: { family?: string; service?: string; startedBy?: string; launchType?: string; desiredStatus: string; containerInstance?: string },
-  ): Task[] {
+  ): TaskDoc[] {
     const where = ["account = ?", "region = ?", "cluster = ?", "desired_status = ?"];
     const args: (string | number)[] = [scope.accountId, scope.region, cluster, f.desiredStatus];
     const add = (col: string, v: string | undefined) => {
@@ -229,7 +257,7 @@ export class EcsRepo {
     const rows = this.store
       .prepare(`SELECT doc FROM ecs_tasks WHERE ${where.join(" AND ")} ORDER BY arn`)
       .all(...args) as unknown as Row[];
-    return rows.map((r) => parseDoc<Task>(r.doc));
+    return rows.map((r) => parseDoc<TaskDoc>(r.doc));
   }
   /** Tasks the scheduler must look after: not yet STOPPED, or STOPPED with containers to clean. */
   liveTaskArns(): string[] {
@@ -267,7 +295,8 @@ export class EcsRepo {
 
   #loadLedger(): Map<string, Reservation> {
     if (this.#ledger) return this.#ledger;
-    this.#ledger = new Map();
+    const ledger = new Map<string, Reservation>();
+    this.#ledger = ledger;
     this.#cpu = 0;
     this.#memoryMiB = 0;
     this.#ports = new Map();
@@ -276,7 +305,7 @@ export class EcsRepo {
       .all() as { arn: string; container_instance: string | null; last_status: string; state: string }[];
     for (const r of rows) {
       const st = JSON.parse(r.state) as TaskState;
-      this.#reserve(r.arn, {
+      this.#reserve(ledger, r.arn, {
         cpu: st.cpu,
         memoryMiB: st.memoryMiB,
         ports: st.hostPorts,
@@ -284,12 +313,11 @@ export class EcsRepo {
         status: r.last_status,
       });
     }
-    return this.#ledger;
+    return ledger;
   }
 
   /** Replaces a task's reservation (undefined releases it) and keeps the totals in step. */
-  #reserve(arn: string, next: Reservation | undefined): void {
-    const ledger = this.#ledger!;
+  #reserve(ledger: Map<string, Reservation>, arn: string, next: Reservation | undefined): void {
     const prev = ledger.get(arn);
     if (prev) {
       this.#cpu -= prev.cpu;
@@ -333,7 +361,7 @@ export class EcsRepo {
   }
   putTask(scope: Scope, cluster: string, rec: TaskRecord): void {
     const t = rec.doc;
-    const id = t.taskArn!.split("/").pop()!;
+    const id = shortName(t.taskArn);
     this.store
       .prepare(
         `INSERT INTO ecs_tasks (account, region, cluster, id, arn, service, deployment, family, started_by, launch_type,
@@ -347,26 +375,27 @@ export class EcsRepo {
         scope.region,
         cluster,
         id,
-        t.taskArn!,
+        t.taskArn,
         rec.state.serviceName ?? null,
         rec.state.deploymentId ?? null,
         rec.state.family,
         t.startedBy ?? null,
         t.launchType ?? null,
         t.containerInstanceArn ?? null,
-        t.desiredStatus!,
-        t.lastStatus!,
-        t.createdAt!.getTime(),
+        t.desiredStatus,
+        t.lastStatus,
+        t.createdAt.getTime(),
         t.stoppedAt ? t.stoppedAt.getTime() : null,
         JSON.stringify(t),
         JSON.stringify(rec.state),
       );
     if (this.#ledger) {
       this.#reserve(
-        t.taskArn!,
+        this.#ledger,
+        t.taskArn,
         t.lastStatus === "STOPPED"
           ? undefined
-          : { cpu: rec.state.cpu, memoryMiB: rec.state.memoryMiB, ports: rec.state.hostPorts, containerInstance: t.containerInstanceArn, status: t.lastStatus! },
+          : { cpu: rec.state.cpu, memoryMiB: rec.state.memoryMiB, ports: rec.state.hostPorts, containerInstance: t.containerInstanceArn, status: t.lastStatus },
       );
     }
     this.store.changed(`task:${t.taskArn}`);
@@ -378,20 +407,123 @@ export class EcsRepo {
   }
 
   // ---- container instances (one per cluster: the Docker host)
-  getContainerInstance(scope: Scope, cluster: string): ContainerInstance | undefined {
+  getContainerInstance(scope: Scope, cluster: string): ContainerInstanceDoc | undefined {
     const row = this.store
       .prepare("SELECT doc FROM ecs_container_instances WHERE account = ? AND region = ? AND cluster = ?")
       .get(scope.accountId, scope.region, cluster) as Row | undefined;
-    return row ? parseDoc<ContainerInstance>(row.doc) : undefined;
+    return row ? parseDoc<ContainerInstanceDoc>(row.doc) : undefined;
   }
-  putContainerInstance(scope: Scope, cluster: string, ci: ContainerInstance): void {
-    const id = ci.containerInstanceArn!.split("/").pop()!;
+  putContainerInstance(scope: Scope, cluster: string, ci: ContainerInstanceDoc): void {
+    const id = shortName(ci.containerInstanceArn);
     this.store
       .prepare(
         `INSERT INTO ecs_container_instances (account, region, cluster, id, arn, doc) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, region, cluster, id) DO UPDATE SET doc = excluded.doc`,
       )
-      .run(scope.accountId, scope.region, cluster, id, ci.containerInstanceArn!, JSON.stringify(ci));
+      .run(scope.accountId, scope.region, cluster, id, ci.containerInstanceArn, JSON.stringify(ci));
+  }
+
+  // ---- task definitions: one row per revision; ecs_families keeps each family's last revision
+  // number, so revisions are never reused, even after deletion.
+  getTaskDefinition(scope: Scope, family: string, revision: number): TaskDefinitionRow | undefined {
+    const row = this.store
+      .prepare("SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND revision = ?")
+      .get(scope.accountId, scope.region, family, revision) as StoredTaskDefinition | undefined;
+    return row ? taskDefinitionRow(row) : undefined;
+  }
+  /** The family's highest ACTIVE revision. */
+  latestActiveTaskDefinition(scope: Scope, family: string): TaskDefinitionRow | undefined {
+    const row = this.store
+      .prepare(
+        "SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1",
+      )
+      .get(scope.accountId, scope.region, family) as StoredTaskDefinition | undefined;
+    return row ? taskDefinitionRow(row) : undefined;
+  }
+  getTaskDefinitionByArn(arn: string): TaskDefinitionDoc | undefined {
+    const row = this.store.prepare("SELECT doc FROM ecs_task_definitions WHERE arn = ?").get(arn) as { doc: string } | undefined;
+    return row ? reviveTaskDefinition(row.doc) : undefined;
+  }
+  /** Takes the family's next revision number (inside the caller's transaction). */
+  nextRevision(scope: Scope, family: string): number {
+    const fam = this.store
+      .prepare("SELECT last_revision FROM ecs_families WHERE account = ? AND region = ? AND family = ?")
+      .get(scope.accountId, scope.region, family) as { last_revision: number } | undefined;
+    const revision = (fam?.last_revision ?? 0) + 1;
+    this.store
+      .prepare(
+        "INSERT INTO ecs_families (account, region, family, last_revision) VALUES (?, ?, ?, ?) ON CONFLICT (account, region, family) DO UPDATE SET last_revision = excluded.last_revision",
+      )
+      .run(scope.accountId, scope.region, family, revision);
+    return revision;
+  }
+  insertTaskDefinition(scope: Scope, td: TaskDefinitionDoc): void {
+    this.store
+      .prepare("INSERT INTO ecs_task_definitions (account, region, family, revision, arn, status, doc) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(scope.accountId, scope.region, td.family, td.revision, td.taskDefinitionArn, td.status, JSON.stringify(td));
+    this.store.changed(`task-definition:${td.taskDefinitionArn}`);
+  }
+  /** Saves a revision's new status and document. */
+  updateTaskDefinition(td: TaskDefinitionDoc): void {
+    this.store.prepare("UPDATE ecs_task_definitions SET status = ?, doc = ? WHERE arn = ?").run(td.status, JSON.stringify(td), td.taskDefinitionArn);
+    this.store.changed(`task-definition:${td.taskDefinitionArn}`);
+  }
+  /**
+   * Revision ARNs in (family, revision) order, ascending or descending, starting after the
+   * (family, revision) key `after`; at most `limit` rows.
+   */
+  listTaskDefinitionArns(
+    scope: Scope,
+    q: { status: TaskDefinitionStatus; familyPrefix?: string | undefined; sort: "ASC" | "DESC"; after?: readonly [string, number] | undefined; limit: number },
+  ): { family: string; revision: number; arn: string }[] {
+    const where = ["account = ?", "region = ?", "status = ?"];
+    const params: (string | number)[] = [scope.accountId, scope.region, q.status];
+    if (q.familyPrefix) {
+      where.push("substr(family, 1, ?) = ?");
+      params.push(q.familyPrefix.length, q.familyPrefix);
+    }
+    if (q.after) {
+      where.push(q.sort === "ASC" ? "(family > ? OR (family = ? AND revision > ?))" : "(family < ? OR (family = ? AND revision < ?))");
+      params.push(q.after[0], q.after[0], q.after[1]);
+    }
+    const dir = q.sort === "ASC" ? "ASC" : "DESC";
+    return this.store
+      .prepare(`SELECT family, revision, arn FROM ecs_task_definitions WHERE ${where.join(" AND ")} ORDER BY family ${dir}, revision ${dir} LIMIT ?`)
+      .all(...params, q.limit) as unknown as { family: string; revision: number; arn: string }[];
+  }
+  /**
+   * Family names in order after `after`: those with an ACTIVE revision, those without, or all;
+   * at most `limit`.
+   */
+  listTaskDefinitionFamilies(
+    scope: Scope,
+    q: { status: "ACTIVE" | "INACTIVE" | "ALL"; familyPrefix?: string | undefined; after?: string | undefined; limit: number },
+  ): string[] {
+    const where = ["f.account = ?", "f.region = ?"];
+    const params: (string | number)[] = [scope.accountId, scope.region];
+    const hasActive =
+      "EXISTS (SELECT 1 FROM ecs_task_definitions t WHERE t.account = f.account AND t.region = f.region AND t.family = f.family AND t.status = 'ACTIVE')";
+    if (q.status === "ACTIVE") where.push(hasActive);
+    else if (q.status === "INACTIVE") where.push(`NOT ${hasActive}`);
+    if (q.familyPrefix) {
+      where.push("substr(f.family, 1, ?) = ?");
+      params.push(q.familyPrefix.length, q.familyPrefix);
+    }
+    if (q.after !== undefined) {
+      where.push("f.family > ?");
+      params.push(q.after);
+    }
+    const rows = this.store
+      .prepare(`SELECT f.family AS family FROM ecs_families f WHERE ${where.join(" AND ")} ORDER BY f.family ASC LIMIT ?`)
+      .all(...params, q.limit) as unknown as { family: string }[];
+    return rows.map((r) => r.family);
+  }
+  /** Deletes a DELETE_IN_PROGRESS revision; false when there is none with that ARN. */
+  deleteTaskDefinition(arn: string): boolean {
+    const res = this.store.prepare("DELETE FROM ecs_task_definitions WHERE arn = ? AND status = 'DELETE_IN_PROGRESS'").run(arn);
+    if (Number(res.changes) === 0) return false;
+    this.store.changed(`task-definition:${arn}`);
+    return true;
   }
 
   // ---- account settings
@@ -408,4 +540,26 @@ export class EcsRepo {
       )
       .run(scope.accountId, scope.region, principal, name, value);
   }
+}
+
+interface StoredTaskDefinition {
+  family: string;
+  revision: number;
+  arn: string;
+  status: TaskDefinitionStatus;
+  doc: string;
+}
+
+function taskDefinitionRow(row: StoredTaskDefinition): TaskDefinitionRow {
+  return { family: row.family, revision: row.revision, arn: row.arn, status: row.status, doc: reviveTaskDefinition(row.doc) };
+}
+
+/** A task definition document: its own three timestamps are Dates (nothing nested is revived). */
+function reviveTaskDefinition(doc: string): TaskDefinitionDoc {
+  const td = JSON.parse(doc) as TaskDefinitionDoc & Record<string, unknown>;
+  for (const k of ["registeredAt", "deregisteredAt", "deleteRequestedAt"] as const) {
+    const v = td[k] as unknown;
+    if (typeof v === "string" || typeof v === "number") td[k] = new Date(v);
+  }
+  return td;
 }

@@ -1,4 +1,42 @@
-/** ECS service event texts, verbatim from AWS (../shared/spec/ecs-semantics.md §2.10). */
+/**
+ * ECS service events: AWS's texts (DescribeServices `events`), as listed in
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html and
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-unhealthy-event-messages.html,
+ * the reasons a deployment and a stopped task give, and the service's event log.
+ */
+import type { Clock } from "../../core/clock.ts";
+import type { IdGen } from "../../core/ids.ts";
+import type { ServiceDoc } from "./model.ts";
+
+/** How many events a service keeps (newest first). */
+const KEPT_EVENTS = 100;
+
+/** Appends events to a service document, newest first. */
+export class ServiceEventLog {
+  readonly #clock: Clock;
+  readonly #ids: IdGen;
+
+  constructor(deps: { readonly clock: Clock; readonly ids: IdGen }) {
+    this.#clock = deps.clock;
+    this.#ids = deps.ids;
+  }
+
+  add(doc: ServiceDoc, message: string): void {
+    const ev = { id: this.#ids.uuid(), createdAt: new Date(this.#clock.now()), message };
+    doc.events = [ev, ...doc.events].slice(0, KEPT_EVENTS);
+  }
+
+  /** For a condition that lasts across passes: said again only once something else was said. */
+  addUnlessLatest(doc: ServiceDoc, message: string): void {
+    if (doc.events[0]?.message !== message) this.add(doc, message);
+  }
+
+  /** Said once for as long as the service keeps the event. */
+  addOnce(doc: ServiceDoc, message: string): void {
+    if (!doc.events.some((e) => e.message === message)) this.add(doc, message);
+  }
+}
+
 const tasks = (ids: readonly string[]) => ids.map((id) => `(task ${id})`).join(" ");
 
 export const serviceEvents = {

@@ -6,23 +6,16 @@ import { ManualClock } from "../../core/clock.ts";
 import { seededIds } from "../../core/ids.ts";
 import { Store } from "../../store/store.ts";
 import type { CallScope, EcsDeps } from "./context.ts";
-import {
-  deleteTaskDefinitions,
-  deregisterTaskDefinition,
-  describeTaskDefinition,
-  getTaskDefinitionByArn,
-  listTaskDefinitionFamilies,
-  listTaskDefinitions,
-  purgeTaskDefinition,
-  registerTaskDefinition,
-  resolveTaskDefinitionForLaunch,
-} from "./task-definitions.ts";
+import { Ecs } from "./ecs.ts";
+import type { TaskDefinitions } from "./task-definitions.ts";
 
 const scope: CallScope = { accountId: "000000000000", region: "us-east-1", principalArn: "arn:aws:iam::000000000000:root" };
 
-function setup(): { deps: EcsDeps; clock: ManualClock } {
+function setup(): { deps: EcsDeps; clock: ManualClock; tds: TaskDefinitions } {
   const clock = new ManualClock();
-  return { deps: { store: new Store(":memory:"), clock, ids: seededIds() }, clock };
+  const deps = { store: new Store(":memory:"), clock, ids: seededIds() };
+  const ecs = new Ecs(deps, { host: () => ({ name: "fake", cpu: 4096, memoryMiB: 8192, dockerVersion: "fake", architecture: "x86_64" }) });
+  return { deps, clock, tds: ecs.taskDefinitions };
 }
 
 const web = (extra: Partial<RegisterTaskDefinitionRequest> = {}): RegisterTaskDefinitionRequest => ({
@@ -53,8 +46,8 @@ function rejects(fn: () => unknown, code: string, message: string | RegExp): voi
 
 describe("registerTaskDefinition", () => {
   it("fills defaults and registry fields", () => {
-    const { deps, clock } = setup();
-    const { taskDefinition: td, tags } = registerTaskDefinition(deps, scope, web());
+    const { tds, clock } = setup();
+    const { taskDefinition: td, tags } = tds.register(scope, web());
     assert.ok(td);
     assert.equal(td.taskDefinitionArn, "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1");
     assert.equal(td.family, "web");
@@ -79,31 +72,31 @@ describe("registerTaskDefinition", () => {
   });
 
   it("normalises task cpu/memory to unit strings", () => {
-    const { deps } = setup();
-    const td = registerTaskDefinition(deps, scope, fargate({ cpu: "1 vCPU", memory: "2GB" })).taskDefinition!;
+    const { tds } = setup();
+    const td = tds.register(scope, fargate({ cpu: "1 vCPU", memory: "2GB" })).taskDefinition!;
     assert.equal(td.cpu, "1024");
     assert.equal(td.memory, "2048");
-    const td2 = registerTaskDefinition(deps, scope, fargate({ cpu: "0.25 vCPU", memory: "0.5 GB" })).taskDefinition!;
+    const td2 = tds.register(scope, fargate({ cpu: "0.25 vCPU", memory: "0.5 GB" })).taskDefinition!;
     assert.equal(td2.cpu, "256");
     assert.equal(td2.memory, "512");
   });
 
   it("increments revisions and never reuses them after deletion", () => {
-    const { deps } = setup();
-    assert.equal(registerTaskDefinition(deps, scope, web()).taskDefinition!.revision, 1);
-    const two = registerTaskDefinition(deps, scope, web()).taskDefinition!;
+    const { tds } = setup();
+    assert.equal(tds.register(scope, web()).taskDefinition!.revision, 1);
+    const two = tds.register(scope, web()).taskDefinition!;
     assert.equal(two.revision, 2);
-    deregisterTaskDefinition(deps, scope, { taskDefinition: "web:2" });
-    deleteTaskDefinitions(deps, scope, { taskDefinitions: ["web:2"] });
-    assert.ok(purgeTaskDefinition(deps, two.taskDefinitionArn!));
-    assert.equal(registerTaskDefinition(deps, scope, web()).taskDefinition!.revision, 3);
-    assert.equal(registerTaskDefinition(deps, scope, web({ family: "other" })).taskDefinition!.revision, 1);
+    tds.deregister(scope, { taskDefinition: "web:2" });
+    tds.delete(scope, { taskDefinitions: ["web:2"] });
+    assert.ok(tds.purge(two.taskDefinitionArn!));
+    assert.equal(tds.register(scope, web()).taskDefinition!.revision, 3);
+    assert.equal(tds.register(scope, web({ family: "other" })).taskDefinition!.revision, 1);
   });
 
   it("awsvpc/host fill omitted hostPort; bridge keeps it absent; protocol defaults to tcp", () => {
-    const { deps } = setup();
+    const { tds } = setup();
     const mk = (networkMode: "awsvpc" | "host" | "bridge") =>
-      registerTaskDefinition(deps, scope, web({ networkMode, containerDefinitions: [{ name: "app", image: "nginx", memory: 128, portMappings: [{ containerPort: 80 }] }] }))
+      tds.register(scope, web({ networkMode, containerDefinitions: [{ name: "app", image: "nginx", memory: 128, portMappings: [{ containerPort: 80 }] }] }))
         .taskDefinition!.containerDefinitions![0]!.portMappings;
     assert.deepEqual(mk("awsvpc"), [{ containerPort: 80, hostPort: 80, protocol: "tcp" }]);
     assert.deepEqual(mk("host"), [{ containerPort: 80, hostPort: 80, protocol: "tcp" }]);
@@ -111,10 +104,8 @@ describe("registerTaskDefinition", () => {
   });
 
   it("fills health check defaults and echoes client fields", () => {
-    const { deps } = setup();
-    const td = registerTaskDefinition(
-      deps,
-      scope,
+    const { tds } = setup();
+    const td = tds.register(scope,
       fargate({
         runtimePlatform: { cpuArchitecture: "X86_64", operatingSystemFamily: "LINUX" },
         ephemeralStorage: { sizeInGiB: 30 },
@@ -153,25 +144,25 @@ describe("registerTaskDefinition", () => {
   });
 
   it("stores tags and returns them", () => {
-    const { deps } = setup();
-    const out = registerTaskDefinition(deps, scope, web({ tags: [{ key: "env", value: "dev" }] }));
+    const { tds } = setup();
+    const out = tds.register(scope, web({ tags: [{ key: "env", value: "dev" }] }));
     assert.deepEqual(out.tags, [{ key: "env", value: "dev" }]);
     assert.ok(!("tags" in out.taskDefinition!));
-    const d = describeTaskDefinition(deps, scope, { taskDefinition: "web", include: ["TAGS"] });
+    const d = tds.describe(scope, { taskDefinition: "web", include: ["TAGS"] });
     assert.deepEqual(d.tags, [{ key: "env", value: "dev" }]);
-    assert.equal(describeTaskDefinition(deps, scope, { taskDefinition: "web" }).tags, undefined);
+    assert.equal(tds.describe(scope, { taskDefinition: "web" }).tags, undefined);
   });
 
   it("awsvpc without Fargate-valid size is EXTERNAL/EC2", () => {
-    const { deps } = setup();
-    const td = registerTaskDefinition(deps, scope, web({ networkMode: "awsvpc" })).taskDefinition!;
+    const { tds } = setup();
+    const td = tds.register(scope, web({ networkMode: "awsvpc" })).taskDefinition!;
     assert.deepEqual(td.compatibilities, ["EXTERNAL", "EC2"]);
     assert.ok(td.requiresAttributes!.some((a) => a.name === "ecs.capability.task-eni"));
   });
 
-  describe("validation (§3.2)", () => {
-    const { deps } = setup();
-    const reg = (r: RegisterTaskDefinitionRequest) => () => registerTaskDefinition(deps, scope, r);
+  describe("validation", () => {
+    const { tds } = setup();
+    const reg = (r: RegisterTaskDefinitionRequest) => () => tds.register(scope, r);
 
     it("missing family / containers", () => {
       rejects(reg({ ...web(), family: undefined }), "ClientException", /Family/);
@@ -201,7 +192,7 @@ describe("registerTaskDefinition", () => {
         "Invalid setting for container 'app'. At least one of 'memory' or 'memoryReservation' must be specified.",
       );
       // task-level memory is enough
-      registerTaskDefinition(deps, scope, web({ memory: "512", containerDefinitions: [{ name: "app", image: "nginx" }] }));
+      tds.register(scope, web({ memory: "512", containerDefinitions: [{ name: "app", image: "nginx" }] }));
     });
     it("Fargate without cpu / memory", () => {
       rejects(reg(fargate({ cpu: undefined })), "ClientException", "Fargate requires that 'cpu' be defined at the task level.");
@@ -210,8 +201,8 @@ describe("registerTaskDefinition", () => {
     it("Fargate size outside the table", () => {
       rejects(reg(fargate({ cpu: "4096", memory: "4096" })), "ClientException", /^No Fargate configuration exists for given values: 4096 CPU, 4096 memory/);
       rejects(reg(fargate({ cpu: "256", memory: "4096" })), "ClientException", /^No Fargate configuration exists for given values/);
-      registerTaskDefinition(deps, scope, fargate({ cpu: "8192", memory: "20480" }));
-      registerTaskDefinition(deps, scope, fargate({ cpu: "16384", memory: "122880" }));
+      tds.register(scope, fargate({ cpu: "8192", memory: "20480" }));
+      tds.register(scope, fargate({ cpu: "16384", memory: "122880" }));
     });
     it("Fargate network mode", () => {
       rejects(reg(fargate({ networkMode: "bridge" })), "ClientException", "Fargate only supports network mode \u2018awsvpc\u2019.");
@@ -237,7 +228,7 @@ describe("registerTaskDefinition", () => {
           `When networkMode=${mode}, the host ports and container ports in port mappings must match.`,
         );
       }
-      registerTaskDefinition(deps, scope, web({ networkMode: "bridge", containerDefinitions: [{ name: "a", image: "nginx", memory: 64, portMappings: [{ containerPort: 80, hostPort: 8080 }] }] }));
+      tds.register(scope, web({ networkMode: "bridge", containerDefinitions: [{ name: "a", image: "nginx", memory: 64, portMappings: [{ containerPort: 80, hostPort: 8080 }] }] }));
     });
     it("memory < memoryReservation", () => {
       rejects(reg(web({ containerDefinitions: [{ name: "a", image: "nginx", memory: 64, memoryReservation: 128 }] })), "ClientException", /'memory'.*'memoryReservation'/);
@@ -286,7 +277,7 @@ describe("registerTaskDefinition", () => {
       rejects(reg(web({ networkMode: "none", containerDefinitions: [{ name: "a", image: "nginx", memory: 64, portMappings: [{ containerPort: 80 }] }] })), "ClientException", /networkMode=none/);
     });
     it("nothing was stored by failed registrations", () => {
-      const fams = listTaskDefinitionFamilies(deps, scope, { status: "ALL" }).families;
+      const fams = tds.listFamilies(scope, { status: "ALL" }).families;
       assert.ok(!fams!.includes("bad"));
     });
   });
@@ -294,132 +285,132 @@ describe("registerTaskDefinition", () => {
 
 describe("describe / resolve", () => {
   it("resolves family to latest ACTIVE, exact refs include INACTIVE", () => {
-    const { deps } = setup();
-    registerTaskDefinition(deps, scope, web());
-    registerTaskDefinition(deps, scope, web());
-    deregisterTaskDefinition(deps, scope, { taskDefinition: "web:2" });
-    assert.equal(describeTaskDefinition(deps, scope, { taskDefinition: "web" }).taskDefinition!.revision, 1);
-    const two = describeTaskDefinition(deps, scope, { taskDefinition: "web:2" }).taskDefinition!;
+    const { tds } = setup();
+    tds.register(scope, web());
+    tds.register(scope, web());
+    tds.deregister(scope, { taskDefinition: "web:2" });
+    assert.equal(tds.describe(scope, { taskDefinition: "web" }).taskDefinition!.revision, 1);
+    const two = tds.describe(scope, { taskDefinition: "web:2" }).taskDefinition!;
     assert.equal(two.status, "INACTIVE");
     assert.ok(two.deregisteredAt instanceof Date);
     assert.ok(two.registeredAt instanceof Date);
-    const byArn = describeTaskDefinition(deps, scope, { taskDefinition: "arn:aws:ecs:us-east-1:000000000000:task-definition/web:2" }).taskDefinition!;
+    const byArn = tds.describe(scope, { taskDefinition: "arn:aws:ecs:us-east-1:000000000000:task-definition/web:2" }).taskDefinition!;
     assert.equal(byArn.revision, 2);
     for (const ref of ["nope", "web:3", "web:x", "arn:aws:ecs:us-west-2:000000000000:task-definition/web:1", ""]) {
-      rejects(() => describeTaskDefinition(deps, scope, { taskDefinition: ref }), "ClientException", "Unable to describe task definition.");
+      rejects(() => tds.describe(scope, { taskDefinition: ref }), "ClientException", "Unable to describe task definition.");
     }
   });
 
   it("resolveTaskDefinitionForLaunch and getTaskDefinitionByArn", () => {
-    const { deps } = setup();
-    registerTaskDefinition(deps, scope, web());
-    registerTaskDefinition(deps, scope, web());
-    deregisterTaskDefinition(deps, scope, { taskDefinition: "web:2" });
-    assert.equal(resolveTaskDefinitionForLaunch(deps, scope, "web").revision, 1);
-    assert.equal(resolveTaskDefinitionForLaunch(deps, scope, "web:1").revision, 1);
-    rejects(() => resolveTaskDefinitionForLaunch(deps, scope, "web:2"), "ClientException", /inactive/);
-    rejects(() => resolveTaskDefinitionForLaunch(deps, scope, "web:9"), "ClientException", "TaskDefinition not found.");
-    rejects(() => resolveTaskDefinitionForLaunch(deps, scope, "other"), "ClientException", "TaskDefinition not found.");
-    deregisterTaskDefinition(deps, scope, { taskDefinition: "web:1" });
-    rejects(() => resolveTaskDefinitionForLaunch(deps, scope, "web"), "ClientException", "TaskDefinition not found.");
-    assert.equal(getTaskDefinitionByArn(deps, "arn:aws:ecs:us-east-1:000000000000:task-definition/web:2")!.status, "INACTIVE");
-    assert.equal(getTaskDefinitionByArn(deps, "arn:aws:ecs:us-east-1:000000000000:task-definition/web:7"), undefined);
+    const { tds } = setup();
+    tds.register(scope, web());
+    tds.register(scope, web());
+    tds.deregister(scope, { taskDefinition: "web:2" });
+    assert.equal(tds.resolveForLaunch(scope, "web").revision, 1);
+    assert.equal(tds.resolveForLaunch(scope, "web:1").revision, 1);
+    rejects(() => tds.resolveForLaunch(scope, "web:2"), "ClientException", /inactive/);
+    rejects(() => tds.resolveForLaunch(scope, "web:9"), "ClientException", "TaskDefinition not found.");
+    rejects(() => tds.resolveForLaunch(scope, "other"), "ClientException", "TaskDefinition not found.");
+    tds.deregister(scope, { taskDefinition: "web:1" });
+    rejects(() => tds.resolveForLaunch(scope, "web"), "ClientException", "TaskDefinition not found.");
+    assert.equal(tds.byArn("arn:aws:ecs:us-east-1:000000000000:task-definition/web:2")!.status, "INACTIVE");
+    assert.equal(tds.byArn("arn:aws:ecs:us-east-1:000000000000:task-definition/web:7"), undefined);
   });
 
   it("is scoped by account and region", () => {
-    const { deps } = setup();
-    registerTaskDefinition(deps, scope, web());
-    rejects(() => describeTaskDefinition(deps, { ...scope, region: "eu-west-1" }, { taskDefinition: "web" }), "ClientException", "Unable to describe task definition.");
+    const { tds } = setup();
+    tds.register(scope, web());
+    rejects(() => tds.describe({ ...scope, region: "eu-west-1" }, { taskDefinition: "web" }), "ClientException", "Unable to describe task definition.");
   });
 });
 
 describe("list", () => {
-  function seed(deps: EcsDeps): void {
-    for (const f of ["b", "a", "c"]) for (let i = 0; i < 3; i++) registerTaskDefinition(deps, scope, web({ family: f }));
-    deregisterTaskDefinition(deps, scope, { taskDefinition: "a:2" });
-    deregisterTaskDefinition(deps, scope, { taskDefinition: "c:1" });
-    deregisterTaskDefinition(deps, scope, { taskDefinition: "c:2" });
-    deregisterTaskDefinition(deps, scope, { taskDefinition: "c:3" });
+  function seed(tds: TaskDefinitions): void {
+    for (const f of ["b", "a", "c"]) for (let i = 0; i < 3; i++) tds.register(scope, web({ family: f }));
+    tds.deregister(scope, { taskDefinition: "a:2" });
+    tds.deregister(scope, { taskDefinition: "c:1" });
+    tds.deregister(scope, { taskDefinition: "c:2" });
+    tds.deregister(scope, { taskDefinition: "c:3" });
   }
   const short = (arns: string[] | undefined) => (arns ?? []).map((a) => a.split("/")[1]);
 
   it("lists ACTIVE by default sorted by family then revision, DESC reverses", () => {
-    const { deps } = setup();
-    seed(deps);
-    assert.deepEqual(short(listTaskDefinitions(deps, scope, {}).taskDefinitionArns), ["a:1", "a:3", "b:1", "b:2", "b:3"]);
-    assert.deepEqual(short(listTaskDefinitions(deps, scope, { sort: "DESC" }).taskDefinitionArns), ["b:3", "b:2", "b:1", "a:3", "a:1"]);
-    assert.deepEqual(short(listTaskDefinitions(deps, scope, { status: "INACTIVE" }).taskDefinitionArns), ["a:2", "c:1", "c:2", "c:3"]);
-    assert.deepEqual(short(listTaskDefinitions(deps, scope, { familyPrefix: "b" }).taskDefinitionArns), ["b:1", "b:2", "b:3"]);
-    assert.equal(listTaskDefinitions(deps, scope, {}).nextToken, undefined);
+    const { tds } = setup();
+    seed(tds);
+    assert.deepEqual(short(tds.list(scope, {}).taskDefinitionArns), ["a:1", "a:3", "b:1", "b:2", "b:3"]);
+    assert.deepEqual(short(tds.list(scope, { sort: "DESC" }).taskDefinitionArns), ["b:3", "b:2", "b:1", "a:3", "a:1"]);
+    assert.deepEqual(short(tds.list(scope, { status: "INACTIVE" }).taskDefinitionArns), ["a:2", "c:1", "c:2", "c:3"]);
+    assert.deepEqual(short(tds.list(scope, { familyPrefix: "b" }).taskDefinitionArns), ["b:1", "b:2", "b:3"]);
+    assert.equal(tds.list(scope, {}).nextToken, undefined);
   });
 
   it("paginates with opaque tokens only when more items exist", () => {
-    const { deps } = setup();
-    seed(deps);
+    const { tds } = setup();
+    seed(tds);
     for (const sort of ["ASC", "DESC"] as const) {
       const all: string[] = [];
       let token: string | undefined;
       let pages = 0;
       do {
-        const page = listTaskDefinitions(deps, scope, { maxResults: 2, nextToken: token, sort });
+        const page = tds.list(scope, { maxResults: 2, nextToken: token, sort });
         all.push(...short(page.taskDefinitionArns).map(String));
         token = page.nextToken;
         pages++;
       } while (token);
       assert.equal(pages, 3);
-      assert.deepEqual(all, short(listTaskDefinitions(deps, scope, { sort }).taskDefinitionArns));
+      assert.deepEqual(all, short(tds.list(scope, { sort }).taskDefinitionArns));
     }
-    const exact = listTaskDefinitions(deps, scope, { maxResults: 5 });
+    const exact = tds.list(scope, { maxResults: 5 });
     assert.equal(exact.taskDefinitionArns!.length, 5);
     assert.equal(exact.nextToken, undefined);
-    rejects(() => listTaskDefinitions(deps, scope, { nextToken: "garbage" }), "InvalidParameterException", /nextToken/);
-    rejects(() => listTaskDefinitions(deps, scope, { maxResults: 0 }), "InvalidParameterException", /maxResults/);
-    rejects(() => listTaskDefinitions(deps, scope, { maxResults: 101 }), "InvalidParameterException", /maxResults/);
+    rejects(() => tds.list(scope, { nextToken: "garbage" }), "InvalidParameterException", /nextToken/);
+    rejects(() => tds.list(scope, { maxResults: 0 }), "InvalidParameterException", /maxResults/);
+    rejects(() => tds.list(scope, { maxResults: 101 }), "InvalidParameterException", /maxResults/);
   });
 
   it("lists families by status with pagination", () => {
-    const { deps } = setup();
-    seed(deps);
-    registerTaskDefinition(deps, scope, web({ family: "a_b" }));
-    assert.deepEqual(listTaskDefinitionFamilies(deps, scope, {}).families, ["a", "a_b", "b"]);
-    assert.deepEqual(listTaskDefinitionFamilies(deps, scope, { status: "INACTIVE" }).families, ["c"]);
-    assert.deepEqual(listTaskDefinitionFamilies(deps, scope, { status: "ALL" }).families, ["a", "a_b", "b", "c"]);
-    assert.deepEqual(listTaskDefinitionFamilies(deps, scope, { familyPrefix: "a_" }).families, ["a_b"]);
-    const p1 = listTaskDefinitionFamilies(deps, scope, { status: "ALL", maxResults: 3 });
+    const { tds } = setup();
+    seed(tds);
+    tds.register(scope, web({ family: "a_b" }));
+    assert.deepEqual(tds.listFamilies(scope, {}).families, ["a", "a_b", "b"]);
+    assert.deepEqual(tds.listFamilies(scope, { status: "INACTIVE" }).families, ["c"]);
+    assert.deepEqual(tds.listFamilies(scope, { status: "ALL" }).families, ["a", "a_b", "b", "c"]);
+    assert.deepEqual(tds.listFamilies(scope, { familyPrefix: "a_" }).families, ["a_b"]);
+    const p1 = tds.listFamilies(scope, { status: "ALL", maxResults: 3 });
     assert.deepEqual(p1.families, ["a", "a_b", "b"]);
     assert.ok(p1.nextToken);
-    const p2 = listTaskDefinitionFamilies(deps, scope, { status: "ALL", maxResults: 3, nextToken: p1.nextToken });
+    const p2 = tds.listFamilies(scope, { status: "ALL", maxResults: 3, nextToken: p1.nextToken });
     assert.deepEqual(p2.families, ["c"]);
     assert.equal(p2.nextToken, undefined);
-    rejects(() => listTaskDefinitionFamilies(deps, scope, { nextToken: "x" }), "InvalidParameterException", /nextToken/);
+    rejects(() => tds.listFamilies(scope, { nextToken: "x" }), "InvalidParameterException", /nextToken/);
   });
 });
 
 describe("deregister / delete", () => {
   it("deregister requires a revision and sets INACTIVE + deregisteredAt", () => {
-    const { deps, clock } = setup();
-    registerTaskDefinition(deps, scope, web());
+    const { tds, clock } = setup();
+    tds.register(scope, web());
     clock.advance(5000);
-    rejects(() => deregisterTaskDefinition(deps, scope, { taskDefinition: "web" }), "ClientException", "Revision is required.");
-    rejects(() => deregisterTaskDefinition(deps, scope, { taskDefinition: "web:4" }), "ClientException", "The specified task definition does not exist.");
-    const td = deregisterTaskDefinition(deps, scope, { taskDefinition: "web:1" }).taskDefinition!;
+    rejects(() => tds.deregister(scope, { taskDefinition: "web" }), "ClientException", "Revision is required.");
+    rejects(() => tds.deregister(scope, { taskDefinition: "web:4" }), "ClientException", "The specified task definition does not exist.");
+    const td = tds.deregister(scope, { taskDefinition: "web:1" }).taskDefinition!;
     assert.equal(td.status, "INACTIVE");
     assert.deepEqual(td.deregisteredAt, new Date(clock.now()));
     assert.ok(!("deleteRequestedAt" in td));
     // idempotent
     clock.advance(1000);
-    const again = deregisterTaskDefinition(deps, scope, { taskDefinition: "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1" }).taskDefinition!;
+    const again = tds.deregister(scope, { taskDefinition: "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1" }).taskDefinition!;
     assert.equal(again.status, "INACTIVE");
     assert.deepEqual(again.deregisteredAt, td.deregisteredAt);
   });
 
   it("delete needs INACTIVE, reports failures, moves to DELETE_IN_PROGRESS", () => {
-    const { deps, clock } = setup();
-    registerTaskDefinition(deps, scope, web());
-    registerTaskDefinition(deps, scope, web());
-    deregisterTaskDefinition(deps, scope, { taskDefinition: "web:1" });
+    const { tds, clock } = setup();
+    tds.register(scope, web());
+    tds.register(scope, web());
+    tds.deregister(scope, { taskDefinition: "web:1" });
     clock.advance(1000);
-    const out = deleteTaskDefinitions(deps, scope, { taskDefinitions: ["web:1", "web:2", "web:9"] });
+    const out = tds.delete(scope, { taskDefinitions: ["web:1", "web:2", "web:9"] });
     assert.equal(out.taskDefinitions!.length, 1);
     assert.equal(out.taskDefinitions![0]!.status, "DELETE_IN_PROGRESS");
     assert.deepEqual(out.taskDefinitions![0]!.deleteRequestedAt, new Date(clock.now()));
@@ -430,11 +421,11 @@ describe("deregister / delete", () => {
       },
       { arn: "web:9", reason: "The specified task definition does not exist." },
     ]);
-    assert.equal(describeTaskDefinition(deps, scope, { taskDefinition: "web:1" }).taskDefinition!.status, "DELETE_IN_PROGRESS");
-    assert.deepEqual(short(listTaskDefinitions(deps, scope, { status: "DELETE_IN_PROGRESS" }).taskDefinitionArns), ["web:1"]);
-    rejects(() => resolveTaskDefinitionForLaunch(deps, scope, "web:1"), "ClientException", /inactive/);
+    assert.equal(tds.describe(scope, { taskDefinition: "web:1" }).taskDefinition!.status, "DELETE_IN_PROGRESS");
+    assert.deepEqual(short(tds.list(scope, { status: "DELETE_IN_PROGRESS" }).taskDefinitionArns), ["web:1"]);
+    rejects(() => tds.resolveForLaunch(scope, "web:1"), "ClientException", /inactive/);
     rejects(
-      () => deleteTaskDefinitions(deps, scope, { taskDefinitions: Array.from({ length: 11 }, (_, i) => `web:${i + 1}`) }),
+      () => tds.delete(scope, { taskDefinitions: Array.from({ length: 11 }, (_, i) => `web:${i + 1}`) }),
       "InvalidParameterException",
       /10/,
     );
@@ -447,11 +438,11 @@ describe("deregister / delete", () => {
 
 describe("store round-trip", () => {
   it("persists a JSON doc with ISO dates and a status column", () => {
-    const { deps } = setup();
-    const td = registerTaskDefinition(deps, scope, web()).taskDefinition!;
+    const { deps, tds } = setup();
+    const td = tds.register(scope, web()).taskDefinition!;
     const row = deps.store.db.prepare("SELECT status, doc FROM ecs_task_definitions WHERE arn = ?").get(td.taskDefinitionArn!) as { status: string; doc: string };
     assert.equal(row.status, "ACTIVE");
     assert.equal(JSON.parse(row.doc).registeredAt, "2026-01-01T00:00:00.000Z");
-    assert.deepEqual(describeTaskDefinition(deps, scope, { taskDefinition: "web:1" }).taskDefinition, td);
+    assert.deepEqual(tds.describe(scope, { taskDefinition: "web:1" }).taskDefinition, td);
   });
 });

@@ -1,10 +1,10 @@
 /**
- * ECS task definitions: register, describe, list, deregister, delete (spec §3).
+ * ECS task definitions: register, describe, list, deregister, delete, and the rules of
+ * RegisterTaskDefinition (validation and the defaults ECS fills in), as described in
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html
  *
- * Each revision is one row of ecs_task_definitions whose `doc` is the SDK `TaskDefinition` as JSON
- * (Dates become ISO strings and are revived on read). ecs_families keeps the last revision number
- * per family so revisions are never reused, even after deletion. Tags live in the shared tags table
- * keyed by the revision ARN.
+ * Each revision is stored as its SDK `TaskDefinition` document (repo.ts); revision numbers are
+ * never reused, even after deletion. Tags are kept under the revision ARN.
  */
 import type {
   Attribute,
@@ -26,64 +26,43 @@ import type {
   RegisterTaskDefinitionResponse,
   Tag as SdkTag,
   TaskDefinition,
+  TaskDefinitionStatus,
 } from "@aws-sdk/client-ecs";
-import { arn as buildArn, parseArn } from "../../core/arn.ts";
-import { getTags, setTags, type Tag } from "../../store/tags.ts";
+import { arn as buildArn, parseArn, type Scope } from "../../core/arn.ts";
+import type { Tag, Tagging } from "../common/tagging.ts";
 import type { CallScope, EcsDeps } from "./context.ts";
-import { clientError, invalidParameter } from "./errors.ts";
+import { badNextToken, clientError, invalidParameter } from "./errors.ts";
 import { isValidFargateSize, parseCpuUnits, parseMemoryMiB } from "./fargate.ts";
 import { dependencyOrder } from "./container-spec.ts";
-
-type Status = "ACTIVE" | "INACTIVE" | "DELETE_IN_PROGRESS";
+import type { ContainerDefinitionDoc, TaskDefinitionDoc } from "./model.ts";
+import type { EcsRepo, TaskDefinitionRow } from "./repo.ts";
+import { ecsTags } from "./tags.ts";
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
 /** Docker reference characters (registry/repo:tag@digest); whitespace and the like are rejected. */
 const IMAGE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
 const ECR_IMAGE = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
 
-export const MSG = {
+const MSG = {
   describeNotFound: "Unable to describe task definition.",
   launchNotFound: "TaskDefinition not found.",
   launchInactive: "The specified task definition is inactive. Specify an active task definition and try again.",
   notExist: "The specified task definition does not exist.",
   revisionRequired: "Revision is required.",
   stillActive: "The specified task definition is still in ACTIVE status. Please deregister the target and try again.",
-  invalidToken: "Invalid nextToken.",
 } as const;
 
 // ---------------------------------------------------------------------------------------------
-// Storage helpers
+// References
 
-interface Row {
-  family: string;
-  revision: number;
-  arn: string;
-  status: Status;
-  doc: string;
-}
-
-function revive(doc: string): TaskDefinition {
-  const td = JSON.parse(doc) as TaskDefinition & Record<string, unknown>;
-  for (const k of ["registeredAt", "deregisteredAt", "deleteRequestedAt"] as const) {
-    const v = td[k] as unknown;
-    if (typeof v === "string" || typeof v === "number") td[k] = new Date(v);
-  }
-  return td;
-}
-
-function saveDoc(deps: EcsDeps, arn: string, td: TaskDefinition): void {
-  deps.store.prepare("UPDATE ecs_task_definitions SET status = ?, doc = ? WHERE arn = ?").run(td.status!, JSON.stringify(td), arn);
-  deps.store.changed(`task-definition:${arn}`);
-}
-
-function taskDefinitionArn(scope: CallScope, family: string, revision: number): string {
+function taskDefinitionArn(scope: Scope, family: string, revision: number): string {
   return buildArn("ecs", scope, `task-definition/${family}:${revision}`);
 }
 
 /** A parsed reference: "family", "family:rev" or a task-definition ARN. */
 type Ref = { family: string; revision?: number } | { invalid: true };
 
-function parseRef(scope: CallScope, ref: string | undefined): Ref {
+function parseRef(scope: Scope, ref: string | undefined): Ref {
   if (!ref) return { invalid: true };
   let text = ref;
   if (ref.startsWith("arn:")) {
@@ -101,33 +80,9 @@ function parseRef(scope: CallScope, ref: string | undefined): Ref {
   return { family, revision: Number(rev) };
 }
 
-function findExact(deps: EcsDeps, scope: CallScope, family: string, revision: number): Row | undefined {
-  return deps.store
-    .prepare("SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND revision = ?")
-    .get(scope.accountId, scope.region, family, revision) as Row | undefined;
-}
-
-function findLatestActive(deps: EcsDeps, scope: CallScope, family: string): Row | undefined {
-  return deps.store
-    .prepare(
-      "SELECT family, revision, arn, status, doc FROM ecs_task_definitions WHERE account = ? AND region = ? AND family = ? AND status = 'ACTIVE' ORDER BY revision DESC LIMIT 1",
-    )
-    .get(scope.accountId, scope.region, family) as Row | undefined;
-}
-
-function lookup(deps: EcsDeps, scope: CallScope, ref: string | undefined): { row?: Row; bareFamily: boolean; invalid: boolean } {
-  const parsed = parseRef(scope, ref);
-  if ("invalid" in parsed) return { bareFamily: false, invalid: true };
-  if (parsed.revision === undefined) return { row: findLatestActive(deps, scope, parsed.family), bareFamily: true, invalid: false };
-  return { row: findExact(deps, scope, parsed.family, parsed.revision), bareFamily: false, invalid: false };
-}
-
-function sdkTags(tags: Tag[]): SdkTag[] {
-  return tags.map((t) => ({ key: t.key, value: t.value }));
-}
-
 // ---------------------------------------------------------------------------------------------
-// Pagination: opaque keyset tokens (base64url JSON of the last key returned).
+// Pagination: opaque keyset tokens (base64url JSON of the last key returned), not offsetPage:
+// revisions registered or deleted between two pages neither repeat nor skip entries.
 
 function encodeToken(key: unknown): string {
   return Buffer.from(JSON.stringify({ v: 1, k: key }), "utf8").toString("base64url");
@@ -141,7 +96,7 @@ function decodeToken<T>(token: string | undefined, check: (k: unknown) => k is T
   } catch {
     // fall through
   }
-  throw invalidParameter(MSG.invalidToken);
+  throw badNextToken();
 }
 
 function pageSize(maxResults: number | undefined): number {
@@ -222,7 +177,7 @@ function normalisePortMappings(name: string, mode: string, mappings: PortMapping
   });
 }
 
-function normaliseContainer(c: ContainerDefinition, mode: string): ContainerDefinition {
+function normaliseContainer(c: ContainerDefinition, mode: string): ContainerDefinitionDoc {
   if (c === null || typeof c !== "object") throw clientError("Container definition should not be null.");
   if (c.name === undefined || c.name === "") throw clientError("Container.name should not be null or empty.");
   if (!NAME_PATTERN.test(c.name)) {
@@ -247,8 +202,10 @@ function normaliseContainer(c: ContainerDefinition, mode: string): ContainerDefi
   if (c.memory !== undefined && c.memory < 6) {
     throw clientError(`Invalid setting for container '${c.name}'. The 'memory' setting must be at least 6 MiB.`);
   }
-  const out: ContainerDefinition = {
+  const out: ContainerDefinitionDoc = {
     ...c,
+    name: c.name,
+    image: c.image,
     cpu: c.cpu ?? 0,
     portMappings: normalisePortMappings(c.name, mode, c.portMappings),
     essential: c.essential ?? true,
@@ -303,7 +260,7 @@ function requiredAttributes(req: RegisterTaskDefinitionRequest, containers: Cont
 
 interface Normalised {
   family: string;
-  doc: TaskDefinition;
+  doc: TaskDefinition & { containerDefinitions: ContainerDefinitionDoc[] };
 }
 
 function validateAndNormalise(req: RegisterTaskDefinitionRequest): Normalised {
@@ -338,8 +295,8 @@ function validateAndNormalise(req: RegisterTaskDefinitionRequest): Normalised {
 
   const names = new Set<string>();
   for (const c of containers) {
-    if (names.has(c.name!)) throw clientError(`Duplicate container name '${c.name}'. Container names must be unique within a task definition.`);
-    names.add(c.name!);
+    if (names.has(c.name)) throw clientError(`Duplicate container name '${c.name}'. Container names must be unique within a task definition.`);
+    names.add(c.name);
   }
   if (!containers.some((c) => c.essential)) throw clientError("A task definition must have at least one essential container.");
   dependencyOrder(containers);
@@ -351,7 +308,7 @@ function validateAndNormalise(req: RegisterTaskDefinitionRequest): Normalised {
     if (!isValidFargateSize(cpu, memory)) throw clientError(`No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory.`);
     if (!req.executionRoleArn) {
       if (containers.some(isAwslogs)) throw clientError("Fargate requires task definition to have execution role ARN to support log driver awslogs.");
-      if (containers.some((c) => ECR_IMAGE.test(c.image!))) throw clientError("Fargate requires task definition to have execution role ARN to support ECR images.");
+      if (containers.some((c) => ECR_IMAGE.test(c.image))) throw clientError("Fargate requires task definition to have execution role ARN to support ECR images.");
     }
   } else if (memory === undefined) {
     for (const c of containers) {
@@ -383,7 +340,7 @@ function validateAndNormalise(req: RegisterTaskDefinitionRequest): Normalised {
     (!!req.executionRoleArn || !containers.some(isAwslogs));
 
   const { tags: _tags, ...rest } = req;
-  const doc: TaskDefinition = prune({
+  const doc: Normalised["doc"] = prune({
     ...rest,
     containerDefinitions: containers,
     volumes: req.volumes ?? [],
@@ -411,193 +368,156 @@ function validateTags(tags: SdkTag[] | undefined): Tag[] {
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-export function registerTaskDefinition(deps: EcsDeps, scope: CallScope, input: RegisterTaskDefinitionRequest): RegisterTaskDefinitionResponse {
-  const { family, doc } = validateAndNormalise(input);
-  const tags = validateTags(input.tags);
-  return deps.store.tx(() => {
-    const db = deps.store;
-    const fam = db
-      .prepare("SELECT last_revision FROM ecs_families WHERE account = ? AND region = ? AND family = ?")
-      .get(scope.accountId, scope.region, family) as { last_revision: number } | undefined;
-    const revision = (fam?.last_revision ?? 0) + 1;
-    db.prepare(
-      "INSERT INTO ecs_families (account, region, family, last_revision) VALUES (?, ?, ?, ?) ON CONFLICT (account, region, family) DO UPDATE SET last_revision = excluded.last_revision",
-    ).run(scope.accountId, scope.region, family, revision);
-    const arn = taskDefinitionArn(scope, family, revision);
-    const td: TaskDefinition = {
-      taskDefinitionArn: arn,
-      ...doc,
-      family,
-      revision,
-      status: "ACTIVE",
-      registeredAt: new Date(deps.clock.now()),
-      registeredBy: scope.principalArn,
-    };
-    db.prepare("INSERT INTO ecs_task_definitions (account, region, family, revision, arn, status, doc) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
-      scope.accountId,
-      scope.region,
-      family,
-      revision,
-      arn,
-      "ACTIVE",
-      JSON.stringify(td),
-    );
-    if (tags.length > 0) setTags(deps.store, arn, tags);
-    deps.store.changed(`task-definition:${arn}`);
-    const out: RegisterTaskDefinitionResponse = { taskDefinition: td };
-    if (tags.length > 0) out.tags = sdkTags(getTags(deps.store, arn));
-    return out;
-  });
-}
-
-export function describeTaskDefinition(deps: EcsDeps, scope: CallScope, input: DescribeTaskDefinitionRequest): DescribeTaskDefinitionResponse {
-  const { row } = lookup(deps, scope, input.taskDefinition);
-  if (!row) throw clientError(MSG.describeNotFound);
-  const out: DescribeTaskDefinitionResponse = { taskDefinition: revive(row.doc) };
-  if (input.include?.includes("TAGS")) out.tags = sdkTags(getTags(deps.store, row.arn));
-  return out;
-}
-
 const isKey = (k: unknown): k is [string, number] =>
   Array.isArray(k) && k.length === 2 && typeof k[0] === "string" && typeof k[1] === "number" && Number.isInteger(k[1]);
 
-export function listTaskDefinitions(deps: EcsDeps, scope: CallScope, input: ListTaskDefinitionsRequest): ListTaskDefinitionsResponse {
-  const status = checkStatus<Status>(input.status, ["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"], "ACTIVE");
-  const sort = checkStatus<"ASC" | "DESC">(input.sort, ["ASC", "DESC"], "ASC");
-  const limit = pageSize(input.maxResults);
-  const after = decodeToken(input.nextToken, isKey);
-  const where = ["account = ?", "region = ?", "status = ?"];
-  const params: (string | number)[] = [scope.accountId, scope.region, status];
-  if (input.familyPrefix) {
-    where.push("substr(family, 1, ?) = ?");
-    params.push(input.familyPrefix.length, input.familyPrefix);
-  }
-  if (after) {
-    where.push(sort === "ASC" ? "(family > ? OR (family = ? AND revision > ?))" : "(family < ? OR (family = ? AND revision < ?))");
-    params.push(after[0], after[0], after[1]);
-  }
-  const dir = sort === "ASC" ? "ASC" : "DESC";
-  const rows = deps.store
-    .prepare(`SELECT family, revision, arn FROM ecs_task_definitions WHERE ${where.join(" AND ")} ORDER BY family ${dir}, revision ${dir} LIMIT ?`)
-    .all(...params, limit + 1) as unknown as { family: string; revision: number; arn: string }[];
-  const page = rows.slice(0, limit);
-  const out: ListTaskDefinitionsResponse = { taskDefinitionArns: page.map((r) => r.arn) };
-  const last = page[page.length - 1];
-  if (rows.length > limit && last) out.nextToken = encodeToken([last.family, last.revision]);
-  return out;
-}
-
 const isFamilyKey = (k: unknown): k is string => typeof k === "string";
 
-export function listTaskDefinitionFamilies(
-  deps: EcsDeps,
-  scope: CallScope,
-  input: ListTaskDefinitionFamiliesRequest,
-): ListTaskDefinitionFamiliesResponse {
-  const status = checkStatus<"ACTIVE" | "INACTIVE" | "ALL">(input.status, ["ACTIVE", "INACTIVE", "ALL"], "ACTIVE");
-  const limit = pageSize(input.maxResults);
-  const after = decodeToken(input.nextToken, isFamilyKey);
-  const where = ["f.account = ?", "f.region = ?"];
-  const params: (string | number)[] = [scope.accountId, scope.region];
-  const hasActive =
-    "EXISTS (SELECT 1 FROM ecs_task_definitions t WHERE t.account = f.account AND t.region = f.region AND t.family = f.family AND t.status = 'ACTIVE')";
-  if (status === "ACTIVE") where.push(hasActive);
-  else if (status === "INACTIVE") where.push(`NOT ${hasActive}`);
-  if (input.familyPrefix) {
-    where.push("substr(f.family, 1, ?) = ?");
-    params.push(input.familyPrefix.length, input.familyPrefix);
-  }
-  if (after !== undefined) {
-    where.push("f.family > ?");
-    params.push(after);
-  }
-  const rows = deps.store
-    .prepare(`SELECT f.family AS family FROM ecs_families f WHERE ${where.join(" AND ")} ORDER BY f.family ASC LIMIT ?`)
-    .all(...params, limit + 1) as unknown as { family: string }[];
-  const page = rows.slice(0, limit);
-  const out: ListTaskDefinitionFamiliesResponse = { families: page.map((r) => r.family) };
-  const last = page[page.length - 1];
-  if (rows.length > limit && last) out.nextToken = encodeToken(last.family);
-  return out;
-}
+/** Task definition revisions: register, describe, list, deregister, delete, and lookups for launches. */
+export class TaskDefinitions {
+  readonly #deps: EcsDeps;
+  readonly #repo: EcsRepo;
+  readonly #tags: Tagging;
 
-export function deregisterTaskDefinition(
-  deps: EcsDeps,
-  scope: CallScope,
-  input: DeregisterTaskDefinitionRequest,
-): DeregisterTaskDefinitionResponse {
-  return deps.store.tx(() => {
-    const { row, bareFamily } = lookup(deps, scope, input.taskDefinition);
-    if (bareFamily) throw clientError(MSG.revisionRequired);
-    if (!row) throw clientError(MSG.notExist);
-    const td = revive(row.doc);
-    if (td.status === "ACTIVE") {
-      td.status = "INACTIVE";
-      td.deregisteredAt = new Date(deps.clock.now());
-      saveDoc(deps, row.arn, td);
-    }
-    return { taskDefinition: td };
-  });
-}
+  constructor(deps: EcsDeps, repo: EcsRepo, tags: Tagging) {
+    this.#deps = deps;
+    this.#repo = repo;
+    this.#tags = tags;
+  }
 
-export function deleteTaskDefinitions(deps: EcsDeps, scope: CallScope, input: DeleteTaskDefinitionsRequest): DeleteTaskDefinitionsResponse {
-  const refs = input.taskDefinitions ?? [];
-  if (refs.length === 0) throw invalidParameter("Task definitions cannot be empty.");
-  if (refs.length > 10) throw invalidParameter("A maximum of 10 task definitions can be deleted in a single request.");
-  return deps.store.tx(() => {
-    const taskDefinitions: TaskDefinition[] = [];
-    const failures: Failure[] = [];
-    for (const ref of refs) {
-      const { row, bareFamily } = lookup(deps, scope, ref);
-      if (bareFamily) {
-        failures.push({ arn: ref, reason: "The specified task definition identifier is invalid. Specify a valid name or ARN and try again.", detail: MSG.revisionRequired });
-        continue;
-      }
-      if (!row) {
-        failures.push({ arn: ref, reason: MSG.notExist });
-        continue;
-      }
-      const td = revive(row.doc);
+  register(scope: CallScope, input: RegisterTaskDefinitionRequest): RegisterTaskDefinitionResponse {
+    const { family, doc } = validateAndNormalise(input);
+    const tags = validateTags(input.tags);
+    return this.#deps.store.tx(() => {
+      const revision = this.#repo.nextRevision(scope, family);
+      const arn = taskDefinitionArn(scope, family, revision);
+      const td: TaskDefinitionDoc = {
+        taskDefinitionArn: arn,
+        ...doc,
+        family,
+        revision,
+        status: "ACTIVE",
+        registeredAt: new Date(this.#deps.clock.now()),
+        registeredBy: scope.principalArn,
+      };
+      this.#repo.insertTaskDefinition(scope, td);
+      this.#tags.set(arn, tags);
+      const out: RegisterTaskDefinitionResponse = { taskDefinition: td };
+      if (tags.length > 0) out.tags = ecsTags.write(this.#tags.of(arn));
+      return out;
+    });
+  }
+
+  describe(scope: Scope, input: DescribeTaskDefinitionRequest): DescribeTaskDefinitionResponse {
+    const { row } = this.#lookup(scope, input.taskDefinition);
+    if (!row) throw clientError(MSG.describeNotFound);
+    const out: DescribeTaskDefinitionResponse = { taskDefinition: row.doc };
+    if (input.include?.includes("TAGS")) out.tags = ecsTags.write(this.#tags.of(row.arn));
+    return out;
+  }
+
+  list(scope: Scope, input: ListTaskDefinitionsRequest): ListTaskDefinitionsResponse {
+    const status = checkStatus<TaskDefinitionStatus>(input.status, ["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"], "ACTIVE");
+    const sort = checkStatus<"ASC" | "DESC">(input.sort, ["ASC", "DESC"], "ASC");
+    const limit = pageSize(input.maxResults);
+    const after = decodeToken(input.nextToken, isKey);
+    const rows = this.#repo.listTaskDefinitionArns(scope, { status, familyPrefix: input.familyPrefix, sort, after, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const out: ListTaskDefinitionsResponse = { taskDefinitionArns: page.map((r) => r.arn) };
+    const last = page[page.length - 1];
+    if (rows.length > limit && last) out.nextToken = encodeToken([last.family, last.revision]);
+    return out;
+  }
+
+  listFamilies(scope: Scope, input: ListTaskDefinitionFamiliesRequest): ListTaskDefinitionFamiliesResponse {
+    const status = checkStatus<"ACTIVE" | "INACTIVE" | "ALL">(input.status, ["ACTIVE", "INACTIVE", "ALL"], "ACTIVE");
+    const limit = pageSize(input.maxResults);
+    const after = decodeToken(input.nextToken, isFamilyKey);
+    const families = this.#repo.listTaskDefinitionFamilies(scope, { status, familyPrefix: input.familyPrefix, after, limit: limit + 1 });
+    const page = families.slice(0, limit);
+    const out: ListTaskDefinitionFamiliesResponse = { families: page };
+    const last = page[page.length - 1];
+    if (families.length > limit && last !== undefined) out.nextToken = encodeToken(last);
+    return out;
+  }
+
+  deregister(scope: Scope, input: DeregisterTaskDefinitionRequest): DeregisterTaskDefinitionResponse {
+    return this.#deps.store.tx(() => {
+      const { row, bareFamily } = this.#lookup(scope, input.taskDefinition);
+      if (bareFamily) throw clientError(MSG.revisionRequired);
+      if (!row) throw clientError(MSG.notExist);
+      const td = row.doc;
       if (td.status === "ACTIVE") {
-        failures.push({ arn: row.arn, reason: MSG.stillActive });
-        continue;
+        const next: TaskDefinitionDoc = { ...td, status: "INACTIVE", deregisteredAt: new Date(this.#deps.clock.now()) };
+        this.#repo.updateTaskDefinition(next);
+        return { taskDefinition: next };
       }
-      if (td.status === "INACTIVE") {
-        td.status = "DELETE_IN_PROGRESS";
-        td.deleteRequestedAt = new Date(deps.clock.now());
-        saveDoc(deps, row.arn, td);
+      return { taskDefinition: td };
+    });
+  }
+
+  delete(scope: Scope, input: DeleteTaskDefinitionsRequest): DeleteTaskDefinitionsResponse {
+    const refs = input.taskDefinitions ?? [];
+    if (refs.length === 0) throw invalidParameter("Task definitions cannot be empty.");
+    if (refs.length > 10) throw invalidParameter("A maximum of 10 task definitions can be deleted in a single request.");
+    return this.#deps.store.tx(() => {
+      const taskDefinitions: TaskDefinition[] = [];
+      const failures: Failure[] = [];
+      for (const ref of refs) {
+        const { row, bareFamily } = this.#lookup(scope, ref);
+        if (bareFamily) {
+          failures.push({ arn: ref, reason: "The specified task definition identifier is invalid. Specify a valid name or ARN and try again.", detail: MSG.revisionRequired });
+          continue;
+        }
+        if (!row) {
+          failures.push({ arn: ref, reason: MSG.notExist });
+          continue;
+        }
+        let td = row.doc;
+        if (td.status === "ACTIVE") {
+          failures.push({ arn: row.arn, reason: MSG.stillActive });
+          continue;
+        }
+        if (td.status === "INACTIVE") {
+          td = { ...td, status: "DELETE_IN_PROGRESS", deleteRequestedAt: new Date(this.#deps.clock.now()) };
+          this.#repo.updateTaskDefinition(td);
+        }
+        taskDefinitions.push(td);
       }
-      taskDefinitions.push(td);
-    }
-    return { taskDefinitions, failures };
-  });
-}
+      return { taskDefinitions, failures };
+    });
+  }
 
-/** For RunTask/CreateService/UpdateService: "family" → latest ACTIVE; exact refs must exist and be ACTIVE. */
-export function resolveTaskDefinitionForLaunch(deps: EcsDeps, scope: CallScope, ref: string): TaskDefinition {
-  const { row } = lookup(deps, scope, ref);
-  if (!row) throw clientError(MSG.launchNotFound);
-  if (row.status !== "ACTIVE") throw clientError(MSG.launchInactive);
-  return revive(row.doc);
-}
+  /** For RunTask/CreateService/UpdateService: "family" → latest ACTIVE; exact refs must exist and be ACTIVE. */
+  resolveForLaunch(scope: Scope, ref: string): TaskDefinitionDoc {
+    const { row } = this.#lookup(scope, ref);
+    if (!row) throw clientError(MSG.launchNotFound);
+    if (row.status !== "ACTIVE") throw clientError(MSG.launchInactive);
+    return row.doc;
+  }
 
-/** Any status; undefined once purged or never registered (running tasks of deregistered revisions). */
-export function getTaskDefinitionByArn(deps: EcsDeps, arn: string): TaskDefinition | undefined {
-  const row = deps.store.prepare("SELECT doc FROM ecs_task_definitions WHERE arn = ?").get(arn) as { doc: string } | undefined;
-  return row ? revive(row.doc) : undefined;
-}
+  /** Any status; undefined once purged or never registered (running tasks of deregistered revisions). */
+  byArn(arn: string): TaskDefinitionDoc | undefined {
+    return this.#repo.getTaskDefinitionByArn(arn);
+  }
 
-/**
- * Removes a DELETE_IN_PROGRESS revision for good (its tags too). The caller decides when no task
- * or deployment references it any more. Returns whether a row was removed. The family's revision
- * counter is kept so revision numbers are never reused.
- */
-export function purgeTaskDefinition(deps: EcsDeps, arn: string): boolean {
-  return deps.store.tx(() => {
-    const res = deps.store.prepare("DELETE FROM ecs_task_definitions WHERE arn = ? AND status = 'DELETE_IN_PROGRESS'").run(arn);
-    if (Number(res.changes) === 0) return false;
-    deps.store.prepare("DELETE FROM tags WHERE arn = ?").run(arn);
-    deps.store.changed(`task-definition:${arn}`);
-    return true;
-  });
+  /**
+   * Removes a DELETE_IN_PROGRESS revision for good (its tags too). The caller decides when no task
+   * or deployment references it any more. Returns whether a row was removed. The family's revision
+   * counter is kept so revision numbers are never reused.
+   */
+  purge(arn: string): boolean {
+    return this.#deps.store.tx(() => {
+      if (!this.#repo.deleteTaskDefinition(arn)) return false;
+      this.#tags.clear(arn);
+      return true;
+    });
+  }
+
+  #lookup(scope: Scope, ref: string | undefined): { row?: TaskDefinitionRow; bareFamily: boolean; invalid: boolean } {
+    const parsed = parseRef(scope, ref);
+    if ("invalid" in parsed) return { bareFamily: false, invalid: true };
+    if (parsed.revision === undefined) return { row: this.#repo.latestActiveTaskDefinition(scope, parsed.family), bareFamily: true, invalid: false };
+    return { row: this.#repo.getTaskDefinition(scope, parsed.family, parsed.revision), bareFamily: false, invalid: false };
+  }
 }

@@ -1,6 +1,5 @@
 import type {
   Attachment,
-  Container,
   DescribeTasksRequest,
   DescribeTasksResponse,
   Failure,
@@ -14,22 +13,23 @@ import type {
   Task,
   TaskDefinition,
   TaskOverride,
+  TaskStopCode,
 } from "@aws-sdk/client-ecs";
 import { arn, shortName, type Scope } from "../../core/arn.ts";
-import { getTags, setTags } from "../../store/tags.ts";
+import { offsetPage } from "../common/paginate.ts";
+import type { Tagging } from "../common/tagging.ts";
 import type { Clusters } from "./clusters.ts";
-import type { CallScope, EcsDeps } from "./context.ts";
+import { type EcsDeps, opt } from "./context.ts";
 import { dependencyOrder, taskResources } from "./container-spec.ts";
 import type { ContainerInstances } from "./container-instances.ts";
-import { invalidParameter, serviceNotFound } from "./errors.ts";
-import type { TaskState } from "./model.ts";
+import { badNextToken, invalidParameter, serviceNotFound } from "./errors.ts";
 import { execAgent } from "./exec.ts";
+import type { ContainerDoc, TaskDefinitionDoc, TaskDoc, TaskState } from "./model.ts";
 import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
 import { type HostCapacity, placementFailure } from "./placement.ts";
 import type { EcsRepo, TaskRecord } from "./repo.ts";
-import { resolveTaskDefinitionForLaunch } from "./task-definitions.ts";
-import { offsetPage } from "../common/paginate.ts";
-import { badNextToken } from "./errors.ts";
+import { ecsTags } from "./tags.ts";
+import type { TaskDefinitions } from "./task-definitions.ts";
 
 export interface LaunchOptions {
   launchType?: string;
@@ -55,23 +55,29 @@ export function networkModeOf(td: TaskDefinition): string {
 export class Tasks {
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
+  readonly #tags: Tagging;
   readonly #clusters: Clusters;
   readonly #instances: ContainerInstances;
+  readonly #taskDefinitions: TaskDefinitions;
   readonly #host: () => HostCapacity;
-  readonly #network: () => TaskNetworking | undefined;
+  readonly #network: TaskNetworking | undefined;
 
   constructor(
     deps: EcsDeps,
     repo: EcsRepo,
+    tags: Tagging,
     clusters: Clusters,
     instances: ContainerInstances,
+    taskDefinitions: TaskDefinitions,
     host: () => HostCapacity,
-    network: () => TaskNetworking | undefined = () => undefined,
+    network: TaskNetworking | undefined,
   ) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
     this.#clusters = clusters;
     this.#instances = instances;
+    this.#taskDefinitions = taskDefinitions;
     this.#host = host;
     this.#network = network;
   }
@@ -82,13 +88,13 @@ export class Tasks {
    * subnets EC2 knows gets its ENI here (see networking.ts); a rejected network configuration
    * throws InvalidParameterException (and the caller's transaction rolls back).
    */
-  launch(scope: Scope, clusterName: string, td: TaskDefinition, opts: LaunchOptions): LaunchResult {
+  launch(scope: Scope, clusterName: string, td: TaskDefinitionDoc, opts: LaunchOptions): LaunchResult {
     const mode = networkModeOf(td);
-    const network = mode === "awsvpc" ? checkAwsvpc(this.#network(), scope, opts.networkConfiguration) : undefined;
+    const network = mode === "awsvpc" ? checkAwsvpc(this.#network, scope, opts.networkConfiguration) : undefined;
     const res = taskResources(td, opts.overrides);
     const hostPorts =
       mode === "bridge" || mode === "host"
-        ? (td.containerDefinitions ?? []).flatMap((c) =>
+        ? td.containerDefinitions.flatMap((c) =>
             (c.portMappings ?? [])
               .map((p) => (mode === "host" ? p.containerPort : p.hostPort))
               .filter((p): p is number => typeof p === "number" && p > 0),
@@ -100,20 +106,20 @@ export class Tasks {
       memoryMiB: res.memoryMiB,
       hostPorts,
     });
-    if (reason) return { failure: { arn: ci.containerInstanceArn!, reason } };
+    if (reason) return { failure: { arn: ci.containerInstanceArn, reason } };
 
     const now = new Date(this.#deps.clock.now());
     const id = this.#deps.ids.hex(16);
     const tArn = taskArn(scope, clusterName, id);
     const launchType = opts.launchType ?? "EC2";
-    const ordered = dependencyOrder(td.containerDefinitions ?? []);
-    const containers: Container[] = ordered.map((c) => {
+    const ordered = dependencyOrder(td.containerDefinitions);
+    const containers: ContainerDoc[] = ordered.map((c) => {
       const override = opts.overrides?.containerOverrides?.find((o) => o.name === c.name);
       return {
         containerArn: arn("ecs", scope, `container/${clusterName}/${id}/${this.#deps.ids.uuid()}`),
         taskArn: tArn,
-        name: c.name!,
-        image: c.image!,
+        name: c.name,
+        image: c.image,
         lastStatus: "PENDING",
         networkInterfaces: [],
         healthStatus: "UNKNOWN",
@@ -125,7 +131,7 @@ export class Tasks {
       };
     });
     const attachments: Attachment[] = mode === "awsvpc" ? [this.#eniAttachment(scope, opts.networkConfiguration, network)] : [];
-    const task: Task = {
+    const task: TaskDoc = {
       attachments,
       availabilityZone: `${scope.region}a`,
       clusterArn: arn("ecs", scope, `cluster/${clusterName}`),
@@ -151,13 +157,13 @@ export class Tasks {
       ...(launchType === "FARGATE" ? { platformVersion: opts.platformVersion === "LATEST" || !opts.platformVersion ? "1.4.0" : opts.platformVersion, platformFamily: "Linux" } : {}),
       ...(opts.service ? { startedBy: opts.service.deploymentId } : opts.startedBy ? { startedBy: opts.startedBy } : {}),
       taskArn: tArn,
-      taskDefinitionArn: td.taskDefinitionArn!,
+      taskDefinitionArn: td.taskDefinitionArn,
       version: 1,
       ...(td.ephemeralStorage ? { ephemeralStorage: td.ephemeralStorage } : {}),
     };
-    const essentials = (td.containerDefinitions ?? []).filter((c) => c.essential !== false);
+    const essentials = td.containerDefinitions.filter((c) => c.essential !== false);
     const state: TaskState = {
-      family: td.family!,
+      family: td.family,
       ...(opts.service
         ? { serviceName: opts.service.name, serviceArn: opts.service.arn, deploymentId: opts.service.deploymentId }
         : {}),
@@ -166,7 +172,7 @@ export class Tasks {
       memoryMiB: res.memoryMiB,
       hostPorts,
       containers: ordered.map((c) => ({
-        name: c.name!,
+        name: c.name,
         dockerName: `slipway-${id}-${c.name}`,
         essential: c.essential !== false,
       })),
@@ -175,7 +181,7 @@ export class Tasks {
     };
     const rec: TaskRecord = { doc: task, state };
     this.#repo.putTask(scope, clusterName, rec);
-    if (opts.tags?.length) setTags(this.#deps.store, tArn, opts.tags.map((t) => ({ key: t.key!, value: t.value ?? "" })));
+    this.#tags.set(tArn, ecsTags.read(opts.tags));
     return { task: rec };
   }
 
@@ -186,7 +192,8 @@ export class Tasks {
    */
   #eniAttachment(scope: Scope, nc: NetworkConfiguration | undefined, network: ReturnType<typeof checkAwsvpc>): Attachment {
     const id = this.#deps.ids.uuid();
-    if (!network) {
+    const net = this.#network;
+    if (!network || !net) {
       return {
         id,
         type: "ElasticNetworkInterface",
@@ -197,7 +204,7 @@ export class Tasks {
         ],
       };
     }
-    const eni = this.#network()!.attach(scope, { attachmentId: id, ...network });
+    const eni = net.attach(scope, { attachmentId: id, ...network });
     return {
       id,
       type: "ElasticNetworkInterface",
@@ -210,7 +217,7 @@ export class Tasks {
     };
   }
 
-  run(scope: CallScope, input: RunTaskRequest): RunTaskResponse {
+  run(scope: Scope, input: RunTaskRequest): RunTaskResponse {
     return this.#deps.store.tx(() => {
       const cluster = this.#clusters.require(scope, input.cluster);
       if (input.launchType && input.capacityProviderStrategy?.length) {
@@ -221,13 +228,13 @@ export class Tasks {
       if (input.startedBy !== undefined && !/^[a-zA-Z0-9_/-]{0,128}$/.test(input.startedBy)) {
         throw invalidParameter("startedBy may contain up to 128 letters (uppercase and lowercase), numbers, hyphens, underscores and forward slashes.");
       }
-      const td = resolveTaskDefinitionForLaunch(this.#deps, scope, input.taskDefinition!);
+      const td = this.#taskDefinitions.resolveForLaunch(scope, input.taskDefinition!);
       const launchType = input.launchType ?? (input.capacityProviderStrategy?.some((s) => s.capacityProvider?.startsWith("FARGATE")) ? "FARGATE" : "EC2");
       validateLaunch(td, launchType, input.networkConfiguration);
       const tasks: Task[] = [];
       const failures: Failure[] = [];
       for (let i = 0; i < count; i++) {
-        const r = this.launch(scope, cluster.clusterName!, td, {
+        const r = this.launch(scope, cluster.clusterName, td, {
           launchType,
           ...opt("platformVersion", input.platformVersion),
           ...opt("networkConfiguration", input.networkConfiguration),
@@ -244,21 +251,22 @@ export class Tasks {
     });
   }
 
-  start(scope: CallScope, input: StartTaskRequest): RunTaskResponse {
-    if (!input.containerInstances?.length) throw invalidParameter("Container instances cannot be empty.");
+  start(scope: Scope, input: StartTaskRequest): RunTaskResponse {
+    const refs = input.containerInstances ?? [];
+    if (!refs.length) throw invalidParameter("Container instances cannot be empty.");
     return this.#deps.store.tx(() => {
       const cluster = this.#clusters.require(scope, input.cluster);
-      const ci = this.#instances.ensure(scope, cluster.clusterName!);
+      const ci = this.#instances.ensure(scope, cluster.clusterName);
       const failures: Failure[] = [];
       let count = 0;
-      for (const ref of input.containerInstances!) {
-        if (shortName(ref) === shortName(ci.containerInstanceArn!)) count++;
+      for (const ref of refs) {
+        if (shortName(ref) === shortName(ci.containerInstanceArn)) count++;
         else failures.push({ arn: ref, reason: "MISSING" });
       }
       if (count === 0) return { tasks: [], failures };
       const result = this.run(scope, {
-        cluster: cluster.clusterName!,
-        taskDefinition: input.taskDefinition!,
+        cluster: cluster.clusterName,
+        taskDefinition: input.taskDefinition,
         count,
         launchType: "EC2",
         ...opt("networkConfiguration", input.networkConfiguration),
@@ -272,29 +280,29 @@ export class Tasks {
     });
   }
 
-  stop(scope: CallScope, input: StopTaskRequest): Task {
+  stop(scope: Scope, input: StopTaskRequest): Task {
     return this.#deps.store.tx(() => {
       const cluster = this.#clusters.require(scope, input.cluster);
-      const rec = this.#repo.getTask(scope, cluster.clusterName!, shortName(input.task ?? ""));
+      const rec = this.#repo.getTask(scope, cluster.clusterName, shortName(input.task ?? ""));
       if (!rec) throw invalidParameter("The referenced task was not found.");
-      this.requestStop(scope, cluster.clusterName!, rec, "UserInitiated", input.reason ?? "Task stopped by user");
+      this.requestStop(scope, cluster.clusterName, rec, "UserInitiated", input.reason ?? "Task stopped by user");
       return this.present(rec, false);
     });
   }
 
   /** Sets desiredStatus STOPPED (once); the reconciler carries the task down to STOPPED. */
-  requestStop(scope: Scope, clusterName: string, rec: TaskRecord, stopCode: string, reason: string, failed = false): void {
+  requestStop(scope: Scope, clusterName: string, rec: TaskRecord, stopCode: TaskStopCode, reason: string, failed = false): void {
     if (rec.doc.desiredStatus === "STOPPED") return;
     rec.doc.desiredStatus = "STOPPED";
-    rec.doc.stopCode = stopCode as Task["stopCode"];
+    rec.doc.stopCode = stopCode;
     rec.doc.stoppedReason = reason;
     rec.doc.stoppingAt = new Date(this.#deps.clock.now());
-    rec.doc.version = (rec.doc.version ?? 0) + 1;
+    rec.doc.version += 1;
     if (failed) rec.state.failed = true;
     this.#repo.putTask(scope, clusterName, rec);
   }
 
-  describe(scope: CallScope, input: DescribeTasksRequest): DescribeTasksResponse {
+  describe(scope: Scope, input: DescribeTasksRequest): DescribeTasksResponse {
     const cluster = this.#clusters.require(scope, input.cluster);
     if (!input.tasks?.length) throw invalidParameter("Tasks cannot be empty.");
     if (input.tasks.length > 100) throw invalidParameter("Tasks cannot contain more than 100 elements.");
@@ -302,16 +310,16 @@ export class Tasks {
     const tasks: Task[] = [];
     const failures: Failure[] = [];
     for (const ref of input.tasks) {
-      const rec = this.#repo.getTask(scope, cluster.clusterName!, shortName(ref));
+      const rec = this.#repo.getTask(scope, cluster.clusterName, shortName(ref));
       if (rec) tasks.push(this.present(rec, withTags));
-      else failures.push({ arn: ref.startsWith("arn:") ? ref : taskArn(scope, cluster.clusterName!, ref), reason: "MISSING" });
+      else failures.push({ arn: ref.startsWith("arn:") ? ref : taskArn(scope, cluster.clusterName, ref), reason: "MISSING" });
     }
     return { tasks, failures };
   }
 
-  list(scope: CallScope, input: ListTasksRequest): { taskArns: string[]; nextToken?: string } {
+  list(scope: Scope, input: ListTasksRequest): { taskArns: string[]; nextToken?: string } {
     const cluster = this.#clusters.require(scope, input.cluster);
-    const name = cluster.clusterName!;
+    const name = cluster.clusterName;
     let service: string | undefined;
     if (input.serviceName !== undefined) {
       service = shortName(input.serviceName);
@@ -328,15 +336,15 @@ export class Tasks {
       ...opt("launchType", input.launchType),
       ...(input.containerInstance ? { containerInstance: this.#instances.arnOf(scope, name, input.containerInstance) } : {}),
     });
-    const page = offsetPage(tasks.map((t) => t.taskArn!), input.maxResults ?? 100, input.nextToken, badNextToken);
+    const page = offsetPage(tasks.map((t) => t.taskArn), input.maxResults ?? 100, input.nextToken, badNextToken);
     return { taskArns: page.items, ...opt("nextToken", page.next) };
   }
 
   /** The Task as Describe returns it (fills in `rec.doc` itself). */
   present(rec: TaskRecord, withTags: boolean): Task {
     const t = rec.doc;
-    if (withTags) t.tags = getTags(this.#deps.store, t.taskArn!);
-    if (t.enableExecuteCommand) for (const c of t.containers ?? []) c.managedAgents = execAgent(t, c);
+    if (withTags) t.tags = ecsTags.write(this.#tags.of(t.taskArn));
+    if (t.enableExecuteCommand) for (const c of t.containers) c.managedAgents = execAgent(t, c);
     return t;
   }
 }
@@ -356,9 +364,4 @@ export function validateLaunch(td: TaskDefinition, launchType: string, nc: Netwo
   if (mode !== "awsvpc" && nc?.awsvpcConfiguration) {
     throw invalidParameter("Network Configuration is not valid for the given networkMode of this task definition.");
   }
-}
-
-/** `{ [key]: value }` when value is defined, else `{}`: keeps optional members absent. */
-export function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -1,6 +1,8 @@
 /**
  * Listener/rule actions and rule conditions: validation against ALB's rules
- * (../shared/spec/ecs-semantics.md §5.8) and normalization to the documents AWS returns
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html)
+ * and normalization to the documents AWS returns
  * (forward actions carry both TargetGroupArn and ForwardConfig; path/host conditions carry both
  * the legacy Values and the *Config form; redirect components are filled with their #{} defaults).
  */

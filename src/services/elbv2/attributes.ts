@@ -1,6 +1,9 @@
 /**
- * Attribute catalogues with AWS's defaults (../shared/spec/ecs-semantics.md §5.7, §5.11) and their
- * validation. Describe*Attributes always returns every key (Terraform diffs them all).
+ * Attribute catalogues with AWS's defaults and their validation: load balancer, target group and
+ * listener attributes as the ELB user guide lists them
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html).
+ * Describe*Attributes always returns every key (Terraform diffs them all).
  */
 import { invalidConfig, validation } from "./errors.ts";
 

@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ManualClock } from "../../core/clock.ts";
 import { seededIds } from "../../core/ids.ts";
+import { planHostPorts } from "../../proxy/host-ports.ts";
 import { Store } from "../../store/store.ts";
 import { buildTable, tableKey } from "./build-table.ts";
 import { Elbv2 } from "./elbv2.ts";
 import type { Elbv2State } from "./repo.ts";
 import { RoutingTableSource } from "./table-source.ts";
+import { Background, INTERVALS } from "../../server/background.ts";
 
 const LB = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/a/0000000000000001";
 const LB2 = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/b/0000000000000002";
@@ -59,8 +61,11 @@ function state(): Elbv2State {
 
 test("buildTable: rule order, host ports, attributes, targets", () => {
   const t = buildTable(state(), 1000);
-  assert.deepEqual([...t.listeners.keys()], [80, 81], "second listener on :80 gets the next free host port");
-  const l = t.listeners.get(80)!;
+  assert.deepEqual([...t.listeners.keys()], [L1, L2], "listeners by ARN, in creation order");
+  // Host ports are the data plane's choice (src/proxy/host-ports.ts), planned over the table's listeners.
+  const hostPorts = planHostPorts(t.listeners.values(), (p) => p);
+  assert.deepEqual([...hostPorts.values()], [80, 81], "second listener on :80 gets the next free host port");
+  const l = t.listeners.get(L1)!;
   assert.equal(l.listenerArn, L1);
   assert.equal(l.idleTimeoutSeconds, 30);
   assert.equal(l.xffMode, "remove");
@@ -69,8 +74,8 @@ test("buildTable: rule order, host ports, attributes, targets", () => {
   assert.deepEqual(l.rules[0]!.conditions, [{ field: "query-string", values: [{ value: "x" }] }]);
   assert.deepEqual(l.rules[0]!.action, { type: "redirect", protocol: "HTTPS", port: "443", statusCode: "HTTP_301" });
   assert.deepEqual(l.rules[2]!.action, { type: "forward", targetGroups: [{ arn: TG, weight: 1 }] });
-  assert.equal(t.listeners.get(81)!.port, 80);
-  assert.equal(t.listeners.get(81)!.hostPort, 81);
+  assert.equal(t.listeners.get(L2)!.port, 80);
+  assert.equal(hostPorts.get(L2), 81);
   const tg = t.targetGroups.get(TG)!;
   assert.equal(tg.inUse, true);
   assert.equal(tg.deregistrationDelaySeconds, 10);
@@ -82,8 +87,8 @@ test("buildTable: rule order, host ports, attributes, targets", () => {
   assert.deepEqual(tg.targets.map((x) => [x.id, x.draining, x.address]), [["10.0.0.1", false, "10.0.0.1"], ["10.0.0.2", true, "10.0.0.2"]], "past-deadline target dropped");
   assert.equal(buildTable(state(), 2000).targetGroups.get(TG)!.targets.length, 1);
   assert.equal(tableKey(buildTable(state(), 1000)), tableKey(t), "deterministic");
-  const custom = buildTable(state(), 0, { chooseHostPort: (p) => p + 8000 });
-  assert.deepEqual([...custom.listeners.keys()], [8080, 8081]);
+  const custom = planHostPorts(buildTable(state(), 0).listeners.values(), (p) => p + 8000);
+  assert.deepEqual([...custom.values()], [8080, 8081]);
 });
 
 test("RoutingTableSource: rebuilds once per burst of writes, skips unchanged tables, expires draining on the timer", async () => {
@@ -92,6 +97,8 @@ test("RoutingTableSource: rebuilds once per burst of writes, skips unchanged tab
   const e = new Elbv2({ store, clock, ids: seededIds("t") });
   const src = new RoutingTableSource({ store, repo: e.repo, clock });
   src.start();
+  const background = new Background(clock, () => {});
+  background.every("routing-table refresh", INTERVALS.routingRefresh, () => src.rebuild());
   const seen: number[] = [];
   src.onChange((t) => seen.push(t.targetGroups.size));
   const scope = { accountId: "1", region: "us-east-1" };
@@ -114,5 +121,6 @@ test("RoutingTableSource: rebuilds once per burst of writes, skips unchanged tab
   await new Promise<void>((r) => setImmediate(r));
   assert.equal(src.current().targetGroups.get(tg.TargetGroupArn!)!.targets.length, 0);
   src.stop();
+  background.stop();
   store.close();
 });

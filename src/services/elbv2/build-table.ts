@@ -1,7 +1,8 @@
 /**
- * The routing table, built by a PURE function from the ELBv2 rows and the time: listeners by the
- * host port they bind, rules in evaluation order (priority ascending, default last), target groups
- * with their attribute-derived settings and their targets (draining flagged, drained dropped).
+ * The routing table, built by a PURE function from the ELBv2 rows and the time: listeners by ARN in
+ * creation order (with the port they were created with; where they are bound is the data plane's
+ * choice), rules in evaluation order (priority ascending, default last), target groups with their
+ * attribute-derived settings and their targets (draining flagged, drained dropped).
  */
 import type { Action as SdkAction, RuleCondition, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type {
@@ -16,20 +17,7 @@ import type {
 import { defaults, LOAD_BALANCER_ATTRIBUTES, TARGET_GROUP_ATTRIBUTES } from "./attributes.ts";
 import type { Elbv2State } from "./repo.ts";
 
-/**
- * The loopback port a listener on `port` binds. The listener's own port; the data plane overrides
- * this when the port is privileged (and we are not root) or already taken.
- */
-export function chooseHostPort(port: number): number {
-  return port;
-}
-
-export interface BuildOptions {
-  readonly chooseHostPort?: (port: number) => number;
-}
-
-export function buildTable(state: Elbv2State, now: number, opts: BuildOptions = {}): RoutingTable {
-  const choose = opts.chooseHostPort ?? chooseHostPort;
+export function buildTable(state: Elbv2State, now: number): RoutingTable {
   const lbs = new Map(state.loadBalancers.map((lb) => [lb.doc.LoadBalancerArn!, lb]));
   const listenerArns = new Set(state.listeners.filter((l) => lbs.has(l.doc.LoadBalancerArn!)).map((l) => l.doc.ListenerArn!));
   const rulesByListener = new Map<string, Elbv2State["rules"]>();
@@ -42,27 +30,8 @@ export function buildTable(state: Elbv2State, now: number, opts: BuildOptions = 
   const tgArns = new Set(state.targetGroups.map((t) => t.doc.TargetGroupArn!));
   const inUse = new Set<string>();
 
-  // Host ports: every listener first claims its preferred port (in creation order); listeners whose
-  // port is already claimed (two load balancers on :80) get the next free port above it.
-  const claimed = new Map<string, number>();
-  const used = new Set<number>();
   const live = state.listeners.filter((l) => listenerArns.has(l.doc.ListenerArn!));
-  for (const l of live) {
-    const hp = choose(l.doc.Port!);
-    if (!used.has(hp)) {
-      claimed.set(l.doc.ListenerArn!, hp);
-      used.add(hp);
-    }
-  }
-  for (const l of live) {
-    if (claimed.has(l.doc.ListenerArn!)) continue;
-    let hp = choose(l.doc.Port!);
-    while (used.has(hp)) hp = hp >= 65535 ? 1024 : hp + 1;
-    claimed.set(l.doc.ListenerArn!, hp);
-    used.add(hp);
-  }
-
-  const listeners = new Map<number, ListenerRoutes>();
+  const listeners = new Map<string, ListenerRoutes>();
   for (const l of live) {
     const lb = lbs.get(l.doc.LoadBalancerArn!)!;
     const attrs = { ...defaults(LOAD_BALANCER_ATTRIBUTES), ...lb.attributes };
@@ -79,12 +48,10 @@ export function buildTable(state: Elbv2State, now: number, opts: BuildOptions = 
         action,
       });
     }
-    const hostPort = claimed.get(l.doc.ListenerArn!)!;
-    listeners.set(hostPort, {
+    listeners.set(l.doc.ListenerArn!, {
       listenerArn: l.doc.ListenerArn!,
       loadBalancerArn: l.doc.LoadBalancerArn!,
       port: l.doc.Port!,
-      hostPort,
       protocol: l.doc.Protocol === "HTTPS" ? "HTTPS" : "HTTP",
       idleTimeoutSeconds: Number(attrs["idle_timeout.timeout_seconds"]),
       xffMode: (attrs["routing.http.xff_header_processing.mode"] ?? "append") as ListenerRoutes["xffMode"],

@@ -1,12 +1,12 @@
 /** What ELBv2 domain code shares: dependencies, ARNs, scope checks, Marker pagination, tags. */
-import type { Tag } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { ServiceError } from "../../aws/service-error.ts";
+import type { Tag as ElbTag } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { arn, parseArn, type Scope } from "../../core/arn.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { IdGen } from "../../core/ids.ts";
 import type { Store } from "../../store/store.ts";
-import { setTags } from "../../store/tags.ts";
-import { validation } from "./errors.ts";
+import { offsetPage, type Page } from "../common/paginate.ts";
+import { type Tag, type Tagging, tagShape } from "../common/tagging.ts";
+import { duplicateTagKeys, tooManyTags, validation } from "./errors.ts";
 
 export interface Elbv2Deps {
   readonly store: Store;
@@ -40,21 +40,19 @@ export function checkArn(value: string, kind: ArnKind, scope: Scope): boolean {
   return p.accountId === scope.accountId && p.region === scope.region;
 }
 
-/** ELBv2 Marker pagination: NextMarker only when more items exist. PageSize 1-400. */
-export function page<T>(items: readonly T[], pageSize: number | undefined, marker: string | undefined): { items: T[]; NextMarker?: string } {
+/**
+ * ELBv2 Marker pagination over the shared `offsetPage`: PageSize 1-400 (default 400), the next
+ * page's marker (answered as NextMarker) only when more items exist, ValidationError for a marker
+ * ELBv2 did not issue.
+ */
+export function page<T>(items: readonly T[], pageSize: number | undefined, marker: string | undefined): Page<T> {
   const size = pageSize ?? 400;
   if (!Number.isInteger(size) || size < 1 || size > 400) throw validation(`Page size '${size}' must be between 1 and 400`);
-  let start = 0;
-  if (marker !== undefined) {
-    const decoded = Buffer.from(marker, "base64url").toString("utf8");
-    const m = /^m:(\d+)$/.exec(decoded);
-    if (!m) throw validation("The specified marker is not valid");
-    start = Number(m[1]);
-  }
-  const next = start + size;
-  const out = items.slice(start, next);
-  return next < items.length ? { items: out, NextMarker: Buffer.from(`m:${next}`).toString("base64url") } : { items: out };
+  return offsetPage(items, size, marker, () => validation("The specified marker is not valid"));
 }
+
+/** `{ NextMarker }` when there is a next page, else nothing. */
+export const nextMarker = (p: Page<unknown>): { NextMarker?: string } => (p.next ? { NextMarker: p.next } : {});
 
 /** Name rules shared by load balancers and target groups. */
 export function checkName(kind: "Load balancer" | "Target group", name: string | undefined): string {
@@ -66,24 +64,33 @@ export function checkName(kind: "Load balancer" | "Target group", name: string |
   return n;
 }
 
-export function checkTags(tags: readonly Tag[] | undefined): { key: string; value: string }[] {
-  const out: { key: string; value: string }[] = [];
+/** ELBv2 spells tags `{ Key, Value }`. */
+export const elbTags = tagShape("Key", "Value");
+
+/**
+ * A resource holds at most 50 tags
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html).
+ */
+export const MAX_TAGS = 50;
+
+/** Tags given in a request, checked as ELBv2 checks them: key 1-128, value up to 256, no key twice, at most 50. */
+export function checkTags(tags: readonly ElbTag[] | undefined): Tag[] {
+  const out = elbTags.read(tags);
   const seen = new Set<string>();
-  for (const t of tags ?? []) {
-    const key = t.Key ?? "";
-    if (key === "" || key.length > 128) throw validation("Tag keys must be between 1 and 128 characters");
-    if ((t.Value ?? "").length > 256) throw validation("Tag values must be at most 256 characters");
-    if (seen.has(key)) throw new ServiceError("DuplicateTagKeysException", `Tag key '${key}' is duplicated`);
-    seen.add(key);
-    out.push({ key, value: t.Value ?? "" });
+  for (const t of out) {
+    if (t.key === "" || t.key.length > 128) throw validation("Tag keys must be between 1 and 128 characters");
+    if (t.value.length > 256) throw validation("Tag values must be at most 256 characters");
+    if (seen.has(t.key)) throw duplicateTagKeys(t.key);
+    seen.add(t.key);
   }
-  if (out.length > 50) throw new ServiceError("TooManyTagsException", "The quota for the number of tags that can be assigned to a load balancer has been reached");
+  if (out.length > MAX_TAGS) throw tooManyTags();
   return out;
 }
 
-export function applyTags(store: Store, resourceArn: string, tags: readonly Tag[] | undefined): void {
-  const checked = checkTags(tags);
-  if (checked.length > 0) setTags(store, resourceArn, checked);
+/** The tags of a resource being created: its earlier namesake's are dropped, the request's set. */
+export function tagNew(tagging: Tagging, resourceArn: string, tags: readonly Tag[]): void {
+  tagging.clear(resourceArn);
+  tagging.set(resourceArn, tags);
 }
 
 export function port(value: number | undefined, what: string): number {

@@ -2,16 +2,17 @@
  * The ELBv2 domain, assembled: what the handlers, the ECS scheduler and the routing table source
  * share. The scheduler-facing methods below take plain values and need no HTTP.
  */
-import type { TargetHealth } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Tag as ElbTag, TagDescription, TargetHealth } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { parseArn, type Scope } from "../../core/arn.ts";
 import type { HealthCheckSettings } from "../../proxy/routing-table.ts";
 import type { TargetHealthView } from "../../proxy/target-health.ts";
-import { arnKind, type Elbv2Deps } from "./common.ts";
-import { validation } from "./errors.ts";
+import { Tagging } from "../common/tagging.ts";
+import { arnKind, checkTags, type Elbv2Deps, elbTags, MAX_TAGS } from "./common.ts";
+import { tooManyTags, validation } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
 import { LoadBalancers } from "./load-balancers.ts";
 import type { LoadBalancerNetworking } from "./networking.ts";
-import { Elbv2Repo } from "./repo.ts";
+import { Elbv2Repo, type TargetGroupRecord } from "./repo.ts";
 import { type TargetRef, TargetGroups } from "./target-groups.ts";
 import { healthCheckOf } from "./build-table.ts";
 
@@ -36,31 +37,69 @@ export class Elbv2 {
   readonly loadBalancers: LoadBalancers;
   readonly targetGroups: TargetGroups;
   readonly listeners: Listeners;
-  /** EC2's ENIs and checks for load balancers, once EC2 is wired (src/server/slipway.ts). */
-  network: LoadBalancerNetworking | undefined;
-
-  constructor(deps: Elbv2Deps, health?: TargetHealthView) {
+  /**
+   * `health` is the data plane's health checker (DescribeTargetHealth reads it); `network` is EC2's
+   * ENIs and checks for load balancers. Both absent in unit tests.
+   */
+  constructor(deps: Elbv2Deps, ports: { health?: TargetHealthView; network?: LoadBalancerNetworking } = {}) {
     this.deps = deps;
     this.repo = new Elbv2Repo(deps.store);
+    const tags = (scope: Scope) => this.tagging(scope);
     this.loadBalancers = new LoadBalancers(
       deps,
       this.repo,
-      (lbArn) => {
-        for (const l of this.repo.listListeners(lbArn)) this.listeners.deleteWithRules(l.doc.ListenerArn!);
+      tags,
+      (scope, lbArn) => {
+        for (const l of this.repo.listListeners(lbArn)) this.listeners.deleteWithRules(scope, l.doc.ListenerArn!);
       },
-      () => this.network,
+      ports.network,
     );
-    this.targetGroups = new TargetGroups(deps, this.repo);
-    this.targetGroups.setHealthView(health);
-    this.listeners = new Listeners(deps, this.repo, this.loadBalancers, this.targetGroups);
+    this.targetGroups = new TargetGroups(deps, this.repo, tags, ports.health);
+    this.listeners = new Listeners(deps, this.repo, tags, this.loadBalancers, this.targetGroups);
   }
 
-  /** The data plane's health checker, once it exists (DescribeTargetHealth reads it). */
-  setHealthView(view: TargetHealthView): void {
-    this.targetGroups.setHealthView(view);
+  /**
+   * Tags of `scope`'s resources, through the shared Tagging: an ARN must name an existing load
+   * balancer, target group, listener or rule of that scope, and a resource holds at most 50 tags.
+   */
+  tagging(scope: Scope): Tagging {
+    return new Tagging(this.deps.store, {
+      resolve: (arn) => {
+        this.requireTaggable(scope, arn);
+        return arn;
+      },
+      validate: (_added, merged) => {
+        if (merged.length > MAX_TAGS) throw tooManyTags();
+      },
+    });
   }
 
-  /** Tag operations: the ARN must name an existing LB, TG, listener or rule of the caller's scope. */
+  /** AddTags: the same tags on every resource, all or none. */
+  addTags(scope: Scope, arns: readonly string[] | undefined, tags: readonly ElbTag[] | undefined): void {
+    const resources = tagArns(arns);
+    const checked = checkTags(tags);
+    if (checked.length === 0) throw validation("At least one tag must be specified");
+    const tagging = this.tagging(scope);
+    this.deps.store.tx(() => {
+      for (const a of resources) tagging.tag(a, checked);
+    });
+  }
+
+  /** RemoveTags: the keys from every resource, all or none. */
+  removeTags(scope: Scope, arns: readonly string[] | undefined, keys: readonly string[] | undefined): void {
+    const resources = tagArns(arns);
+    const tagging = this.tagging(scope);
+    this.deps.store.tx(() => {
+      for (const a of resources) tagging.untag(a, keys ?? []);
+    });
+  }
+
+  describeTags(scope: Scope, arns: readonly string[] | undefined): TagDescription[] {
+    const tagging = this.tagging(scope);
+    return tagArns(arns).map((a) => ({ ResourceArn: a, Tags: elbTags.write(tagging.list(a)) }));
+  }
+
+  /** The ARN must name an existing LB, TG, listener or rule of the caller's scope. */
   requireTaggable(scope: Scope, arn: string): void {
     switch (arnKind(arn)) {
       case "loadbalancer":
@@ -100,7 +139,7 @@ export class Elbv2 {
    * `targetGroup(arn)` or `targetGroup(scope, nameOrArn)`.
    */
   targetGroup(scopeOrArn: Scope | string, nameOrArn?: string): TargetGroupInfo | undefined {
-    let rec;
+    let rec: TargetGroupRecord | undefined;
     if (typeof scopeOrArn === "string") {
       rec = arnKind(scopeOrArn) === "targetgroup" ? this.repo.getTargetGroup(scopeOrArn) : undefined;
     } else if (nameOrArn !== undefined) {
@@ -136,6 +175,13 @@ export class Elbv2 {
     if (!scope || !this.repo.getTargetGroup(tgArn)) return undefined;
     return this.targetGroups.healthOf(scope, tgArn, id, port);
   }
+}
+
+/** The ResourceArns of a tag operation: 1 to 20. */
+function tagArns(arns: readonly string[] | undefined): readonly string[] {
+  if (!arns?.length) throw validation("At least one resource ARN must be specified");
+  if (arns.length > 20) throw validation("At most 20 resource ARNs can be specified");
+  return arns;
 }
 
 function scopeOf(arn: string): Scope | undefined {

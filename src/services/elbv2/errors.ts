@@ -14,3 +14,6 @@ export const invalidAction = (message: string) => new ServiceError("InvalidLoadB
 export const invalidTarget = (message: string) => new ServiceError("InvalidTargetException", message);
 export const notPermitted = (message: string) => new ServiceError("OperationNotPermittedException", message);
 export const resourceInUse = (message: string) => new ServiceError("ResourceInUseException", message);
+export const tooManyTags = () =>
+  new ServiceError("TooManyTagsException", "The quota for the number of tags that can be assigned to a load balancer has been reached");
+export const duplicateTagKeys = (key: string) => new ServiceError("DuplicateTagKeysException", `Tag key '${key}' is duplicated`);

@@ -1,16 +1,12 @@
 /**
- * ELBv2 operations: thin adapters from the wire's typed requests to the domain.
- * Inputs and outputs are the @aws-sdk/client-elastic-load-balancing-v2 request/response types.
+ * ELBv2 operations: thin adapters from the wire's typed requests to the domain, typed by the
+ * @aws-sdk/client-elastic-load-balancing-v2 aggregated client.
  */
-import type * as elb from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { Handler, RequestContext } from "../../aws/service.ts";
-import { ServiceError } from "../../aws/service-error.ts";
-import { getTags, removeTags, setTags } from "../../store/tags.ts";
-import { checkTags, page } from "./common.ts";
+import type { ElasticLoadBalancingV2, TargetDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { defineHandlers } from "../../aws/define-service.ts";
+import type { HandlerTable } from "../../aws/service.ts";
+import { nextMarker, page } from "./common.ts";
 import type { Elbv2 } from "./elbv2.ts";
-import { validation } from "./errors.ts";
-
-type H<I, O> = (input: I, ctx: RequestContext) => O | Promise<O>;
 
 /** DescribeAccountLimits: AWS's default quotas. */
 const ACCOUNT_LIMITS: { Name: string; Max: string }[] = [
@@ -40,18 +36,11 @@ const ACCOUNT_LIMITS: { Name: string; Max: string }[] = [
   { Name: "targets-per-availability-zone-per-gateway-load-balancer", Max: "300" },
 ];
 
-const targetRefs = (ts: readonly elb.TargetDescription[] | undefined) =>
+const targetRefs = (ts: readonly TargetDescription[] | undefined) =>
   (ts ?? []).map((t) => ({ id: t.Id ?? "", port: t.Port, availabilityZone: t.AvailabilityZone }));
 
-const tagArns = (arns: readonly string[] | undefined): readonly string[] => {
-  if (!arns?.length) throw validation("At least one resource ARN must be specified");
-  if (arns.length > 20) throw validation("At most 20 resource ARNs can be specified");
-  return arns;
-};
-
-export function elbv2Handlers(e: Elbv2): Record<string, Handler> {
-  const store = e.deps.store;
-  const handlers: { [K in keyof Elbv2Ops]: H<Elbv2Ops[K][0], Elbv2Ops[K][1]> } = {
+export function elbv2Handlers(e: Elbv2): HandlerTable {
+  return defineHandlers<ElasticLoadBalancingV2>()({
     CreateLoadBalancer: (i, c) => ({ LoadBalancers: [e.loadBalancers.create(c, i)] }),
     DescribeLoadBalancers: (i, c) => e.loadBalancers.describe(c, i),
     DeleteLoadBalancer: (i, c) => {
@@ -61,14 +50,14 @@ export function elbv2Handlers(e: Elbv2): Record<string, Handler> {
     DescribeLoadBalancerAttributes: (i, c) => ({ Attributes: e.loadBalancers.attributes(c, i.LoadBalancerArn) }),
     ModifyLoadBalancerAttributes: (i, c) => ({ Attributes: e.loadBalancers.modifyAttributes(c, i.LoadBalancerArn, i.Attributes ?? []) }),
     SetSecurityGroups: (i, c) => ({ SecurityGroupIds: e.loadBalancers.setSecurityGroups(c, i.LoadBalancerArn, i.SecurityGroups ?? []) }),
-    SetSubnets: (i, c) => e.loadBalancers.setSubnets(c, i) as elb.SetSubnetsOutput,
+    SetSubnets: (i, c) => e.loadBalancers.setSubnets(c, i),
     DescribeCapacityReservation: (i, c) => {
       e.loadBalancers.require(c, i.LoadBalancerArn);
       return { DecreaseRequestsRemaining: 2, CapacityReservationState: [] };
     },
     DescribeAccountLimits: (i) => {
       const p = page(ACCOUNT_LIMITS, i.PageSize, i.Marker);
-      return { Limits: p.items, ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
+      return { Limits: p.items, ...nextMarker(p) };
     },
 
     CreateTargetGroup: (i, c) => ({ TargetGroups: [e.targetGroups.create(c, i)] }),
@@ -109,76 +98,8 @@ export function elbv2Handlers(e: Elbv2): Record<string, Handler> {
     },
     SetRulePriorities: (i, c) => ({ Rules: e.listeners.setRulePriorities(c, i.RulePriorities ?? []) }),
 
-    AddTags: (i, c) => {
-      const arns = tagArns(i.ResourceArns);
-      const tags = checkTags(i.Tags);
-      if (tags.length === 0) throw validation("At least one tag must be specified");
-      store.tx(() => {
-        for (const a of arns) {
-          e.requireTaggable(c, a);
-          setTags(store, a, tags);
-          if (getTags(store, a).length > 50) {
-            throw new ServiceError("TooManyTagsException", "The quota for the number of tags that can be assigned to a load balancer has been reached");
-          }
-        }
-      });
-      return {};
-    },
-    RemoveTags: (i, c) => {
-      const arns = tagArns(i.ResourceArns);
-      store.tx(() => {
-        for (const a of arns) {
-          e.requireTaggable(c, a);
-          removeTags(store, a, i.TagKeys ?? []);
-        }
-      });
-      return {};
-    },
-    DescribeTags: (i, c) => {
-      const arns = tagArns(i.ResourceArns);
-      return {
-        TagDescriptions: arns.map((a) => {
-          e.requireTaggable(c, a);
-          return { ResourceArn: a, Tags: getTags(store, a).map((t) => ({ Key: t.key, Value: t.value })) };
-        }),
-      };
-    },
-  };
-  return handlers as unknown as Record<string, Handler>;
-}
-
-/** Operation name → [request, response] types, from the SDK. */
-interface Elbv2Ops {
-  CreateLoadBalancer: [elb.CreateLoadBalancerInput, elb.CreateLoadBalancerOutput];
-  DescribeLoadBalancers: [elb.DescribeLoadBalancersInput, elb.DescribeLoadBalancersOutput];
-  DeleteLoadBalancer: [elb.DeleteLoadBalancerInput, elb.DeleteLoadBalancerOutput];
-  DescribeLoadBalancerAttributes: [elb.DescribeLoadBalancerAttributesInput, elb.DescribeLoadBalancerAttributesOutput];
-  ModifyLoadBalancerAttributes: [elb.ModifyLoadBalancerAttributesInput, elb.ModifyLoadBalancerAttributesOutput];
-  SetSecurityGroups: [elb.SetSecurityGroupsInput, elb.SetSecurityGroupsOutput];
-  SetSubnets: [elb.SetSubnetsInput, elb.SetSubnetsOutput];
-  DescribeCapacityReservation: [elb.DescribeCapacityReservationInput, elb.DescribeCapacityReservationOutput];
-  DescribeAccountLimits: [elb.DescribeAccountLimitsInput, elb.DescribeAccountLimitsOutput];
-  CreateTargetGroup: [elb.CreateTargetGroupInput, elb.CreateTargetGroupOutput];
-  DescribeTargetGroups: [elb.DescribeTargetGroupsInput, elb.DescribeTargetGroupsOutput];
-  ModifyTargetGroup: [elb.ModifyTargetGroupInput, elb.ModifyTargetGroupOutput];
-  DeleteTargetGroup: [elb.DeleteTargetGroupInput, elb.DeleteTargetGroupOutput];
-  DescribeTargetGroupAttributes: [elb.DescribeTargetGroupAttributesInput, elb.DescribeTargetGroupAttributesOutput];
-  ModifyTargetGroupAttributes: [elb.ModifyTargetGroupAttributesInput, elb.ModifyTargetGroupAttributesOutput];
-  RegisterTargets: [elb.RegisterTargetsInput, elb.RegisterTargetsOutput];
-  DeregisterTargets: [elb.DeregisterTargetsInput, elb.DeregisterTargetsOutput];
-  DescribeTargetHealth: [elb.DescribeTargetHealthInput, elb.DescribeTargetHealthOutput];
-  CreateListener: [elb.CreateListenerInput, elb.CreateListenerOutput];
-  DescribeListeners: [elb.DescribeListenersInput, elb.DescribeListenersOutput];
-  ModifyListener: [elb.ModifyListenerInput, elb.ModifyListenerOutput];
-  DeleteListener: [elb.DeleteListenerInput, elb.DeleteListenerOutput];
-  DescribeListenerAttributes: [elb.DescribeListenerAttributesInput, elb.DescribeListenerAttributesOutput];
-  ModifyListenerAttributes: [elb.ModifyListenerAttributesInput, elb.ModifyListenerAttributesOutput];
-  CreateRule: [elb.CreateRuleInput, elb.CreateRuleOutput];
-  DescribeRules: [elb.DescribeRulesInput, elb.DescribeRulesOutput];
-  ModifyRule: [elb.ModifyRuleInput, elb.ModifyRuleOutput];
-  DeleteRule: [elb.DeleteRuleInput, elb.DeleteRuleOutput];
-  SetRulePriorities: [elb.SetRulePrioritiesInput, elb.SetRulePrioritiesOutput];
-  AddTags: [elb.AddTagsInput, elb.AddTagsOutput];
-  RemoveTags: [elb.RemoveTagsInput, elb.RemoveTagsOutput];
-  DescribeTags: [elb.DescribeTagsInput, elb.DescribeTagsOutput];
+    AddTags: (i, c) => (e.addTags(c, i.ResourceArns, i.Tags), {}),
+    RemoveTags: (i, c) => (e.removeTags(c, i.ResourceArns, i.TagKeys), {}),
+    DescribeTags: (i, c) => ({ TagDescriptions: e.describeTags(c, i.ResourceArns) }),
+  });
 }

@@ -14,10 +14,10 @@ import type {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ServiceError } from "../../aws/service-error.ts";
 import type { Scope } from "../../core/arn.ts";
-import { deleteAllTags } from "../../store/tags.ts";
+import type { Tagging } from "../common/tagging.ts";
 import { type ActionContext, normalizeActions, normalizeConditions } from "./actions.ts";
 import { applyAttributes, listenerAttributeSpecs, toList } from "./attributes.ts";
-import { applyTags, checkArn, checkTags, type Elbv2Deps, elbArn, page, port } from "./common.ts";
+import { checkArn, checkTags, type Elbv2Deps, elbArn, nextMarker, page, port, tagNew } from "./common.ts";
 import { listenerNotFound, loadBalancerNotFound, notPermitted, ruleNotFound, validation } from "./errors.ts";
 import type { LoadBalancers } from "./load-balancers.ts";
 import type { Elbv2Repo, ListenerRecord, RuleRecord } from "./repo.ts";
@@ -30,9 +30,11 @@ export class Listeners {
   readonly #repo: Elbv2Repo;
   readonly #lbs: LoadBalancers;
   readonly #tgs: TargetGroups;
-  constructor(deps: Elbv2Deps, repo: Elbv2Repo, lbs: LoadBalancers, tgs: TargetGroups) {
+  readonly #tags: (scope: Scope) => Tagging;
+  constructor(deps: Elbv2Deps, repo: Elbv2Repo, tags: (scope: Scope) => Tagging, lbs: LoadBalancers, tgs: TargetGroups) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
     this.#lbs = lbs;
     this.#tgs = tgs;
   }
@@ -66,7 +68,7 @@ export class Listeners {
   }
 
   create(scope: Scope, input: CreateListenerInput): Listener {
-    checkTags(input.Tags);
+    const tags = checkTags(input.Tags);
     return this.#deps.store.tx(() => {
       const lb = this.#lbs.require(scope, input.LoadBalancerArn);
       const lbArn = lb.doc.LoadBalancerArn!;
@@ -98,8 +100,7 @@ export class Listeners {
       this.#repo.putListener(scope, { doc, attributes: {} }, now);
       const ruleArn = elbArn(scope, `listener-rule/app/${lbName}/${lbId}/${id}/${this.#deps.ids.hex(8)}`);
       this.#repo.putRule(scope, doc.ListenerArn!, { RuleArn: ruleArn, Priority: "default", Conditions: [], Actions: actions, IsDefault: true }, targetGroupArns, now);
-      deleteAllTags(this.#deps.store, doc.ListenerArn!);
-      applyTags(this.#deps.store, doc.ListenerArn!, input.Tags);
+      tagNew(this.#tags(scope), doc.ListenerArn!, tags);
       return doc;
     });
   }
@@ -114,7 +115,7 @@ export class Listeners {
       all = this.#repo.listListeners(input.LoadBalancerArn);
     } else throw validation("You must specify either listener ARNs or a load balancer ARN");
     const p = page(all, input.PageSize, input.Marker);
-    return { Listeners: p.items.map((r) => this.present(r)), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
+    return { Listeners: p.items.map((r) => this.present(r)), ...nextMarker(p) };
   }
 
   modify(scope: Scope, input: ModifyListenerInput): Listener {
@@ -158,15 +159,16 @@ export class Listeners {
   delete(scope: Scope, arn: string | undefined): void {
     this.#deps.store.tx(() => {
       const rec = this.require(scope, arn);
-      this.deleteWithRules(rec.doc.ListenerArn!);
+      this.deleteWithRules(scope, rec.doc.ListenerArn!);
     });
   }
 
   /** Deletes a listener, its rules and their tags (also used when the load balancer goes). */
-  deleteWithRules(listenerArn: string): void {
-    for (const r of this.#repo.listRules(listenerArn)) deleteAllTags(this.#deps.store, r.doc.RuleArn!);
+  deleteWithRules(scope: Scope, listenerArn: string): void {
+    const tagging = this.#tags(scope);
+    for (const r of this.#repo.listRules(listenerArn)) tagging.clear(r.doc.RuleArn!);
     this.#repo.deleteListener(listenerArn);
-    deleteAllTags(this.#deps.store, listenerArn);
+    tagging.clear(listenerArn);
   }
 
   attributes(scope: Scope, arn: string | undefined): { Key: string; Value: string }[] {
@@ -187,7 +189,7 @@ export class Listeners {
   // ---- rules
 
   createRule(scope: Scope, input: CreateRuleInput): Rule {
-    checkTags(input.Tags);
+    const tags = checkTags(input.Tags);
     return this.#deps.store.tx(() => {
       const listener = this.require(scope, input.ListenerArn);
       const priority = checkPriority(input.Priority);
@@ -205,7 +207,7 @@ export class Listeners {
         IsDefault: false,
       };
       this.#repo.putRule(scope, listener.doc.ListenerArn!, rule, targetGroupArns, this.#deps.clock.now());
-      applyTags(this.#deps.store, rule.RuleArn!, input.Tags);
+      this.#tags(scope).set(rule.RuleArn!, tags);
       return rule;
     });
   }
@@ -219,7 +221,7 @@ export class Listeners {
       all = this.#repo.listRules(this.require(scope, input.ListenerArn).doc.ListenerArn!);
     } else throw validation("You must specify either listener rule ARNs or a listener ARN");
     const p = page(all, input.PageSize, input.Marker);
-    return { Rules: p.items.map((r) => r.doc), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
+    return { Rules: p.items.map((r) => r.doc), ...nextMarker(p) };
   }
 
   modifyRule(scope: Scope, input: ModifyRuleInput): Rule {
@@ -247,7 +249,7 @@ export class Listeners {
       const rec = this.requireRule(scope, arn);
       if (rec.doc.IsDefault) throw notPermitted("A default rule cannot be deleted");
       this.#repo.deleteRule(rec.doc.RuleArn!);
-      deleteAllTags(this.#deps.store, rec.doc.RuleArn!);
+      this.#tags(scope).clear(rec.doc.RuleArn!);
     });
   }
 
@@ -271,7 +273,9 @@ export class Listeners {
         }
         taken.add(key);
       }
-      moves.forEach((m, i) => this.#repo.setRulePriority(m.rec.doc.RuleArn!, -1 - i));
+      moves.forEach((m, i) => {
+        this.#repo.setRulePriority(m.rec.doc.RuleArn!, -1 - i);
+      });
       return moves.map((m) => {
         const rule: Rule = { ...m.rec.doc, Priority: String(m.priority) };
         this.#repo.putRule(scope, m.rec.listenerArn, rule, forwardTargetsOf(rule), this.#deps.clock.now());

@@ -6,12 +6,13 @@ import type {
   DescribeLoadBalancersOutput,
   LoadBalancer,
   SetSubnetsInput,
+  SetSubnetsOutput,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ServiceError } from "../../aws/service-error.ts";
 import type { Scope } from "../../core/arn.ts";
-import { deleteAllTags } from "../../store/tags.ts";
+import type { Tagging } from "../common/tagging.ts";
 import { applyAttributes, LOAD_BALANCER_ATTRIBUTES, toList } from "./attributes.ts";
-import { applyTags, checkArn, checkName, checkTags, type Elbv2Deps, elbArn, page, zoneName } from "./common.ts";
+import { checkArn, checkName, checkTags, type Elbv2Deps, elbArn, nextMarker, page, tagNew, zoneName } from "./common.ts";
 import { invalidConfig, loadBalancerNotFound, notPermitted, validation } from "./errors.ts";
 import type { LoadBalancerIdentity, LoadBalancerNetworking } from "./networking.ts";
 import type { Elbv2Repo, LoadBalancerRecord } from "./repo.ts";
@@ -40,17 +41,20 @@ export const dnsName = (name: string, id: string, region: string, scheme: string
 export class LoadBalancers {
   readonly #deps: Elbv2Deps;
   readonly #repo: Elbv2Repo;
+  readonly #tags: (scope: Scope) => Tagging;
   /** Called before a load balancer goes: its listeners and rules go with it. */
-  readonly #onDelete: (lbArn: string) => void;
-  readonly #network: () => LoadBalancerNetworking | undefined;
+  readonly #onDelete: (scope: Scope, lbArn: string) => void;
+  readonly #network: LoadBalancerNetworking | undefined;
   constructor(
     deps: Elbv2Deps,
     repo: Elbv2Repo,
-    onDelete: (lbArn: string) => void,
-    network: () => LoadBalancerNetworking | undefined = () => undefined,
+    tags: (scope: Scope) => Tagging,
+    onDelete: (scope: Scope, lbArn: string) => void,
+    network: LoadBalancerNetworking | undefined,
   ) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
     this.#onDelete = onDelete;
     this.#network = network;
   }
@@ -72,7 +76,7 @@ export class LoadBalancers {
     const placed = this.#place(scope, input.Subnets, input.SubnetMappings?.map((m) => m.SubnetId ?? ""), input.SecurityGroups ?? []);
     const zones = placed.zones;
     const securityGroups = placed.securityGroups;
-    checkTags(input.Tags);
+    const tags = checkTags(input.Tags);
     return this.#deps.store.tx(() => {
       const existing = this.#repo.getLoadBalancerByName(scope, name);
       if (existing) {
@@ -101,9 +105,8 @@ export class LoadBalancers {
         IpAddressType: ipType,
       };
       this.#repo.putLoadBalancer(scope, { doc, attributes: {} });
-      if (placed.real) this.#network()!.attach(scope, { name, id }, zones.map((z) => z.SubnetId!), securityGroups);
-      deleteAllTags(this.#deps.store, doc.LoadBalancerArn!);
-      applyTags(this.#deps.store, doc.LoadBalancerArn!, input.Tags);
+      if (placed.real) this.#network!.attach(scope, { name, id }, zones.map((z) => z.SubnetId!), securityGroups);
+      tagNew(this.#tags(scope), doc.LoadBalancerArn!, tags);
       return doc;
     });
   }
@@ -120,7 +123,7 @@ export class LoadBalancers {
       });
     } else all = this.#repo.listLoadBalancers(scope);
     const p = page(all, input.PageSize, input.Marker);
-    return { LoadBalancers: p.items.map((r) => r.doc), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
+    return { LoadBalancers: p.items.map((r) => r.doc), ...nextMarker(p) };
   }
 
   /** Idempotent: an unknown (well-formed) ARN succeeds. */
@@ -133,10 +136,10 @@ export class LoadBalancers {
       if (rec.attributes["deletion_protection.enabled"] === "true") {
         throw notPermitted(`Load balancer '${arn}' cannot be deleted because deletion protection is enabled`);
       }
-      this.#onDelete(arn);
-      this.#network()?.release(scope, identity(arn));
+      this.#onDelete(scope, arn);
+      this.#network?.release(scope, identity(arn));
       this.#repo.deleteLoadBalancer(arn);
-      deleteAllTags(this.#deps.store, arn);
+      this.#tags(scope).clear(arn);
     });
   }
 
@@ -158,7 +161,7 @@ export class LoadBalancers {
     return this.#deps.store.tx(() => {
       const rec = this.require(scope, arn);
       let result = [...groups];
-      const net = this.#network();
+      const net = this.#network;
       if (net && rec.doc.VpcId !== DEFAULT_VPC) {
         result = this.#checkGroups(net, scope, rec.doc.VpcId!, groups);
         net.attach(scope, identity(rec.doc.LoadBalancerArn!), (rec.doc.AvailabilityZones ?? []).map((z) => z.SubnetId!), result);
@@ -168,7 +171,7 @@ export class LoadBalancers {
     });
   }
 
-  setSubnets(scope: Scope, input: SetSubnetsInput): { AvailabilityZones: AvailabilityZone[]; IpAddressType: string } {
+  setSubnets(scope: Scope, input: SetSubnetsInput): SetSubnetsOutput {
     return this.#deps.store.tx(() => {
       const rec = this.require(scope, input.LoadBalancerArn);
       if (input.Subnets?.length && input.SubnetMappings?.length) throw validation("You can specify subnets or subnet mappings, not both");
@@ -178,7 +181,7 @@ export class LoadBalancers {
         throw invalidConfig(`The subnets must belong to the load balancer's VPC '${rec.doc.VpcId}'`);
       }
       const ipType = input.IpAddressType ?? rec.doc.IpAddressType ?? "ipv4";
-      const net = this.#network();
+      const net = this.#network;
       const lb = identity(rec.doc.LoadBalancerArn!);
       const subnetIds = zones.map((z) => z.SubnetId!);
       net?.release(scope, lb, placed.real ? subnetIds : []);
@@ -200,7 +203,7 @@ export class LoadBalancers {
     groups: readonly string[],
   ): { zones: AvailabilityZone[]; vpcId: string; securityGroups: string[]; real: boolean } {
     const zones = this.#zones(scope, subnets, mapped);
-    const net = this.#network();
+    const net = this.#network;
     const known = zones.map((z) => net?.subnet(scope, z.SubnetId!));
     if (!net || known.every((k) => k === undefined)) return { zones, vpcId: DEFAULT_VPC, securityGroups: [...groups], real: false };
     const seenZones = new Set<string>();

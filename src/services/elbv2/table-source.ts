@@ -1,12 +1,13 @@
 /**
  * Keeps the data plane's RoutingTable current: rebuilds after any committed ELBv2 write (store
- * change keys `elbv2:*`, debounced to one rebuild per microtask turn) and every second on the
- * injected clock (so draining deadlines expire), and notifies only when the table really changed.
+ * change keys `elbv2:*`, debounced to one rebuild per microtask turn) and whenever rebuild() is
+ * called (src/server/background.ts does so every second, so draining deadlines expire), and
+ * notifies only when the table really changed.
  */
 import type { Clock } from "../../core/clock.ts";
 import type { RoutingTable } from "../../proxy/routing-table.ts";
 import type { Store } from "../../store/store.ts";
-import { type BuildOptions, buildTable, tableKey } from "./build-table.ts";
+import { buildTable, tableKey } from "./build-table.ts";
 import type { Elbv2Repo } from "./repo.ts";
 
 export type TableListener = (table: RoutingTable) => void;
@@ -15,28 +16,23 @@ export class RoutingTableSource {
   readonly #store: Store;
   readonly #repo: Elbv2Repo;
   readonly #clock: Clock;
-  readonly #opts: BuildOptions;
-  readonly #intervalMs: number;
   #table: RoutingTable;
   #key: string;
   #listeners: TableListener[] = [];
   #scheduled = false;
   #unsubscribe: (() => void) | undefined;
-  #abort: AbortController | undefined;
 
-  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock }, opts: BuildOptions & { intervalMs?: number } = {}) {
+  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock }) {
     this.#store = deps.store;
     this.#repo = deps.repo;
     this.#clock = deps.clock;
-    this.#opts = opts;
-    this.#intervalMs = opts.intervalMs ?? 1000;
-    this.#table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#opts);
+    this.#table = buildTable(this.#repo.loadState(), this.#clock.now());
     this.#key = tableKey(this.#table);
   }
 
-  /** Subscribes to the store and starts the periodic rebuild. */
+  /** Subscribes to the store's ELBv2 writes. */
   start(): void {
-    if (this.#abort) return;
+    if (this.#unsubscribe) return;
     this.#unsubscribe = this.#store.onChange((keys) => {
       for (const k of keys) {
         if (k.startsWith("elbv2:")) {
@@ -45,25 +41,11 @@ export class RoutingTableSource {
         }
       }
     });
-    const abort = new AbortController();
-    this.#abort = abort;
-    void (async () => {
-      while (!abort.signal.aborted) {
-        try {
-          await this.#clock.sleep(this.#intervalMs, abort.signal);
-        } catch {
-          return;
-        }
-        this.rebuild();
-      }
-    })();
   }
 
   stop(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    this.#abort?.abort();
-    this.#abort = undefined;
   }
 
   current(): RoutingTable {
@@ -83,7 +65,7 @@ export class RoutingTableSource {
     this.#scheduled = false;
     let next: RoutingTable;
     try {
-      next = buildTable(this.#repo.loadState(), this.#clock.now(), this.#opts);
+      next = buildTable(this.#repo.loadState(), this.#clock.now());
     } catch {
       return false; // the store is closing; the next trigger retries
     }

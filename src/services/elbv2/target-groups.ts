@@ -13,14 +13,17 @@ import type {
 import { ServiceError } from "../../aws/service-error.ts";
 import type { Scope } from "../../core/arn.ts";
 import type { TargetHealth, TargetHealthView } from "../../proxy/target-health.ts";
-import { deleteAllTags } from "../../store/tags.ts";
+import type { Tagging } from "../common/tagging.ts";
 import { applyAttributes, TARGET_GROUP_ATTRIBUTES, toList } from "./attributes.ts";
-import { applyTags, checkArn, checkName, checkTags, type Elbv2Deps, elbArn, page, port, zoneName } from "./common.ts";
+import { checkArn, checkName, checkTags, type Elbv2Deps, elbArn, nextMarker, page, port, tagNew, zoneName } from "./common.ts";
 import { invalidConfig, invalidTarget, loadBalancerNotFound, resourceInUse, targetGroupNotFound, validation } from "./errors.ts";
 import { DEFAULT_VPC } from "./load-balancers.ts";
 import type { Elbv2Repo, TargetGroupRecord, TargetRow } from "./repo.ts";
 
-/** AWS's descriptions of the reason codes (../shared/spec/ecs-semantics.md §5.3). */
+/**
+ * AWS's descriptions of the target health reason codes
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html#target-health-reason-codes).
+ */
 export const REASON_TEXT: Record<string, string> = {
   "Elb.RegistrationInProgress": "Target registration is in progress",
   "Elb.InitialHealthChecking": "Initial health checks in progress",
@@ -46,14 +49,14 @@ export interface TargetRef {
 export class TargetGroups {
   readonly #deps: Elbv2Deps;
   readonly #repo: Elbv2Repo;
-  #health: TargetHealthView | undefined;
-  constructor(deps: Elbv2Deps, repo: Elbv2Repo) {
+  readonly #tags: (scope: Scope) => Tagging;
+  /** The data plane's health checker (DescribeTargetHealth reads it); absent in unit tests. */
+  readonly #health: TargetHealthView | undefined;
+  constructor(deps: Elbv2Deps, repo: Elbv2Repo, tags: (scope: Scope) => Tagging, health: TargetHealthView | undefined) {
     this.#deps = deps;
     this.#repo = repo;
-  }
-
-  setHealthView(view: TargetHealthView | undefined): void {
-    this.#health = view;
+    this.#tags = tags;
+    this.#health = health;
   }
 
   require(scope: Scope, arn: string | undefined): TargetGroupRecord {
@@ -105,7 +108,7 @@ export class TargetGroups {
       ProtocolVersion: protocolVersion,
       IpAddressType: input.IpAddressType ?? "ipv4",
     });
-    checkTags(input.Tags);
+    const tags = checkTags(input.Tags);
     return this.#deps.store.tx(() => {
       const existing = this.#repo.getTargetGroupByName(scope, name);
       if (existing) {
@@ -115,8 +118,7 @@ export class TargetGroups {
       }
       doc.TargetGroupArn = elbArn(scope, `targetgroup/${name}/${this.#deps.ids.hex(8)}`);
       this.#repo.putTargetGroup(scope, { doc, attributes: {} }, this.#deps.clock.now());
-      deleteAllTags(this.#deps.store, doc.TargetGroupArn);
-      applyTags(this.#deps.store, doc.TargetGroupArn, input.Tags);
+      tagNew(this.#tags(scope), doc.TargetGroupArn, tags);
       return { ...doc, LoadBalancerArns: [] };
     });
   }
@@ -138,7 +140,7 @@ export class TargetGroups {
       all = this.#repo.listTargetGroups(scope).filter((t) => arns.has(t.doc.TargetGroupArn!));
     } else all = this.#repo.listTargetGroups(scope);
     const p = page(all, input.PageSize, input.Marker);
-    return { TargetGroups: p.items.map((r) => this.present(r)), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
+    return { TargetGroups: p.items.map((r) => this.present(r)), ...nextMarker(p) };
   }
 
   modify(scope: Scope, input: ModifyTargetGroupInput): TargetGroup {
@@ -170,7 +172,7 @@ export class TargetGroups {
       if (!this.#repo.getTargetGroup(arn)) return;
       if (this.#repo.isTargetGroupInUse(arn)) throw resourceInUse(`Target group '${arn}' is currently in use by a listener or a rule`);
       this.#repo.deleteTargetGroup(arn);
-      deleteAllTags(this.#deps.store, arn);
+      this.#tags(scope).clear(arn);
     });
   }
 

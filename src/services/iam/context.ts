@@ -1,3 +1,4 @@
+import { arn, type Scope } from "../../core/arn.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { IdGen } from "../../core/ids.ts";
 import type { Store } from "../../store/store.ts";
@@ -9,12 +10,6 @@ export interface IamDeps {
   readonly ids: IdGen;
 }
 
-/** IAM is global: the account is the whole scope (anchors rule 10 minus the region). */
-export type Account = string;
-
-export const iamArn = (account: Account, resource: string): string => `arn:aws:iam::${account}:${resource}`;
-
-export interface TagInput {
-  Key?: string | undefined;
-  Value?: string | undefined;
-}
+/** IAM is global: its ARNs name the account only (`arn:aws:iam::ACCOUNT:…`), whatever the scope's region. */
+export const iamArn = (scope: Pick<Scope, "accountId">, resource: string): string =>
+  arn("iam", { accountId: scope.accountId, region: "" }, resource, { global: true });

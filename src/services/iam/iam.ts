@@ -3,11 +3,13 @@
  * gateway's SigV4 strict mode uses (`lookupSecret`) and STS's view of who is calling.
  */
 import type { Credentials } from "@aws-sdk/client-sts";
-import { type Account, type IamDeps, iamArn } from "./context.ts";
+import type { Scope } from "../../core/arn.ts";
+import { type IamDeps, iamArn } from "./context.ts";
 import { InstanceProfiles } from "./instance-profiles.ts";
 import { Policies } from "./policies.ts";
 import { IamRepo, type PrincipalKind } from "./repo.ts";
 import { Roles } from "./roles.ts";
+import { iamTagging } from "./tagging.ts";
 import { ROOT_USER, Users } from "./users.ts";
 import { accessKeyId, page, secretAccessKey, sessionToken } from "./util.ts";
 
@@ -33,10 +35,11 @@ export class Iam {
   constructor(deps: IamDeps) {
     this.deps = deps;
     this.repo = new IamRepo(deps.store);
-    this.roles = new Roles(deps, this.repo);
-    this.policies = new Policies(deps, this.repo);
-    this.users = new Users(deps, this.repo);
-    this.instanceProfiles = new InstanceProfiles(deps, this.repo, this.roles);
+    const tags = iamTagging(deps.store, this.repo);
+    this.roles = new Roles(deps, this.repo, tags);
+    this.policies = new Policies(deps, this.repo, tags);
+    this.users = new Users(deps, this.repo, tags);
+    this.instanceProfiles = new InstanceProfiles(deps, this.repo, this.roles, tags);
   }
 
   /**
@@ -53,9 +56,9 @@ export class Iam {
 
   /**
    * Who an access key belongs to: the IAM user of a key made by CreateAccessKey, the assumed role of
-   * an STS session, else the root of `fallbackAccount` (static or unknown keys).
+   * an STS session, else the root of the caller's account (static or unknown keys).
    */
-  callerIdentity(id: string | undefined, fallbackAccount: Account): CallerIdentity {
+  callerIdentity(id: string | undefined, scope: Scope): CallerIdentity {
     if (id) {
       const key = this.repo.accessKey(id);
       if (key && key.userName !== ROOT_USER) {
@@ -66,7 +69,7 @@ export class Iam {
       const session = this.repo.session(id);
       if (session && session.expiresAt > this.deps.clock.now()) return { UserId: session.userId, Account: session.account, Arn: session.arn };
     }
-    return root(fallbackAccount);
+    return root(scope.accountId);
   }
 
   /** The IAM user name a key belongs to, if it is an IAM user's key (GetUser/CreateAccessKey without UserName). */
@@ -76,33 +79,33 @@ export class Iam {
   }
 
   /** The stored name of a role/user/group (NoSuchEntity when missing). */
-  principal(account: Account, kind: PrincipalKind, name: string): string {
-    if (kind === "role") return this.roles.require(account, name).RoleName!;
-    if (kind === "user") return this.users.require(account, name).UserName!;
-    return this.users.requireGroup(account, name).GroupName!;
+  principal(scope: Scope, kind: PrincipalKind, name: string): string {
+    if (kind === "role") return this.roles.require(scope, name).RoleName!;
+    if (kind === "user") return this.users.require(scope, name).UserName!;
+    return this.users.requireGroup(scope, name).GroupName!;
   }
 
-  attachPolicy(account: Account, kind: PrincipalKind, name: string, policyArn: string): void {
-    this.deps.store.tx(() => this.policies.attach(account, kind, this.principal(account, kind, name), policyArn));
+  attachPolicy(scope: Scope, kind: PrincipalKind, name: string, policyArn: string): void {
+    this.deps.store.tx(() => this.policies.attach(scope, kind, this.principal(scope, kind, name), policyArn));
   }
 
-  detachPolicy(account: Account, kind: PrincipalKind, name: string, policyArn: string): void {
-    this.deps.store.tx(() => this.policies.detach(account, kind, this.principal(account, kind, name), policyArn));
+  detachPolicy(scope: Scope, kind: PrincipalKind, name: string, policyArn: string): void {
+    this.deps.store.tx(() => this.policies.detach(scope, kind, this.principal(scope, kind, name), policyArn));
   }
 
-  attachedPolicies(account: Account, kind: PrincipalKind, name: string, input: { PathPrefix?: string | undefined; MaxItems?: number | undefined; Marker?: string | undefined }) {
-    const all = this.policies.attached(account, kind, this.principal(account, kind, name), input.PathPrefix ?? "/");
+  attachedPolicies(scope: Scope, kind: PrincipalKind, name: string, input: { PathPrefix?: string | undefined; MaxItems?: number | undefined; Marker?: string | undefined }) {
+    const all = this.policies.attached(scope, kind, this.principal(scope, kind, name), input.PathPrefix ?? "/");
     const p = page(all, input.MaxItems, input.Marker);
     return { AttachedPolicies: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
   }
 
   /** ListEntitiesForPolicy. */
-  entitiesForPolicy(account: Account, policyArn: string) {
-    this.policies.require(account, policyArn);
-    const rows = this.repo.entitiesForPolicy(account, policyArn);
-    const roles = rows.filter((r) => r.kind === "role").flatMap((r) => this.repo.get("iam_roles", account, r.principal) ?? []);
-    const users = rows.filter((r) => r.kind === "user").flatMap((r) => this.repo.get("iam_users", account, r.principal) ?? []);
-    const groups = rows.filter((r) => r.kind === "group").flatMap((r) => this.repo.get("iam_groups", account, r.principal) ?? []);
+  entitiesForPolicy(scope: Scope, policyArn: string) {
+    this.policies.require(scope, policyArn);
+    const rows = this.repo.entitiesForPolicy(scope.accountId, policyArn);
+    const roles = rows.filter((r) => r.kind === "role").flatMap((r) => this.repo.get("iam_roles", scope.accountId, r.principal) ?? []);
+    const users = rows.filter((r) => r.kind === "user").flatMap((r) => this.repo.get("iam_users", scope.accountId, r.principal) ?? []);
+    const groups = rows.filter((r) => r.kind === "group").flatMap((r) => this.repo.get("iam_groups", scope.accountId, r.principal) ?? []);
     return {
       PolicyRoles: roles.map((r) => ({ RoleName: r.RoleName!, RoleId: r.RoleId! })),
       PolicyUsers: users.map((u) => ({ UserName: u.UserName!, UserId: u.UserId! })),
@@ -136,4 +139,4 @@ export class Iam {
   }
 }
 
-const root = (account: Account): CallerIdentity => ({ UserId: account, Account: account, Arn: iamArn(account, "root") });
+const root = (accountId: string): CallerIdentity => ({ UserId: accountId, Account: accountId, Arn: iamArn({ accountId }, "root") });

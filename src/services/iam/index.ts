@@ -6,8 +6,9 @@
  * every authenticated caller may call every API. Evaluating identity and resource policies on
  * requests is a later issue.
  */
-import type { ServiceDefinition } from "../../aws/service.ts";
+import { defineService } from "../../aws/define-service.ts";
 import { lazyModel } from "../../aws/model/lazy.ts";
+import type { ServiceDefinition } from "../../aws/service.ts";
 import { iamHandlers } from "./handlers.ts";
 import type { Iam } from "./iam.ts";
 
@@ -15,12 +16,12 @@ export { Iam } from "./iam.ts";
 export type { CallerIdentity, SecretLookup } from "./iam.ts";
 
 export function iamService(iam: Iam): ServiceDefinition {
-  return {
+  return defineService({
     signingName: "iam",
     protocol: "awsQuery",
     version: "2010-05-08",
     xmlNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
     model: lazyModel("@aws-sdk/client-iam"),
     handlers: iamHandlers(iam),
-  };
+  });
 }

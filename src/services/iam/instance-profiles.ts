@@ -1,35 +1,38 @@
 /** Instance profiles: a container for (at most) one role; only DeleteRole's conflict check and Terraform's reads need them. */
-import type { InstanceProfile } from "@aws-sdk/client-iam";
-import { deleteAllTags } from "../../store/tags.ts";
-import { type Account, type IamDeps, iamArn, type TagInput } from "./context.ts";
+import type { InstanceProfile, Tag } from "@aws-sdk/client-iam";
+import type { Tagging } from "../common/tagging.ts";
+import type { Scope } from "../../core/arn.ts";
+import { type IamDeps, iamArn } from "./context.ts";
 import { alreadyExists, deleteConflict, instanceProfileNotFound, limitExceeded, noSuchEntity } from "./errors.ts";
 import type { IamRepo } from "./repo.ts";
 import type { Roles } from "./roles.ts";
-import { readTags, writeTags } from "./tagging.ts";
+import { tagNew, withTags } from "./tagging.ts";
 import { checkName, checkPath, page, uniqueId } from "./util.ts";
 
 export class InstanceProfiles {
   readonly #deps: IamDeps;
   readonly #repo: IamRepo;
   readonly #roles: Roles;
-  constructor(deps: IamDeps, repo: IamRepo, roles: Roles) {
+  readonly #tags: Tagging;
+  constructor(deps: IamDeps, repo: IamRepo, roles: Roles, tags: Tagging) {
     this.#deps = deps;
     this.#repo = repo;
     this.#roles = roles;
+    this.#tags = tags;
   }
 
-  #require(account: Account, name: string): InstanceProfile {
-    const p = this.#repo.get("iam_instance_profiles", account, name);
+  #require(scope: Scope, name: string): InstanceProfile {
+    const p = this.#repo.get("iam_instance_profiles", scope.accountId, name);
     if (!p) throw instanceProfileNotFound(name);
     return p;
   }
 
-  create(account: Account, name: string, pathIn: string | undefined, tags: readonly TagInput[] | undefined): InstanceProfile {
+  create(scope: Scope, name: string, pathIn: string | undefined, tags: readonly Tag[] | undefined): InstanceProfile {
     checkName(name, "instanceProfileName", 128);
     const path = checkPath(pathIn);
     return this.#deps.store.tx(() => {
-      if (this.#repo.get("iam_instance_profiles", account, name)) throw alreadyExists(`Instance Profile ${name} already exists.`);
-      const arn = iamArn(account, `instance-profile${path}${name}`);
+      if (this.#repo.get("iam_instance_profiles", scope.accountId, name)) throw alreadyExists(`Instance Profile ${name} already exists.`);
+      const arn = iamArn(scope, `instance-profile${path}${name}`);
       const profile: InstanceProfile = {
         Path: path,
         InstanceProfileName: name,
@@ -38,68 +41,66 @@ export class InstanceProfiles {
         CreateDate: new Date(this.#deps.clock.now()),
         Roles: [],
       };
-      this.#repo.insert("iam_instance_profiles", account, name, arn, path, profile);
-      deleteAllTags(this.#deps.store, arn);
-      writeTags(this.#deps.store, arn, tags);
-      return this.#present(account, profile);
+      this.#repo.insert("iam_instance_profiles", scope.accountId, name, arn, path, profile);
+      tagNew(this.#tags, arn, tags);
+      return this.#present(scope, profile);
     });
   }
 
-  get(account: Account, name: string): InstanceProfile {
-    return this.#present(account, this.#require(account, name));
+  get(scope: Scope, name: string): InstanceProfile {
+    return this.#present(scope, this.#require(scope, name));
   }
 
-  delete(account: Account, name: string): void {
+  delete(scope: Scope, name: string): void {
     this.#deps.store.tx(() => {
-      const p = this.#require(account, name);
-      if (this.#repo.profileRoles(account, p.InstanceProfileName!).length > 0) {
+      const p = this.#require(scope, name);
+      if (this.#repo.profileRoles(scope.accountId, p.InstanceProfileName!).length > 0) {
         throw deleteConflict("Cannot delete entity, must remove roles from instance profile first.");
       }
-      this.#repo.remove("iam_instance_profiles", account, p.InstanceProfileName!);
-      deleteAllTags(this.#deps.store, p.Arn!);
+      this.#repo.remove("iam_instance_profiles", scope.accountId, p.InstanceProfileName!);
+      this.#tags.clear(p.Arn!);
     });
   }
 
-  addRole(account: Account, name: string, roleName: string): void {
+  addRole(scope: Scope, name: string, roleName: string): void {
     this.#deps.store.tx(() => {
-      const p = this.#require(account, name);
-      const role = this.#roles.require(account, roleName);
-      const current = this.#repo.profileRoles(account, p.InstanceProfileName!);
+      const p = this.#require(scope, name);
+      const role = this.#roles.require(scope, roleName);
+      const current = this.#repo.profileRoles(scope.accountId, p.InstanceProfileName!);
       if (current.length >= 1) throw limitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1");
-      this.#repo.addProfileRole(account, p.InstanceProfileName!, role.RoleName!);
+      this.#repo.addProfileRole(scope.accountId, p.InstanceProfileName!, role.RoleName!);
     });
   }
 
-  removeRole(account: Account, name: string, roleName: string): void {
+  removeRole(scope: Scope, name: string, roleName: string): void {
     this.#deps.store.tx(() => {
-      const p = this.#require(account, name);
-      const role = this.#roles.require(account, roleName);
-      if (!this.#repo.removeProfileRole(account, p.InstanceProfileName!, role.RoleName!)) {
+      const p = this.#require(scope, name);
+      const role = this.#roles.require(scope, roleName);
+      if (!this.#repo.removeProfileRole(scope.accountId, p.InstanceProfileName!, role.RoleName!)) {
         throw noSuchEntity(`The role with name ${roleName} cannot be found.`);
       }
     });
   }
 
-  forRole(account: Account, roleName: string, maxItems?: number, marker?: string) {
-    const role = this.#roles.require(account, roleName);
+  forRole(scope: Scope, roleName: string, maxItems?: number, marker?: string) {
+    const role = this.#roles.require(scope, roleName);
     const profiles = this.#repo
-      .profilesForRole(account, role.RoleName!)
-      .flatMap((n) => this.#repo.get("iam_instance_profiles", account, n) ?? [])
-      .map((p) => this.#present(account, p));
+      .profilesForRole(scope.accountId, role.RoleName!)
+      .flatMap((n) => this.#repo.get("iam_instance_profiles", scope.accountId, n) ?? [])
+      .map((p) => this.#present(scope, p));
     const pg = page(profiles, maxItems, marker);
     return { InstanceProfiles: pg.items, IsTruncated: pg.IsTruncated, ...(pg.Marker ? { Marker: pg.Marker } : {}) };
   }
 
-  list(account: Account, pathPrefix: string | undefined, maxItems?: number, marker?: string) {
-    const profiles = this.#repo.list("iam_instance_profiles", account, pathPrefix ?? "/").map((p) => this.#present(account, p));
+  list(scope: Scope, pathPrefix: string | undefined, maxItems?: number, marker?: string) {
+    const profiles = this.#repo.list("iam_instance_profiles", scope.accountId, pathPrefix ?? "/").map((p) => this.#present(scope, p));
     const pg = page(profiles, maxItems, marker);
     return { InstanceProfiles: pg.items, IsTruncated: pg.IsTruncated, ...(pg.Marker ? { Marker: pg.Marker } : {}) };
   }
 
   /** Roles are listed live (a role's doc may change after it was added). */
-  #present(account: Account, p: InstanceProfile): InstanceProfile {
-    const roles = this.#repo.profileRoles(account, p.InstanceProfileName!).flatMap((r) => this.#repo.get("iam_roles", account, r) ?? []);
-    const tags = readTags(this.#deps.store, p.Arn!);
-    return { ...p, Roles: roles, ...(tags.length ? { Tags: tags } : {}) };
+  #present(scope: Scope, p: InstanceProfile): InstanceProfile {
+    const roles = this.#repo.profileRoles(scope.accountId, p.InstanceProfileName!).flatMap((r) => this.#repo.get("iam_roles", scope.accountId, r) ?? []);
+    return withTags(this.#tags, { ...p, Roles: roles });
   }
 }

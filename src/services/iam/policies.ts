@@ -11,10 +11,12 @@ import type {
   ListPolicyVersionsResponse,
   Policy,
   PolicyVersion,
+  Tag,
 } from "@aws-sdk/client-iam";
 import { parseArn } from "../../core/arn.ts";
-import { deleteAllTags } from "../../store/tags.ts";
-import { type Account, type IamDeps, iamArn, type TagInput } from "./context.ts";
+import type { Tagging } from "../common/tagging.ts";
+import type { Scope } from "../../core/arn.ts";
+import { type IamDeps, iamArn } from "./context.ts";
 import {
   alreadyExists,
   deleteConflict,
@@ -27,7 +29,7 @@ import {
 } from "./errors.ts";
 import { MANAGED_POLICIES, managedPolicy } from "./managed-policies.ts";
 import type { IamRepo, PrincipalKind } from "./repo.ts";
-import { readTags, untag, writeTags } from "./tagging.ts";
+import { iamTags, tagNew, withTags } from "./tagging.ts";
 import { checkName, checkPath, checkPolicyDocument, encodeDocument, page, uniqueId } from "./util.ts";
 
 const MAX_VERSIONS = 5;
@@ -35,13 +37,15 @@ const MAX_VERSIONS = 5;
 export class Policies {
   readonly #deps: IamDeps;
   readonly #repo: IamRepo;
-  constructor(deps: IamDeps, repo: IamRepo) {
+  readonly #tags: Tagging;
+  constructor(deps: IamDeps, repo: IamRepo, tags: Tagging) {
     this.#deps = deps;
     this.#repo = repo;
+    this.#tags = tags;
   }
 
   /** The policy (AWS-managed or this account's) as GetPolicy shows it, or undefined. */
-  find(account: Account, arn: string): Policy | undefined {
+  find(scope: Scope, arn: string): Policy | undefined {
     const m = managedPolicy(arn);
     if (m) {
       return {
@@ -50,7 +54,7 @@ export class Policies {
         Arn: m.arn,
         Path: m.path,
         DefaultVersionId: "v1",
-        AttachmentCount: this.#repo.attachmentCount(account, m.arn),
+        AttachmentCount: this.#repo.attachmentCount(scope.accountId, m.arn),
         PermissionsBoundaryUsageCount: 0,
         IsAttachable: m.attachable,
         Description: m.description,
@@ -58,30 +62,30 @@ export class Policies {
         UpdateDate: m.updateDate,
       };
     }
-    if (parseArn(arn)?.accountId !== account) return undefined;
+    if (parseArn(arn)?.accountId !== scope.accountId) return undefined;
     const p = this.#repo.getByArn("iam_policies", arn);
     if (!p) return undefined;
     const defaultVersion = this.#repo.policyVersions(arn).find((v) => v.isDefault);
-    return { ...p, DefaultVersionId: defaultVersion?.versionId ?? "v1", AttachmentCount: this.#repo.attachmentCount(account, arn) };
+    return { ...p, DefaultVersionId: defaultVersion?.versionId ?? "v1", AttachmentCount: this.#repo.attachmentCount(scope.accountId, arn) };
   }
 
-  require(account: Account, arn: string): Policy {
+  require(scope: Scope, arn: string): Policy {
     checkPolicyArn(arn);
-    const p = this.find(account, arn);
+    const p = this.find(scope, arn);
     if (!p) throw policyNotFound(arn);
     return p;
   }
 
-  create(account: Account, input: CreatePolicyRequest): Policy {
+  create(scope: Scope, input: CreatePolicyRequest): Policy {
     const name = input.PolicyName!;
     checkName(name, "policyName", 128);
     const path = checkPath(input.Path);
     checkPolicyDocument(input.PolicyDocument!);
     return this.#deps.store.tx(() => {
-      if (this.#repo.get("iam_policies", account, name)) {
+      if (this.#repo.get("iam_policies", scope.accountId, name)) {
         throw alreadyExists(`A policy called ${name} already exists. Duplicate names are not allowed.`);
       }
-      const arn = iamArn(account, `policy${path}${name}`);
+      const arn = iamArn(scope, `policy${path}${name}`);
       const now = new Date(this.#deps.clock.now());
       const policy: Policy = {
         PolicyName: name,
@@ -96,42 +100,41 @@ export class Policies {
         CreateDate: now,
         UpdateDate: now,
       };
-      this.#repo.insert("iam_policies", account, name, arn, path, policy);
+      this.#repo.insert("iam_policies", scope.accountId, name, arn, path, policy);
       this.#repo.putPolicyVersion(arn, 1, input.PolicyDocument!, true, now.getTime());
-      deleteAllTags(this.#deps.store, arn);
-      writeTags(this.#deps.store, arn, input.Tags);
-      return this.#withTags(this.find(account, arn)!);
+      tagNew(this.#tags, arn, input.Tags);
+      return this.#withTags(this.find(scope, arn)!);
     });
   }
 
   /** GetPolicy: the view plus tags (customer-managed only). */
-  get(account: Account, arn: string): Policy {
-    return this.#withTags(this.require(account, arn));
+  get(scope: Scope, arn: string): Policy {
+    return this.#withTags(this.require(scope, arn));
   }
 
-  list(account: Account, input: ListPoliciesRequest): ListPoliciesResponse {
-    const scope = input.Scope ?? "All";
-    if (scope !== "All" && scope !== "AWS" && scope !== "Local") {
+  list(scope: Scope, input: ListPoliciesRequest): ListPoliciesResponse {
+    const which = input.Scope ?? "All";
+    if (which !== "All" && which !== "AWS" && which !== "Local") {
       throw validation(
-        `1 validation error detected: Value '${scope}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]`,
+        `1 validation error detected: Value '${which}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]`,
       );
     }
     const prefix = input.PathPrefix ?? "/";
     const all: Policy[] = [];
-    if (scope !== "Local") {
-      for (const m of MANAGED_POLICIES) if (m.path.startsWith(prefix)) all.push(this.find(account, m.arn)!);
+    if (which !== "Local") {
+      for (const m of MANAGED_POLICIES) if (m.path.startsWith(prefix)) all.push(this.find(scope, m.arn)!);
     }
-    if (scope !== "AWS") {
-      for (const p of this.#repo.list("iam_policies", account, prefix)) all.push(this.find(account, p.Arn!)!);
+    if (which !== "AWS") {
+      for (const p of this.#repo.list("iam_policies", scope.accountId, prefix)) all.push(this.find(scope, p.Arn!)!);
     }
     const filtered = input.OnlyAttached ? all.filter((p) => (p.AttachmentCount ?? 0) > 0) : all;
     const p = page(filtered, input.MaxItems, input.Marker);
     return { Policies: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
   }
 
-  delete(account: Account, arn: string): void {
+  delete(scope: Scope, arn: string): void {
     this.#deps.store.tx(() => {
-      const p = this.require(account, arn);
+      const p = this.require(scope, arn);
       if (managedPolicy(arn)) throw invalidInput(`Cannot delete an AWS managed policy: ${arn}`);
       if ((p.AttachmentCount ?? 0) > 0) throw deleteConflict("Cannot delete a policy attached to entities.");
       if (this.#repo.policyVersions(arn).length > 1) {
@@ -139,31 +142,31 @@ export class Policies {
           "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
         );
       }
-      this.#repo.remove("iam_policies", account, p.PolicyName!);
-      deleteAllTags(this.#deps.store, arn);
+      this.#repo.remove("iam_policies", scope.accountId, p.PolicyName!);
+      this.#tags.clear(arn);
     });
   }
 
   // ---- versions
-  getVersion(account: Account, arn: string, versionId: string): PolicyVersion {
-    const v = this.#versions(account, arn).find((x) => x.VersionId === versionId);
+  getVersion(scope: Scope, arn: string, versionId: string): PolicyVersion {
+    const v = this.#versions(scope, arn).find((x) => x.VersionId === versionId);
     if (!v) throw noSuchEntity(`Policy ${arn} version ${versionId} does not exist or is not attachable.`);
     return v;
   }
 
-  listVersions(account: Account, arn: string, maxItems?: number, marker?: string): ListPolicyVersionsResponse {
+  listVersions(scope: Scope, arn: string, maxItems?: number, marker?: string): ListPolicyVersionsResponse {
     const p = page(
-      this.#versions(account, arn).map(({ Document: _d, ...rest }) => rest),
+      this.#versions(scope, arn).map(({ Document: _d, ...rest }) => rest),
       maxItems,
       marker,
     );
     return { Versions: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
   }
 
-  createVersion(account: Account, arn: string, document: string, setAsDefault: boolean): PolicyVersion {
+  createVersion(scope: Scope, arn: string, document: string, setAsDefault: boolean): PolicyVersion {
     checkPolicyDocument(document);
     return this.#deps.store.tx(() => {
-      const p = this.#requireLocal(account, arn);
+      const p = this.#requireLocal(scope, arn);
       if (this.#repo.policyVersions(arn).length >= MAX_VERSIONS) {
         throw limitExceeded(
           `A managed policy can have up to ${MAX_VERSIONS} versions. Before you create a new version, you must delete an existing version.`,
@@ -172,73 +175,73 @@ export class Policies {
       const seq = this.#repo.nextPolicyVersion(arn);
       const now = this.#deps.clock.now();
       this.#repo.putPolicyVersion(arn, seq, document, setAsDefault, now);
-      this.#repo.update("iam_policies", account, p.PolicyName!, { ...p, UpdateDate: new Date(now) });
-      const { Document: _d, ...version } = this.getVersion(account, arn, `v${seq}`);
+      this.#repo.update("iam_policies", scope.accountId, p.PolicyName!, { ...p, UpdateDate: new Date(now) });
+      const { Document: _d, ...version } = this.getVersion(scope, arn, `v${seq}`);
       return version;
     });
   }
 
-  setDefaultVersion(account: Account, arn: string, versionId: string): void {
+  setDefaultVersion(scope: Scope, arn: string, versionId: string): void {
     this.#deps.store.tx(() => {
-      const p = this.#requireLocal(account, arn);
-      this.getVersion(account, arn, versionId);
+      const p = this.#requireLocal(scope, arn);
+      this.getVersion(scope, arn, versionId);
       this.#repo.setDefaultVersion(arn, versionId);
-      this.#repo.update("iam_policies", account, p.PolicyName!, { ...p, UpdateDate: new Date(this.#deps.clock.now()) });
+      this.#repo.update("iam_policies", scope.accountId, p.PolicyName!, { ...p, UpdateDate: new Date(this.#deps.clock.now()) });
     });
   }
 
-  deleteVersion(account: Account, arn: string, versionId: string): void {
+  deleteVersion(scope: Scope, arn: string, versionId: string): void {
     this.#deps.store.tx(() => {
-      this.#requireLocal(account, arn);
-      const v = this.getVersion(account, arn, versionId);
+      this.#requireLocal(scope, arn);
+      const v = this.getVersion(scope, arn, versionId);
       if (v.IsDefaultVersion) throw deleteConflict("Cannot delete the default version of a policy.");
       this.#repo.deletePolicyVersion(arn, versionId);
     });
   }
 
   // ---- tags
-  tag(account: Account, arn: string, tags: readonly TagInput[] | undefined): void {
-    this.#deps.store.tx(() => writeTags(this.#deps.store, this.#requireLocal(account, arn).Arn!, tags));
+  tag(scope: Scope, arn: string, tags: readonly Tag[] | undefined): void {
+    this.#deps.store.tx(() => this.#tags.tag(this.#requireLocal(scope, arn).Arn!, iamTags.read(tags)));
   }
-  untag(account: Account, arn: string, keys: readonly string[] | undefined): void {
-    this.#deps.store.tx(() => untag(this.#deps.store, this.#requireLocal(account, arn).Arn!, keys));
+  untag(scope: Scope, arn: string, keys: readonly string[] | undefined): void {
+    this.#deps.store.tx(() => this.#tags.untag(this.#requireLocal(scope, arn).Arn!, keys ?? []));
   }
-  tagsOf(account: Account, arn: string): ReturnType<typeof readTags> {
-    return readTags(this.#deps.store, this.#requireLocal(account, arn).Arn!);
+  tagsOf(scope: Scope, arn: string): Tag[] {
+    return iamTags.write(this.#tags.list(this.#requireLocal(scope, arn).Arn!));
   }
 
   // ---- attachments (the principal must already have been checked by the caller)
-  attach(account: Account, kind: PrincipalKind, principal: string, arn: string): void {
+  attach(scope: Scope, kind: PrincipalKind, principal: string, arn: string): void {
     checkPolicyArn(arn);
-    const p = this.find(account, arn);
+    const p = this.find(scope, arn);
     if (!p || !p.IsAttachable) throw notAttachable(arn);
-    this.#repo.attach(account, kind, principal, arn);
+    this.#repo.attach(scope.accountId, kind, principal, arn);
   }
 
-  detach(account: Account, kind: PrincipalKind, principal: string, arn: string): void {
+  detach(scope: Scope, kind: PrincipalKind, principal: string, arn: string): void {
     checkPolicyArn(arn);
-    if (!this.#repo.detach(account, kind, principal, arn)) throw policyNotFound(arn);
+    if (!this.#repo.detach(scope.accountId, kind, principal, arn)) throw policyNotFound(arn);
   }
 
-  attached(account: Account, kind: PrincipalKind, principal: string, pathPrefix = "/"): AttachedPolicy[] {
+  attached(scope: Scope, kind: PrincipalKind, principal: string, pathPrefix = "/"): AttachedPolicy[] {
     const out: AttachedPolicy[] = [];
-    for (const arn of this.#repo.attachedPolicies(account, kind, principal)) {
-      const p = this.find(account, arn);
+    for (const arn of this.#repo.attachedPolicies(scope.accountId, kind, principal)) {
+      const p = this.find(scope, arn);
       if (p && (p.Path ?? "/").startsWith(pathPrefix)) out.push({ PolicyName: p.PolicyName!, PolicyArn: arn });
     }
     return out;
   }
 
-  #requireLocal(account: Account, arn: string): Policy {
-    this.require(account, arn);
+  #requireLocal(scope: Scope, arn: string): Policy {
+    this.require(scope, arn);
     if (managedPolicy(arn)) throw invalidInput(`Cannot modify an AWS managed policy: ${arn}`);
     return this.#repo.getByArn("iam_policies", arn)!;
   }
 
-  #versions(account: Account, arn: string): PolicyVersion[] {
+  #versions(scope: Scope, arn: string): PolicyVersion[] {
     const m = managedPolicy(arn);
     if (m) return [{ Document: encodeDocument(m.document), VersionId: "v1", IsDefaultVersion: true, CreateDate: m.createDate }];
-    this.require(account, arn);
+    this.require(scope, arn);
     return this.#repo.policyVersions(arn).map((v) => ({
       Document: encodeDocument(v.document),
       VersionId: v.versionId,
@@ -249,8 +252,7 @@ export class Policies {
 
   #withTags(p: Policy): Policy {
     if (managedPolicy(p.Arn!)) return p;
-    const tags = readTags(this.#deps.store, p.Arn!);
-    return tags.length ? { ...p, Tags: tags } : p;
+    return withTags(this.#tags, p);
   }
 }
 

@@ -1,6 +1,7 @@
 /** IAM value helpers: unique ids, access keys, names, paths, policy documents, Marker pagination. */
 import { createHash } from "node:crypto";
 import type { IdGen } from "../../core/ids.ts";
+import { offsetPage } from "../common/paginate.ts";
 import { malformedPolicy, validation } from "./errors.ts";
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -80,13 +81,17 @@ export function checkPolicyDocument(document: string, trust = false): void {
 /** Policy documents are returned URL-encoded (RFC 3986), as AWS does. */
 export const encodeDocument = (document: string): string => encodeURIComponent(document);
 
+/** A page as IAM answers it: the items, IsTruncated, and a Marker only when truncated. */
 export interface Page<T> {
   items: T[];
   IsTruncated: boolean;
   Marker?: string;
 }
 
-/** IAM's Marker/MaxItems pagination (MaxItems 1-1000, default 100); the marker is opaque. */
+/**
+ * IAM's Marker/MaxItems pagination over the shared `offsetPage` (MaxItems 1-1000, default 100; the
+ * marker is opaque, and one IAM did not issue is a ValidationError).
+ */
 export function page<T>(items: readonly T[], maxItems: number | undefined, marker: string | undefined): Page<T> {
   const max = maxItems ?? 100;
   if (!Number.isInteger(max) || max < 1 || max > 1000) {
@@ -94,16 +99,6 @@ export function page<T>(items: readonly T[], maxItems: number | undefined, marke
       `1 validation error detected: Value '${max}' at 'maxItems' failed to satisfy constraint: Member must have value ${max < 1 ? "greater than or equal to 1" : "less than or equal to 1000"}`,
     );
   }
-  let start = 0;
-  if (marker !== undefined) {
-    const text = Buffer.from(marker, "base64url").toString("utf8");
-    const n = Number(text.slice(2));
-    if (!text.startsWith("m:") || !Number.isInteger(n) || n < 0) throw validation("Invalid Marker.");
-    start = n;
-  }
-  const slice = items.slice(start, start + max);
-  const next = start + max;
-  return next < items.length
-    ? { items: slice, IsTruncated: true, Marker: Buffer.from(`m:${next}`).toString("base64url") }
-    : { items: slice, IsTruncated: false };
+  const p = offsetPage(items, max, marker, () => validation("Invalid Marker."));
+  return p.next ? { items: p.items, IsTruncated: true, Marker: p.next } : { items: p.items, IsTruncated: false };
 }

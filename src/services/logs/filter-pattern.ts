@@ -1,5 +1,6 @@
 /**
- * CloudWatch Logs filter patterns (../shared/spec/ecs-semantics.md §7.2), the subset clients use:
+ * CloudWatch Logs filter patterns, the subset clients use (the syntax is AWS's, see
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html):
  *
  *   ""                     every event
  *   ERROR timeout          every term present (case-sensitive substring match)
@@ -12,6 +13,7 @@
  * parseFilterPattern() throws FilterPatternError on text it cannot parse (the domain turns that
  * into InvalidParameterException).
  */
+import { compileGlob } from "../../core/glob.ts";
 
 export class FilterPatternError extends Error {
   override name = "FilterPatternError";
@@ -281,10 +283,6 @@ function select(doc: unknown, path: (string | number)[]): unknown {
   return cur;
 }
 
-function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
-}
-
 function evalNode(n: Node, doc: unknown): boolean {
   switch (n.op) {
     case "and":
@@ -317,7 +315,7 @@ function evalNode(n: Node, doc: unknown): boolean {
         }
       }
       let eq: boolean;
-      if (typeof n.value === "string") eq = (typeof v === "string" || typeof v === "number" || typeof v === "boolean") && wildcard(n.value).test(String(v));
+      if (typeof n.value === "string") eq = (typeof v === "string" || typeof v === "number" || typeof v === "boolean") && compileGlob(n.value).matches(String(v));
       else eq = v === n.value;
       return n.cmp === "=" ? eq : !eq;
     }

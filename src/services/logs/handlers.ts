@@ -1,53 +1,35 @@
 /**
- * CloudWatch Logs operations: thin adapters from the wire's typed requests to the domain.
- * Inputs and outputs are the @aws-sdk/client-cloudwatch-logs request/response types.
+ * CloudWatch Logs operations: thin adapters from the wire's typed requests
+ * (@aws-sdk/client-cloudwatch-logs) to the domain. The request context is the call's Scope.
  */
-import type * as cwl from "@aws-sdk/client-cloudwatch-logs";
-import type { Handler, RequestContext } from "../../aws/service.ts";
+import type { CloudWatchLogs } from "@aws-sdk/client-cloudwatch-logs";
+import { defineHandlers } from "../../aws/define-service.ts";
+import type { HandlerTable } from "../../aws/service.ts";
+import { tagMap } from "../common/tagging.ts";
 import type { Logs } from "./logs.ts";
 
-type H<I, O> = (input: I, ctx: RequestContext) => O | Promise<O>;
+export function logsHandlers(l: Logs): HandlerTable {
+  return defineHandlers<CloudWatchLogs>()({
+    CreateLogGroup: (i, c) => (l.groups.create(c, i, tagMap.read(i.tags)), {}),
+    DeleteLogGroup: (i, c) => (l.groups.delete(c, i), {}),
+    DescribeLogGroups: (i, c) => l.groups.describe(c, i),
+    PutRetentionPolicy: (i, c) => (l.retention.put(c, i), {}),
+    DeleteRetentionPolicy: (i, c) => (l.retention.delete(c, i), {}),
 
-export function logsHandlers(l: Logs): Record<string, Handler> {
-  const handlers: { [K in keyof LogsOps]: H<LogsOps[K][0], LogsOps[K][1]> } = {
-    CreateLogGroup: (i, c) => (l.createLogGroup(c, i), {}),
-    DeleteLogGroup: (i, c) => (l.deleteLogGroup(c, i), {}),
-    DescribeLogGroups: (i, c) => l.describeLogGroups(c, i),
-    PutRetentionPolicy: (i, c) => (l.putRetentionPolicy(c, i), {}),
-    DeleteRetentionPolicy: (i, c) => (l.deleteRetentionPolicy(c, i), {}),
-    TagLogGroup: (i, c) => (l.tagLogGroup(c, i.logGroupName, i.tags), {}),
-    UntagLogGroup: (i, c) => (l.untagLogGroup(c, i.logGroupName, i.tags), {}),
-    ListTagsLogGroup: (i, c) => ({ tags: l.listTagsLogGroup(c, i.logGroupName) }),
-    TagResource: (i) => (l.tagResource(i.resourceArn, i.tags), {}),
-    UntagResource: (i) => (l.untagResource(i.resourceArn, i.tagKeys), {}),
-    ListTagsForResource: (i) => ({ tags: l.listTagsForResource(i.resourceArn) }),
-    CreateLogStream: (i, c) => (l.createLogStream(c, i), {}),
-    DeleteLogStream: (i, c) => (l.deleteLogStream(c, i), {}),
-    DescribeLogStreams: (i, c) => l.describeLogStreams(c, i),
-    PutLogEvents: (i, c) => l.putLogEvents(c, i),
-    GetLogEvents: (i, c) => l.getLogEvents(c, i),
-    FilterLogEvents: (i, c) => l.filterLogEvents(c, i),
-  };
-  return handlers as unknown as Record<string, Handler>;
-}
+    // The legacy by-name trio and the ARN-based operations share one store of tags.
+    TagLogGroup: (i, c) => (l.tagging.tag(l.groups.arnOf(c, i.logGroupName), tagMap.read(i.tags)), {}),
+    UntagLogGroup: (i, c) => (l.tagging.untag(l.groups.arnOf(c, i.logGroupName), i.tags ?? []), {}),
+    ListTagsLogGroup: (i, c) => ({ tags: tagMap.write(l.tagging.list(l.groups.arnOf(c, i.logGroupName))) }),
+    TagResource: (i) => (l.tagging.tag(i.resourceArn ?? "", tagMap.read(i.tags)), {}),
+    UntagResource: (i) => (l.tagging.untag(i.resourceArn ?? "", i.tagKeys ?? []), {}),
+    ListTagsForResource: (i) => ({ tags: tagMap.write(l.tagging.list(i.resourceArn ?? "")) }),
 
-/** Operation name → [request, response] types, from the SDK. */
-interface LogsOps {
-  CreateLogGroup: [cwl.CreateLogGroupRequest, Record<string, never>];
-  DeleteLogGroup: [cwl.DeleteLogGroupRequest, Record<string, never>];
-  DescribeLogGroups: [cwl.DescribeLogGroupsRequest, cwl.DescribeLogGroupsResponse];
-  PutRetentionPolicy: [cwl.PutRetentionPolicyRequest, Record<string, never>];
-  DeleteRetentionPolicy: [cwl.DeleteRetentionPolicyRequest, Record<string, never>];
-  TagLogGroup: [cwl.TagLogGroupRequest, Record<string, never>];
-  UntagLogGroup: [cwl.UntagLogGroupRequest, Record<string, never>];
-  ListTagsLogGroup: [cwl.ListTagsLogGroupRequest, cwl.ListTagsLogGroupResponse];
-  TagResource: [cwl.TagResourceRequest, Record<string, never>];
-  UntagResource: [cwl.UntagResourceRequest, Record<string, never>];
-  ListTagsForResource: [cwl.ListTagsForResourceRequest, cwl.ListTagsForResourceResponse];
-  CreateLogStream: [cwl.CreateLogStreamRequest, Record<string, never>];
-  DeleteLogStream: [cwl.DeleteLogStreamRequest, Record<string, never>];
-  DescribeLogStreams: [cwl.DescribeLogStreamsRequest, cwl.DescribeLogStreamsResponse];
-  PutLogEvents: [cwl.PutLogEventsRequest, cwl.PutLogEventsResponse];
-  GetLogEvents: [cwl.GetLogEventsRequest, cwl.GetLogEventsResponse];
-  FilterLogEvents: [cwl.FilterLogEventsRequest, cwl.FilterLogEventsResponse];
+    CreateLogStream: (i, c) => (l.streams.create(c, i), {}),
+    DeleteLogStream: (i, c) => (l.streams.delete(c, i), {}),
+    DescribeLogStreams: (i, c) => l.streams.describe(c, i),
+
+    PutLogEvents: (i, c) => l.events.put(c, i),
+    GetLogEvents: (i, c) => l.events.get(c, i),
+    FilterLogEvents: (i, c) => l.events.filter(c, i),
+  });
 }

@@ -135,16 +135,6 @@ export class LogsRepo {
     return this.#q("SELECT * FROM logs_streams WHERE group_id = ? ORDER BY name").all(groupId) as unknown as StreamRow[];
   }
 
-  streamNames(ids: readonly number[]): Map<number, string> {
-    const out = new Map<number, string>();
-    const q = this.#q("SELECT name FROM logs_streams WHERE id = ?");
-    for (const id of ids) {
-      const row = q.get(id) as { name: string } | undefined;
-      if (row) out.set(id, row.name);
-    }
-    return out;
-  }
-
   // ---- events ----
 
   /** Appends events (already validated) to a stream; returns the seq of the first one. */

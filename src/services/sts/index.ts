@@ -1,3 +1,4 @@
+import { defineService } from "../../aws/define-service.ts";
 import { lazyModel } from "../../aws/model/lazy.ts";
 import type { ServiceDefinition } from "../../aws/service.ts";
 import type { Iam } from "../iam/iam.ts";
@@ -9,12 +10,12 @@ import { Sts } from "./sts.ts";
  * credentials live in the IAM domain (`iam.lookupSecret` resolves the keys AssumeRole issues).
  */
 export function stsService(iam: Iam): ServiceDefinition {
-  return {
+  return defineService({
     signingName: "sts",
     protocol: "awsQuery",
     version: "2011-06-15",
     xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
     model: lazyModel("@aws-sdk/client-sts"),
     handlers: stsHandlers(new Sts(iam)),
-  };
+  });
 }

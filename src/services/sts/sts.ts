@@ -4,7 +4,7 @@
  */
 import type { AssumeRoleRequest, AssumeRoleResponse, GetSessionTokenResponse } from "@aws-sdk/client-sts";
 import { ServiceError } from "../../aws/service-error.ts";
-import { parseArn } from "../../core/arn.ts";
+import { parseArn, type Scope } from "../../core/arn.ts";
 import type { CallerIdentity, Iam } from "../iam/iam.ts";
 
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
@@ -17,8 +17,9 @@ export class Sts {
     this.#iam = iam;
   }
 
-  callerIdentity(accessKeyId: string | undefined, account: string): CallerIdentity {
-    return this.#iam.callerIdentity(accessKeyId, account);
+  /** Who owns `accessKeyId`; the root of the caller's account for keys not made here. */
+  callerIdentity(accessKeyId: string | undefined, scope: Scope): CallerIdentity {
+    return this.#iam.callerIdentity(accessKeyId, scope);
   }
 
   assumeRole(caller: CallerIdentity, input: AssumeRoleRequest): AssumeRoleResponse {
@@ -73,7 +74,7 @@ export class Sts {
   }
 
   /** GetAccessKeyInfo: the account a key belongs to (the caller's account for keys not made here). */
-  accessKeyAccount(accessKeyId: string, fallback: string): string {
-    return this.#iam.lookupSecret(accessKeyId)?.accountId ?? fallback;
+  accessKeyAccount(accessKeyId: string, scope: Scope): string {
+    return this.#iam.lookupSecret(accessKeyId)?.accountId ?? scope.accountId;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The awslogs log driver, done by Slipway (../shared/spec/ecs-semantics.md §7.1): containers keep
+ * The awslogs log driver, done by Slipway (what ECS's awslogs driver does, see
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html): containers keep
  * Docker's default logging driver; for every container whose task definition says
  * `logDriver: "awslogs"`, the shipper follows `docker logs --follow --timestamps` and appends the
  * lines to the log group `awslogs-group`, stream `<awslogs-stream-prefix>/<container>/<task id>`
@@ -17,8 +18,20 @@
  */
 import type { LogConfiguration } from "@aws-sdk/client-ecs";
 import { parseArn, type Scope } from "../core/arn.ts";
+import type { Clock } from "../core/clock.ts";
 import type { ContainerRuntime, LogLine } from "../runtime/runtime.ts";
-import type { Logs, LogsDeps } from "../services/logs/logs.ts";
+
+/** What the driver writes through: CloudWatch Logs (src/services/logs/logs.ts), without AWS's request validation. */
+export interface LogSink {
+  /** True when the group exists; creates it when missing and `create` is set. */
+  ensureGroup(scope: Scope, name: string, create: boolean): boolean;
+  /** Creates the stream if missing; throws when the group is missing. */
+  ensureStream(scope: Scope, group: string, stream: string): void;
+  /** Appends lines (in order) with ingestionTime = now. */
+  ingest(scope: Scope, group: string, stream: string, events: readonly { timestamp: number; message: string }[]): void;
+  /** The newest timestamp stored in the stream and the messages at exactly that timestamp. */
+  resumePoint(scope: Scope, group: string, stream: string): { ts: number; messages: string[] } | undefined;
+}
 
 export interface FollowContainer {
   /** The container name in the task definition. */
@@ -85,8 +98,8 @@ interface Follower {
 }
 
 export class LogShipper {
-  readonly #deps: LogsDeps;
-  readonly #logs: Logs;
+  readonly #deps: { readonly clock: Clock };
+  readonly #logs: LogSink;
   readonly #rt: ContainerRuntime;
   readonly #batchMs: number;
   readonly #batchLines: number;
@@ -95,7 +108,7 @@ export class LogShipper {
   /** Followers by `${taskArn}|${runtimeId}`. */
   readonly #followers = new Map<string, Follower>();
 
-  constructor(deps: LogsDeps, logs: Logs, runtime: ContainerRuntime, opts: LogShipperOptions = {}) {
+  constructor(deps: { readonly clock: Clock }, logs: LogSink, runtime: ContainerRuntime, opts: LogShipperOptions = {}) {
     this.#deps = deps;
     this.#logs = logs;
     this.#rt = runtime;

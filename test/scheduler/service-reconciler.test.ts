@@ -1,9 +1,14 @@
-/** The ECS service scheduler on fakes: ../shared/spec/ecs-semantics.md §2.4-§2.11. */
+/**
+ * The ECS service scheduler on fakes: rolling deployments, health replacement, the circuit
+ * breaker and service events
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+ */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Task } from "@aws-sdk/client-ecs";
-import { CLUSTER, SCOPE, harness, messages, taskIdOf, webContainer, type Harness } from "./test-harness.ts";
-import { circuitBreakerThreshold } from "./service-reconciler.ts";
+import { CLUSTER, SCOPE, harness, messages, taskIdOf, webContainer, type Harness } from "../helpers/harness.ts";
+import { circuitBreakerThreshold } from "../../src/services/ecs/deployments.ts";
 
 const live = (ts: Task[]) => ts.filter((t) => t.desiredStatus === "RUNNING");
 const started = (s: string, ts: Task[]) => `(service ${s}) has started ${ts.length} tasks: ${ts.map((t) => `(task ${taskIdOf(t)})`).join(" ")}.`;
@@ -14,7 +19,7 @@ const sameTasksMessage = (msg: string, verb: string, s: string, ts: Task[]) => {
   const ids = [...m[2]!.matchAll(/\(task ([0-9a-f]{32})\)/g)].map((x) => x[1]).sort();
   return JSON.stringify(ids) === JSON.stringify(ts.map(taskIdOf).sort());
 };
-/** Healthy per §2.4 for tasks without health checks: RUNNING for 40 s. */
+/** How the scheduler counts a task without health checks or load balancer healthy: RUNNING for 40 s. */
 const healthyNoHc = (h: Harness, ts: Task[]) =>
   live(ts).filter((t) => t.lastStatus === "RUNNING" && h.clock.now() - t.startedAt!.getTime() >= 40_000);
 const stable = (h: Harness, name: string) => {
@@ -223,7 +228,7 @@ describe("service scheduler", () => {
         assert.ok(msgs.indexOf(`(service cb) rolling back to deployment ${firstId}.`) < msgs.indexOf(failedMsg), "rollback event after the failure event");
         // The failed deployment had no live tasks: it already left the array (ACTIVE/FAILED while draining).
         assert.ok(svc.deployments!.every((d) => d.id !== badId || (d.status === "ACTIVE" && d.rolloutState === "FAILED")));
-        const history = h.s.ecs.services.listDeployments(SCOPE, { cluster: CLUSTER, service: "cb" }).serviceDeployments ?? [];
+        const history = h.s.ecs.deployments.list(SCOPE, { cluster: CLUSTER, service: "cb" }).serviceDeployments ?? [];
         assert.ok(history.length >= 3, JSON.stringify(history));
         const primary = svc.deployments![0]!;
         assert.equal(primary.status, "PRIMARY");
@@ -283,7 +288,7 @@ describe("service scheduler", () => {
       await h.advance(3000);
       assert.equal(h.tasks("hc")[0]!.healthStatus, "UNHEALTHY");
       assert.equal(h.tasks("hc")[0]!.desiredStatus, "RUNNING", "inside the grace period");
-      // 60 s after startedAt a replacement starts first (§2.8); the unhealthy task keeps running
+      // 60 s after startedAt (the grace period) a replacement starts first; the unhealthy task keeps running
       // until the replacement is healthy, since minimumHealthyPercent is 100.
       assert.ok(await h.until(() => live(h.tasks("hc")).length === 2, 60_000), "replacement launched first");
       assert.ok(h.clock.now() - t0.startedAt!.getTime() >= 60_000);

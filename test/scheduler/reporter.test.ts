@@ -1,9 +1,9 @@
 /** The terminal reporter on the scheduler harness (FakeRuntime, ManualClock). */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { shutdownSummary } from "../cli/summary.ts";
-import { CLUSTER, type Harness, harness, SCOPE, taskIdOf, webContainer } from "../scheduler/test-harness.ts";
-import { taskFailed, type TaskSnapshot } from "./reporter.ts";
+import { shutdownSummary } from "../../src/cli/summary.ts";
+import { CLUSTER, type Harness, harness, SCOPE, taskIdOf, webContainer } from "../helpers/harness.ts";
+import { taskFailed, type TaskSnapshot } from "../../src/server/reporter.ts";
 
 describe("slipway up's deployment and task lines", () => {
   let h: Harness;

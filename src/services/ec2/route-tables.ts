@@ -1,129 +1,35 @@
-/** Internet gateways and route tables (routes, associations, the main table of each VPC). */
+/** Route tables: routes, subnet and gateway associations, the main table of each VPC. */
 import type {
   AssociateRouteTableRequest,
   AssociateRouteTableResult,
-  CreateInternetGatewayRequest,
   CreateRouteRequest,
   CreateRouteTableRequest,
   DeleteRouteRequest,
-  DescribeInternetGatewaysRequest,
   DescribeRouteTablesRequest,
-  InternetGateway,
   Route,
   RouteTable,
+  Vpc,
 } from "@aws-sdk/client-ec2";
 import type { Scope } from "../../core/arn.ts";
-import { isIpv6Cidr, parseCidr, formatCidr } from "./cidr.ts";
-import type { Ec2 } from "./ec2.ts";
-import { checkId, dependencyViolation, ec2Error, invalidParameterValue, missingParameter, notFound } from "./errors.ts";
+import { formatCidr, isIpv6Cidr, parseCidr } from "./cidr.ts";
+import type { Ec2Context } from "./context.ts";
+import { dependencyViolation, ec2Error, invalidParameterValue, missingParameter, notFound } from "./errors.ts";
 import { applyFilters } from "./filters.ts";
 import type { Ec2Record } from "./repo.ts";
+import { requireResource } from "./resources.ts";
 import { withTags } from "./tagging.ts";
 
-export class Routing {
-  readonly #e: Ec2;
-  constructor(e: Ec2) {
-    this.#e = e;
+export class RouteTables {
+  readonly #e: Ec2Context;
+  constructor(ctx: Ec2Context) {
+    this.#e = ctx;
   }
 
-  // ---- internet gateways
-  requireGateway(scope: Scope, id: string | undefined): Ec2Record<InternetGateway> {
-    if (!id) throw missingParameter("internetGatewayId");
-    checkId("igw", id);
-    const rec = this.#e.repo.get<InternetGateway>(scope, id);
-    if (!rec || rec.type !== "internet-gateway") notFound("igw", id);
-    return rec;
+  require(scope: Scope, id: string | undefined): Ec2Record<RouteTable> {
+    return requireResource<RouteTable>(this.#e.repo, scope, "route-table", id);
   }
 
-  insertGateway(scope: Scope): InternetGateway {
-    const id = this.#e.newId("igw");
-    const igw: InternetGateway = { Attachments: [], InternetGatewayId: id, OwnerId: scope.accountId };
-    this.#e.repo.put(scope, { id, type: "internet-gateway", vpcId: undefined, doc: igw });
-    return igw;
-  }
-
-  createGateway(scope: Scope, input: CreateInternetGatewayRequest): InternetGateway {
-    return this.#e.deps.store.tx(() => {
-      this.#e.ensureDefaults(scope);
-      const igw = this.insertGateway(scope);
-      this.#e.tags.applySpecs(scope, igw.InternetGatewayId!, "internet-gateway", input.TagSpecifications);
-      return this.#presentGateway(scope, igw);
-    });
-  }
-
-  gatewaysAttachedTo(scope: Scope, vpcId: string): InternetGateway[] {
-    return this.#e.repo.list<InternetGateway>(scope, "internet-gateway", vpcId).map((r) => r.doc);
-  }
-
-  attachGateway(scope: Scope, igwId: string | undefined, vpcId: string | undefined): void {
-    const e = this.#e;
-    e.deps.store.tx(() => {
-      e.ensureDefaults(scope);
-      const igw = this.requireGateway(scope, igwId);
-      const vpc = e.vpcs.require(scope, vpcId);
-      if (igw.doc.Attachments?.length) {
-        throw ec2Error("Resource.AlreadyAssociated", `resource ${igw.id} is already attached to network ${igw.vpcId}`);
-      }
-      if (this.gatewaysAttachedTo(scope, vpc.id).length) {
-        throw ec2Error("Resource.AlreadyAssociated", `Network ${vpc.id} already has an internet gateway attached`);
-      }
-      e.repo.put(scope, { id: igw.id, type: "internet-gateway", vpcId: vpc.id, doc: { ...igw.doc, Attachments: [{ State: "available", VpcId: vpc.id }] } });
-    });
-  }
-
-  detachGateway(scope: Scope, igwId: string | undefined, vpcId: string | undefined): void {
-    const e = this.#e;
-    e.deps.store.tx(() => {
-      const igw = this.requireGateway(scope, igwId);
-      const vpc = e.vpcs.require(scope, vpcId);
-      if (igw.vpcId !== vpc.id) throw ec2Error("Gateway.NotAttached", `resource ${igw.id} is not attached to network ${vpc.id}`);
-      e.repo.put(scope, { id: igw.id, type: "internet-gateway", vpcId: undefined, doc: { ...igw.doc, Attachments: [] } });
-    });
-  }
-
-  deleteGateway(scope: Scope, igwId: string | undefined): void {
-    const e = this.#e;
-    e.deps.store.tx(() => {
-      const igw = this.requireGateway(scope, igwId);
-      if (igw.vpcId) throw dependencyViolation(`The internetGateway '${igw.id}' has dependencies and cannot be deleted.`);
-      e.repo.delete(scope, igw.id);
-      e.tags.dropAll(scope, igw.id);
-    });
-  }
-
-  describeGateways(scope: Scope, input: DescribeInternetGatewaysRequest): InternetGateway[] {
-    const e = this.#e;
-    e.ensureDefaults(scope);
-    for (const id of input.InternetGatewayIds ?? []) this.requireGateway(scope, id);
-    let all = e.repo.list<InternetGateway>(scope, "internet-gateway").map((r) => r.doc);
-    if (input.InternetGatewayIds?.length) all = all.filter((g) => input.InternetGatewayIds!.includes(g.InternetGatewayId!));
-    return applyFilters(
-      all,
-      input.Filters,
-      {
-        "internet-gateway-id": (g) => g.InternetGatewayId,
-        "attachment.vpc-id": (g) => (g.Attachments ?? []).map((a) => a.VpcId),
-        "attachment.state": (g) => (g.Attachments ?? []).map((a) => a.State),
-        "owner-id": (g) => g.OwnerId,
-      },
-      (g) => e.tags.of(scope, g.InternetGatewayId!),
-    ).map((g) => this.#presentGateway(scope, g));
-  }
-
-  #presentGateway(scope: Scope, igw: InternetGateway): InternetGateway {
-    return withTags(igw, this.#e.tags.of(scope, igw.InternetGatewayId!));
-  }
-
-  // ---- route tables
-  requireRouteTable(scope: Scope, id: string | undefined): Ec2Record<RouteTable> {
-    if (!id) throw missingParameter("routeTableId");
-    checkId("rtb", id);
-    const rec = this.#e.repo.get<RouteTable>(scope, id);
-    if (!rec || rec.type !== "route-table") notFound("rtb", id);
-    return rec;
-  }
-
-  insertRouteTable(scope: Scope, vpcId: string, vpcCidr: string, main: boolean): RouteTable {
+  insert(scope: Scope, vpcId: string, vpcCidr: string, main: boolean): RouteTable {
     const e = this.#e;
     const id = e.newId("rtb");
     const rt: RouteTable = {
@@ -140,7 +46,7 @@ export class Routing {
     return rt;
   }
 
-  routeTablesOf(scope: Scope, vpcId: string): RouteTable[] {
+  ofVpc(scope: Scope, vpcId: string): RouteTable[] {
     return this.#e.repo.list<RouteTable>(scope, "route-table", vpcId).map((r) => r.doc);
   }
 
@@ -148,21 +54,21 @@ export class Routing {
     this.#e.repo.put(scope, { id: rt.RouteTableId!, type: "route-table", vpcId: rt.VpcId, doc: rt });
   }
 
-  createRouteTable(scope: Scope, input: CreateRouteTableRequest): RouteTable {
+  create(scope: Scope, input: CreateRouteTableRequest): RouteTable {
     const e = this.#e;
-    return e.deps.store.tx(() => {
+    return e.store.tx(() => {
       e.ensureDefaults(scope);
-      const vpc = e.vpcs.require(scope, input.VpcId);
-      const rt = this.insertRouteTable(scope, vpc.id, vpc.doc.CidrBlock!, false);
+      const vpc = requireResource<Vpc>(e.repo, scope, "vpc", input.VpcId);
+      const rt = this.insert(scope, vpc.id, vpc.doc.CidrBlock!, false);
       e.tags.applySpecs(scope, rt.RouteTableId!, "route-table", input.TagSpecifications);
-      return this.#presentRouteTable(scope, rt);
+      return this.#present(scope, rt);
     });
   }
 
-  deleteRouteTable(scope: Scope, id: string | undefined): void {
+  delete(scope: Scope, id: string | undefined): void {
     const e = this.#e;
-    e.deps.store.tx(() => {
-      const rt = this.requireRouteTable(scope, id);
+    e.store.tx(() => {
+      const rt = this.require(scope, id);
       if (rt.doc.Associations?.length) throw dependencyViolation(`The routeTable '${rt.id}' has dependencies and cannot be deleted.`);
       e.repo.delete(scope, rt.id);
       e.tags.dropAll(scope, rt.id);
@@ -171,20 +77,20 @@ export class Routing {
 
   associate(scope: Scope, input: AssociateRouteTableRequest): AssociateRouteTableResult {
     const e = this.#e;
-    return e.deps.store.tx(() => {
-      const rt = this.requireRouteTable(scope, input.RouteTableId);
+    return e.store.tx(() => {
+      const rt = this.require(scope, input.RouteTableId);
       if (!input.SubnetId && !input.GatewayId) throw missingParameter("subnetId");
       const assocId = e.newId("rtbassoc");
       if (input.SubnetId) {
-        const subnet = e.subnets.require(scope, input.SubnetId);
+        const subnet = requireResource(e.repo, scope, "subnet", input.SubnetId);
         if (subnet.vpcId !== rt.vpcId) throw invalidParameterValue(`Route table ${rt.id} and subnet ${subnet.id} belong to different networks`);
-        for (const other of this.routeTablesOf(scope, rt.vpcId!)) {
+        for (const other of this.ofVpc(scope, rt.vpcId!)) {
           if (other.Associations?.some((a) => a.SubnetId === subnet.id)) {
             throw ec2Error("Resource.AlreadyAssociated", `the specified association for route table ${other.RouteTableId} conflicts with an existing association`);
           }
         }
       } else {
-        this.requireGateway(scope, input.GatewayId);
+        requireResource(this.#e.repo, scope, "internet-gateway", input.GatewayId);
       }
       const assoc = {
         Main: false,
@@ -200,7 +106,7 @@ export class Routing {
 
   disassociate(scope: Scope, associationId: string | undefined): void {
     const e = this.#e;
-    e.deps.store.tx(() => {
+    e.store.tx(() => {
       if (!associationId) throw missingParameter("associationId");
       for (const rec of e.repo.list<RouteTable>(scope, "route-table")) {
         const a = rec.doc.Associations?.find((x) => x.RouteTableAssociationId === associationId);
@@ -222,8 +128,8 @@ export class Routing {
 
   createRoute(scope: Scope, input: CreateRouteRequest): void {
     const e = this.#e;
-    e.deps.store.tx(() => {
-      const rt = this.requireRouteTable(scope, input.RouteTableId);
+    e.store.tx(() => {
+      const rt = this.require(scope, input.RouteTableId);
       const dest = input.DestinationCidrBlock ?? input.DestinationIpv6CidrBlock;
       if (!dest) throw missingParameter("destinationCidrBlock");
       const destination = isIpv6Cidr(dest) ? dest : formatCidr(parseCidr(dest, "destinationCidrBlock"));
@@ -231,8 +137,8 @@ export class Routing {
       if (rt.doc.Routes?.some((r) => key(r) === destination)) {
         throw ec2Error("RouteAlreadyExists", `The route identified by ${destination} already exists.`);
       }
-      if (input.GatewayId) this.requireGateway(scope, input.GatewayId);
-      if (input.NetworkInterfaceId) e.enis.require(scope, input.NetworkInterfaceId);
+      if (input.GatewayId) requireResource(this.#e.repo, scope, "internet-gateway", input.GatewayId);
+      if (input.NetworkInterfaceId) requireResource(e.repo, scope, "network-interface", input.NetworkInterfaceId);
       const target = {
         ...(input.GatewayId ? { GatewayId: input.GatewayId } : {}),
         ...(input.NatGatewayId ? { NatGatewayId: input.NatGatewayId } : {}),
@@ -255,14 +161,14 @@ export class Routing {
 
   /** Used by the defaults: 0.0.0.0/0 → igw on the main table. */
   addRoute(scope: Scope, rtId: string, route: Route): void {
-    const rt = this.requireRouteTable(scope, rtId);
+    const rt = this.require(scope, rtId);
     this.#save(scope, { ...rt.doc, Routes: [...(rt.doc.Routes ?? []), route] });
   }
 
   deleteRoute(scope: Scope, input: DeleteRouteRequest): void {
     const e = this.#e;
-    e.deps.store.tx(() => {
-      const rt = this.requireRouteTable(scope, input.RouteTableId);
+    e.store.tx(() => {
+      const rt = this.require(scope, input.RouteTableId);
       const dest = input.DestinationCidrBlock ?? input.DestinationIpv6CidrBlock;
       if (!dest) throw missingParameter("destinationCidrBlock");
       const routes = rt.doc.Routes ?? [];
@@ -273,10 +179,10 @@ export class Routing {
     });
   }
 
-  describeRouteTables(scope: Scope, input: DescribeRouteTablesRequest): RouteTable[] {
+  describe(scope: Scope, input: DescribeRouteTablesRequest): RouteTable[] {
     const e = this.#e;
     e.ensureDefaults(scope);
-    for (const id of input.RouteTableIds ?? []) this.requireRouteTable(scope, id);
+    for (const id of input.RouteTableIds ?? []) this.require(scope, id);
     let all = e.repo.list<RouteTable>(scope, "route-table").map((r) => r.doc);
     if (input.RouteTableIds?.length) all = all.filter((r) => input.RouteTableIds!.includes(r.RouteTableId!));
     const assocs = (r: RouteTable) => r.Associations ?? [];
@@ -301,10 +207,10 @@ export class Routing {
         "route.state": (r) => routes(r).map((x) => x.State),
       },
       (r) => e.tags.of(scope, r.RouteTableId!),
-    ).map((r) => this.#presentRouteTable(scope, r));
+    ).map((r) => this.#present(scope, r));
   }
 
-  #presentRouteTable(scope: Scope, rt: RouteTable): RouteTable {
+  #present(scope: Scope, rt: RouteTable): RouteTable {
     return withTags(rt, this.#e.tags.of(scope, rt.RouteTableId!));
   }
 }

@@ -1,18 +1,18 @@
 /**
- * Shared fixture for the scheduler tests (no tests of its own): a Slipway on FakeRuntime,
- * ManualClock and seeded ids in a temp dir, plus helpers that drive time deterministically.
+ * The in-process Slipway harness (no tests of its own): a whole Slipway (startSlipway) on
+ * FakeRuntime, ManualClock and seeded ids in a temp dir, plus helpers that drive time
+ * deterministically. The scheduler tests (src/scheduler/*.test.ts) use it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ContainerDefinition, CreateServiceRequest, RegisterTaskDefinitionRequest, Service, Task } from "@aws-sdk/client-ecs";
-import { ManualClock } from "../core/clock.ts";
-import { seededIds } from "../core/ids.ts";
-import { FakeRuntime } from "../runtime/fake-runtime.ts";
-import { LABELS, type ContainerState } from "../runtime/runtime.ts";
-import { startSlipway, type Slipway } from "../server/slipway.ts";
-import type { CallScope } from "../services/ecs/context.ts";
-import { registerTaskDefinition } from "../services/ecs/task-definitions.ts";
+import { ManualClock } from "../../src/core/clock.ts";
+import { seededIds } from "../../src/core/ids.ts";
+import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
+import { LABELS, type ContainerState } from "../../src/runtime/runtime.ts";
+import { startSlipway, type Slipway } from "../../src/server/slipway.ts";
+import type { CallScope } from "../../src/services/ecs/context.ts";
 
 export const SCOPE: CallScope = { accountId: "000000000000", region: "us-east-1", principalArn: "arn:aws:iam::000000000000:root" };
 export const CLUSTER = "default";
@@ -85,7 +85,7 @@ export async function harness(opts: { cpus?: number; memoryBytes?: number } = {}
       return false;
     },
     registerTd(input) {
-      const out = registerTaskDefinition(s.ecs.deps, SCOPE, { containerDefinitions: [webContainer()], ...input } as RegisterTaskDefinitionRequest);
+      const out = s.ecs.taskDefinitions.register(SCOPE, { containerDefinitions: [webContainer()], ...input } as RegisterTaskDefinitionRequest);
       return out.taskDefinition!.taskDefinitionArn!;
     },
     createService(input) {

@@ -1,0 +1,78 @@
+/** What startSlipway() takes and returns (src/server/slipway.ts builds it). */
+import type { Gateway } from "../aws/gateway.ts";
+import type { Clock } from "../core/clock.ts";
+import type { IdGen } from "../core/ids.ts";
+import type { Registry } from "../registry/registry.ts";
+import type { ContainerRuntime } from "../runtime/runtime.ts";
+import type { Ecr } from "../services/ecr/index.ts";
+import type { Ecs } from "../services/ecs/ecs.ts";
+import type { Elbv2 } from "../services/elbv2/elbv2.ts";
+import type { RoutingTableSource } from "../services/elbv2/table-source.ts";
+import type { Store } from "../store/store.ts";
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+}
+
+export interface SlipwayOptions {
+  /** 0 picks a free port. Default 4566. */
+  port?: number;
+  host?: string;
+  /** Where the database lives. Default ./.slipway */
+  dataDir?: string;
+  accountId?: string;
+  region?: string;
+  strictAuth?: boolean;
+  credentials?: Credentials[];
+  runtime?: ContainerRuntime;
+  clock?: Clock;
+  ids?: IdGen;
+  /** fsync every commit (survives power loss, slower writes). Default false: crash-safe only. */
+  fsync?: boolean;
+  /** Name of the Docker network awsvpc tasks join. */
+  awsvpcNetwork?: string;
+  log?: (msg: string) => void;
+  /**
+   * Where a line per deployment start and finish and per failed task goes (src/server/reporter.ts);
+   * `slipway up` passes stdout unless --quiet. Default: not reported.
+   */
+  report?: (line: string) => void;
+  /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
+  registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+}
+
+export interface Slipway {
+  readonly url: string;
+  /** The web console: `${url}/_slipway/console/`. */
+  readonly consoleUrl: string;
+  /** Open console sessions, event streams and log tails, live and pending exec streams (tests, benchmarks). */
+  consoleStats(): { sessions: number; streams: number; tails: number; execStreams: number; execPending: number };
+  readonly port: number;
+  readonly store: Store;
+  readonly ecs: Ecs;
+  readonly elbv2: Elbv2;
+  /** The load balancers' routing table (the data plane serves from it). */
+  readonly routing: RoutingTableSource;
+  readonly gateway: Gateway;
+  readonly registry: Registry;
+  /** The ECR API's domain (lifecycle runs, tests). */
+  readonly ecr: Ecr;
+  readonly instanceId: string;
+  /** Resolves when the schedulers have nothing queued or running (tests). */
+  idle(): Promise<void>;
+  /** What keeps running when Slipway stops (its tasks' containers): for the shutdown summary. */
+  leftRunning(): Promise<LeftRunning>;
+  /** Stops serving and scheduling; containers keep running (a restart adopts them). */
+  close(): Promise<void>;
+}
+
+export interface LeftRunning {
+  /** Tasks not yet STOPPED, by cluster and service ("" for standalone tasks). */
+  readonly tasks: readonly { cluster: string; service: string; taskId: string; lastStatus: string }[];
+  /** Running containers this Slipway made (label slipway.instance). */
+  readonly containers: number;
+  /** The Docker label that finds them. */
+  readonly instanceLabel: string;
+}
