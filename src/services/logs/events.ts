@@ -91,6 +91,7 @@ export class Events {
         .slice(Math.max(tooOldEnd, expiredEnd), tooNewStart)
         .map((e) => ({ timestamp: e.timestamp!, message: e.message! }));
       this.#repo.appendEvents(stream, accepted, now);
+      if (accepted.length) this.#deps.store.changed(logEventsKey(scope, group.name));
       const out: cwl.PutLogEventsResponse = { nextSequenceToken: sequenceToken(stream) };
       if (tooOldEnd > 0 || expiredEnd > 0 || tooNewStart < events.length) {
         const info: cwl.RejectedLogEventsInfo = {};
@@ -200,6 +201,7 @@ export class Events {
       if (!g) throw groupNotFound();
       const s = this.#repo.getStream(g.id, stream) ?? this.#repo.insertStream(g.id, stream, this.#deps.clock.now());
       this.#repo.appendEvents(s, events, this.#deps.clock.now());
+      this.#deps.store.changed(logEventsKey(scope, group));
     });
   }
 
@@ -243,4 +245,12 @@ function last<T>(a: readonly T[]): T {
 
 function toKey(r: EventRow): Key {
   return { ts: r.timestamp, seq: r.seq };
+}
+
+/**
+ * The change key of a log group's new events (the console's live tail re-reads on it). The group
+ * name comes last: it may itself contain colons.
+ */
+export function logEventsKey(scope: Scope, groupName: string): string {
+  return `logs:${scope.accountId}:${scope.region}:${groupName}`;
 }
