@@ -9,6 +9,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import * as cwl from "@aws-sdk/client-cloudwatch-logs";
 import * as ecs from "@aws-sdk/client-ecs";
 import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
@@ -162,6 +163,20 @@ describe("the console's server", () => {
     await events.waitFor((e) => e.event === "changes" && (e.data as string[]).some((k) => k.startsWith("service:") && k.endsWith("/app")), "a change of the service");
     events.close();
     await settle();
+  });
+
+  test("new log events reach the console as a change of their group (the Logs view's live tail)", async () => {
+    const logs = new cwl.CloudWatchLogsClient({ region: "us-east-1", endpoint: s.url, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+    await logs.send(new cwl.CreateLogGroupCommand({ logGroupName: "/console/app" }));
+    await logs.send(new cwl.CreateLogStreamCommand({ logGroupName: "/console/app", logStreamName: "one" }));
+    const events = await openSse(`${s.consoleUrl}api/events`, session.cookie);
+    await events.waitFor((e) => e.event === "hello", "hello");
+    await logs.send(new cwl.PutLogEventsCommand({ logGroupName: "/console/app", logStreamName: "one", logEvents: [{ timestamp: clock.now(), message: "hello" }] }));
+    await events.waitFor((e) => e.event === "changes" && (e.data as string[]).includes("logs:000000000000:us-east-1:/console/app"), "the group's change");
+    const found = await post(s.consoleUrl, "call", { service: "logs", operation: "FilterLogEvents", input: { logGroupName: "/console/app", filterPattern: "hello" } }, session);
+    assert.deepEqual(found.body.output.events.map((e: { message: string }) => e.message), ["hello"]);
+    events.close();
+    logs.destroy();
   });
 
   test("an unknown task, service or page is a 404 page, and the server goes on", async () => {

@@ -4,6 +4,10 @@
  * "task-definition:<arn>", "logs:…", "api:<account>:<region>:<service>:<operation>") and
  * `activity` (API calls). Views say which keys concern them and re-read when one arrives; nothing
  * in the browser polls on a timer.
+ *
+ * A hidden tab lets go of its stream and reconnects (re-reading every view) when shown again: a
+ * browser keeps at most six connections to one host, and each open stream holds one, so tabs in
+ * the background must not starve the one in front.
  */
 import { BASE } from "./api.ts";
 
@@ -43,8 +47,29 @@ export function onStatus(l: Listener): () => void {
   return () => statusListeners.delete(l);
 }
 
-/** Starts the event stream (idempotent). */
+let wanted = false;
+
+/** Starts the event stream while the page is visible (idempotent). */
 export function connect(): void {
+  wanted = true;
+  document.addEventListener("visibilitychange", onVisibility);
+  if (document.visibilityState !== "hidden") open();
+}
+
+function onVisibility(): void {
+  if (!wanted) return;
+  if (document.visibilityState === "hidden") close();
+  else open();
+}
+
+function close(): void {
+  source?.close();
+  source = undefined;
+  connected = false;
+  for (const l of statusListeners) l();
+}
+
+function open(): void {
   if (source) return;
   source = new EventSource(`${BASE}api/events`);
   source.addEventListener("open", () => {
@@ -76,9 +101,9 @@ export function connect(): void {
 }
 
 export function disconnect(): void {
-  source?.close();
-  source = undefined;
-  connected = false;
+  wanted = false;
+  document.removeEventListener("visibilitychange", onVisibility);
+  close();
 }
 
 /** Calls `l` with the keys of each change; "*" means "anything may have changed". */

@@ -22,7 +22,19 @@ function LogTail(props: { cluster: string; task: string; container: string }): J
   const [state, setState] = useState<"connecting" | "live" | "ended">("connecting");
   const [endReason, setEndReason] = useState("");
   const box = useRef<HTMLPreElement>(null);
+  // A hidden tab drops the stream (browsers allow six connections per host) and reopens it when shown.
+  const [visible, setVisible] = useState(document.visibilityState !== "hidden");
   useEffect(() => {
+    const on = () => setVisible(document.visibilityState !== "hidden");
+    document.addEventListener("visibilitychange", on);
+    return () => document.removeEventListener("visibilitychange", on);
+  }, []);
+  useEffect(() => {
+    if (!visible) {
+      setState("ended");
+      setEndReason("Paused while this tab is hidden.");
+      return;
+    }
     setLines([]);
     setState("connecting");
     const q = new URLSearchParams({ cluster: props.cluster, task: props.task, container: props.container });
@@ -50,7 +62,7 @@ function LogTail(props: { cluster: string; task: string; container: string }): J
       if (es.readyState === EventSource.CLOSED) setState("ended");
     });
     return () => es.close();
-  }, [props.cluster, props.task, props.container]);
+  }, [props.cluster, props.task, props.container, visible]);
   useEffect(() => {
     const el = box.current;
     if (el) el.scrollTop = el.scrollHeight;
