@@ -133,7 +133,11 @@ export class ConsoleAws {
   readonly #credentials: ConsoleCredentials;
   readonly #clients = new Map<ConsoleService, SdkClient>();
 
-  constructor(opts: { invoke: Invoke; endpoint: string; region: string; credentials: ConsoleCredentials }) {
+  /** Shared by every session that uses the same credentials: close() leaves it open, dispose() ends it. */
+  readonly shared: boolean;
+
+  constructor(opts: { invoke: Invoke; endpoint: string; region: string; credentials: ConsoleCredentials; shared?: boolean }) {
+    this.shared = opts.shared ?? false;
     this.#invoke = opts.invoke;
     this.#endpoint = opts.endpoint;
     this.#region = opts.region;
@@ -160,7 +164,12 @@ export class ConsoleAws {
     }
   }
 
+  /** A session is done with these clients (shared ones stay open for the next session). */
   close(): void {
+    if (!this.shared) this.dispose();
+  }
+
+  dispose(): void {
     for (const c of this.#clients.values()) c.destroy();
     this.#clients.clear();
   }

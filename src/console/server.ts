@@ -72,6 +72,8 @@ const ROUTES: RegExp[] = [
 export class ConsoleServer {
   readonly #o: ConsoleOptions;
   readonly #sessions: Sessions;
+  /** Without strict auth every session signs with the console's key: one set of SDK clients per region serves them all. */
+  readonly #sharedAws = new Map<string, ConsoleAws>();
   #tails = 0;
 
   constructor(opts: ConsoleOptions) {
@@ -97,6 +99,8 @@ export class ConsoleServer {
   close(): void {
     this.#o.feed.close();
     this.#sessions.clear();
+    for (const aws of this.#sharedAws.values()) aws.dispose();
+    this.#sharedAws.clear();
   }
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -289,7 +293,12 @@ ${styles}
   }
 
   async #signIn(creds: ConsoleCredentials, region: string): Promise<{ session: ConsoleSession } | { error: { code: string; message: string; status: number } }> {
-    const aws = new ConsoleAws({ invoke: this.#o.invoke, endpoint: `http://127.0.0.1:${this.#o.port}`, region, credentials: creds });
+    const shared = creds === CONSOLE_ACCESS_KEY;
+    let aws = shared ? this.#sharedAws.get(region) : undefined;
+    if (!aws) {
+      aws = new ConsoleAws({ invoke: this.#o.invoke, endpoint: `http://127.0.0.1:${this.#o.port}`, region, credentials: creds, shared });
+      if (shared) this.#sharedAws.set(region, aws);
+    }
     const who = await aws.call("sts", "GetCallerIdentity", {});
     if (!who.ok) {
       aws.close();

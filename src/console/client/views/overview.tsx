@@ -7,8 +7,7 @@ import { Badge, Empty, ErrorBox, Loading, Section, Time } from "../ui.tsx";
 
 async function loadEcs(): Promise<{ clusters: Cluster[]; services: Service[] }> {
   const cs = await clusters();
-  const ss: Service[] = [];
-  for (const c of cs) ss.push(...(await services(c.clusterName)));
+  const ss = (await Promise.all(cs.map((c) => services(c.clusterName)))).flat();
   return { clusters: cs, services: ss };
 }
 
