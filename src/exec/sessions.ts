@@ -25,6 +25,8 @@ export interface ExecTarget {
   readonly runtimeContainer: string;
   /** The command as ExecuteCommand gave it ("/bin/sh"). */
   readonly command: string;
+  /** Settings of the request that do not apply here, said in the log when the session starts. */
+  readonly warning?: string;
 }
 
 export interface ExecSessionInfo {

@@ -106,6 +106,7 @@ export class ExecStreams {
     }
     entry.proc = proc;
     this.#log(`${what} started`);
+    if (target.warning) this.#log(`warning: ${target.warning}`);
     if (ws.readyState !== ws.OPEN) proc.close();
     ws.on("message", (data, isBinary) => {
       if (isBinary) {

@@ -21,6 +21,7 @@ let s: Slipway;
 let client: ecs.ECSClient;
 let dir: string;
 let clock: ManualClock;
+const logged: string[] = [];
 
 const settle = async () => {
   for (let i = 0; i < 6; i++) {
@@ -34,7 +35,7 @@ before(async () => {
   const rt = new FakeRuntime({ clock });
   rt.addImage("app:1");
   dir = mkdtempSync(join(tmpdir(), "slipway-ecs-exec-"));
-  s = await startSlipway({ port: 0, dataDir: dir, runtime: rt, clock, ids: seededIds("exec"), log: () => {} });
+  s = await startSlipway({ port: 0, dataDir: dir, runtime: rt, clock, ids: seededIds("exec"), log: (m) => logged.push(m) });
   client = new ecs.ECSClient({ region: "us-east-1", endpoint: s.url, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
   await client.send(new ecs.CreateClusterCommand({ clusterName: "exec" }));
   await client.send(
@@ -174,6 +175,20 @@ describe("ExecuteCommand through ECSClient", () => {
     await client.send(new ecs.StopTaskCommand({ cluster: "exec", task: arn }));
     await settle();
     await expectError(client.send(new ecs.ExecuteCommandCommand({ cluster: "exec", task: arn, command: "/bin/sh", interactive: true })), "InvalidParameterException", EXEC_NOT_ENABLED);
+  });
+
+  test("session recording asked of the cluster is not done, and the log says so", async () => {
+    await client.send(new ecs.CreateClusterCommand({ clusterName: "recorded", configuration: { executeCommandConfiguration: { logging: "OVERRIDE", logConfiguration: { cloudWatchLogGroupName: "/exec" } } } }));
+    const r = await client.send(new ecs.RunTaskCommand({ cluster: "recorded", taskDefinition: "one", enableExecuteCommand: true }));
+    await settle();
+    const opened = await client.send(new ecs.ExecuteCommandCommand({ cluster: "recorded", task: r.tasks![0]!.taskArn!, command: "/bin/sh", interactive: true }));
+    await drive(opened.session!, ["exit\n"]);
+    assert.ok(
+      logged.includes(
+        "warning: cluster recorded's executeCommandConfiguration logging OVERRIDE (session output to CloudWatch Logs / S3) is not implemented by Slipway: the session is not recorded or encrypted",
+      ),
+      logged.join("\n"),
+    );
   });
 
   test("a service's enableExecuteCommand reaches the tasks it starts", async () => {

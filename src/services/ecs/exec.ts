@@ -23,6 +23,8 @@ export interface ExecSessionsPort {
     /** The container's name in the runtime. */
     runtimeContainer: string;
     command: string;
+    /** Said in Slipway's log when the session starts: settings that do not apply here. */
+    warning?: string;
   }): { sessionId: string; streamUrl: string; tokenValue: string };
 }
 
@@ -56,6 +58,7 @@ export class EcsExec {
     if (container.lastStatus !== "RUNNING") throw invalidParameter(EXEC_NOT_ENABLED);
     const sessions = this.#sessions;
     if (!sessions) throw invalidParameter(EXEC_NOT_ENABLED);
+    const warning = loggingWarning(cluster.clusterName!, cluster.configuration?.executeCommandConfiguration);
     const session = sessions.open({
       accountId: scope.accountId,
       region: scope.region,
@@ -63,6 +66,7 @@ export class EcsExec {
       containerName: container.name!,
       runtimeContainer: runtimeName,
       command: input.command ?? "",
+      ...(warning ? { warning } : {}),
     });
     return {
       clusterArn: cluster.clusterArn!,
@@ -73,6 +77,19 @@ export class EcsExec {
       taskArn: rec.doc.taskArn!,
     };
   }
+}
+
+/**
+ * A cluster's executeCommandConfiguration asks AWS to record sessions (CloudWatch Logs or S3) or to
+ * encrypt them with a KMS key; Slipway does neither, and says so when a session starts.
+ */
+export function loggingWarning(cluster: string, c: { logging?: string; kmsKeyId?: string } | undefined): string | undefined {
+  const ignored: string[] = [];
+  if (c?.logging === "OVERRIDE") ignored.push("logging OVERRIDE (session output to CloudWatch Logs / S3)");
+  if (c?.kmsKeyId) ignored.push("kmsKeyId (session encryption)");
+  return ignored.length
+    ? `cluster ${cluster}'s executeCommandConfiguration ${ignored.join(" and ")} is not implemented by Slipway: the session is not recorded or encrypted`
+    : undefined;
 }
 
 function pickContainer(rec: TaskRecord, name: string | undefined): { container: Container; runtimeName: string } {
