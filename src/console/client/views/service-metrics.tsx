@@ -1,8 +1,15 @@
 /**
- * Metrics and scaling activity of a service: the place for CloudWatch metrics (CPUUtilization,
- * MemoryUtilization, the load balancer's RequestCountPerTarget) and Application Auto Scaling's
- * activities. It shows them once this Slipway serves those APIs (the session lists the signing
- * names "monitoring" and "application-autoscaling"); until then it says so.
+ * Metrics and scaling activity of a service: the place for CloudWatch metrics (AWS/ECS
+ * CPUUtilization and MemoryUtilization by ClusterName/ServiceName, the target group's
+ * RequestCountPerTarget) and Application Auto Scaling's scalable target and activities
+ * (ResourceId service/<cluster>/<service>). Until this Slipway serves those APIs (the session
+ * lists the signing names "monitoring" and "application-autoscaling") it says so.
+ *
+ * To show them: add `monitoring` (@aws-sdk/client-cloudwatch: GetMetricData, DescribeAlarms) and
+ * `application-autoscaling` (@aws-sdk/client-application-auto-scaling: DescribeScalableTargets,
+ * DescribeScalingPolicies, DescribeScalingActivities) to CONSOLE_OPERATIONS in src/console/aws.ts,
+ * read them here with call(), and re-read on the keys those services mark (or on
+ * "api:…:application-autoscaling:…" calls, which the feed already sends).
  */
 import type { JSX } from "preact";
 import type { Service } from "../ecs.ts";
