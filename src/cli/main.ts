@@ -1,11 +1,13 @@
 /**
  * The `slipway` command.
- *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth] [--quiet]
+ *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
+ *              [--task-endpoint auto|off] [--no-endpoint-url] [--quiet]
  *       serves until SIGINT/SIGTERM; prints the console's URL, a line per deployment start and
  *       finish and per failed task (not with --quiet), and on shutdown what is left running
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
- *       and the data directory; --all removes every Slipway container on the host
+ *       the 169.254.170.2 address and iptables chain it added (task endpoint), and the data
+ *       directory; --all removes every Slipway container on the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -13,10 +15,12 @@ import { parseArgs } from "node:util";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { startSlipway } from "../server/slipway.ts";
+import { tearDownAddress } from "../task-endpoint/address.ts";
 import { shutdownSummary } from "./summary.ts";
 
 const USAGE = `usage:
-  slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync] [--quiet]
+  slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
+             [--task-endpoint auto|off] [--no-endpoint-url] [--quiet]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -32,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       "keep-data": { type: "boolean" },
       all: { type: "boolean" },
       fsync: { type: "boolean" },
+      "task-endpoint": { type: "string" },
+      "no-endpoint-url": { type: "boolean" },
       quiet: { type: "boolean" },
     },
   });
@@ -53,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
+      taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
+      injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
       ...(values.quiet ? {} : { report: (line: string) => console.log(line) }),
     });
     console.log(`Slipway ready on ${slipway.url}\nConsole: ${slipway.consoleUrl}`);
@@ -85,12 +93,19 @@ async function main(argv: string[]): Promise<number> {
     // The shared awsvpc network goes once no Slipway container uses it.
     const left = await rt.list({ [LABELS.managed]: "true" });
     if (left.length === 0) await rt.removeNetwork("slipway-awsvpc").catch(() => {});
+    // The task endpoint's kernel state (address on lo, iptables chain), as far as this data dir added it.
+    const kernel = await tearDownAddress(join(dataDir, "task-endpoint.json"));
     if (!values["keep-data"]) rmSync(dataDir, { recursive: true, force: true });
-    console.log(`removed ${containers.length} container(s)${values["keep-data"] ? "" : ` and ${dataDir}`}`);
+    console.log(`removed ${containers.length} container(s)${kernel.map((k) => `, ${k}`).join("")}${values["keep-data"] ? "" : ` and ${dataDir}`}`);
     return 0;
   }
   console.error(USAGE);
   return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+function taskEndpointMode(v: string): "auto" | "off" {
+  if (v !== "auto" && v !== "off") throw new Error(`invalid --task-endpoint ${v} (auto or off)`);
+  return v;
 }
 
 main(process.argv.slice(2)).then(

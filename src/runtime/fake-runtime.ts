@@ -161,7 +161,11 @@ export class FakeRuntime implements ContainerRuntime {
     return info && structuredClone(info);
   }
 
-  async pull(image: string, _auth?: RegistryAuth, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<ImageInfo> {
+  /** The registry credentials each pull carried (tests of private-registry auth). */
+  readonly pullAuths = new Map<string, RegistryAuth | undefined>();
+
+  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<ImageInfo> {
+    this.pullAuths.set(image, auth);
     const ref = normalizeRef(image);
     this.pulls.push(image);
     if (signal?.aborted) throw new PullError(`pull of ${image} aborted`);
@@ -260,6 +264,21 @@ export class FakeRuntime implements ContainerRuntime {
   async inspect(id: string): Promise<ContainerState | undefined> {
     const c = this.#find(id);
     return c && structuredClone(c.state);
+  }
+
+  /** A minimal sample in Docker's ContainerStats shape (fixed figures; read, cpu_stats, memory_stats). */
+  async stats(id: string): Promise<Record<string, unknown> | undefined> {
+    const c = this.#find(id);
+    if (!c) return undefined;
+    return {
+      read: new Date(this.#clock.now()).toISOString(),
+      name: `/${c.state.name}`,
+      id: c.state.id,
+      cpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0, online_cpus: 1 },
+      precpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0, online_cpus: 1 },
+      memory_stats: { usage: 0, limit: c.spec.memoryBytes ?? 0 },
+      networks: {},
+    };
   }
 
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {

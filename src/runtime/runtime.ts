@@ -92,6 +92,11 @@ export interface ContainerState {
   /** IP address per network name. */
   ips: Record<string, string>;
   ports: { containerPort: number; hostPort: number; protocol: "tcp" | "udp"; hostIp: string }[];
+  /** The image's id (sha256:…), when the runtime reports it. */
+  imageId?: string;
+  /** When the container was created (ms since the epoch). */
+  createdAt?: number;
+  restartCount?: number;
 }
 
 export interface ImageInfo {
@@ -222,6 +227,8 @@ export interface ContainerRuntime {
   /** Containers (running or not) whose labels include every given label. */
   list(labels: Record<string, string>): Promise<ContainerState[]>;
   inspect(id: string): Promise<ContainerState | undefined>;
+  /** One sample of the engine's resource statistics (Docker's ContainerStats JSON); undefined when missing. */
+  stats(id: string): Promise<Record<string, unknown> | undefined>;
   /** Creates the network if missing (idempotent). */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
   removeNetwork(name: string): Promise<void>;

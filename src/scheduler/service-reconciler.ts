@@ -27,6 +27,7 @@ import { ServiceError } from "../aws/service-error.ts";
 import { shortName } from "../core/arn.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Scope } from "../core/arn.ts";
+import { unimplementedNotice, unimplementedSettings } from "../services/ecs/unimplemented.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
 import type { Deployments, ServiceRef } from "../services/ecs/deployments.ts";
 import type { Ecs } from "../services/ecs/ecs.ts";
@@ -221,6 +222,8 @@ export class ServiceReconciler implements Reconciler {
     const n = Math.min(svc.desired - staying(tasks, primary, unhealthy).length, svc.maxTasks - tasks.filter(isNotStopped).length);
     if (n <= 0) return [];
     const td = this.#taskDefinitions.byArn(primary.taskDefinition);
+    const unimplemented = td ? unimplementedSettings(td) : [];
+    if (td && unimplemented.length) this.#events.addOnce(rec.doc, serviceEvents.unimplemented(svc.name, unimplementedNotice(td.family, td.revision, unimplemented)));
     const launched: TaskRecord[] = [];
     for (let i = 0; td && i < n; i++) {
       let r: LaunchResult;

@@ -10,7 +10,7 @@
  * fields this reconciler owns (lastStatus, containers, timestamps, health), so it never
  * overwrites a concurrent StopTask or scheduler decision.
  */
-import type { LogConfiguration, Task } from "@aws-sdk/client-ecs";
+import type { ContainerDefinition, LogConfiguration, Task } from "@aws-sdk/client-ecs";
 import { type Scope, shortName } from "../core/arn.ts";
 import type { Clock } from "../core/clock.ts";
 import { type ContainerRuntime, type ContainerState, type ImageInfo, LABELS, PullError, type RegistryAuth } from "../runtime/runtime.ts";
@@ -21,6 +21,7 @@ import { type ObjectReader, resolveEnvironmentFiles } from "../services/ecs/env-
 import { isPendingStatus, type TaskDefinitionDoc } from "../services/ecs/model.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { EcsRepo, Located, TaskRecord } from "../services/ecs/repo.ts";
+import type { LaunchKind, ResolvedSecrets } from "../services/ecs/secrets.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
 import type { TaskDefinitions } from "../services/ecs/task-definitions.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
@@ -42,6 +43,24 @@ export interface TaskReconcilerOptions {
   localImages?: LocalImages;
   /** Where environmentFiles' S3 objects are read from (src/services/ecs/env-files.ts). */
   envFileObjects?: ObjectReader;
+  /** `secrets`, `secretOptions` and `repositoryCredentials`, read at task start (src/services/ecs/secrets.ts). */
+  secrets?: TaskSecrets;
+  /** The task endpoint at 169.254.170.2: each container's platform variables; release at stop. */
+  identity?: TaskIdentity;
+}
+
+/** How the task reconciler reads a task's secrets (src/services/ecs/secrets.ts's SecretResolver). */
+export interface TaskSecrets {
+  /** Every secret of the containers, or the task's stopped reason (ECS's text for the launch type). */
+  resolve(containers: readonly ContainerDefinition[], scope: Scope, launch: LaunchKind): ResolvedSecrets | { error: string };
+}
+
+/** The task endpoint as the task reconciler sees it (src/task-endpoint/endpoint.ts). */
+export interface TaskIdentity {
+  /** KEY=VALUE platform variables of one container (metadata and credentials URIs, AWS_ENDPOINT_URL). */
+  environment(task: { taskArn: string; taskRoleArn?: string; launchType?: string }, containerName: string): string[];
+  /** The task stopped: its credentials are revoked. */
+  release(taskArn: string): void;
 }
 
 /** How the task reconciler pulls images that Slipway's registry serves (src/services/ecr/image-ref.ts). */
@@ -77,6 +96,11 @@ export class TaskReconciler implements Reconciler {
   readonly #stopping = new Map<string, Promise<void>>();
   /** Tasks whose drain was announced in the log (once each). */
   readonly #drainsAnnounced = new Set<string>();
+  /**
+   * Secrets of starting tasks, read once per start (as the agent does) and kept only in memory
+   * until the task runs or stops: values never reach the store.
+   */
+  readonly #secrets = new Map<string, ResolvedSecrets>();
 
   constructor(ecs: Ecs, runtime: ContainerRuntime, opts: TaskReconcilerOptions) {
     this.#deps = ecs.deps;
@@ -152,6 +176,14 @@ export class TaskReconciler implements Reconciler {
     if (!td) return this.#failToStart(arn, "ResourceInitializationError: task definition not found");
     const envFiles = resolveEnvironmentFiles(td, rec.doc.overrides, this.#opts.envFileObjects ?? (() => undefined));
     if ("error" in envFiles) return this.#failToStart(arn, envFiles.error);
+    // Secrets and registry credentials before anything else runs, with ECS's stopped reason on failure.
+    let secrets = this.#secrets.get(arn);
+    if (!secrets && this.#opts.secrets) {
+      const r = this.#opts.secrets.resolve(td.containerDefinitions, rec.scope, rec.doc.launchType === "FARGATE" ? "FARGATE" : "EC2");
+      if ("error" in r) return this.#failToStart(arn, r.error);
+      secrets = r;
+      this.#secrets.set(arn, r);
+    }
 
     if (rec.doc.lastStatus === "PROVISIONING") {
       if (rec.state.networkMode === "awsvpc") {
@@ -163,7 +195,7 @@ export class TaskReconciler implements Reconciler {
     }
 
     if (!rec.doc.pullStoppedAt) {
-      const failed = await this.#pullImages(rec, td);
+      const failed = await this.#pullImages(rec, td, secrets?.registry);
       if (failed) return failed;
     }
 
@@ -175,7 +207,7 @@ export class TaskReconciler implements Reconciler {
       if (logError) return this.#failToStart(arn, logError);
     }
 
-    const planned = this.#plan(rec, td, envFiles.env);
+    const planned = this.#plan(rec, td, envFiles.env, secrets?.env);
     const byName = new Map(containers.map((c) => [c.labels[LABELS.container] ?? "", c]));
     const first = planned[0] ? byName.get(planned[0].containerName) : undefined;
     for (const p of planned) {
@@ -216,6 +248,7 @@ export class TaskReconciler implements Reconciler {
       return s !== undefined && s.status !== "created";
     });
     if (essentialExited || allStarted) {
+      this.#secrets.delete(arn);
       this.#mutate(arn, (t) => {
         if (!isPendingStatus(t.doc.lastStatus)) return;
         this.#applyObserved(t, td, byName);
@@ -238,7 +271,11 @@ export class TaskReconciler implements Reconciler {
    * same tag is picked up); any other is used as is when present, else pulled. Records each
    * container's image digest. Returns the result of a failed start, or undefined.
    */
-  async #pullImages(rec: TaskRecord & Located, td: TaskDefinitionDoc): Promise<ReconcileResult | undefined> {
+  async #pullImages(
+    rec: TaskRecord & Located,
+    td: TaskDefinitionDoc,
+    credentials?: ReadonlyMap<string, { username: string; password: string }>,
+  ): Promise<ReconcileResult | undefined> {
     const arn = rec.doc.taskArn;
     this.#mutate(arn, (t) => {
       t.doc.pullStartedAt ??= new Date(this.#clock.now());
@@ -255,9 +292,12 @@ export class TaskReconciler implements Reconciler {
           progress.done();
           digests.set(image, pulledDigest(info, local));
         } else {
+          // repositoryCredentials: the private registry's login, read from Secrets Manager.
+          const creds = credentials?.get(def.name);
+          const auth = creds ? { ...creds, serveraddress: registryOf(image) } : undefined;
           let info = await this.#rt.inspectImage(image);
           if (!info) {
-            info = await this.#rt.pull(image, undefined, undefined, (p) => progress.progress(p));
+            info = await this.#rt.pull(image, auth, undefined, (p) => progress.progress(p));
             progress.done();
           }
           digests.set(image, info.repoDigests[0]?.split("@")[1] ?? info.id);
@@ -423,7 +463,9 @@ export class TaskReconciler implements Reconciler {
         for (const a of t.doc.attachments) a.status = "DELETED";
       });
       this.#releaseNetwork(rec);
+      this.#opts.identity?.release(arn);
     });
+    this.#secrets.delete(arn);
     for (const c of containers) await this.#rt.remove(c.id);
     return {};
   }
@@ -443,6 +485,7 @@ export class TaskReconciler implements Reconciler {
 
   /** The task never reached RUNNING: TaskFailedToStart with AWS's reason text. */
   #failToStart(arn: string, reason: string, image?: string): ReconcileResult {
+    this.#secrets.delete(arn);
     this.#mutate(arn, (t) => {
       if (t.doc.desiredStatus === "RUNNING") {
         t.doc.desiredStatus = "STOPPED";
@@ -458,7 +501,12 @@ export class TaskReconciler implements Reconciler {
     return { requeueAfterMs: 0 };
   }
 
-  #plan(rec: TaskRecord & Located, td: TaskDefinitionDoc, envFiles?: ReadonlyMap<string, readonly string[]>): PlannedContainer[] {
+  #plan(
+    rec: TaskRecord & Located,
+    td: TaskDefinitionDoc,
+    envFiles?: ReadonlyMap<string, readonly string[]>,
+    secrets?: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  ): PlannedContainer[] {
     const { scope } = rec;
     const mode = rec.state.networkMode;
     const network =
@@ -485,7 +533,20 @@ export class TaskReconciler implements Reconciler {
         bindHostIp: this.#opts.bindHostIp,
         extraEnv: [`AWS_REGION=${scope.region}`, `AWS_DEFAULT_REGION=${scope.region}`],
         ...(envFiles ? { envFiles } : {}),
+        ...(secrets ? { secrets } : {}),
+        ...(this.#opts.identity ? { containerEnv: (name: string) => this.#identityEnv(rec, td, name) } : {}),
       },
+    );
+  }
+
+  /** The task endpoint's variables for one container (the task role of the overrides wins). */
+  #identityEnv(rec: TaskRecord, td: TaskDefinitionDoc, containerName: string): string[] {
+    const role = rec.doc.overrides?.taskRoleArn ?? td.taskRoleArn;
+    return (
+      this.#opts.identity?.environment(
+        { taskArn: rec.doc.taskArn, ...(role ? { taskRoleArn: role } : {}), ...(rec.doc.launchType ? { launchType: rec.doc.launchType } : {}) },
+        containerName,
+      ) ?? []
     );
   }
 
@@ -544,4 +605,11 @@ function pulledDigest(info: ImageInfo, local: { pullRef: string; repository: str
   if (at >= 0) return local.pullRef.slice(at + 1);
   const mine = info.repoDigests.find((d) => d.startsWith(`${local.repository}@`));
   return (mine ?? info.repoDigests[0])?.split("@")[1] ?? info.id;
+}
+
+/** The registry an image reference names, as Docker's auth config spells it (Docker Hub's index URL by default). */
+export function registryOf(image: string): string {
+  const first = image.split("/")[0] ?? "";
+  const isHost = image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  return isHost ? first : "https://index.docker.io/v1/";
 }

@@ -20,6 +20,10 @@ export const INTERVALS = {
   ecrLifecycle: HOUR,
   /** CloudWatch Logs retention: delete events older than each group's retention (also at start). */
   logRetention: 10 * MINUTE,
+  /** KMS: automatic key rotations that are due, and keys whose deletion date has passed (also at start). */
+  kmsMaintenance: HOUR,
+  /** Secrets Manager: secrets whose recovery window has passed are deleted (reads check the date too). */
+  secretDeletion: HOUR,
 } as const;
 
 /**

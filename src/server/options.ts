@@ -41,6 +41,15 @@ export interface SlipwayOptions {
   report?: (line: string) => void;
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+  /**
+   * The task endpoint at 169.254.170.2 (task metadata, task-role credentials, the AWS API for
+   * containers): "auto" sets it up when Slipway runs as root and warns once otherwise; "off"
+   * (the default here; `slipway up` defaults to "auto") leaves it out. `{ host, port }` serves it
+   * there instead, with no kernel setup (tests: containers are told 169.254.170.2 all the same).
+   */
+  taskEndpoint?: "auto" | "off" | { host: string; port: number };
+  /** Inject AWS_ENDPOINT_URL into task containers (when the task endpoint serves). Default true. */
+  injectEndpointUrl?: boolean;
 }
 
 export interface Slipway {
@@ -60,6 +69,8 @@ export interface Slipway {
   /** The ECR API's domain (lifecycle runs, tests). */
   readonly ecr: Ecr;
   readonly instanceId: string;
+  /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
+  readonly taskEndpointUrl: string | undefined;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
   /** What keeps running when Slipway stops (its tasks' containers): for the shutdown summary. */

@@ -16,6 +16,20 @@ import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { EcsRepo } from "../services/ecs/repo.ts";
 import type { ReporterSource } from "./reporter.ts";
+import type { Iam } from "../services/iam/iam.ts";
+import type { Kms } from "../services/kms/kms.ts";
+import type { RoleSessions, TaskView } from "../task-endpoint/ports.ts";
+import type { Ecs } from "../services/ecs/ecs.ts";
+import { SecretSourceError } from "../services/ecs/secret-sources.ts";
+import { SecretResolver } from "../services/ecs/secrets.ts";
+import type { SecretsManager } from "../services/secretsmanager/secretsmanager.ts";
+import type { Ssm } from "../services/ssm/ssm.ts";
+import type { IdGen } from "../core/ids.ts";
+import { KeyUnavailable } from "../services/common/key-unavailable.ts";
+import type { RepositoryKeys } from "../services/ecr/ports.ts";
+import type { SecretKeys } from "../services/secretsmanager/ports.ts";
+import type { ParameterKeys } from "../services/ssm/ports.ts";
+import { ServiceError } from "../aws/service-error.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
 export function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
@@ -145,4 +159,120 @@ export function reporterSource(repo: EcsRepo): ReporterSource {
       };
     },
   };
+}
+
+/** KMS failures as the calling service's port reports them (KeyUnavailable with KMS's code and message). */
+function viaKms<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ServiceError) throw new KeyUnavailable(err.code, err.message);
+    throw err;
+  }
+}
+
+/** KMS as Secrets Manager's envelope encryption sees it (src/services/secretsmanager/ports.ts). */
+export function secretKeysPort(kms: Kms): SecretKeys {
+  return {
+    dataKey: (scope, keyId, context) =>
+      viaKms(() => {
+        const dk = kms.crypto.dataKey(scope, keyId, 32, context);
+        return { plaintext: dk.plaintext, blob: dk.blob, keyArn: dk.key.arn };
+      }),
+    decryptDataKey: (scope, blob, context) => viaKms(() => kms.crypto.open(scope, blob, context).plaintext),
+  };
+}
+
+/** KMS as Parameter Store's SecureString encryption sees it (src/services/ssm/ports.ts). */
+export function parameterKeysPort(kms: Kms): ParameterKeys {
+  return {
+    encrypt: (scope, keyId, plaintext, context) => viaKms(() => kms.crypto.seal(scope, keyId, plaintext, context).blob),
+    decrypt: (scope, blob, context) => viaKms(() => kms.crypto.open(scope, blob, context).plaintext),
+  };
+}
+
+/** IAM/STS as the task endpoint sees it: sessions of task roles (src/task-endpoint/ports.ts). */
+export function roleSessionsPort(iam: Iam): RoleSessions {
+  return {
+    issue: (roleArn, sessionName, durationSeconds) => {
+      const c = iam.roleSession(roleArn, sessionName, durationSeconds);
+      return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken!, expiresAt: c.Expiration!.getTime() };
+    },
+    get: (accessKeyId) => {
+      const s = iam.session(accessKeyId);
+      return s && { accessKeyId, ...s };
+    },
+    revoke: (ids) => iam.revokeSessions(ids),
+  };
+}
+
+/** KMS as ECR's repository encryption sees it (src/services/ecr/ports.ts). */
+export function repositoryKeysPort(kms: Kms): RepositoryKeys {
+  return {
+    keyArn: (scope, keyId) => viaKms(() => kms.keys.resolve(scope, keyId ?? "alias/aws/ecr", { aliases: true }).arn),
+  };
+}
+
+/** ECS as the task endpoint sees it: a task, its definition's log settings and limits, its tags. */
+export function taskViewPort(ecs: Ecs): TaskView {
+  return {
+    task: (taskArn) => {
+      const rec = ecs.repo.getTaskByArn(taskArn);
+      if (!rec) return undefined;
+      const defs = ecs.taskDefinitions.byArn(rec.doc.taskDefinitionArn)?.containerDefinitions ?? [];
+      return {
+        task: rec.doc,
+        ...(rec.state.serviceName ? { serviceName: rec.state.serviceName } : {}),
+        logConfigurations: new Map(
+          defs.filter((d) => d.logConfiguration?.logDriver).map((d) => [d.name, { logDriver: d.logConfiguration!.logDriver!, options: d.logConfiguration!.options ?? {} }]),
+        ),
+        limits: new Map(defs.map((d) => [d.name, { cpu: d.cpu, memory: d.memory ?? d.memoryReservation ?? 0 }])),
+        tags: ecs.tags.of(taskArn),
+      };
+    },
+    isLive: (taskArn) => {
+      const rec = ecs.repo.getTaskByArn(taskArn);
+      return rec !== undefined && rec.doc.lastStatus !== "STOPPED";
+    },
+  };
+}
+
+/**
+ * Secrets Manager and Parameter Store as ECS reads them at task start (src/services/ecs/secret-sources.ts),
+ * through the same domain calls the APIs make, so every rule and error is theirs.
+ */
+export function taskSecretsPort(sm: SecretsManager, ssm: Ssm, ids: IdGen): SecretResolver {
+  const asSource = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ServiceError) throw new SecretSourceError(err.code, err.message);
+      throw err;
+    }
+  };
+  return new SecretResolver(
+    {
+      secretValue: (scope, secretId, select) =>
+        asSource(() => {
+          const v = sm.getSecretValue(scope, { SecretId: secretId, ...(select.versionStage ? { VersionStage: select.versionStage } : {}), ...(select.versionId ? { VersionId: select.versionId } : {}) });
+          return v.SecretString ?? Buffer.from(v.SecretBinary ?? new Uint8Array()).toString("base64");
+        }),
+      parameters: (scope, names) => {
+        const values = new Map<string, string>();
+        const invalid: string[] = [];
+        for (const name of names) {
+          try {
+            values.set(name, ssm.parameters.get(scope, name, true).Value ?? "");
+          } catch (err) {
+            // A missing parameter (or version) is reported by name; a key failure fails the whole call.
+            if (err instanceof ServiceError && (err.code === "ParameterNotFound" || err.code === "ParameterVersionNotFound" || err.code === "ValidationException")) invalid.push(name);
+            else if (err instanceof ServiceError) throw new SecretSourceError(err.code, err.message);
+            else throw err;
+          }
+        }
+        return { values, invalid };
+      },
+    },
+    () => ids.uuid(),
+  );
 }

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { createGateway } from "../aws/gateway.ts";
 import { systemClock } from "../core/clock.ts";
@@ -34,7 +35,10 @@ import { Elbv2 } from "../services/elbv2/elbv2.ts";
 import { elbv2Service } from "../services/elbv2/index.ts";
 import { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import { Iam, iamService } from "../services/iam/index.ts";
+import { Kms, kmsService, MasterKey } from "../services/kms/index.ts";
 import { Logs, logsService } from "../services/logs/index.ts";
+import { SecretsManager, secretsManagerService } from "../services/secretsmanager/index.ts";
+import { Ssm, ssmService } from "../services/ssm/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { Activity, mayChangeState } from "../console/activity.ts";
@@ -44,11 +48,25 @@ import { CONSOLE_PATH, ConsoleServer } from "../console/server.ts";
 import { ExecSessions } from "../exec/sessions.ts";
 import { EXEC_PATH, ExecStreams } from "../exec/websocket.ts";
 import { LABELS } from "../runtime/runtime.ts";
+import { tearDownAddress } from "../task-endpoint/address.ts";
+import { startTaskEndpoint, TaskEndpoint } from "../task-endpoint/endpoint.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
 export type { Credentials, LeftRunning, Slipway, SlipwayOptions } from "./options.ts";
 import type { Slipway, SlipwayOptions } from "./options.ts";
-import { loadBalancerNetworkingPort, loadBalancingPort, localImagesPort, reporterSource, taskNetworkingPort } from "./ports.ts";
+import {
+  loadBalancerNetworkingPort,
+  loadBalancingPort,
+  localImagesPort,
+  parameterKeysPort,
+  reporterSource,
+  repositoryKeysPort,
+  roleSessionsPort,
+  secretKeysPort,
+  taskNetworkingPort,
+  taskSecretsPort,
+  taskViewPort,
+} from "./ports.ts";
 import { Reporter } from "./reporter.ts";
 
 export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> {
@@ -81,7 +99,11 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
   });
-  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}` });
+  // KMS first: Secrets Manager, Parameter Store and ECR encrypt through it.
+  const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
+  const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
+  const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
+  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
   const iam = new Iam(deps);
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
@@ -106,7 +128,14 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const execStreams = new ExecStreams({ sessions: execSessions, runtime, port: () => port, log });
 
   // ECS and its two controllers.
-  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2), exec: execSessions });
+  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2), exec: execSessions, warn: log });
+  // What a task container reaches at 169.254.170.2 (metadata, task-role credentials, the AWS API).
+  const taskEndpoint =
+    (opts.taskEndpoint ?? "off") !== "off"
+      ? new TaskEndpoint({ ...deps, runtime, tasks: taskViewPort(ecs), sessions: roleSessionsPort(iam) }, { endpointUrl: opts.injectEndpointUrl ?? true })
+      : undefined;
+  let taskEndpointServes = false;
+  let taskEndpointUrl: string | undefined;
   const tasks = new Controller(
     (wake) =>
       new TaskReconciler(ecs, runtime, {
@@ -117,6 +146,15 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         wake,
         logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
         envFileObjects: localObjects(join(dataDir, "s3")),
+        secrets: taskSecretsPort(secretsManager, ssm, ids),
+        ...(taskEndpoint
+          ? {
+              identity: {
+                environment: (t, c) => (taskEndpointServes ? taskEndpoint.environment(t, c) : []),
+                release: (arn) => taskEndpoint.release(arn),
+              },
+            }
+          : {}),
         log,
       }),
     { clock, log },
@@ -145,7 +183,18 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
-  const apis = [ecsService(ecs), elbv2Service(elbv2), iamService(iam), stsService(iam), ec2Service(ec2), logsService(logs), ecrService(ecr)];
+  const apis = [
+    ecsService(ecs),
+    elbv2Service(elbv2),
+    iamService(iam),
+    stsService(iam),
+    ec2Service(ec2),
+    logsService(logs),
+    ecrService(ecr),
+    kmsService(kms),
+    secretsManagerService(secretsManager),
+    ssmService(ssm),
+  ];
   const gateway = createGateway({
     services: apis,
     defaultAccountId: accountId,
@@ -191,16 +240,30 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     store.onChange((keys) => reporter.changed(keys));
   }
 
+  const api = (req: IncomingMessage, res: ServerResponse) => gateway.handle(req, res);
+  if (taskEndpoint && typeof opts.taskEndpoint === "object") {
+    const p = await taskEndpoint.listen(taskEndpoint.handler(api), opts.taskEndpoint.host, opts.taskEndpoint.port);
+    taskEndpointServes = true;
+    taskEndpointUrl = `http://${opts.taskEndpoint.host}:${p}`;
+  } else if (taskEndpoint) {
+    taskEndpointServes = await startTaskEndpoint(taskEndpoint, { stateFile: join(dataDir, "task-endpoint.json"), api, log });
+    if (taskEndpointServes) taskEndpointUrl = "http://169.254.170.2:80";
+  }
+
   // Periodic jobs.
   background.every("routing-table refresh", INTERVALS.routingRefresh, () => routing.rebuild());
   background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.runLifecycle());
   background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
+  background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
+  background.every("secret deletion", INTERVALS.secretDeletion, () => secretsManager.purgeDeleted(), { immediately: true });
 
   // Adopt what survived a restart, then reconcile everything.
   const stopping = new AbortController();
   const started = startSchedulers({ runtimeReady: host.ready, runtime, clock, tasks, services, signal: stopping.signal, log });
+  // Credentials and metadata ids of tasks that stopped while Slipway was down.
+  if (taskEndpoint) void started.then(() => taskEndpoint.sweep());
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -215,6 +278,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     registry,
     ecr,
     instanceId,
+    taskEndpointUrl,
     idle: async () => {
       await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.
@@ -254,6 +318,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       healthChecker.close();
       await dataPlane.close();
       await shipper.close();
+      if (taskEndpoint && taskEndpointServes) {
+        await taskEndpoint.close();
+        if (typeof opts.taskEndpoint !== "object") await tearDownAddress(join(dataDir, "task-endpoint.json"));
+      }
       await closeServer(http.server);
       store.close();
     },

@@ -254,4 +254,105 @@ CREATE TABLE sts_sessions (
 );
 `,
   },
+  {
+    version: 20,
+    name: "kms",
+    // KMS (src/services/kms/repo.ts). Key material is stored wrapped by the master key file
+    // (src/services/kms/master-key.ts), never in the clear; a key keeps every material it ever had,
+    // so ciphertext made before a rotation still decrypts. Times are epoch milliseconds.
+    sql: `
+CREATE TABLE kms_keys (
+  account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL, arn TEXT NOT NULL UNIQUE,
+  manager TEXT NOT NULL, description TEXT NOT NULL, key_usage TEXT NOT NULL, key_spec TEXT NOT NULL,
+  origin TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, deletion_date INTEGER,
+  pending_window INTEGER, policy TEXT NOT NULL, rotation_period INTEGER, next_rotation INTEGER,
+  current_material TEXT NOT NULL,
+  PRIMARY KEY (account, region, key_id)
+);
+CREATE TABLE kms_key_material (
+  key_arn TEXT NOT NULL REFERENCES kms_keys (arn) ON DELETE CASCADE, material_id TEXT NOT NULL,
+  wrapped BLOB NOT NULL, created_at INTEGER NOT NULL, rotation_type TEXT,
+  PRIMARY KEY (key_arn, material_id)
+);
+CREATE TABLE kms_aliases (
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, target_key_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (account, region, name)
+);
+CREATE INDEX kms_aliases_target ON kms_aliases (account, region, target_key_id);
+`,
+  },
+  {
+    version: 21,
+    name: "secretsmanager",
+    // Secrets Manager (src/services/secretsmanager/repo.ts). A version's value is stored only sealed
+    // (AES-256-GCM) under its own data key, and the data key only as KMS ciphertext: SQLite never
+    // holds a readable secret. A staging label is on at most one version (the primary key).
+    sql: `
+CREATE TABLE sm_secrets (
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE,
+  description TEXT, kms_key_id TEXT, policy TEXT, rotation TEXT,
+  created_at INTEGER NOT NULL, last_changed INTEGER NOT NULL, last_accessed INTEGER, deletion_date INTEGER,
+  PRIMARY KEY (account, region, name)
+);
+CREATE TABLE sm_versions (
+  secret_arn TEXT NOT NULL REFERENCES sm_secrets (arn) ON DELETE CASCADE, version_id TEXT NOT NULL,
+  seq INTEGER NOT NULL, created_at INTEGER NOT NULL, last_accessed INTEGER,
+  kind TEXT NOT NULL, key_label TEXT, data_key BLOB, sealed BLOB,
+  PRIMARY KEY (secret_arn, version_id)
+);
+CREATE TABLE sm_stages (
+  secret_arn TEXT NOT NULL REFERENCES sm_secrets (arn) ON DELETE CASCADE, stage TEXT NOT NULL,
+  version_id TEXT NOT NULL, PRIMARY KEY (secret_arn, stage)
+);
+CREATE INDEX sm_stages_version ON sm_stages (secret_arn, version_id);
+`,
+  },
+  {
+    version: 22,
+    name: "ssm",
+    // SSM Parameter Store (src/services/ssm/repo.ts). `key` is the name without its leading "/"
+    // ("/x" and "x" have the same ARN, so they are one parameter); `name` is the name as first
+    // written. A SecureString version keeps only its KMS ciphertext (`blob`), never `value`.
+    sql: `
+CREATE TABLE ssm_parameters (
+  account TEXT NOT NULL, region TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL,
+  version INTEGER NOT NULL, PRIMARY KEY (account, region, key)
+);
+CREATE TABLE ssm_versions (
+  account TEXT NOT NULL, region TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL,
+  type TEXT NOT NULL, value TEXT, blob BLOB, key_id TEXT, description TEXT, allowed_pattern TEXT,
+  tier TEXT NOT NULL, data_type TEXT NOT NULL, modified_at INTEGER NOT NULL, modified_user TEXT NOT NULL,
+  PRIMARY KEY (account, region, key, version),
+  FOREIGN KEY (account, region, key) REFERENCES ssm_parameters (account, region, key) ON DELETE CASCADE
+);
+CREATE TABLE ssm_labels (
+  account TEXT NOT NULL, region TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, version INTEGER NOT NULL,
+  PRIMARY KEY (account, region, key, label),
+  FOREIGN KEY (account, region, key) REFERENCES ssm_parameters (account, region, key) ON DELETE CASCADE
+);
+`,
+  },
+  {
+    version: 23,
+    name: "task-endpoint",
+    // The task endpoint at 169.254.170.2 (src/task-endpoint/repo.ts): the metadata endpoint id of each
+    // container, the credentials id of each task with a task role, and the STS sessions issued for it
+    // (their keys live in sts_sessions). Ids outlive a restart: running containers keep their env.
+    sql: `
+CREATE TABLE task_endpoints (
+  endpoint_id TEXT PRIMARY KEY, task_arn TEXT NOT NULL, container_name TEXT NOT NULL,
+  UNIQUE (task_arn, container_name)
+);
+CREATE TABLE task_credentials (
+  credentials_id TEXT PRIMARY KEY, task_arn TEXT NOT NULL UNIQUE, role_arn TEXT NOT NULL
+);
+CREATE TABLE task_sessions (
+  access_key_id TEXT PRIMARY KEY,
+  credentials_id TEXT NOT NULL REFERENCES task_credentials (credentials_id) ON DELETE CASCADE,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX task_sessions_credentials ON task_sessions (credentials_id, expires_at);
+`,
+  },
 ];

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as ecr from "@aws-sdk/client-ecr";
+import * as kmsSdk from "@aws-sdk/client-kms";
 import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { TOKEN_TTL_MS } from "../../src/registry/auth.ts";
@@ -24,6 +25,7 @@ const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
 
 let s: Slipway;
 let client: ecr.ECRClient;
+let kmsClient: kmsSdk.KMSClient;
 let dir: string;
 let clock: ManualClock;
 
@@ -63,10 +65,12 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "slipway-ecr-api-"));
   s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock }), clock, ids: seededIds("ecr"), log: () => {} });
   client = new ecr.ECRClient({ region: REGION, endpoint: s.url, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+  kmsClient = new kmsSdk.KMSClient({ region: REGION, endpoint: s.url, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
 });
 
 after(async () => {
   client.destroy();
+  kmsClient.destroy();
   await s.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -91,13 +95,26 @@ describe("ECR API through ECRClient", () => {
         encryptionConfiguration: { encryptionType: "KMS" },
       }),
     );
-    assert.deepEqual(kms.repository?.encryptionConfiguration, { encryptionType: "KMS" }, "no invented key ARN");
+    // No key named: the AWS managed key aws/ecr, created on first use, is the repository's key.
+    const managed = await kmsClient.send(new kmsSdk.DescribeKeyCommand({ KeyId: "alias/aws/ecr" }));
+    assert.equal(managed.KeyMetadata?.KeyManager, "AWS");
+    assert.deepEqual(kms.repository?.encryptionConfiguration, { encryptionType: "KMS", kmsKey: managed.KeyMetadata?.Arn }, "aws/ecr's ARN, not an invented one");
     assert.equal(kms.repository?.imageTagMutability, "IMMUTABLE");
     assert.deepEqual(kms.repository?.imageScanningConfiguration, { scanOnPush: true });
+    const customer = (await kmsClient.send(new kmsSdk.CreateKeyCommand({}))).KeyMetadata!;
     const withKey = await client.send(
-      new ecr.CreateRepositoryCommand({ repositoryName: "kms-key", encryptionConfiguration: { encryptionType: "KMS", kmsKey: "arn:aws:kms:us-east-1:000000000000:key/k1" } }),
+      new ecr.CreateRepositoryCommand({ repositoryName: "kms-key", encryptionConfiguration: { encryptionType: "KMS", kmsKey: customer.Arn } }),
     );
-    assert.equal(withKey.repository?.encryptionConfiguration?.kmsKey, "arn:aws:kms:us-east-1:000000000000:key/k1");
+    assert.equal(withKey.repository?.encryptionConfiguration?.kmsKey, customer.Arn);
+    // A key KMS does not have is refused with KMS's message and code, and no repository is made.
+    await expectError(
+      client.send(
+        new ecr.CreateRepositoryCommand({ repositoryName: "kms-missing", encryptionConfiguration: { encryptionType: "KMS", kmsKey: "arn:aws:kms:us-east-1:000000000000:key/k1" } }),
+      ),
+      "KmsException",
+      "Invalid keyId 'arn:aws:kms:us-east-1:000000000000:key/k1'",
+    );
+    await expectError(client.send(new ecr.DescribeRepositoriesCommand({ repositoryNames: ["kms-missing"] })), "RepositoryNotFoundException");
     const excl = await client.send(
       new ecr.CreateRepositoryCommand({
         repositoryName: "excl",

@@ -511,7 +511,7 @@ describe("STS", () => {
     assert.match(session.Credentials!.AccessKeyId!, /^ASIA/);
   });
 
-  test("strict SigV4: a CreateAccessKey key and an AssumeRole key pass; a wrong secret gets SignatureDoesNotMatch", async () => {
+  test("strict SigV4: a CreateAccessKey key and an AssumeRole key (with its session token) pass; a wrong secret gets SignatureDoesNotMatch", async () => {
     const { iam: c, stsClient, iamClient } = setup({ strict: true });
     await c.send(new iam.CreateUserCommand({ UserName: "deployer" }));
     const key = (await c.send(new iam.CreateAccessKeyCommand({ UserName: "deployer" }))).AccessKey!;
@@ -530,6 +530,10 @@ describe("STS", () => {
     const temp = { accessKeyId: cr.AccessKeyId!, secretAccessKey: cr.SecretAccessKey!, sessionToken: cr.SessionToken! };
     assert.equal((await stsClient(temp).send(new sts.GetCallerIdentityCommand({}))).Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/s1`);
     assert.equal((await iamClient(temp).send(new iam.GetRoleCommand({ RoleName: "deploy" }))).Role!.Arn, role.Arn);
+    // Temporary keys need their own session token: none, or another, is an invalid security token.
+    const { sessionToken: _token, ...noToken } = temp;
+    await expectError(stsClient(noToken).send(new sts.GetCallerIdentityCommand({})), "InvalidClientTokenId", "The security token included in the request is invalid.", 403);
+    await expectError(stsClient({ ...temp, sessionToken: `${temp.sessionToken}x` }).send(new sts.GetCallerIdentityCommand({})), "InvalidClientTokenId", undefined, 403);
 
     // Deleted keys stop working at once.
     await c.send(new iam.DeleteAccessKeyCommand({ UserName: "deployer", AccessKeyId: key.AccessKeyId }));

@@ -161,6 +161,12 @@ export function runtimeContract<R extends ContainerRuntime>(name: string, opts: 
       assert.deepEqual(both.map((c) => c.id), [idB]);
       assert.deepEqual(await rt.list({ "slipway.test-run": `${runId}-nobody` }), []);
       assert.equal(await rt.inspect("0123456789ab-no-such-container"), undefined);
+
+      // One stats sample in Docker's shape (the task metadata endpoint serves it).
+      const stats = await rt.stats(idA);
+      assert.ok(stats && typeof stats === "object");
+      assert.ok("cpu_stats" in stats && "memory_stats" in stats, JSON.stringify(stats).slice(0, 200));
+      assert.equal(await rt.stats("0123456789ab-no-such-container"), undefined);
       await rt.remove(idA);
       await rt.remove(idB);
     });

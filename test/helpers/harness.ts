@@ -11,7 +11,7 @@ import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { LABELS, type ContainerState } from "../../src/runtime/runtime.ts";
-import { startSlipway, type Slipway } from "../../src/server/slipway.ts";
+import { startSlipway, type Slipway, type SlipwayOptions } from "../../src/server/slipway.ts";
 import type { CallScope } from "../../src/services/ecs/context.ts";
 
 export const SCOPE: CallScope = { accountId: "000000000000", region: "us-east-1", principalArn: "arn:aws:iam::000000000000:root" };
@@ -47,14 +47,23 @@ export const webContainer = (over: Partial<ContainerDefinition> = {}): Container
   ...over,
 });
 
-export async function harness(opts: { cpus?: number; memoryBytes?: number } = {}): Promise<Harness> {
+export async function harness(opts: { cpus?: number; memoryBytes?: number; slipway?: Partial<SlipwayOptions> } = {}): Promise<Harness> {
   const clock = new ManualClock();
   const rt = new FakeRuntime({ clock, cpus: opts.cpus ?? 4, memoryBytes: opts.memoryBytes ?? 8 * 1024 ** 3 });
   for (const img of ["web:1", "web:2", "web:bad", "sidecar:1", "init:1"]) rt.addImage(img);
   const dir = mkdtempSync(join(tmpdir(), "slipway-sched-"));
   const logs: string[] = [];
   const reports: string[] = [];
-  const s = await startSlipway({ port: 0, dataDir: dir, runtime: rt, clock, ids: seededIds("sched"), log: (m) => logs.push(m), report: (l) => reports.push(l) });
+  const s = await startSlipway({
+    port: 0,
+    dataDir: dir,
+    runtime: rt,
+    clock,
+    ids: seededIds("sched"),
+    log: (m) => logs.push(m),
+    report: (l) => reports.push(l),
+    ...opts.slipway,
+  });
   const settle = async () => {
     for (let i = 0; i < 6; i++) {
       await new Promise<void>((r) => setImmediate(r));

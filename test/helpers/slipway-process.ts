@@ -60,12 +60,21 @@ export interface SlipwayProcess {
 }
 
 /** Spawns `node bin/slipway.js up --port P --data-dir DIR [args]` and waits for "Slipway ready on". */
-export async function startSlipwayProcess(opts: { dataDir: string; port?: number; timeoutMs?: number; args?: string[] }): Promise<SlipwayProcess> {
+export async function startSlipwayProcess(opts: {
+  dataDir: string;
+  port?: number;
+  timeoutMs?: number;
+  taskEndpoint?: "auto" | "off";
+  env?: Record<string, string>;
+  args?: string[];
+}): Promise<SlipwayProcess> {
   const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, [BIN, "up", "--port", String(port), "--data-dir", opts.dataDir, ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env },
+    // The task endpoint (169.254.170.2:80, one per host) only for the suites that ask for it, so
+    // suites running in parallel do not race for it.
+    env: { ...process.env, SLIPWAY_TASK_ENDPOINT: opts.taskEndpoint ?? "off", ...opts.env },
   });
   let out = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

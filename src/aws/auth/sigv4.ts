@@ -9,6 +9,8 @@ import { type CredentialScope, credentialScope } from "../routing.ts";
 export interface SecretRecord {
   readonly secretAccessKey: string;
   readonly accountId: string;
+  /** Temporary credentials: the session token the request must carry, else the key is refused. */
+  readonly sessionToken?: string;
 }
 
 /** Resolves an access key (static test keys, or keys created through IAM later). */
@@ -54,6 +56,14 @@ export async function verifySigV4(req: WireRequest, lookupSecret: LookupSecret):
   if (!auth || !auth.signature) return { ok: false, failure: "missing" };
   const secret = await lookupSecret(auth.scope.accessKeyId);
   if (!secret) return { ok: false, failure: "unknown-key" };
+  // Temporary credentials are valid only with their own session token (AWS answers a missing or
+  // wrong token as an invalid security token).
+  if (secret.sessionToken !== undefined) {
+    const token = req.headers["x-amz-security-token"] ?? req.query.get("X-Amz-Security-Token") ?? "";
+    const a = Buffer.from(token, "utf8");
+    const b = Buffer.from(secret.sessionToken, "utf8");
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, failure: "unknown-key" };
+  }
   const signingDate = parseAmzDate(auth.amzDate);
   if (!signingDate) return { ok: false, failure: "mismatch" };
   // The signer trusts x-amz-content-sha256 as the payload hash, so check it against the body.

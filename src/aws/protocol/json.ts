@@ -55,11 +55,15 @@ export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
 
     serializeError(err: ServiceError, meta: ResponseMeta): WireResponse {
       const info = errorInfo(err, meta.model);
-      const body: Record<string, unknown> = { __type: info.code, message: err.message };
+      // The message member is spelled as the error shape declares it (Secrets Manager: "Message";
+      // most services: "message"), and left out when empty, as AWS does.
+      const messageMember = info.model?.shape.members().some(([name]) => name === "Message") ? "Message" : "message";
+      const body: Record<string, unknown> = { __type: info.code };
+      if (err.message !== "") body[messageMember] = err.message;
       if (err.fields) {
         const shape = info.model?.shape;
         const encoded = shape ? (encodeJson(shape, err.fields) as Record<string, unknown>) : err.fields;
-        for (const [k, v] of Object.entries(encoded ?? {})) if (k !== "message" && v !== undefined) body[k] = v;
+        for (const [k, v] of Object.entries(encoded ?? {})) if (k !== messageMember && v !== undefined) body[k] = v;
       }
       return reply(info.status, body, meta, { "x-amzn-errortype": info.code });
     },

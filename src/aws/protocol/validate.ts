@@ -81,6 +81,7 @@ function join(path: string, name: string): string {
 }
 
 function wireName(name: string, member: Shape, style: PathStyle): string {
-  if (style === "json") return name;
+  // JSON services name members in lower camel case in validation messages ('secretId', 'plaintext').
+  if (style === "json") return name.charAt(0).toLowerCase() + name.slice(1);
   return member.memberTraits().xmlName ?? name;
 }

@@ -5,6 +5,9 @@ import type { ContainerState, ContainerStatus } from "../runtime.ts";
 export interface DockerInspect {
   Id: string;
   Name?: string;
+  Image?: string;
+  Created?: string;
+  RestartCount?: number;
   Config?: { Image?: string; Labels?: Record<string, string> | null };
   State?: {
     Status?: string;
@@ -71,5 +74,8 @@ export function toContainerState(c: DockerInspect): ContainerState {
     health: health(st.Health?.Status),
     ips,
     ports,
+    ...(c.Image ? { imageId: c.Image } : {}),
+    ...(dockerTime(c.Created) !== undefined ? { createdAt: dockerTime(c.Created) } : {}),
+    ...(c.RestartCount !== undefined ? { restartCount: c.RestartCount } : {}),
   };
 }

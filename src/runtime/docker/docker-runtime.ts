@@ -197,6 +197,19 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async stats(id: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      // one-shot: the engine answers at once instead of waiting a second for a second CPU sample.
+      const { body } = await this.client.request<Record<string, unknown>>("GET", `/containers/${encodeURIComponent(id)}/stats`, {
+        query: { stream: "false", "one-shot": "true" },
+      });
+      return body;
+    } catch (err) {
+      ignoreStatus(err, 404);
+      return undefined;
+    }
+  }
+
   /** Serialized per name in this process; a 409 from a concurrent creator elsewhere means it exists. */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
     const pending = this.#networkCreates.get(name);

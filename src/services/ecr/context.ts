@@ -2,7 +2,7 @@
 import type { ImageIdentifier } from "@aws-sdk/client-ecr";
 import type { Clock } from "../../core/clock.ts";
 import type { Store } from "../../store/store.ts";
-import type { RegistryPort } from "./ports.ts";
+import type { RegistryPort, RepositoryKeys } from "./ports.ts";
 
 export interface EcrDeps {
   readonly store: Store;
@@ -10,6 +10,8 @@ export interface EcrDeps {
   readonly registry: RegistryPort;
   /** `localhost:<port>`: where Docker reaches the registry (known after listen). */
   readonly registryHost: () => string;
+  /** KMS, for repositories encrypted with KMS (without it, kmsKey is stored as given and none is made up). */
+  readonly keys?: RepositoryKeys;
 }
 
 /** An imageId as ECR's messages spell it: `imageDigest:'…', imageTag:'…'`. */

@@ -11,6 +11,8 @@ export const repositoryNotEmpty = (name: string, account: string) =>
     `The repository with name '${name}' in registry with id '${account}' cannot be deleted because it still contains images`,
   );
 export const invalidParameter = (message: string) => new ServiceError("InvalidParameterException", message);
+/** A KMS failure while setting up a repository's encryption: KMS's message, and its code in kmsError. */
+export const kmsException = (message: string, kmsError: string) => new ServiceError("KmsException", message, { fields: { kmsError } });
 export const repositoryPolicyNotFound = (name: string, account: string) =>
   new ServiceError("RepositoryPolicyNotFoundException", `Repository policy does not exist for the repository with name '${name}' in the registry with id '${account}'`);
 export const lifecyclePolicyNotFound = (name: string, account: string) =>

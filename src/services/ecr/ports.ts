@@ -100,3 +100,14 @@ export interface RegistryPort {
   /** The registry failure `err` is, if it is one. */
   rejection(err: unknown): RegistryRejection | undefined;
 }
+
+/**
+ * What ECR needs from KMS for repositories with encryptionType KMS or KMS_DSSE
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html): the key the
+ * repository names must exist, and a repository that names none uses the AWS managed key aws/ecr,
+ * created on first use. src/server/ports.ts implements it over KMS.
+ */
+export interface RepositoryKeys {
+  /** The ARN of the named key (any form), or of aws/ecr when `keyId` is undefined; throws KeyUnavailable. */
+  keyArn(scope: Scope, keyId: string | undefined): string;
+}

@@ -8,7 +8,8 @@ import { arn, parseArn, type Scope } from "../../core/arn.ts";
 import type { Tag, Tagging } from "../common/tagging.ts";
 import { offsetPage } from "../common/paginate.ts";
 import type { EcrDeps } from "./context.ts";
-import { badNextToken, invalidParameter, repositoryAlreadyExists, repositoryNotEmpty, repositoryNotFound } from "./errors.ts";
+import { KeyUnavailable } from "../common/key-unavailable.ts";
+import { badNextToken, invalidParameter, kmsException, repositoryAlreadyExists, repositoryNotEmpty, repositoryNotFound } from "./errors.ts";
 import type { StoredRepository } from "./ports.ts";
 import { docOf, type EcrRepo, type RepoDoc } from "./repo.ts";
 
@@ -47,19 +48,33 @@ export class Repositories {
     const enc = i.encryptionConfiguration;
     const encryptionType = enc?.encryptionType ?? "AES256";
     if (encryptionType === "AES256" && enc?.kmsKey) throw invalidParameter("Invalid parameter at 'encryptionConfiguration': kmsKey can only be specified when encryptionType is KMS or KMS_DSSE");
-    const doc: RepoDoc = {
-      imageTagMutability: mutability,
-      ...(filters.length ? { imageTagMutabilityExclusionFilters: filters } : {}),
-      scanOnPush: i.imageScanningConfiguration?.scanOnPush ?? false,
-      encryptionType,
-      ...(enc?.kmsKey ? { kmsKey: enc.kmsKey } : {}),
-    };
     return this.#deps.store.tx(() => {
+      const kmsKey = encryptionType === "AES256" ? undefined : this.#kmsKey(s, enc?.kmsKey);
+      const doc: RepoDoc = {
+        imageTagMutability: mutability,
+        ...(filters.length ? { imageTagMutabilityExclusionFilters: filters } : {}),
+        scanOnPush: i.imageScanningConfiguration?.scanOnPush ?? false,
+        encryptionType,
+        ...(kmsKey ? { kmsKey } : {}),
+      };
       const { repository, created } = this.#deps.registry.createRepository(s, name, doc as Record<string, unknown>);
       if (!created) throw repositoryAlreadyExists(name, s.accountId);
       this.#tagging.set(repositoryArn(s, name), tags);
       return this.present(repository);
     });
+  }
+
+  /** The key a KMS-encrypted repository names (checked with KMS), or aws/ecr's ARN when it names none. */
+  #kmsKey(s: Scope, kmsKey: string | undefined): string | undefined {
+    const keys = this.#deps.keys;
+    if (!keys) return kmsKey;
+    try {
+      const arn = keys.keyArn(s, kmsKey);
+      return kmsKey ?? arn;
+    } catch (err) {
+      if (err instanceof KeyUnavailable) throw kmsException(err.message, err.code);
+      throw err;
+    }
   }
 
   describe(s: Scope, i: ecr.DescribeRepositoriesRequest): ecr.DescribeRepositoriesResponse {

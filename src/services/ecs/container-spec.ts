@@ -34,6 +34,10 @@ export interface ContainerSpecOptions {
   extraEnv?: string[];
   /** KEY=VALUE entries from each container's environmentFiles, by container name (env-files.ts). */
   envFiles?: ReadonlyMap<string, readonly string[]>;
+  /** Platform variables of one container (the task endpoint's URIs); below the task's own. */
+  containerEnv?: (containerName: string) => readonly string[];
+  /** Each container's resolved `secrets` (secrets.ts): they override `environment` entries of the same name. */
+  secrets?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 export interface PlannedContainer {
@@ -118,13 +122,15 @@ function applyOverride(c: ContainerDefinition, o: ContainerOverride | undefined)
   return out;
 }
 
-function envList(extra: readonly string[], c: ContainerDefinition): string[] {
+/** Platform variables, then environment files, then `environment`, then `secrets` (the agent's precedence). */
+function envList(extra: readonly string[], c: ContainerDefinition, secrets?: ReadonlyMap<string, string>): string[] {
   const map = new Map<string, string>();
   for (const e of extra) {
     const eq = e.indexOf("=");
     map.set(eq < 0 ? e : e.slice(0, eq), eq < 0 ? "" : e.slice(eq + 1));
   }
   for (const kv of c.environment ?? []) if (kv.name !== undefined) map.set(kv.name, kv.value ?? "");
+  for (const [k, v] of secrets ?? []) map.set(k, v);
   return [...map].map(([k, v]) => `${k}=${v}`);
 }
 
@@ -190,7 +196,11 @@ export function toContainerSpecs(
       image: c.image!,
       labels,
       network,
-      env: envList([...(opts.extraEnv ?? []), ...(opts.envFiles?.get(containerName) ?? [])], c),
+      env: envList(
+        [...(opts.extraEnv ?? []), ...(opts.containerEnv?.(containerName) ?? []), ...(opts.envFiles?.get(containerName) ?? [])],
+        c,
+        opts.secrets?.get(containerName),
+      ),
       healthcheck: healthcheck(c),
       stopTimeoutSec: c.stopTimeout ?? 30,
     };

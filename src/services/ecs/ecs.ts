@@ -25,6 +25,8 @@ export interface EcsPorts {
   readonly network?: TaskNetworking | undefined;
   /** ECS Exec sessions (src/exec/). Without it, ExecuteCommand finds no agent to talk to. */
   readonly exec?: ExecSessionsPort | undefined;
+  /** Hears warnings meant for the operator (task definition settings Slipway does not implement). */
+  readonly warn?: ((msg: string) => void) | undefined;
 }
 
 export class Ecs {
@@ -50,7 +52,7 @@ export class Ecs {
     this.repo = new EcsRepo(deps.store);
     this.tags = new Tagging(deps.store, ecsTaggingRules(this.repo));
     this.clusters = new Clusters(deps, this.repo, this.tags);
-    this.taskDefinitions = new TaskDefinitions(deps, this.repo, this.tags);
+    this.taskDefinitions = new TaskDefinitions(deps, this.repo, this.tags, ports.warn);
     this.instances = new ContainerInstances(deps, this.repo, this.tags, this.clusters, ports.host);
     this.tasks = new Tasks(deps, this.repo, this.tags, this.clusters, this.instances, this.taskDefinitions, ports.host, this.network);
     this.events = new ServiceEventLog(deps);

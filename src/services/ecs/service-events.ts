@@ -58,6 +58,8 @@ export const serviceEvents = {
   unableToStopOrStart: (s: string) =>
     `(service ${s}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
   cannotStartConsistently: (s: string) => `(service ${s}) is unable to consistently start tasks successfully.`,
+  /** Slipway's own: the definition uses settings Slipway stores but does not apply (src/services/ecs/unimplemented.ts). */
+  unimplemented: (s: string, notice: string) => `(service ${s}) ${notice}.`,
 };
 
 function placementDetail(reason: string): string {

@@ -37,6 +37,7 @@ import { dependencyOrder } from "./container-spec.ts";
 import type { ContainerDefinitionDoc, TaskDefinitionDoc } from "./model.ts";
 import type { EcsRepo, TaskDefinitionRow } from "./repo.ts";
 import { ecsTags } from "./tags.ts";
+import { unimplementedNotice, unimplementedSettings } from "./unimplemented.ts";
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
 /** Docker reference characters (registry/repo:tag@digest); whitespace and the like are rejected. */
@@ -301,6 +302,14 @@ function validateAndNormalise(req: RegisterTaskDefinitionRequest): Normalised {
   if (!containers.some((c) => c.essential)) throw clientError("A task definition must have at least one essential container.");
   dependencyOrder(containers);
 
+  // Secrets are read with the execution role, so a task definition with any needs one.
+  if (!req.executionRoleArn) {
+    if (containers.some((c) => (c.secrets?.length ?? 0) > 0 || (c.logConfiguration?.secretOptions?.length ?? 0) > 0))
+      throw clientError("When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.");
+    if (containers.some((c) => c.repositoryCredentials))
+      throw clientError("Private repository authentication requires that the task definition specify a value for executionRoleArn.");
+  }
+
   if (fargate) {
     if (mode !== "awsvpc") throw clientError("Fargate only supports network mode \u2018awsvpc\u2019.");
     if (cpu === undefined) throw clientError("Fargate requires that 'cpu' be defined at the task level.");
@@ -378,15 +387,23 @@ export class TaskDefinitions {
   readonly #deps: EcsDeps;
   readonly #repo: EcsRepo;
   readonly #tags: Tagging;
+  readonly #warn: (msg: string) => void;
 
-  constructor(deps: EcsDeps, repo: EcsRepo, tags: Tagging) {
+  /** `warn` hears the settings a registered definition uses that Slipway does not implement. */
+  constructor(deps: EcsDeps, repo: EcsRepo, tags: Tagging, warn: (msg: string) => void = () => {}) {
     this.#deps = deps;
     this.#repo = repo;
     this.#tags = tags;
+    this.#warn = warn;
   }
 
   register(scope: CallScope, input: RegisterTaskDefinitionRequest): RegisterTaskDefinitionResponse {
     const { family, doc } = validateAndNormalise(input);
+    // A bare role name is the role of the caller's account.
+    for (const k of ["taskRoleArn", "executionRoleArn"] as const) {
+      const v = doc[k];
+      if (v && !v.startsWith("arn:")) doc[k] = `arn:aws:iam::${scope.accountId}:role/${v}`;
+    }
     const tags = validateTags(input.tags);
     return this.#deps.store.tx(() => {
       const revision = this.#repo.nextRevision(scope, family);
@@ -402,6 +419,8 @@ export class TaskDefinitions {
       };
       this.#repo.insertTaskDefinition(scope, td);
       this.#tags.set(arn, tags);
+      const unimplemented = unimplementedSettings(td);
+      if (unimplemented.length) this.#warn(unimplementedNotice(family, revision, unimplemented));
       const out: RegisterTaskDefinitionResponse = { taskDefinition: td };
       if (tags.length > 0) out.tags = ecsTags.write(this.#tags.of(arn));
       return out;

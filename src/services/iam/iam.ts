@@ -2,8 +2,9 @@
  * The IAM domain, assembled: what the IAM and STS handlers share, plus the credential lookups the
  * gateway's SigV4 strict mode uses (`lookupSecret`) and STS's view of who is calling.
  */
+import { createHash } from "node:crypto";
 import type { Credentials } from "@aws-sdk/client-sts";
-import type { Scope } from "../../core/arn.ts";
+import { parseArn, type Scope } from "../../core/arn.ts";
 import { type IamDeps, iamArn } from "./context.ts";
 import { InstanceProfiles } from "./instance-profiles.ts";
 import { Policies } from "./policies.ts";
@@ -22,6 +23,8 @@ export interface CallerIdentity {
 export interface SecretLookup {
   readonly secretAccessKey: string;
   readonly accountId: string;
+  /** Temporary credentials only: the token a request must carry (X-Amz-Security-Token). */
+  readonly sessionToken?: string;
 }
 
 export class Iam {
@@ -50,7 +53,8 @@ export class Iam {
     const key = this.repo.accessKey(id);
     if (key) return key.status === "Active" ? { secretAccessKey: key.secret, accountId: key.account } : undefined;
     const session = this.repo.session(id);
-    if (session && session.expiresAt > this.deps.clock.now()) return { secretAccessKey: session.secret, accountId: session.account };
+    if (session && session.expiresAt > this.deps.clock.now())
+      return { secretAccessKey: session.secret, accountId: session.account, sessionToken: session.sessionToken };
     return undefined;
   };
 
@@ -112,6 +116,36 @@ export class Iam {
       PolicyGroups: groups.map((g) => ({ GroupName: g.GroupName!, GroupId: g.GroupId! })),
       IsTruncated: false,
     };
+  }
+
+  /**
+   * The credentials ECS gives a task for its task role: an STS session of the role with the task
+   * id as session name (arn:aws:sts::<acct>:assumed-role/<role>/<task id>). A role IAM does not know
+   * (an ARN written in a script) still gets a session, with a role id derived from its ARN.
+   */
+  roleSession(roleArn: string, sessionName: string, durationSeconds: number): Required<Omit<Credentials, never>> {
+    const p = parseArn(roleArn);
+    const account = p?.accountId ?? "";
+    const roleName = p?.resource.split("/").at(-1) ?? roleArn;
+    const role = this.repo.get("iam_roles", account, roleName);
+    const roleId = role?.RoleId ?? `AROA${createHash("sha256").update(roleArn).digest("hex").toUpperCase().slice(0, 17)}`;
+    return this.issueSession(
+      { UserId: `${roleId}:${sessionName}`, Account: account, Arn: `arn:aws:sts::${account}:assumed-role/${role?.RoleName ?? roleName}/${sessionName}` },
+      durationSeconds,
+    );
+  }
+
+  /** An unexpired STS session by its access key id. */
+  session(accessKeyId: string): { secretAccessKey: string; sessionToken: string; expiresAt: number } | undefined {
+    const s = this.repo.session(accessKeyId);
+    return s && s.expiresAt > this.deps.clock.now() ? { secretAccessKey: s.secret, sessionToken: s.sessionToken, expiresAt: s.expiresAt } : undefined;
+  }
+
+  /** Ends STS sessions before their expiry (a task that stopped). */
+  revokeSessions(accessKeyIds: readonly string[]): void {
+    this.deps.store.tx(() => {
+      for (const id of accessKeyIds) this.repo.deleteSession(id);
+    });
   }
 
   /** Issues and records temporary credentials for `identity`; strict auth accepts them until they expire. */

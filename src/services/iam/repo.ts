@@ -275,6 +275,9 @@ export class IamRepo {
   purgeSessions(before: number): void {
     this.store.prepare("DELETE FROM sts_sessions WHERE expires_at < ?").run(before);
   }
+  deleteSession(accessKeyId: string): void {
+    this.store.prepare("DELETE FROM sts_sessions WHERE access_key_id = ?").run(accessKeyId);
+  }
 }
 
 interface KeyRow {
