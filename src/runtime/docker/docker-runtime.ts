@@ -370,3 +370,4 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 }
+
