@@ -61,6 +61,13 @@ export const CONSOLE_OPERATIONS = {
     write: [],
   },
   sts: { pkg: "@aws-sdk/client-sts", client: "STS", read: ["GetCallerIdentity"], write: [] },
+  monitoring: { pkg: "@aws-sdk/client-cloudwatch", client: "CloudWatch", read: ["GetMetricData", "DescribeAlarms"], write: [] },
+  "application-autoscaling": {
+    pkg: "@aws-sdk/client-application-auto-scaling",
+    client: "ApplicationAutoScaling",
+    read: ["DescribeScalableTargets", "DescribeScalingPolicies", "DescribeScalingActivities", "DescribeScheduledActions"],
+    write: [],
+  },
 } as const satisfies Record<string, { pkg: string; client: string; read: readonly string[]; write: readonly string[] }>;
 
 export type ConsoleService = keyof typeof CONSOLE_OPERATIONS;

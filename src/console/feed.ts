@@ -36,6 +36,12 @@ export function audienceOf(key: string): Audience | undefined {
   return accountId && region !== undefined && /^\d{12}$/.test(accountId) ? { accountId, region } : undefined;
 }
 
+/**
+ * Said to every console once a minute, after the platform's metrics are published and alarms are
+ * evaluated (charts and scaling activity may have moved). It names no resource, so it goes to all.
+ */
+export const METRICS_MINUTE_KEY = "metrics:minute";
+
 /** One SSE frame. */
 export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -74,6 +80,13 @@ export class Feed {
     if (this.#scheduled || this.#pending.size === 0) return;
     this.#scheduled = true;
     setImmediate(() => this.#flush());
+  }
+
+  /** Keys that name no resource, for every console (see METRICS_MINUTE_KEY). */
+  broadcast(keys: readonly string[]): void {
+    if (this.#closed || this.#clients.size === 0) return;
+    const frame = sseFrame("changes", keys);
+    for (const c of this.#clients) this.#send(c, frame);
   }
 
   activity(entry: ActivityEntry): void {

@@ -255,7 +255,7 @@ ${styles}
     if (input !== undefined && (typeof input !== "object" || input === null || Array.isArray(input))) {
       return json(res, 400, { error: { code: "ValidationError", message: "input must be an object." } });
     }
-    const r = await session.aws.call(service, operation, input ?? {});
+    const r = await session.aws.call(service, operation, reviveDates(input ?? {}));
     if (r.ok) return json(res, 200, { output: r.output });
     return json(res, r.error.status, { error: r.error });
   }
@@ -321,6 +321,19 @@ const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
 };
+
+/**
+ * JSON has no dates: the page writes a timestamp input as {"$date": <epoch ms>}, and it becomes the
+ * Date the SDK serializes (GetMetricData's StartTime, EndTime). Nothing else is touched.
+ */
+export function reviveDates(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reviveDates);
+  if (v === null || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1 && keys[0] === "$date" && typeof o.$date === "number") return new Date(o.$date);
+  return Object.fromEntries(keys.map((k) => [k, reviveDates(o[k])]));
+}
 
 function safeDecode(parts: readonly string[]): string[] | undefined {
   try {

@@ -45,7 +45,7 @@ import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { Activity, mayChangeState } from "../console/activity.ts";
 import { Assets } from "../console/assets.ts";
-import { Feed } from "../console/feed.ts";
+import { Feed, METRICS_MINUTE_KEY } from "../console/feed.ts";
 import { CONSOLE_PATH, ConsoleServer } from "../console/server.ts";
 import { ExecSessions } from "../exec/sessions.ts";
 import { EXEC_PATH, ExecStreams } from "../exec/websocket.ts";
@@ -308,6 +308,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         await ecsMetrics.publishMinute(minute, now);
       } finally {
         cloudwatch.alarms.evaluateAll();
+        // Open consoles re-read their charts and scaling activity (the key names no resource).
+        feed.broadcast([METRICS_MINUTE_KEY]);
       }
     })().finally(() => (minuteRun = undefined));
     return minuteRun;

@@ -9,6 +9,8 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import * as aas from "@aws-sdk/client-application-auto-scaling";
+import * as cw from "@aws-sdk/client-cloudwatch";
 import * as cwl from "@aws-sdk/client-cloudwatch-logs";
 import * as ecs from "@aws-sdk/client-ecs";
 import { ManualClock } from "../../src/core/clock.ts";
@@ -177,6 +179,66 @@ describe("the console's server", () => {
     assert.deepEqual(found.body.output.events.map((e: { message: string }) => e.message), ["hello"]);
     events.close();
     logs.destroy();
+  });
+
+  test("metrics and scaling through the console: GetMetricData (dates as {$date}), the scalable target and its activity, the minute's broadcast", async () => {
+    const creds = { region: "us-east-1", endpoint: s.url, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 };
+    const metrics = new cw.CloudWatchClient(creds);
+    const scaling = new aas.ApplicationAutoScalingClient(creds);
+    const dims = [
+      { Name: "ClusterName", Value: CLUSTER },
+      { Name: "ServiceName", Value: "app" },
+    ];
+    const minute = Math.floor(clock.now() / 60_000) * 60_000 - 120_000;
+    await metrics.send(new cw.PutMetricDataCommand({ Namespace: "Console/Test", MetricData: [{ MetricName: "CPUUtilization", Dimensions: dims, Timestamp: new Date(minute), Value: 42, Unit: "Percent" }] }));
+    const data = await post(
+      s.consoleUrl,
+      "call",
+      {
+        service: "monitoring",
+        operation: "GetMetricData",
+        input: {
+          MetricDataQueries: [{ Id: "cpu", MetricStat: { Metric: { Namespace: "Console/Test", MetricName: "CPUUtilization", Dimensions: dims }, Period: 60, Stat: "Average" } }],
+          StartTime: { $date: clock.now() - 3_600_000 },
+          EndTime: { $date: clock.now() },
+          ScanBy: "TimestampAscending",
+        },
+      },
+      session,
+    );
+    assert.equal(data.status, 200, JSON.stringify(data.body));
+    assert.deepEqual(data.body.output.MetricDataResults[0].Values, [42]);
+    assert.equal(Date.parse(data.body.output.MetricDataResults[0].Timestamps[0]), minute);
+
+    await scaling.send(
+      new aas.RegisterScalableTargetCommand({ ServiceNamespace: "ecs", ResourceId: `service/${CLUSTER}/app`, ScalableDimension: "ecs:service:DesiredCount", MinCapacity: 3, MaxCapacity: 4 }),
+    );
+    const target = await post(
+      s.consoleUrl,
+      "call",
+      { service: "application-autoscaling", operation: "DescribeScalableTargets", input: { ServiceNamespace: "ecs", ResourceIds: [`service/${CLUSTER}/app`] } },
+      session,
+    );
+    assert.deepEqual([target.body.output.ScalableTargets[0].MinCapacity, target.body.output.ScalableTargets[0].MaxCapacity], [3, 4]);
+    const activity = await post(
+      s.consoleUrl,
+      "call",
+      { service: "application-autoscaling", operation: "DescribeScalingActivities", input: { ServiceNamespace: "ecs", ResourceId: `service/${CLUSTER}/app` } },
+      session,
+    );
+    assert.equal(activity.status, 200, JSON.stringify(activity.body));
+    assert.ok(Array.isArray(activity.body.output.ScalingActivities));
+
+    const events = await openSse(`${s.consoleUrl}api/events`, session.cookie);
+    await events.waitFor((e) => e.event === "hello", "hello");
+    clock.advance(60_000);
+    await s.metricsMinute();
+    await events.waitFor((e) => e.event === "changes" && (e.data as string[]).includes("metrics:minute"), "the minute's broadcast");
+    events.close();
+    await scaling.send(new aas.DeregisterScalableTargetCommand({ ServiceNamespace: "ecs", ResourceId: `service/${CLUSTER}/app`, ScalableDimension: "ecs:service:DesiredCount" }));
+    metrics.destroy();
+    scaling.destroy();
+    await settle();
   });
 
   test("an unknown task, service or page is a 404 page, and the server goes on", async () => {

@@ -10,12 +10,13 @@
  *   7. see the API-activity feed list the UpdateService calls.
  * Also: screenshots of the overview, service and task views; an axe-core scan of each view with no
  * serious or critical violation; keyboard navigation; the service view at 390 px wide.
- * Screenshots go to $SLIPWAY_SCREENSHOTS (default: a temp directory, printed); with
+ * Screenshots go to $SLIPWAY_SCREENSHOTS (default: <tmpdir>/slipway-console-screenshots, overwritten
+ * by each run, printed); with
  * SLIPWAY_UPDATE_DOCS=1 the service view during the forced deployment (old and new bars side by
  * side) is also written to docs/console-service.png, which the README shows.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -35,7 +36,7 @@ const CLUSTER = `console-${SUFFIX}`;
 const FAMILY = `console-web-${SUFFIX}`;
 const SERVICE = "web";
 const NET = { awsvpcConfiguration: { subnets: ["subnet-0123456789abcdef0"], assignPublicIp: "DISABLED" as const } };
-const SHOTS = process.env.SLIPWAY_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), "slipway-console-shots-"));
+const SHOTS = process.env.SLIPWAY_SCREENSHOTS ?? join(tmpdir(), "slipway-console-screenshots");
 
 /** The web test image, printing "tick <epoch seconds>" every second beside its HTTP server. */
 const container = (version: string): ecs.ContainerDefinition => ({
