@@ -1,19 +1,30 @@
 /**
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
+ *              [--data-plane node|haproxy]   (also SLIPWAY_DATA_PLANE; haproxy: see src/proxy/haproxy/)
  *              [--task-endpoint auto|off] [--no-endpoint-url] [--quiet]
  *       serves until SIGINT/SIGTERM; prints the console's URL, a line per deployment start and
  *       finish and per failed task (not with --quiet), and on shutdown what is left running
+ *   slipway ca [--data-dir DIR]
+ *       prints the data directory's local certificate authority root (PEM; created if absent): the
+ *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
- *       the 169.254.170.2 address and iptables chain it added (task endpoint), and the data
- *       directory; --all removes every Slipway container on the host
+ *       the 169.254.170.2 address and iptables chain it added (task endpoint), HAProxy data planes
+ *       left by a Slipway that was killed, and the data directory; --all removes every Slipway
+ *       container on the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { systemClock } from "../core/clock.ts";
+import { randomIds } from "../core/ids.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
+import { LocalAuthority } from "../services/acm/authority.ts";
+import { KeyStore } from "../services/acm/keystore.ts";
 import { LABELS } from "../runtime/runtime.ts";
+import { collectHaproxyOrphans } from "../proxy/haproxy/haproxy-data-plane.ts";
+import { installLastResort } from "../server/last-resort.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
 import { shutdownSummary } from "./summary.ts";
@@ -21,6 +32,8 @@ import { shutdownSummary } from "./summary.ts";
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
              [--task-endpoint auto|off] [--no-endpoint-url] [--quiet]
+             [--data-plane node|haproxy]
+  slipway ca [--data-dir .slipway]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       "keep-data": { type: "boolean" },
       all: { type: "boolean" },
       fsync: { type: "boolean" },
+      "data-plane": { type: "string" },
       "task-endpoint": { type: "string" },
       "no-endpoint-url": { type: "boolean" },
       quiet: { type: "boolean" },
@@ -43,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
   if (command === "up") {
+    installLastResort((m) => console.error(m));
     const port = Number(values.port ?? process.env.SLIPWAY_PORT ?? 4566);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
     const credentials = process.env.SLIPWAY_CREDENTIALS
@@ -59,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
+      dataPlane: dataPlaneOption(values["data-plane"] ?? process.env.SLIPWAY_DATA_PLANE),
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
       injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
       ...(values.quiet ? {} : { report: (line: string) => console.log(line) }),
@@ -74,7 +90,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(shutdownSummary(left, dataDir));
     return 0;
   }
+  if (command === "ca") {
+    const keys = KeyStore.fromFile(join(dataDir, "acm.key"), (m) => console.error(m));
+    const authority = new LocalAuthority(join(dataDir, "acm"), keys, systemClock, randomIds);
+    process.stdout.write(await authority.rootPem());
+    return 0;
+  }
   if (command === "clean") {
+    // HAProxy data planes whose Slipway died without stopping them (kill -9).
+    collectHaproxyOrphans((m) => console.log(m));
     // Only what this data directory's Slipway made (its instance label), unless --all.
     const rt = new DockerRuntime();
     let instance: string | undefined;
@@ -101,6 +125,12 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(USAGE);
   return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+function dataPlaneOption(v: string | undefined): "node" | "haproxy" {
+  if (v === undefined || v === "" || v === "node") return "node";
+  if (v === "haproxy") return "haproxy";
+  throw new Error(`invalid --data-plane ${v} (node or haproxy)`);
 }
 
 function taskEndpointMode(v: string): "auto" | "off" {

@@ -37,9 +37,14 @@ export const CONSOLE_ACCESS_KEY: ConsoleCredentials = { accessKeyId: "SLIPWAYCON
 export interface ListenerView {
   readonly listenerArn: string;
   readonly loadBalancerArn: string;
+  /** The load balancer's DNS name (*.elb.localhost: loopback), the Host a shared port dispatches on. */
+  readonly dnsName: string;
+  readonly protocol: string;
   readonly port: number;
   /** The loopback port it is actually served on. */
   readonly hostPort: number;
+  /** Why it is not served on its own port, when it is not. */
+  readonly note?: string;
 }
 
 export interface ConsoleOptions {

@@ -333,7 +333,7 @@ describe("the console with strict auth", () => {
 
   test("the console asks for an access key, keeps the secret to itself, and acts as that identity", async () => {
     const anon = await fetch(`${strict.consoleUrl}api/session`);
-    assert.deepEqual(await anon.json(), { strictAuth: true, signedIn: false, services: ["ecs", "elasticloadbalancing", "iam", "sts", "ec2", "logs", "ecr", "kms", "secretsmanager", "ssm", "monitoring", "application-autoscaling"] });
+    assert.deepEqual(await anon.json(), { strictAuth: true, signedIn: false, services: ["ecs", "elasticloadbalancing", "acm", "iam", "sts", "ec2", "logs", "ecr", "kms", "secretsmanager", "ssm", "monitoring", "application-autoscaling"] });
     assert.equal(anon.headers.get("set-cookie"), null, "no session without signing in");
     const denied = await post(strict.consoleUrl, "call", { service: "ecs", operation: "ListClusters", input: {} }, undefined);
     assert.equal(denied.status, 401);

@@ -58,6 +58,7 @@ describe("the Slipway console in Chromium", { skip, timeout: 600_000 }, () => {
   let ecsClient: ecs.ECSClient;
   let elbClient: elb.ElasticLoadBalancingV2Client;
   let listenerPort = 0;
+  let dnsName = "";
   const revisions: string[] = [];
   const log: string[] = [];
 
@@ -83,6 +84,7 @@ describe("the Slipway console in Chromium", { skip, timeout: 600_000 }, () => {
       revisions.push(r.taskDefinition!.taskDefinitionArn!);
     }
     const lb = await elbClient.send(new elb.CreateLoadBalancerCommand({ Name: `console-${process.pid}`, Subnets: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] }));
+    dnsName = lb.LoadBalancers![0]!.DNSName!;
     const tg = await elbClient.send(
       new elb.CreateTargetGroupCommand({
         Name: `console-${process.pid}`,
@@ -160,7 +162,10 @@ describe("the Slipway console in Chromium", { skip, timeout: 600_000 }, () => {
     assert.equal(new URL(page.url()).pathname, "/_slipway/console/");
     await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
     await serviceRow().locator('[data-testid="task-counts"]', { hasText: "2 / 2" }).waitFor();
-    await page.getByRole("link", { name: new RegExp(`http://127\\.0\\.0\\.1:${listenerPort}/`) }).waitFor();
+    // The listener's link: the load balancer's DNS name (*.elb.localhost is loopback) at its port.
+    const link = page.getByRole("link", { name: `HTTP :${listenerPort} → http://${dnsName}:${listenerPort}/` });
+    await link.waitFor();
+    assert.equal(await link.getAttribute("href"), `http://${dnsName}:${listenerPort}/`);
     await page.screenshot({ path: join(SHOTS, "overview.png"), fullPage: true });
     await scan("overview");
   });

@@ -93,8 +93,11 @@ export async function callAll<T>(service: string, operation: string, input: Reco
 export interface ListenerView {
   listenerArn: string;
   loadBalancerArn: string;
+  dnsName: string;
+  protocol: string;
   port: number;
   hostPort: number;
+  note?: string;
 }
 
 export async function listeners(): Promise<ListenerView[]> {

@@ -50,13 +50,33 @@ export interface TargetHealth {
   TargetHealth: { State: string; Reason?: string; Description?: string };
 }
 
-export async function loadBalancersWithListeners(): Promise<{ lb: LoadBalancer; listeners: (Listener & { hostPort?: number })[] }[]> {
+/**
+ * Where a browser reaches a listener: the load balancer's DNS name (*.elb.localhost resolves to
+ * loopback, and a port shared by several load balancers dispatches on it) at the port it is served on.
+ */
+export function listenerUrl(l: { protocol: string; dnsName: string; hostPort: number }): string {
+  const scheme = l.protocol === "HTTPS" ? "https" : "http";
+  const defaultPort = (scheme === "http" && l.hostPort === 80) || (scheme === "https" && l.hostPort === 443);
+  return `${scheme}://${l.dnsName}${defaultPort ? "" : `:${l.hostPort}`}/`;
+}
+
+export type ServedListener = Listener & { url?: string; note?: string };
+
+export async function loadBalancersWithListeners(): Promise<{ lb: LoadBalancer; listeners: ServedListener[] }[]> {
   const lbs = await callAll<LoadBalancer>("elasticloadbalancing", "DescribeLoadBalancers", {}, "LoadBalancers", "Marker", "NextMarker");
   const bound = new Map<string, ListenerView>((await listeners()).map((l) => [l.listenerArn, l]));
   const out = [];
   for (const lb of lbs) {
     const ls = await callAll<Listener>("elasticloadbalancing", "DescribeListeners", { LoadBalancerArn: lb.LoadBalancerArn }, "Listeners", "Marker", "NextMarker");
-    out.push({ lb, listeners: ls.sort((a, b) => a.Port - b.Port).map((l) => ({ ...l, hostPort: bound.get(l.ListenerArn)?.hostPort })) });
+    out.push({
+      lb,
+      listeners: ls
+        .sort((a, b) => a.Port - b.Port)
+        .map((l) => {
+          const b = bound.get(l.ListenerArn);
+          return { ...l, ...(b ? { url: listenerUrl(b) } : {}), ...(b?.note ? { note: b.note } : {}) };
+        }),
+    });
   }
   return out.sort((a, b) => a.lb.LoadBalancerName.localeCompare(b.lb.LoadBalancerName));
 }

@@ -1,13 +1,16 @@
 /**
  * Keeps the data plane's RoutingTable current: rebuilds after any committed ELBv2 write (store
  * change keys `elbv2:*`, debounced to one rebuild per microtask turn) and whenever rebuild() is
- * called (src/server/background.ts does so every second, so draining deadlines expire), and
- * notifies only when the table really changed.
+ * called (src/server/background.ts does so every second, so draining deadlines expire and
+ * requested certificates become servable once issued), and notifies only when the table really
+ * changed. ACM writes mark `elbv2:certificate:*` keys, so re-imported certificates reach the
+ * listeners at once.
  */
 import type { Clock } from "../../core/clock.ts";
 import type { RoutingTable } from "../../proxy/routing-table.ts";
 import type { Store } from "../../store/store.ts";
 import { buildTable, tableKey } from "./build-table.ts";
+import type { CertificateSource } from "./listener-certificates.ts";
 import type { Elbv2Repo } from "./repo.ts";
 
 export type TableListener = (table: RoutingTable) => void;
@@ -22,11 +25,14 @@ export class RoutingTableSource {
   #scheduled = false;
   #unsubscribe: (() => void) | undefined;
 
-  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock }) {
+  readonly #certificates: CertificateSource | undefined;
+
+  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock; certificates?: CertificateSource }) {
     this.#store = deps.store;
     this.#repo = deps.repo;
     this.#clock = deps.clock;
-    this.#table = buildTable(this.#repo.loadState(), this.#clock.now());
+    this.#certificates = deps.certificates;
+    this.#table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates);
     this.#key = tableKey(this.#table);
   }
 
@@ -65,7 +71,7 @@ export class RoutingTableSource {
     this.#scheduled = false;
     let next: RoutingTable;
     try {
-      next = buildTable(this.#repo.loadState(), this.#clock.now());
+      next = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates);
     } catch {
       return false; // the store is closing; the next trigger retries
     }

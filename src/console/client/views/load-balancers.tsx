@@ -48,13 +48,14 @@ export function LoadBalancersView(): JSX.Element {
                 <strong>
                   {l.Protocol} :{l.Port}
                 </strong>{" "}
-                {l.hostPort ? (
-                  <a href={`http://127.0.0.1:${l.hostPort}/`} target="_blank" rel="noopener noreferrer">
-                    http://127.0.0.1:{l.hostPort}/
+                {l.url ? (
+                  <a href={l.url} target="_blank" rel="noopener noreferrer">
+                    {l.url}
                   </a>
                 ) : (
                   <span class="muted">not bound</span>
                 )}
+                {l.note ? <span class="muted small"> ({l.note})</span> : null}
               </p>
               <div class="table-wrap">
                 <table>

@@ -112,9 +112,9 @@ export function Overview(): JSX.Element {
                 <strong>{lb.LoadBalancerName}</strong> <Badge status={lb.State?.Code} />{" "}
                 {listeners.length === 0 ? <span class="muted">no listeners</span> : null}
                 {listeners.map((l) =>
-                  l.hostPort ? (
-                    <a key={l.ListenerArn} class="listener" href={`http://127.0.0.1:${l.hostPort}/`} target="_blank" rel="noopener noreferrer">
-                      {l.Protocol} :{l.Port} → http://127.0.0.1:{l.hostPort}/
+                  l.url ? (
+                    <a key={l.ListenerArn} class="listener" href={l.url} target="_blank" rel="noopener noreferrer" title={l.note}>
+                      {l.Protocol} :{l.Port} → {l.url}
                     </a>
                   ) : (
                     <span key={l.ListenerArn} class="listener muted">
