@@ -47,6 +47,10 @@ export interface GatewayOptions {
 export interface AuthorizeCall {
   readonly ctx: RequestContext;
   readonly input: unknown;
+  /** The service's protocol (a denial is answered in it). */
+  readonly protocol: Protocol;
+  /** The client's address as the listener saw it (aws:SourceIp), when known. */
+  readonly sourceIp?: string | undefined;
 }
 
 export interface ObservedCall {
@@ -74,6 +78,8 @@ export interface GatewayRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly body?: Uint8Array | string;
+  /** The client's address (node:http callers pass the socket's). */
+  readonly remoteAddress?: string | undefined;
 }
 
 export interface Gateway {
@@ -160,7 +166,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     try {
       const protocolName: Protocol = wire ?? service?.def.protocol ?? (req.headers["x-amz-target"] ? "awsJson1_1" : "awsQuery");
       let accountId = defaultAccountId;
-      if (options.strictAuth) {
+      const unsigned =
+        routed.kind === "ok" &&
+        service?.def.unsignedOperations?.includes(routed.operation) === true &&
+        req.headers["authorization"] === undefined &&
+        !req.query.has("X-Amz-Signature");
+      if (options.strictAuth && !unsigned) {
         const auth = await verifySigV4(req, lookupSecret);
         if (!auth.ok) throw authError(auth.failure, protocolName);
         accountId = auth.accountId;
@@ -187,7 +198,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         accessKeyId: scope?.accessKeyId,
         principalArn: `arn:aws:iam::${accountId}:root`,
       };
-      if (options.authorize) await options.authorize({ ctx, input });
+      if (options.authorize) await options.authorize({ ctx, input, protocol: service.def.protocol, sourceIp: raw.remoteAddress });
       const output = await handler(input, ctx);
       return protocol.serializeOutput(op, output, meta);
     } catch (err) {
@@ -205,7 +216,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const body = await readBody(req, maxBodyBytes);
-      const request: GatewayRequest = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers };
+      const request: GatewayRequest = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, remoteAddress: req.socket.remoteAddress?.replace(/^::ffff:/, "") };
       const reply = body.ok
         ? await invoke({ ...request, body: body.body })
         : tooLarge(request, ids.uuid(), maxBodyBytes);

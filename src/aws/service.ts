@@ -56,6 +56,8 @@ export interface ServiceDefinition {
    */
   readonly model: Readonly<Record<string, unknown>> | (() => Readonly<Record<string, unknown>>);
   readonly handlers: HandlerTable;
+  /** Operations called without AWS credentials (STS AssumeRoleWithWebIdentity): strict SigV4 lets them through unsigned. */
+  readonly unsignedOperations?: readonly string[];
 }
 
 /** Operation name → handler; built with defineHandlers (src/aws/define-service.ts). */

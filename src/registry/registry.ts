@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "../core/clock.ts";
 import type { IdGen } from "../core/ids.ts";
+import type { Scope } from "../core/arn.ts";
 import type { Store } from "../store/store.ts";
 import { RegistryAuth } from "./auth.ts";
 import { RegistryError } from "./errcodes.ts";
@@ -37,6 +38,11 @@ export interface RegistryOptions {
   autoCreateRepositories?: boolean;
   /** Default 4 MiB. */
   maxManifestBytes?: number;
+  /**
+   * IAM enforcement: whether the token's key may perform `action` (ecr:BatchGetImage,
+   * ecr:InitiateLayerUpload…) on the repository; the denial's text, or undefined when allowed.
+   */
+  authorize?: (req: { scope: Scope; accessKeyId: string | undefined; action: string; repository: string }) => string | undefined;
   log?: (msg: string) => void;
 }
 
@@ -95,6 +101,11 @@ export function createRegistry(opts: RegistryOptions): Registry {
       const scope = auth.authenticate(req.headers.authorization, opts.clock.now());
       const name = match.name ?? "";
       if (match.name !== undefined && (name.length > 256 || !NAME_RE.test(name))) throw new RegistryError("NAME_INVALID", { name });
+      const action = ecrAction(match.route, req.method ?? "GET");
+      if (opts.authorize && action) {
+        const denied = opts.authorize({ scope, accessKeyId: auth.accessKeyOf(req.headers.authorization, opts.clock.now()), action, repository: name });
+        if (denied) throw new RegistryError("DENIED", undefined, denied);
+      }
       const ctx: RequestContext = { deps, req, res, url, scope, name, ref: match.ref ?? "" };
       const handler = DISPATCHERS[match.route](ctx)[(req.method ?? "GET") as Method];
       if (!handler) throw new RegistryError("UNSUPPORTED", { method: req.method, route: match.route });
@@ -113,6 +124,31 @@ export function createRegistry(opts: RegistryOptions): Registry {
     paths,
     collectGarbage: (gc) => collectGarbage({ meta, blobs, uploads, paths, clock: opts.clock }, gc),
   };
+}
+
+/**
+ * The ECR action each registry request is authorised as
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html and image-pull-iam).
+ */
+function ecrAction(route: RouteName, method: string): string | undefined {
+  const m = method.toUpperCase();
+  switch (route) {
+    case "manifest":
+      return m === "PUT" ? "ecr:PutImage" : m === "DELETE" ? "ecr:BatchDeleteImage" : "ecr:BatchGetImage";
+    case "blob":
+      return m === "HEAD" ? "ecr:BatchCheckLayerAvailability" : m === "DELETE" ? "ecr:BatchDeleteImage" : "ecr:GetDownloadUrlForLayer";
+    case "blob-upload":
+      return "ecr:InitiateLayerUpload";
+    case "blob-upload-chunk":
+      return m === "PUT" ? "ecr:CompleteLayerUpload" : "ecr:UploadLayerPart";
+    case "tags":
+      return "ecr:ListImages";
+    case "referrers":
+      return "ecr:BatchGetImage";
+    case "catalog":
+    case "base":
+      return undefined;
+  }
 }
 
 function writeError(req: IncomingMessage, res: ServerResponse, err: unknown, challenge: string, log: (m: string) => void): void {

@@ -22,6 +22,7 @@ import { isPendingStatus, type TaskDefinitionDoc } from "../services/ecs/model.t
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { EcsRepo, Located, TaskRecord } from "../services/ecs/repo.ts";
 import type { LaunchKind, ResolvedSecrets } from "../services/ecs/secrets.ts";
+import type { TaskToCheck } from "../services/ecs/permissions.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
 import type { TaskDefinitions } from "../services/ecs/task-definitions.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
@@ -47,6 +48,13 @@ export interface TaskReconcilerOptions {
   secrets?: TaskSecrets;
   /** The task endpoint at 169.254.170.2: each container's platform variables; release at stop. */
   identity?: TaskIdentity;
+  /** IAM enforcement: the roles' trust and the execution role's permissions, checked at task start. */
+  permissions?: TaskPermissions;
+}
+
+/** What ECS's task start is allowed to do under IAM (src/services/ecs/permissions.ts); the stopped reason, or undefined. */
+export interface TaskPermissions {
+  check(task: TaskToCheck): string | undefined;
 }
 
 /** How the task reconciler reads a task's secrets (src/services/ecs/secrets.ts's SecretResolver). */
@@ -176,8 +184,20 @@ export class TaskReconciler implements Reconciler {
     if (!td) return this.#failToStart(arn, "ResourceInitializationError: task definition not found");
     const envFiles = resolveEnvironmentFiles(td, rec.doc.overrides, this.#opts.envFileObjects ?? (() => undefined));
     if ("error" in envFiles) return this.#failToStart(arn, envFiles.error);
-    // Secrets and registry credentials before anything else runs, with ECS's stopped reason on failure.
+    // The roles and the execution role's permissions (IAM enforcement), then secrets and registry
+    // credentials before anything else runs, with ECS's stopped reason on failure.
     let secrets = this.#secrets.get(arn);
+    if (!secrets && this.#opts.permissions && containers.length === 0) {
+      const refused = this.#opts.permissions.check({
+        taskArn: arn,
+        executionRoleArn: rec.doc.overrides?.executionRoleArn ?? td.executionRoleArn,
+        taskRoleArn: rec.doc.overrides?.taskRoleArn ?? td.taskRoleArn,
+        scope: rec.scope,
+        containers: td.containerDefinitions,
+        repositoryOf: (image) => this.#localImage(image, rec.scope)?.repository,
+      });
+      if (refused) return this.#failToStart(arn, refused);
+    }
     if (!secrets && this.#opts.secrets) {
       const r = this.#opts.secrets.resolve(td.containerDefinitions, rec.scope, rec.doc.launchType === "FARGATE" ? "FARGATE" : "EC2");
       if ("error" in r) return this.#failToStart(arn, r.error);

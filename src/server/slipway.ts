@@ -32,6 +32,7 @@ import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
 import { localObjects } from "../services/ecs/env-files.ts";
+import { TaskPermissionChecks } from "../services/ecs/permissions.ts";
 import { ecsService } from "../services/ecs/index.ts";
 import { Elbv2 } from "../services/elbv2/elbv2.ts";
 import { elbv2Service } from "../services/elbv2/index.ts";
@@ -61,7 +62,11 @@ import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.t
 import { closeServer, frontDoor, listen } from "./http.ts";
 export type { Credentials, LeftRunning, Slipway, SlipwayOptions } from "./options.ts";
 import type { Slipway, SlipwayOptions } from "./options.ts";
+import { Authorizer } from "../authz/authorizer.ts";
+import { GITHUB_ISSUER, OidcIssuer } from "../oidc/issuer.ts";
 import {
+  resourceLookupPort,
+  rolePermissionsPort,
   alarmActionsPort,
   ecsTelemetrySource,
   metricSinkPort,
@@ -115,18 +120,38 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     strict: opts.registry?.strict ?? opts.strictAuth ?? false,
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
     log,
+    // IAM enforcement of pushes and pulls (the authorizer is built below, once IAM exists).
+    authorize: (req) => registryAuthorize?.(req),
   });
+  let registryAuthorize: ((req: { scope: { accountId: string; region: string }; accessKeyId: string | undefined; action: string; repository: string }) => string | undefined) | undefined;
   // KMS first: Secrets Manager, Parameter Store and ECR encrypt through it.
   const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
   const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
   const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
-  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
   const iam = new Iam(deps);
+  const ecr = new Ecr({
+    store,
+    clock,
+    registry: ecrRegistryPort(registry),
+    registryHost: () => `localhost:${port}`,
+    keys: repositoryKeysPort(kms),
+    sessionExpiry: (akid) => iam.session(akid)?.expiresAt,
+    iamKey: (akid) => iam.lookupSecret(akid) !== undefined,
+  });
   const ec2 = new Ec2(deps);
   const logs = new Logs(deps);
   const cloudwatch = new CloudWatch(deps);
   logs.metricFilters.sink = metricSinkPort(cloudwatch);
   const shipper = new LogShipper(deps, logs, runtime, { log });
+
+  // IAM enforcement: every signed request authorised before its handler (src/authz).
+  const enforceIam = opts.enforceIam ?? opts.strictAuth ?? false;
+  const authorizer = new Authorizer({
+    principals: (akid, account) => iam.principals.forAccessKey(akid, account),
+    lookup: resourceLookupPort(store, ecr, secretsManager, kms, iam),
+    clock,
+  });
+  if (enforceIam) registryAuthorize = (req) => authorizer.registryDenial(req.accessKeyId, req.scope, req.action, req.repository);
 
   // The load balancer: health checks, the data plane, the ELBv2 API with ACM's certificates, and
   // the routing snapshot. The data plane binds each host port, or moves it to its fallback
@@ -185,6 +210,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
         envFileObjects: localObjects(join(dataDir, "s3")),
         secrets: taskSecretsPort(secretsManager, ssm, ids),
+        ...(enforceIam ? { permissions: new TaskPermissionChecks(rolePermissionsPort(iam, authorizer), () => ids.uuid()) } : {}),
         ...(taskEndpoint
           ? {
               identity: {
@@ -226,6 +252,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     if (mayChangeState(e)) feed.changed([`api:${e.accountId}:${e.region}:${e.service}:${e.operation}`]);
   });
 
+  // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory.
+  const oidc = await OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const apis = [
@@ -233,7 +262,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     elbv2Service(elbv2),
     acmService(acm),
     iamService(iam),
-    stsService(iam),
+    stsService(iam, { enforce: enforceIam, issuer: oidc }),
     ec2Service(ec2),
     logsService(logs),
     ecrService(ecr),
@@ -253,6 +282,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     ids,
     now: () => clock.now(),
     observe: (call) => activity.record(call),
+    ...(enforceIam ? { authorize: authorizer.authorizeCall } : {}),
   });
   const consoleServer = new ConsoleServer({
     port,
@@ -277,6 +307,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         health: () => ({ status: "ok", instanceId }),
         // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
         listeners: () => ({ listeners: dataPlane.listeners() }),
+        // The OIDC issuer's discovery document and keys (public).
+        "oidc/.well-known/openid-configuration": () => oidc.discovery(`http://127.0.0.1:${port}`),
+        "oidc/jwks": () => oidc.jwks(),
       },
       documents: {
         // The local CA's root certificate (public): trust it to verify requested certificates.
@@ -377,6 +410,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     metricsMinute,
     acm,
     instanceId,
+    oidc,
     taskEndpointUrl,
     idle: async () => {
       await started;

@@ -6,7 +6,7 @@
 import type { Group, InstanceProfile, Policy, Role, User } from "@aws-sdk/client-iam";
 import type { Store } from "../../store/store.ts";
 
-export type EntityTable = "iam_roles" | "iam_users" | "iam_groups" | "iam_instance_profiles" | "iam_policies";
+export type EntityTable = "iam_roles" | "iam_users" | "iam_groups" | "iam_instance_profiles" | "iam_policies" | "iam_oidc_providers";
 export type PrincipalKind = "role" | "user" | "group";
 
 interface EntityDocs {
@@ -15,6 +15,38 @@ interface EntityDocs {
   iam_groups: Group;
   iam_instance_profiles: InstanceProfile;
   iam_policies: Policy;
+  iam_oidc_providers: OidcProviderDoc;
+}
+
+/** An IAM OIDC identity provider as stored (GetOpenIDConnectProvider without tags). */
+export interface OidcProviderDoc {
+  Arn: string;
+  /** Without https://, as GetOpenIDConnectProvider returns it. */
+  Url: string;
+  ClientIDList: string[];
+  ThumbprintList: string[];
+  CreateDate: Date;
+}
+
+/** What an STS session acts as, beyond its keys. */
+export interface SessionDoc {
+  kind: "root" | "user" | "role";
+  /** Roles: the role's ARN (with its path) and name; users: the user's name. */
+  roleArn?: string;
+  roleName?: string;
+  userName?: string;
+  sessionName?: string;
+  /** Session policies: AssumeRole's Policy and PolicyArns. */
+  policy?: string;
+  policyArns?: string[];
+  /** Session tags (they override the role's tags as aws:PrincipalTag). */
+  tags?: Record<string, string>;
+  transitiveTagKeys?: string[];
+  sourceIdentity?: string;
+  /** Web identity sessions: the OIDC provider's ARN (aws:FederatedProvider). */
+  federatedProvider?: string;
+  /** Epoch ms (aws:TokenIssueTime). */
+  issuedAt: number;
 }
 
 const DATE_KEYS = new Set(["CreateDate", "UpdateDate", "LastUsedDate"]);
@@ -47,6 +79,7 @@ export interface SessionRow {
   arn: string;
   userId: string;
   expiresAt: number;
+  doc?: SessionDoc | undefined;
 }
 
 export class IamRepo {
@@ -251,7 +284,7 @@ export class IamRepo {
   // ---- STS sessions (temporary credentials)
   session(accessKeyId: string): SessionRow | undefined {
     const r = this.store.prepare("SELECT * FROM sts_sessions WHERE access_key_id = ?").get(accessKeyId) as
-      | { access_key_id: string; account: string; secret: string; session_token: string; arn: string; user_id: string; expires_at: number }
+      | { access_key_id: string; account: string; secret: string; session_token: string; arn: string; user_id: string; expires_at: number; doc: string | null }
       | undefined;
     return r
       ? {
@@ -262,15 +295,23 @@ export class IamRepo {
           arn: r.arn,
           userId: r.user_id,
           expiresAt: r.expires_at,
+          doc: r.doc ? (JSON.parse(r.doc) as SessionDoc) : undefined,
         }
       : undefined;
   }
   insertSession(s: SessionRow): void {
     this.store
       .prepare(
-        "INSERT INTO sts_sessions (access_key_id, account, secret, session_token, arn, user_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sts_sessions (access_key_id, account, secret, session_token, arn, user_id, expires_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       )
-      .run(s.accessKeyId, s.account, s.secret, s.sessionToken, s.arn, s.userId, s.expiresAt);
+      .run(s.accessKeyId, s.account, s.secret, s.sessionToken, s.arn, s.userId, s.expiresAt, s.doc ? JSON.stringify(s.doc) : null);
+  }
+  /** The doc of the latest session with this identity (a session asking for another session). */
+  sessionByArn(account: string, arn: string, userId: string): SessionDoc | undefined {
+    const r = this.store
+      .prepare("SELECT doc FROM sts_sessions WHERE account = ? AND arn = ? AND user_id = ? AND doc IS NOT NULL ORDER BY expires_at DESC LIMIT 1")
+      .get(account, arn, userId) as { doc: string } | undefined;
+    return r ? (JSON.parse(r.doc) as SessionDoc) : undefined;
   }
   purgeSessions(before: number): void {
     this.store.prepare("DELETE FROM sts_sessions WHERE expires_at < ?").run(before);
