@@ -18,6 +18,8 @@ export interface Audience {
 
 interface Client extends Audience {
   readonly res: ServerResponse;
+  /** Whether this console may see API activity now (IAM can change while it is open). */
+  readonly seesActivity: () => boolean;
 }
 
 /**
@@ -53,8 +55,11 @@ export class Feed {
   #scheduled = false;
   #closed = false;
 
-  /** Makes `res` an event stream for `audience`; `first` frames are sent before anything else. */
-  attach(res: ServerResponse, audience: Audience, first: string[] = []): void {
+  /**
+   * Makes `res` an event stream for `audience`; `first` frames are sent before anything else.
+   * `seesActivity` is asked before each API call is sent (default: always).
+   */
+  attach(res: ServerResponse, audience: Audience, first: string[] = [], seesActivity: () => boolean = () => true): void {
     if (this.#closed) {
       res.writeHead(503).end();
       return;
@@ -66,7 +71,7 @@ export class Feed {
     });
     res.write("retry: 1000\n\n");
     for (const f of first) res.write(f);
-    const client: Client = { res, accountId: audience.accountId, region: audience.region };
+    const client: Client = { res, accountId: audience.accountId, region: audience.region, seesActivity };
     this.#clients.add(client);
     const drop = () => this.#clients.delete(client);
     res.once("close", drop);
@@ -91,7 +96,7 @@ export class Feed {
 
   activity(entry: ActivityEntry): void {
     const frame = sseFrame("activity", entry);
-    for (const c of this.#clients) if (c.accountId === entry.accountId && c.region === entry.region) this.#send(c, frame);
+    for (const c of this.#clients) if (c.accountId === entry.accountId && c.region === entry.region && c.seesActivity()) this.#send(c, frame);
   }
 
   get clients(): number {

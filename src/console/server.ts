@@ -14,13 +14,18 @@
  *   GET  /_slipway/console/api/events     SSE: changes, activity
  *   GET  /_slipway/console/api/tail       SSE: a container's log (?cluster=&task=&container=)
  *   GET  /_slipway/console/api/listeners  where each load-balancer listener is served
+ *
+ * With IAM enforcement, what the console serves outside the AWS API is checked as the IAM action
+ * that reads the same thing (`permits`): the API-activity feed as cloudtrail:LookupEvents, the
+ * listeners' host ports as elasticloadbalancing:DescribeListeners, a container's log tail as
+ * logs:GetLogEvents on its awslogs stream (on "*" for a container without awslogs).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "../core/clock.ts";
 import { LABELS, type ContainerRuntime } from "../runtime/runtime.ts";
 import type { Activity } from "./activity.ts";
 import type { Assets } from "./assets.ts";
-import { ConsoleAws, type ConsoleCredentials, isConsoleService, operationKind } from "./aws.ts";
+import { type ApiError, ConsoleAws, type ConsoleCredentials, isConsoleService, operationKind } from "./aws.ts";
 import { type Audience, type Feed, sseFrame } from "./feed.ts";
 import { checkPeer, checkSameOrigin, isOwnOrigin, type Refusal } from "./guard.ts";
 import { clearedCookie, type ConsoleIdentity, type ConsoleSession, sessionCookie, Sessions } from "./sessions.ts";
@@ -47,6 +52,9 @@ export interface ListenerView {
   readonly note?: string;
 }
 
+/** Undefined when `identity` may do `action` on `resource`, else AWS's denial text. */
+export type ConsolePermits = (identity: ConsoleIdentity, action: string, resource: string) => string | undefined;
+
 export interface ConsoleOptions {
   readonly port: number;
   readonly strictAuth: boolean;
@@ -60,6 +68,8 @@ export interface ConsoleOptions {
   /** Signing names of the services the gateway serves (the page shows what exists). */
   readonly services: readonly string[];
   readonly listeners: () => readonly ListenerView[];
+  /** IAM enforcement's check (absent: enforcement is off and everything is allowed). */
+  readonly permits?: ConsolePermits;
 }
 
 /** Page routes: path patterns under /_slipway/console/. */
@@ -240,11 +250,14 @@ ${styles}
       case "tail":
         if (m !== "GET") return methodNotAllowed(res, "GET");
         return this.#tail(res, session, url);
-      case "listeners":
+      case "listeners": {
         if (m !== "GET") return methodNotAllowed(res, "GET");
+        const denied = this.#denied(session, "elasticloadbalancing:DescribeListeners", "*");
+        if (denied) return accessDenied(res, denied);
         return json(res, 200, {
           listeners: this.#o.listeners().filter((l) => l.listenerArn.split(":")[4] === session.identity.accountId && l.listenerArn.split(":")[3] === session.identity.region),
         });
+      }
       default:
         return json(res, 404, { error: { code: "NotFound", message: `No console API ${name}.` } });
     }
@@ -267,7 +280,12 @@ ${styles}
 
   #events(res: ServerResponse, session: ConsoleSession): void {
     const audience: Audience = { accountId: session.identity.accountId, region: session.identity.region };
-    this.#o.feed.attach(res, audience, [sseFrame("hello", { activity: this.#o.activity.recent(audience.accountId, audience.region).slice(-200) })]);
+    // The API-activity feed is CloudTrail's job in AWS: it needs cloudtrail:LookupEvents.
+    const seesActivity = () => this.#denied(session, "cloudtrail:LookupEvents", "*") === undefined;
+    const hello = seesActivity()
+      ? { activity: this.#o.activity.recent(audience.accountId, audience.region).slice(-200) }
+      : { activity: [], activityDenied: this.#denied(session, "cloudtrail:LookupEvents", "*") };
+    this.#o.feed.attach(res, audience, [sseFrame("hello", hello)], seesActivity);
   }
 
   async #tail(res: ServerResponse, session: ConsoleSession, url: URL): Promise<void> {
@@ -277,10 +295,18 @@ ${styles}
     // The user may see the task only if DescribeTasks shows it to them.
     const r = await session.aws.call("ecs", "DescribeTasks", { cluster, tasks: [task] });
     if (!r.ok) return json(res, r.error.status, { error: r.error });
-    const t = (r.output.tasks as { taskArn?: string; containers?: { name?: string }[] }[] | undefined)?.[0];
+    const t = (r.output.tasks as { taskArn?: string; taskDefinitionArn?: string; containers?: { name?: string; runtimeId?: string }[] }[] | undefined)?.[0];
     if (!t?.taskArn) return json(res, 404, { error: { code: "NotFound", message: `Task ${task} was not found.` } });
     if (!t.containers?.some((c) => c.name === container)) {
       return json(res, 404, { error: { code: "NotFound", message: `Task ${task} has no container ${container}.` } });
+    }
+    if (this.#o.permits) {
+      // Reading a container's output is reading its log: logs:GetLogEvents on its awslogs stream.
+      const runtimeId = t.containers.find((c) => c.name === container)?.runtimeId;
+      const stream = await this.#logStream(session, t.taskArn, t.taskDefinitionArn ?? "", container, runtimeId);
+      if ("error" in stream) return json(res, stream.error.status, { error: stream.error });
+      const denied = this.#denied(session, "logs:GetLogEvents", stream.arn);
+      if (denied) return accessDenied(res, denied);
     }
     const found = await this.#o.runtime.list({ [LABELS.taskArn]: t.taskArn, [LABELS.container]: container });
     const c = found[0];
@@ -291,6 +317,31 @@ ${styles}
     } finally {
       this.#tails--;
     }
+  }
+
+  #denied(session: ConsoleSession, action: string, resource: string): string | undefined {
+    return this.#o.permits?.(session.identity, action, resource);
+  }
+
+  /** The ARN of the awslogs stream a task's container writes to, or "*" when it does not use awslogs. */
+  async #logStream(
+    session: ConsoleSession,
+    taskArn: string,
+    taskDefinition: string,
+    container: string,
+    runtimeId: string | undefined,
+  ): Promise<{ arn: string } | { error: ApiError }> {
+    const r = await session.aws.call("ecs", "DescribeTaskDefinition", { taskDefinition });
+    if (!r.ok) return { error: r.error };
+    type Def = { containerDefinitions?: { name?: string; logConfiguration?: { logDriver?: string; options?: Record<string, string> } }[] };
+    const log = (r.output.taskDefinition as Def | undefined)?.containerDefinitions?.find((c) => c.name === container)?.logConfiguration;
+    const group = log?.logDriver === "awslogs" ? log.options?.["awslogs-group"] : undefined;
+    if (!group) return { arn: "*" };
+    const prefix = log?.options?.["awslogs-stream-prefix"];
+    // awslogs names the stream <prefix>/<container>/<task id>, or the container's id without a prefix.
+    const stream = prefix ? `${prefix}/${container}/${taskArn.split("/").at(-1) ?? ""}` : (runtimeId ?? "*");
+    const { accountId, region } = session.identity;
+    return { arn: `arn:aws:logs:${log?.options?.["awslogs-region"] ?? region}:${accountId}:log-group:${group}:log-stream:${stream}` };
   }
 
   #session(req: IncomingMessage): ConsoleSession | undefined {
@@ -365,6 +416,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 function refuse(res: ServerResponse, r: Refusal): void {
   json(res, r.status, { error: { code: r.status === 403 ? "Forbidden" : "Refused", message: r.reason } });
+}
+
+/** IAM's refusal, as the JSON services word it. */
+function accessDenied(res: ServerResponse, message: string): void {
+  json(res, 403, { error: { code: "AccessDeniedException", message } });
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {

@@ -38,6 +38,8 @@ import type { ResourceLookup } from "../authz/requests.ts";
 import type { Authorizer } from "../authz/authorizer.ts";
 import { contextOf } from "../authz/context.ts";
 import { evaluate } from "../authz/evaluate.ts";
+import { denialMessage } from "../authz/messages.ts";
+import type { ConsolePermits } from "../console/server.ts";
 import { compilePolicy } from "../authz/policy.ts";
 import type { RolePermissions } from "../services/ecs/permissions.ts";
 import type { Store } from "../store/store.ts";
@@ -383,6 +385,20 @@ export function rolePermissionsPort(iam: Iam, authorizer: Authorizer): RolePermi
     },
   };
 }
+/**
+ * What the console serves outside the AWS API (the API-activity feed, where listeners are served, a
+ * container's log tail) checked as the IAM action that reads the same thing, for the signed-in key:
+ * undefined when allowed, else AWS's denial text.
+ */
+export function consolePermitsPort(iam: Iam, authorizer: Authorizer): ConsolePermits {
+  return (identity, action, resource) => {
+    const scope = { accountId: identity.accountId, region: identity.region };
+    const p = iam.principals.forAccessKey(identity.accessKeyId, identity.accountId);
+    const d = authorizer.evaluate(p, action, { resource }, new Map(), scope);
+    return d.decision === "allowed" ? undefined : denialMessage(p.principal.arn, action, resource, d);
+  };
+}
+
 /** ECS services as Application Auto Scaling scales them: desiredCount through UpdateService. */
 export function scalableServicesPort(ecs: Ecs): ScalableServices {
   return {

@@ -65,6 +65,7 @@ import type { Slipway, SlipwayOptions } from "./options.ts";
 import { Authorizer } from "../authz/authorizer.ts";
 import { GITHUB_ISSUER, OidcIssuer } from "../oidc/issuer.ts";
 import {
+  consolePermitsPort,
   resourceLookupPort,
   rolePermissionsPort,
   alarmActionsPort,
@@ -296,6 +297,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     assets: new Assets(),
     services: apis.map((s) => s.signingName),
     listeners: () => dataPlane.listeners(),
+    ...(enforceIam ? { permits: consolePermitsPort(iam, authorizer) } : {}),
   });
   http.serve(
     frontDoor({

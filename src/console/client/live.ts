@@ -34,6 +34,7 @@ const activityListeners = new Set<Listener>();
 const statusListeners = new Set<Listener>();
 const MAX_ACTIVITY = 1000;
 let activity: ActivityEntry[] = [];
+let activityDenied: string | undefined;
 let source: EventSource | undefined;
 let connected = false;
 let everConnected = false;
@@ -84,7 +85,8 @@ function open(): void {
     for (const l of statusListeners) l();
   });
   source.addEventListener("hello", (ev) => {
-    const { activity: recent } = JSON.parse((ev as MessageEvent<string>).data) as { activity: ActivityEntry[] };
+    const { activity: recent, activityDenied: denied } = JSON.parse((ev as MessageEvent<string>).data) as { activity: ActivityEntry[]; activityDenied?: string };
+    activityDenied = denied;
     const known = new Set(activity.map((a) => a.seq));
     activity = [...activity, ...recent.filter((a) => !known.has(a.seq))].sort((a, b) => a.seq - b.seq).slice(-MAX_ACTIVITY);
     for (const l of activityListeners) l();
@@ -110,6 +112,11 @@ export function disconnect(): void {
 export function onKeys(l: KeysListener): () => void {
   keyListeners.add(l);
   return () => keyListeners.delete(l);
+}
+
+/** IAM's refusal of the activity feed (cloudtrail:LookupEvents) for this identity, if refused. */
+export function activityRefusal(): string | undefined {
+  return activityDenied;
 }
 
 export function activityEntries(): readonly ActivityEntry[] {

@@ -1,7 +1,7 @@
 import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { useTitle } from "../hooks.ts";
-import { type ActivityEntry, activityEntries, onActivity } from "../live.ts";
+import { type ActivityEntry, activityEntries, activityRefusal, onActivity } from "../live.ts";
 import { Empty, Section, Time } from "../ui.tsx";
 
 /** Every API call Slipway answered, live: the first place to look when a tool's call fails. */
@@ -30,7 +30,12 @@ export function ActivityView(): JSX.Element {
             <label for="errors">Errors only</label>
           </span>
         </form>
-        {shown.length === 0 ? <Empty>No calls yet. Calls from the AWS CLI, SDKs, Terraform and this console's actions appear here as they are answered.</Empty> : null}
+        {activityRefusal() ? (
+          <p class="error" role="alert">
+            The activity feed needs cloudtrail:LookupEvents. {activityRefusal()}
+          </p>
+        ) : null}
+        {shown.length === 0 && !activityRefusal() ? <Empty>No calls yet. Calls from the AWS CLI, SDKs, Terraform and this console's actions appear here as they are answered.</Empty> : null}
         {shown.length ? (
           <div class="table-wrap">
             <table data-testid="activity">
