@@ -150,7 +150,16 @@ describe("the console under IAM enforcement", () => {
     const exec = await call(st.s, session, "ecs", "ExecuteCommand", { cluster: CLUSTER, task: st.taskArn, command: "/bin/sh", interactive: true });
     assert.equal(exec.status, 400);
     assert.equal(exec.body.error.code, "AccessDeniedException");
-    assert.match(exec.body.error.message, new RegExp(`^User: ${user} is not authorized to perform: ecs:ExecuteCommand on resource: `));
+    assert.equal(
+      exec.body.error.message,
+      `User: ${user} is not authorized to perform: ecs:ExecuteCommand on resource: arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${CLUSTER} because no identity-based policy allows the ecs:ExecuteCommand action`,
+    );
+    const sdkExec = new ecs.ECSClient({ region: "us-east-1", endpoint: st.s.url, credentials: st.viewer, maxAttempts: 1 });
+    await assert.rejects(sdkExec.send(new ecs.ExecuteCommandCommand({ cluster: CLUSTER, task: st.taskArn, command: "/bin/sh", interactive: true })), {
+      name: "AccessDeniedException",
+      message: exec.body.error.message,
+    });
+    sdkExec.destroy();
 
     const tail = await getJson(`${st.s.consoleUrl}api/tail?cluster=${CLUSTER}&task=${taskId}&container=app`, session.cookie);
     assert.deepEqual(
