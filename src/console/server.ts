@@ -68,6 +68,8 @@ export interface ConsoleOptions {
   /** Signing names of the services the gateway serves (the page shows what exists). */
   readonly services: readonly string[];
   readonly listeners: () => readonly ListenerView[];
+  /** With strict auth: whether an access key still authenticates (deleted, inactive and expired keys do not). */
+  readonly keyValid?: (accessKeyId: string) => boolean;
   /** IAM enforcement's check (absent: enforcement is off and everything is allowed). */
   readonly permits?: ConsolePermits;
 }
@@ -230,6 +232,12 @@ ${styles}
 
     const session = this.#session(req);
     if (!session) return json(res, 401, { error: { code: "NotSignedIn", message: "Sign in to the console first." } });
+    if (this.#o.strictAuth && this.#o.keyValid && !this.#o.keyValid(session.identity.accessKeyId)) {
+      // The key was deleted, made inactive or has expired since signing in: the session ends with it.
+      this.#sessions.delete(session.id);
+      res.setHeader("set-cookie", clearedCookie());
+      return json(res, 401, { error: { code: "NotSignedIn", message: `The access key ${session.identity.accessKeyId} is no longer valid. Sign in again.` } });
+    }
 
     if (m === "POST") {
       const refused = checkSameOrigin(req.headers, this.#o.port, session.token);

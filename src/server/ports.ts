@@ -388,10 +388,12 @@ export function rolePermissionsPort(iam: Iam, authorizer: Authorizer): RolePermi
 /**
  * What the console serves outside the AWS API (the API-activity feed, where listeners are served, a
  * container's log tail) checked as the IAM action that reads the same thing, for the signed-in key:
- * undefined when allowed, else AWS's denial text.
+ * undefined when allowed, else AWS's denial text. `keyValid` is strict auth's test of the key.
  */
-export function consolePermitsPort(iam: Iam, authorizer: Authorizer): ConsolePermits {
+export function consolePermitsPort(iam: Iam, authorizer: Authorizer, keyValid: (accessKeyId: string) => boolean): ConsolePermits {
   return (identity, action, resource) => {
+    // A key deleted, made inactive or expired since signing in is nobody (IAM would resolve it to the account's root).
+    if (!keyValid(identity.accessKeyId)) return "The security token included in the request is invalid.";
     const scope = { accountId: identity.accountId, region: identity.region };
     const p = iam.principals.forAccessKey(identity.accessKeyId, identity.accountId);
     const d = authorizer.evaluate(p, action, { resource }, new Map(), scope);

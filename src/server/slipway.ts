@@ -258,6 +258,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
+  // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
+  const lookupSecret = (akid: string) => credentials.get(akid) ?? (/^A[KS]IA/.test(akid) ? iam.lookupSecret(akid) : undefined);
   const apis = [
     ecsService(ecs),
     elbv2Service(elbv2),
@@ -278,8 +280,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
-    // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
-    lookupSecret: (akid) => credentials.get(akid) ?? (/^A[KS]IA/.test(akid) ? iam.lookupSecret(akid) : undefined),
+    lookupSecret,
     ids,
     now: () => clock.now(),
     observe: (call) => activity.record(call),
@@ -297,7 +298,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     assets: new Assets(),
     services: apis.map((s) => s.signingName),
     listeners: () => dataPlane.listeners(),
-    ...(enforceIam ? { permits: consolePermitsPort(iam, authorizer) } : {}),
+    keyValid: (akid) => lookupSecret(akid) !== undefined,
+    ...(enforceIam ? { permits: consolePermitsPort(iam, authorizer, (akid) => !(opts.strictAuth ?? false) || lookupSecret(akid) !== undefined) } : {}),
   });
   http.serve(
     frontDoor({

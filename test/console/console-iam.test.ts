@@ -232,6 +232,25 @@ describe("the console under IAM enforcement", () => {
     await events.waitFor((e) => e.event === "activity" && e.data.operation === "DescribeServices", "the admin's call");
     events.close();
   });
+
+  test("a key deleted while its console session is open: an open activity stream hears no more, and the session ends", async () => {
+    const events = await openSse(`${st.s.consoleUrl}api/events`, session.cookie);
+    await events.waitFor((e) => e.event === "hello", "hello");
+    await st.iam.send(new iamSdk.DeleteAccessKeyCommand({ UserName: "viewer", AccessKeyId: st.viewer.accessKeyId }));
+    await st.ecs.send(new ecs.UpdateServiceCommand({ cluster: CLUSTER, service: "app", desiredCount: 1 }));
+    await events.waitFor((e) => e.event === "changes" && (e.data as string[]).includes(`service:${serviceArn}`), "the service's change");
+    assert.deepEqual(
+      events.events.filter((e) => e.event === "activity" && e.data.operation === "UpdateService"),
+      [],
+      "a deleted key's console hears no API calls",
+    );
+    events.close();
+    const message = `The access key ${st.viewer.accessKeyId} is no longer valid. Sign in again.`;
+    const r = await call(st.s, session, "ecs", "DescribeServices", { cluster: CLUSTER, services: ["app"] });
+    assert.deepEqual({ status: r.status, error: r.body.error }, { status: 401, error: { code: "NotSignedIn", message } });
+    const again = await getJson(`${st.s.consoleUrl}api/listeners`, session.cookie);
+    assert.equal(again.body.error?.message, "Sign in to the console first.", "the session is gone");
+  });
 });
 
 describe("the console with strict auth and IAM enforcement off (--no-enforce-iam)", () => {
