@@ -114,7 +114,7 @@ function loadOrCreateKey(file: string, ids: IdGen): Buffer {
   } catch {
     // first start
   }
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const key = Buffer.from(ids.hex(32), "hex");
   const tmp = `${file}.${ids.hex(4)}.tmp`;
   writeFileSync(tmp, key, { mode: 0o600 });

@@ -10,7 +10,7 @@ import type { Scope } from "../core/arn.ts";
 import type { Store } from "../store/store.ts";
 import { RegistryAuth } from "./auth.ts";
 import { RegistryError } from "./errcodes.ts";
-import { collectGarbage, type GcOptions, type GcResult } from "./gc.ts";
+import { collectGarbage, type GcOptions, type GcResult, purgeUploads } from "./gc.ts";
 import { baseDispatcher } from "./handlers/base.ts";
 import { blobDispatcher } from "./handlers/blobs.ts";
 import { catalogDispatcher } from "./handlers/catalog.ts";
@@ -39,6 +39,11 @@ export interface RegistryOptions {
   /** Default 4 MiB. */
   maxManifestBytes?: number;
   /**
+   * An upload or manifest body that sends nothing for this long is given up and its connection
+   * closed (the chunk is rolled back). A long transfer that keeps moving is never cut. Default 60 s.
+   */
+  bodyIdleMs?: number;
+  /**
    * IAM enforcement: whether the token's key may perform `action` (ecr:BatchGetImage,
    * ecr:InitiateLayerUpload…) on the repository; the denial's text, or undefined when allowed.
    */
@@ -54,6 +59,8 @@ export interface Registry {
   readonly uploads: UploadStore;
   readonly paths: RegistryPaths;
   collectGarbage(opts?: GcOptions): Promise<GcResult>;
+  /** Removes abandoned upload sessions only (see gc.ts for the rule); the uuids removed. */
+  purgeUploads(opts?: Pick<GcOptions, "uploadIdleMs">): Promise<string[]>;
 }
 
 type Dispatcher = (ctx: RequestContext) => MethodHandler;
@@ -92,8 +99,11 @@ export function createRegistry(opts: RegistryOptions): Registry {
     maxManifestBytes: opts.maxManifestBytes ?? 4 * 1024 * 1024,
   };
 
+  const bodyIdleMs = opts.bodyIdleMs ?? 60_000;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(API_VERSION)) res.setHeader(k, v);
+    if (bodyIdleMs > 0 && (req.method === "PATCH" || req.method === "PUT" || req.method === "POST")) watchStall(req, bodyIdleMs);
     try {
       const url = new URL(req.url ?? "/", "http://registry.invalid");
       const match = matchRoute(url.pathname);
@@ -123,7 +133,23 @@ export function createRegistry(opts: RegistryOptions): Registry {
     uploads,
     paths,
     collectGarbage: (gc) => collectGarbage({ meta, blobs, uploads, paths, clock: opts.clock }, gc),
+    purgeUploads: (gc) => purgeUploads({ meta, blobs, uploads, paths, clock: opts.clock }, gc),
   };
+}
+
+/**
+ * Gives up a request body that stops arriving (the socket's inactivity timer: a slow but moving
+ * upload is fine); the upload store rolls the partial chunk back when its stream fails.
+ */
+function watchStall(req: IncomingMessage, idleMs: number): void {
+  const onStall = () => req.destroy(new Error(`no data for ${idleMs} ms`));
+  req.setTimeout(idleMs, onStall);
+  const done = () => {
+    req.off("timeout", onStall);
+    req.socket?.setTimeout(0);
+  };
+  req.once("end", done);
+  req.once("close", done);
 }
 
 /**
@@ -152,6 +178,11 @@ function ecrAction(route: RouteName, method: string): string | undefined {
 }
 
 function writeError(req: IncomingMessage, res: ServerResponse, err: unknown, challenge: string, log: (m: string) => void): void {
+  // A client that went away (or whose body stalled) is no failure of the registry's: nothing to log or answer.
+  if (res.destroyed || (req.destroyed && !req.complete)) {
+    res.destroy();
+    return;
+  }
   const e = err instanceof RegistryError ? err : new RegistryError("UNKNOWN", undefined, (err as Error)?.message ?? String(err));
   if (!(err instanceof RegistryError)) log(`registry: ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
   if (res.headersSent) {

@@ -90,6 +90,8 @@ export function frontDoor(routes: FrontDoorRoutes): RequestHandler {
 export interface ListenOptions {
   readonly port: number;
   readonly host: string;
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
 }
 
 /**
@@ -100,11 +102,18 @@ export async function listen(
   opts: ListenOptions,
 ): Promise<{ server: Server; port: number; serve(handler: RequestHandler, upgrade?: Upgrades): void }> {
   let upgrades: Upgrades | undefined;
+  // No overall request timeout: layer pushes can stream for longer than any fixed limit. Stalls are
+  // cut instead: the headers must arrive within headersTimeoutMs (checked every second), idle
+  // keep-alive connections close after keepAliveTimeoutMs, and the gateway and the registry give
+  // up a body that stops arriving (src/aws/read-body.ts, src/registry/registry.ts).
   // Only upgrades Slipway serves are taken over; any other (an h2c offer) is an ordinary request.
-  const server = createServer({ shouldUpgradeCallback: (req) => upgrades?.accepts(req.url ?? "/") ?? false });
-  server.keepAliveTimeout = 65_000;
-  // Layer pushes can stream for longer than Node's default 300 s request timeout.
-  server.requestTimeout = 0;
+  const server = createServer({
+    requestTimeout: 0,
+    headersTimeout: opts.headersTimeoutMs,
+    connectionsCheckingInterval: 1000,
+    shouldUpgradeCallback: (req) => upgrades?.accepts(req.url ?? "/") ?? false,
+  });
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {

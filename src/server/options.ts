@@ -1,6 +1,7 @@
 /** What startSlipway() takes and returns (src/server/slipway.ts builds it). */
 import type { Gateway } from "../aws/gateway.ts";
 import type { Clock } from "../core/clock.ts";
+import type { Timeouts } from "../core/config.ts";
 import type { IdGen } from "../core/ids.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
@@ -60,6 +61,8 @@ export interface SlipwayOptions {
   dataPlane?: "node" | "haproxy";
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+  /** How long the API port waits on a stalled client (defaults: DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<Timeouts>;
   /** Count load balancer traffic for AWS/ApplicationELB metrics. Default true. */
   loadBalancerMetrics?: boolean;
   /**

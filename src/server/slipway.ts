@@ -5,13 +5,15 @@
  * fakes (runtime, clock, ids).
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { createGateway } from "../aws/gateway.ts";
 import { systemClock } from "../core/clock.ts";
-import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
+import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_TIMEOUTS, type Timeouts } from "../core/config.ts";
 import { randomIds } from "../core/ids.ts";
+import { openDataDir, PRIVATE_FILE } from "../core/private-files.ts";
+import { textSealer } from "../core/sealed-text.ts";
 import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane, type LoadBalancerDataPlane } from "../proxy/data-plane.ts";
 import { HaproxyDataPlane, haproxyAvailable } from "../proxy/haproxy/haproxy-data-plane.ts";
@@ -99,7 +101,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const accountId = opts.accountId ?? DEFAULT_ACCOUNT_ID;
   const region = opts.region ?? DEFAULT_REGION;
   const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only (0700, files 0600); an older, more open data directory is tightened once.
+  const { tightened } = openDataDir(dataDir);
+  if (tightened > 0) log(`restricted ${tightened} file(s) and folder(s) in ${dataDir} to their owner`);
   // Always random, even with seeded test ids: two Slipways must never share an instance label.
   const instanceId = readOrCreate(join(dataDir, "instance-id"), () => randomUUID());
   const store = new Store(join(dataDir, "slipway.db"), { fsync: opts.fsync ?? false });
@@ -107,7 +111,13 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const host = new Host(runtime, log);
   const deps = { store, clock, ids };
   // The port first: ECR's repository URIs and the image-pull rewrite name it.
-  const http = await listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host ?? "127.0.0.1" });
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const http = await listen({
+    port: opts.port ?? DEFAULT_PORT,
+    host: opts.host ?? "127.0.0.1",
+    headersTimeoutMs: timeouts.headersMs,
+    keepAliveTimeoutMs: timeouts.keepAliveMs,
+  });
   const port = http.port;
   const background = new Background(clock, log);
 
@@ -120,16 +130,21 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     defaultRegion: region,
     strict: opts.registry?.strict ?? opts.strictAuth ?? false,
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
+    bodyIdleMs: timeouts.registryBodyIdleMs,
     log,
     // IAM enforcement of pushes and pulls (the authorizer is built below, once IAM exists).
     authorize: (req) => registryAuthorize?.(req),
   });
   let registryAuthorize: ((req: { scope: { accountId: string; region: string }; accessKeyId: string | undefined; action: string; repository: string }) => string | undefined) | undefined;
   // KMS first: Secrets Manager, Parameter Store and ECR encrypt through it.
-  const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
+  // One master key protects everything at rest: KMS key material, and IAM/STS credentials.
+  const masterKey = MasterKey.fromFile(join(dataDir, "kms-master.key"), log);
+  const kms = new Kms({ ...deps, masterKey });
   const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
   const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
-  const iam = new Iam(deps);
+  const iam = new Iam({ ...deps, secrets: textSealer(masterKey) });
+  const sealed = iam.repo.sealPlaintextSecrets();
+  if (sealed > 0) log(`sealed the credentials of ${sealed} IAM key(s) and STS session(s) stored in plaintext by an older Slipway`);
   const ecr = new Ecr({
     store,
     clock,
@@ -282,7 +297,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     strictAuth: opts.strictAuth ?? false,
     lookupSecret,
     ids,
+    // Strict mode judges a signature's date against the injected clock.
     now: () => clock.now(),
+    bodyIdleMs: timeouts.apiBodyIdleMs,
     observe: (call) => activity.record(call),
     ...(enforceIam ? { authorize: authorizer.authorizeCall } : {}),
   });
@@ -384,6 +401,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
+  background.every("registry upload purge", INTERVALS.registryUploadPurge, () => registry.purgeUploads());
   background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
   background.every("secret deletion", INTERVALS.secretDeletion, () => secretsManager.purgeDeleted(), { immediately: true });
   background.every("metrics and alarm evaluation", INTERVALS.alarmEvaluation, metricsMinute);
@@ -470,7 +488,7 @@ function readOrCreate(path: string, make: () => string): string {
     return readFileSync(path, "utf8").trim();
   } catch {
     const v = make();
-    writeFileSync(path, v + "\n");
+    writeFileSync(path, `${v}\n`, { mode: PRIVATE_FILE });
     return v;
   }
 }

@@ -468,4 +468,11 @@ CREATE TABLE iam_oidc_providers (
 );
 `,
   },
+  {
+    version: 80,
+    name: "registry upload activity",
+    // When an upload session last received data (or started): sessions idle for
+    // UPLOAD_IDLE_MS are abandoned and swept (src/registry/gc.ts).
+    sql: `ALTER TABLE registry_uploads ADD COLUMN touched_at REAL;`,
+  },
 ];

@@ -224,6 +224,8 @@ describe("task identity", () => {
       endpoint: base,
       credentials: { accessKeyId: cr.AccessKeyId!, secretAccessKey: cr.SecretAccessKey!, sessionToken: cr.Token! },
       maxAttempts: 1,
+      // Strict SigV4 checks the signing date against Slipway's (here, manual) clock.
+      systemClockOffset: h.clock.now() - Date.now(),
     });
     const who = await client.send(new sts.GetCallerIdentityCommand({}));
     assert.equal(who.Arn, `arn:aws:sts::000000000000:assumed-role/app-task-role/${taskId}`);

@@ -10,8 +10,8 @@ import { writeMembers } from "./xml-codec.ts";
 import { XmlWriter } from "./xml-writer.ts";
 
 export const ec2Protocol: WireProtocol = {
-  parseInput(model, op, req) {
-    return parseFormInput(model, op, req, ec2Rules);
+  parseInput(model, op, req, opts) {
+    return parseFormInput(model, op, req, ec2Rules, opts, true);
   },
 
   serializeOutput(op, output, meta) {

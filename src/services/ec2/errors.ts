@@ -28,7 +28,8 @@ const KINDS: Record<string, IdKind> = {
 
 /** `vpc-0123abcd` or `vpc-0123456789abcdef0`: AWS's two id lengths. */
 export function checkId(prefix: string, id: string): void {
-  if (!new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`).test(id)) {
+  const hex = id.startsWith(`${prefix}-`) ? id.slice(prefix.length + 1) : "";
+  if (!((hex.length === 8 || hex.length === 17) && /^[0-9a-f]+$/.test(hex))) {
     const kind = KINDS[prefix];
     throw ec2Error(kind?.malformed ?? "InvalidID", `Invalid id: "${id}" (expecting "${prefix}-...")`);
   }

@@ -16,6 +16,7 @@ import { Roles } from "./roles.ts";
 import type { Tagging } from "../common/tagging.ts";
 import { iamTagging } from "./tagging.ts";
 import { ROOT_USER, Users } from "./users.ts";
+import { ephemeralSealer } from "../../core/sealed-text.ts";
 import { accessKeyId, checkName, checkPolicyDocument, encodeDocument, page, secretAccessKey, sessionToken } from "./util.ts";
 import { noSuchEntity } from "./errors.ts";
 
@@ -46,7 +47,7 @@ export class Iam {
 
   constructor(deps: IamDeps) {
     this.deps = deps;
-    this.repo = new IamRepo(deps.store);
+    this.repo = new IamRepo(deps.store, deps.secrets ?? ephemeralSealer());
     const tags = iamTagging(deps.store, this.repo);
     this.tags = tags;
     this.roles = new Roles(deps, this.repo, tags);
@@ -61,7 +62,8 @@ export class Iam {
 
   /**
    * Secrets of keys made here: active IAM access keys (CreateAccessKey) and unexpired STS temporary
-   * credentials (AssumeRole, GetSessionToken). Anything else is unknown (undefined).
+   * credentials (AssumeRole, GetSessionToken), which need their session token. Anything else is
+   * unknown (undefined).
    */
   lookupSecret = (id: string): SecretLookup | undefined => {
     const key = this.repo.accessKey(id);

@@ -23,6 +23,8 @@ export function iamService(iam: Iam): ServiceDefinition {
     xmlNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
     model: lazyModel("@aws-sdk/client-iam"),
     handlers: bumpingEpoch(iam, iamHandlers(iam)),
+    // IAM checks names, ARNs, paths and durations itself, with its own codes and messages.
+    traitErrors: false,
   });
 }
 
