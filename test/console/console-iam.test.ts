@@ -44,7 +44,8 @@ async function settle(s: Slipway): Promise<void> {
 
 /** Slipway with strict auth, a service of one exec-enabled task logging to awslogs, and an IAM user "viewer" with no policy yet. */
 async function stack(enforceIam: boolean): Promise<Stack> {
-  const clock = new ManualClock();
+  // Strict auth judges a signature's date against this clock, and the SDK signs with the real time.
+  const clock = new ManualClock(Date.now());
   const rt = new FakeRuntime({ clock });
   rt.addImage("app:1");
   const dir = mkdtempSync(join(tmpdir(), "slipway-console-iam-"));

@@ -323,7 +323,9 @@ describe("the console with strict auth", () => {
 
   before(async () => {
     strictDir = mkdtempSync(join(tmpdir(), "slipway-console-strict-"));
-    strict = await startSlipway({ port: 0, dataDir: strictDir, runtime: new FakeRuntime({ clock }), clock, strictAuth: true, credentials: [key], log: () => {} });
+    // Strict auth judges a signature's date against Slipway's clock, and the SDK signs with the real time.
+    const strictClock = new ManualClock(Date.now());
+    strict = await startSlipway({ port: 0, dataDir: strictDir, runtime: new FakeRuntime({ clock: strictClock }), clock: strictClock, strictAuth: true, credentials: [key], log: () => {} });
   });
 
   after(async () => {
