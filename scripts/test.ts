@@ -1,7 +1,8 @@
 /**
- * The test command (`npm test`): type-check, then run every *.test.ts under src/ and test/ with
- * node:test. `--unit` runs only the tests on fakes, no Docker: src/ (next to their code) and
- * test/scheduler/ (the schedulers on the in-process harness). Extra arguments are passed
+ * The test command (`npm test`): type-check (the server, and the console's browser code with its
+ * own settings), then run every *.test.ts under src/ and test/ with node:test. `--unit` runs only
+ * the tests on fakes, no Docker: src/ (next to their code) and test/scheduler/ (the schedulers on
+ * the in-process harness). Extra arguments are passed
  * to node --test (e.g. --test-name-pattern).
  */
 import { spawnSync } from "node:child_process";
@@ -11,10 +12,11 @@ const args = process.argv.slice(2);
 const unitOnly = args.includes("--unit");
 const rest = args.filter((a) => a !== "--unit");
 
-const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "tsconfig.json"], {
-  stdio: "inherit",
-});
-if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+// The server (Node) and the console's browser code (DOM) are checked with their own settings.
+for (const project of ["tsconfig.json", "src/console/client/tsconfig.json"]) {
+  const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", project], { stdio: "inherit" });
+  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+}
 
 const patterns = unitOnly ? ["src/**/*.test.ts", "test/scheduler/*.test.ts"] : ["src/**/*.test.ts", "test/**/*.test.ts"];
 const files = patterns.flatMap((p) => globSync(p)).sort();

@@ -77,6 +77,8 @@ export interface ObservedCall {
   /** The AWS error code when the call failed. */
   readonly errorCode: string | undefined;
   readonly latencyMs: number;
+  /** The caller's User-Agent header (which tool made the call), when it sent one. */
+  readonly userAgent: string | undefined;
 }
 
 /** A request independent of node:http (in-process tests, other transports). */
@@ -146,6 +148,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         status: result.reply.status,
         errorCode: result.reply.status >= 400 ? observed.errorCode : undefined,
         latencyMs: now() - at,
+        userAgent: userAgentOf(raw.headers),
       });
     } catch (err) {
       logger.error("call observer failed", { error: err });
@@ -333,6 +336,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   return { handle, invoke, services: options.services };
+}
+
+function userAgentOf(headers: GatewayRequest["headers"]): string | undefined {
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === "user-agent" && v !== undefined) return typeof v === "string" ? v : v.join(", ");
+  }
+  return undefined;
 }
 
 type Observed = { -readonly [K in keyof ObservedCall]?: ObservedCall[K] };

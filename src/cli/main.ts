@@ -3,7 +3,9 @@
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
  *              [--data-plane node|haproxy]   (also SLIPWAY_DATA_PLANE; haproxy: see src/proxy/haproxy/)
  *              [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam]
- *              [--oidc-issuer URL]
+ *              [--oidc-issuer URL] [--quiet]
+ *       serves until SIGINT/SIGTERM; prints the console's URL, a line per deployment start and
+ *       finish and per failed task (not with --quiet), and on shutdown what is left running
  *   slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME]
  *              [--audience sts.amazonaws.com] [--sub SUBJECT] [--claim key=value]... [--ttl 300]
  *              [--data-dir DIR] [--oidc-issuer URL]
@@ -32,10 +34,11 @@ import { installLastResort } from "../server/last-resort.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
 import { GITHUB_ISSUER, githubClaims, OidcIssuer } from "../oidc/issuer.ts";
+import { shutdownSummary } from "./summary.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
-             [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam] [--oidc-issuer URL]
+             [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam] [--oidc-issuer URL] [--quiet]
              [--data-plane node|haproxy]
   slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME] [--audience sts.amazonaws.com]
              [--sub SUBJECT] [--claim key=value]... [--ttl 300] [--data-dir .slipway] [--oidc-issuer URL]
@@ -58,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       "data-plane": { type: "string" },
       "task-endpoint": { type: "string" },
       "no-endpoint-url": { type: "boolean" },
+      quiet: { type: "boolean" },
       "enforce-iam": { type: "boolean" },
       "no-enforce-iam": { type: "boolean" },
       "oidc-issuer": { type: "string" },
@@ -119,14 +123,17 @@ async function main(argv: string[]): Promise<number> {
       dataPlane: dataPlaneOption(values["data-plane"] ?? process.env.SLIPWAY_DATA_PLANE),
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
       injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
+      ...(values.quiet ? {} : { report: (line: string) => console.log(line) }),
     });
-    console.log(`Slipway ready on ${slipway.url}`);
+    console.log(`Slipway ready on ${slipway.url}\nConsole: ${slipway.consoleUrl}`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+    const left = await slipway.leftRunning();
     await slipway.close();
+    console.log(shutdownSummary(left, dataDir));
     return 0;
   }
   if (command === "ca") {

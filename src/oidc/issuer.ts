@@ -11,10 +11,11 @@
  * and a real GitHub token is then refused (its signature is not Slipway's).
  * https://docs.github.com/en/actions/reference/security/oidc
  */
-import { createPrivateKey, generateKeyPairSync, type JsonWebKey, type KeyObject, createPublicKey } from "node:crypto";
+import { createHash, createPrivateKey, generateKeyPair, type JsonWebKey, type KeyObject, createPublicKey } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { calculateJwkThumbprint, createLocalJWKSet, type JWK, SignJWT } from "jose";
+import { promisify } from "node:util";
+import type { createLocalJWKSet, JWK } from "jose";
 
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 
@@ -46,7 +47,8 @@ export class OidcIssuer {
     try {
       jwk = JSON.parse(readFileSync(keyFile, "utf8")) as JsonWebKey;
     } catch {
-      const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+      // Off the main thread (libuv's pool): a 2048-bit RSA key takes 50-200 ms to find.
+      const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
       jwk = privateKey.export({ format: "jwk" });
       mkdirSync(dirname(keyFile), { recursive: true });
       const tmp = `${keyFile}.tmp`;
@@ -55,13 +57,15 @@ export class OidcIssuer {
     }
     const key = createPrivateKey({ key: jwk, format: "jwk" });
     const pub = createPublicKey(key).export({ format: "jwk" }) as JWK;
-    const kid = await calculateJwkThumbprint(pub);
+    const kid = rsaThumbprint(pub);
     return new OidcIssuer(url.replace(/\/$/, ""), key, { ...pub, kid, alg: "RS256", use: "sig" }, kid);
   }
 
   /** A signed ID token (RS256) for `claims`. */
   async mint(req: MintRequest): Promise<string> {
     const iat = Math.floor(req.now / 1000);
+    // jose is loaded when a token is first signed or verified, not at start-up.
+    const { SignJWT } = await import("jose");
     return new SignJWT({ ...req.claims })
       .setProtectedHeader({ alg: "RS256", kid: this.#kid, typ: "JWT" })
       .setIssuer(this.url)
@@ -77,7 +81,8 @@ export class OidcIssuer {
   }
 
   /** A key set verifiers read (jose's local JWKS). */
-  keySet(): ReturnType<typeof createLocalJWKSet> {
+  async keySet(): Promise<ReturnType<typeof createLocalJWKSet>> {
+    const { createLocalJWKSet } = await import("jose");
     return createLocalJWKSet(this.jwks());
   }
 
@@ -93,6 +98,11 @@ export class OidcIssuer {
       scopes_supported: ["openid"],
     };
   }
+}
+
+/** The JWK thumbprint of an RSA public key (RFC 7638: SHA-256 of {"e","kty","n"} in that order, base64url). */
+function rsaThumbprint(pub: JWK): string {
+  return createHash("sha256").update(JSON.stringify({ e: pub.e, kty: pub.kty, n: pub.n })).digest("base64url");
 }
 
 /**

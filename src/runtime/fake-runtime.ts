@@ -6,9 +6,13 @@
  */
 import { createHash } from "node:crypto";
 import type { Clock } from "../core/clock.ts";
+import { startFakeProcess } from "./fake-shell.ts";
 import {
+  ExecError,
   LABELS,
   PullError,
+  type ExecOptions,
+  type ExecProcess,
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
@@ -16,6 +20,7 @@ import {
   type ImageInfo,
   type LogLine,
   type LogsOptions,
+  type PullProgress,
   type RegistryAuth,
   type RuntimeEvent,
 } from "./runtime.ts";
@@ -71,6 +76,10 @@ export class FakeRuntime implements ContainerRuntime {
   #nextBridgeHost = 2;
   /** Every image reference pull() was asked for, in order. */
   readonly pulls: string[] = [];
+  /** Every process exec() started, in order. */
+  readonly execs: { containerId: string; cmd: string[] }[] = [];
+  /** Exec'd processes still running, by container id (they end when the container stops). */
+  readonly #procs = new Map<string, Set<ExecProcess>>();
 
   constructor(opts: FakeRuntimeOptions) {
     this.#clock = opts.clock;
@@ -157,14 +166,17 @@ export class FakeRuntime implements ContainerRuntime {
   /** The registry credentials each pull carried (tests of private-registry auth). */
   readonly pullAuths = new Map<string, RegistryAuth | undefined>();
 
-  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo> {
+  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<ImageInfo> {
     this.pullAuths.set(image, auth);
     const ref = normalizeRef(image);
     this.pulls.push(image);
     if (signal?.aborted) throw new PullError(`pull of ${image} aborted`);
     const failure = this.#pullFailures.get(ref);
     if (failure) throw new PullError(failure);
-    if (this.#remote.has(ref)) return this.addImage(ref, this.#remote.get(ref));
+    if (this.#remote.has(ref)) {
+      onProgress?.({ layers: 1, layersDone: 1, downloadedBytes: 1024, totalBytes: 1024 });
+      return this.addImage(ref, this.#remote.get(ref));
+    }
     const local = this.#images.get(ref);
     if (local) return structuredClone(local);
     throw new PullError(`pull access denied for ${image}, repository does not exist or may require 'docker login'`);
@@ -324,6 +336,19 @@ export class FakeRuntime implements ContainerRuntime {
     }
   }
 
+  /** A few shell builtins stand in for the process (see fake-shell.ts); it ends when the container stops. */
+  async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
+    const c = this.#find(id);
+    if (!c) throw new ExecError(`No such container: ${id}`);
+    if (c.state.status !== "running") throw new ExecError(`Container ${c.state.id} is not running`);
+    this.execs.push({ containerId: c.state.id, cmd: [...opts.cmd] });
+    const proc = startFakeProcess(opts);
+    const procs = this.#procs.get(c.state.id) ?? new Set();
+    this.#procs.set(c.state.id, procs.add(proc));
+    void proc.exitCode.then(() => procs.delete(proc));
+    return proc;
+  }
+
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
     const queue: RuntimeEvent[] = [];
     let wake: (() => void) | undefined;
@@ -382,6 +407,8 @@ export class FakeRuntime implements ContainerRuntime {
 
   #terminate(c: FakeContainer, code: number, oomKilled: boolean): void {
     queueMicrotask(() => this.#wakeLogs(c.state.id));
+    for (const p of this.#procs.get(c.state.id) ?? []) p.close();
+    this.#procs.delete(c.state.id);
     const s = c.state;
     s.status = "exited";
     s.exitCode = code;

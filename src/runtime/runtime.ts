@@ -149,6 +149,63 @@ export interface LogsOptions {
   signal?: AbortSignal;
 }
 
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
+/** A process to start inside a running container (docker exec). */
+export interface ExecOptions {
+  cmd: string[];
+  /** Allocate a pseudo-terminal: output is one raw stream, and resize() applies. */
+  tty?: boolean;
+  /** Attach stdin, so write() reaches the process. */
+  stdin?: boolean;
+  /** KEY=VALUE */
+  env?: string[];
+  /** Default: the container's user. */
+  user?: string;
+  workingDir?: string;
+  /** The terminal's size at start (TTY only). */
+  size?: TerminalSize;
+}
+
+/** Output of an exec'd process; with a TTY all of it is "stdout". */
+export interface ExecOutput {
+  stream: "stdout" | "stderr";
+  data: Uint8Array;
+}
+
+/** A running exec'd process and its connection. */
+export interface ExecProcess {
+  /** Output in arrival order; ends when the process exits or close() is called. */
+  readonly output: AsyncIterable<ExecOutput>;
+  /** Sends bytes to the process's stdin (ignored without `stdin`). */
+  write(data: string | Uint8Array): void;
+  /** Closes stdin: the process reads end-of-file. */
+  end(): void;
+  /** Resizes the pseudo-terminal (TTY only). */
+  resize(size: TerminalSize): Promise<void>;
+  /** The exit code, once the process has exited; null when the connection closed first. */
+  readonly exitCode: Promise<number | null>;
+  /** Drops the connection (a shell on a TTY sees its terminal hang up). Idempotent. */
+  close(): void;
+}
+
+/** Raised by exec() when the process cannot be started; `message` is the engine's own text. */
+export class ExecError extends Error {
+  override name = "ExecError";
+}
+
+/** How far a pull has got, summed over the image's layers (as the engine reports them). */
+export interface PullProgress {
+  readonly layers: number;
+  readonly layersDone: number;
+  readonly downloadedBytes: number;
+  /** Bytes to download, over the layers whose size the engine has reported so far. */
+  readonly totalBytes: number;
+}
+
 /**
  * A container's resource usage at one moment, read from a `stats()` sample (toContainerStats).
  * Counters are cumulative.
@@ -173,8 +230,8 @@ export interface ContainerRuntime {
   info(): Promise<HostInfo>;
   /** Local image lookup; undefined when the image is not present. */
   inspectImage(image: string): Promise<ImageInfo | undefined>;
-  /** Pulls an image; throws PullError on failure. */
-  pull(image: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo>;
+  /** Pulls an image; throws PullError on failure. `onProgress` hears each progress report. */
+  pull(image: string, auth?: RegistryAuth, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<ImageInfo>;
   /** Creates (not starts) a container; returns its id. */
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
@@ -196,6 +253,11 @@ export interface ContainerRuntime {
    * Throws when the container does not exist.
    */
   logs(id: string, opts?: LogsOptions): AsyncIterable<LogLine>;
+  /**
+   * Starts a process in a running container (docker exec). Throws ExecError when the container is
+   * missing or not running.
+   */
+  exec(id: string, opts: ExecOptions): Promise<ExecProcess>;
   /** Container events, used only to wake reconcilers early; ends when the signal aborts. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
 }

@@ -232,6 +232,8 @@ export class ServiceReconciler implements Reconciler {
           ...(primary.launchType ? { launchType: primary.launchType } : {}),
           ...(primary.platformVersion ? { platformVersion: primary.platformVersion } : {}),
           ...(primary.networkConfiguration ? { networkConfiguration: primary.networkConfiguration } : {}),
+          // A service's tasks take its ECS Exec setting as it is when they start.
+          enableExecuteCommand: rec.doc.enableExecuteCommand ?? false,
           service: { name: svc.name, arn: svc.arn, deploymentId: primary.id },
         });
       } catch (err) {

@@ -26,6 +26,7 @@ import type { TaskToCheck } from "../services/ecs/permissions.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
 import type { TaskDefinitions } from "../services/ecs/task-definitions.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
+import { drainLine, PullProgressLog } from "./progress.ts";
 
 export interface TaskReconcilerOptions {
   /** Docker network awsvpc tasks join (each task gets its own IP on it). */
@@ -101,6 +102,8 @@ export class TaskReconciler implements Reconciler {
   readonly #mine: Record<string, string>;
   /** Background `docker stop` calls in flight, by container id. */
   readonly #stopping = new Map<string, Promise<void>>();
+  /** Tasks whose drain was announced in the log (once each). */
+  readonly #drainsAnnounced = new Set<string>();
   /**
    * Secrets of starting tasks, read once per start (as the agent does) and kept only in memory
    * until the task runs or stops: values never reach the store.
@@ -303,14 +306,20 @@ export class TaskReconciler implements Reconciler {
       if (digests.has(image)) continue;
       try {
         const local = this.#localImage(image, rec.scope);
+        const progress = new PullProgressLog(this.#clock, (m) => this.#opts.log?.(m), image, arn.split("/").pop()!);
         if (local) {
-          const info = await this.#rt.pull(local.pullRef, local.auth);
+          const info = await this.#rt.pull(local.pullRef, local.auth, undefined, (p) => progress.progress(p));
+          progress.done();
           digests.set(image, pulledDigest(info, local));
         } else {
           // repositoryCredentials: the private registry's login, read from Secrets Manager.
           const creds = credentials?.get(def.name);
           const auth = creds ? { ...creds, serveraddress: registryOf(image) } : undefined;
-          const info = (await this.#rt.inspectImage(image)) ?? (await this.#rt.pull(image, auth));
+          let info = await this.#rt.inspectImage(image);
+          if (!info) {
+            info = await this.#rt.pull(image, auth, undefined, (p) => progress.progress(p));
+            progress.done();
+          }
           digests.set(image, info.repoDigests[0]?.split("@")[1] ?? info.id);
         }
       } catch (err) {
@@ -430,9 +439,15 @@ export class TaskReconciler implements Reconciler {
         this.#mutate(arn, (t) => {
           if (t.doc.lastStatus === "RUNNING" || isPendingStatus(t.doc.lastStatus)) t.doc.lastStatus = "DEACTIVATING";
         });
+        // Said once per task, as soon as the wait's length is known.
+        if (until !== undefined && until - now >= 1000 && !this.#drainsAnnounced.has(arn)) {
+          this.#drainsAnnounced.add(arn);
+          this.#opts.log?.(drainLine(arn.split("/").pop()!, rec.state.serviceName, rec.state.targets.map((x) => x.targetGroupArn), until - now));
+        }
         return { requeueAfterMs: until === undefined ? START_POLL_MS : Math.max(1, until - now) };
       }
     }
+    this.#drainsAnnounced.delete(arn);
     if (rec.doc.lastStatus !== "STOPPING" && rec.doc.lastStatus !== "DEPROVISIONING") {
       this.#mutate(arn, (t) => {
         this.#applyObserved(t, td, byName);

@@ -50,6 +50,11 @@ export interface SlipwayOptions {
   awsvpcNetwork?: string;
   log?: (msg: string) => void;
   /**
+   * Where a line per deployment start and finish and per failed task goes (src/server/reporter.ts);
+   * `slipway up` passes stdout unless --quiet. Default: not reported.
+   */
+  report?: (line: string) => void;
+  /**
    * Which data plane serves the load balancers: "node" (default; in this process) or "haproxy"
    * (Debian's haproxy, driven from the same routing snapshot; see src/proxy/haproxy/).
    */
@@ -73,6 +78,10 @@ export interface SlipwayOptions {
 
 export interface Slipway {
   readonly url: string;
+  /** The web console: `${url}/_slipway/console/`. */
+  readonly consoleUrl: string;
+  /** Open console sessions, event streams and log tails, live and pending exec streams (tests, benchmarks). */
+  consoleStats(): { sessions: number; streams: number; tails: number; execStreams: number; execPending: number };
   readonly port: number;
   readonly store: Store;
   readonly ecs: Ecs;
@@ -98,6 +107,17 @@ export interface Slipway {
   readonly taskEndpointUrl: string | undefined;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
+  /** What keeps running when Slipway stops (its tasks' containers): for the shutdown summary. */
+  leftRunning(): Promise<LeftRunning>;
   /** Stops serving and scheduling; containers keep running (a restart adopts them). */
   close(): Promise<void>;
+}
+
+export interface LeftRunning {
+  /** Tasks not yet STOPPED, by cluster and service ("" for standalone tasks). */
+  readonly tasks: readonly { cluster: string; service: string; taskId: string; lastStatus: string }[];
+  /** Running containers this Slipway made (label slipway.instance). */
+  readonly containers: number;
+  /** The Docker label that finds them. */
+  readonly instanceLabel: string;
 }

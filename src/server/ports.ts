@@ -14,6 +14,8 @@ import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
+import type { EcsRepo } from "../services/ecs/repo.ts";
+import type { ReporterSource } from "./reporter.ts";
 import type { LoadBalancerServing } from "../services/elbv2/serving.ts";
 import type { ListenerBinding } from "../proxy/data-plane.ts";
 import type { Acm, CertificateUsers } from "../services/acm/index.ts";
@@ -36,6 +38,8 @@ import type { ResourceLookup } from "../authz/requests.ts";
 import type { Authorizer } from "../authz/authorizer.ts";
 import { contextOf } from "../authz/context.ts";
 import { evaluate } from "../authz/evaluate.ts";
+import { denialMessage } from "../authz/messages.ts";
+import type { ConsolePermits } from "../console/server.ts";
 import { compilePolicy } from "../authz/policy.ts";
 import type { RolePermissions } from "../services/ecs/permissions.ts";
 import type { Store } from "../store/store.ts";
@@ -124,6 +128,57 @@ export function localImagesPort(deps: {
       if (!ref) return undefined;
       const password = registry.auth.issueToken({ accountId: ref.accountId, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
       return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
+    },
+  };
+}
+
+/** ECS as the terminal reporter sees it (src/server/reporter.ts). */
+export function reporterSource(repo: EcsRepo): ReporterSource {
+  const clusterOf = (arn: string) => arn.split(":").slice(5).join(":").split("/")[1] ?? "";
+  return {
+    service: (arn) => {
+      const p = parseArn(arn);
+      if (!p) return undefined;
+      const [, cluster = "", name = ""] = p.resource.split("/");
+      const rec = repo.getService({ accountId: p.accountId, region: p.region }, cluster, name);
+      if (!rec) return undefined;
+      return {
+        serviceName: rec.doc.serviceName ?? name,
+        clusterName: cluster,
+        deployments: (rec.doc.deployments ?? []).map((d) => ({
+          id: d.id ?? "",
+          status: d.status ?? "",
+          taskDefinition: d.taskDefinition ?? "",
+          desiredCount: d.desiredCount ?? 0,
+          runningCount: repo.serviceTaskCounts({ accountId: p.accountId, region: p.region }, cluster, name).get(d.id ?? "")?.running ?? 0,
+          failedTasks: d.failedTasks ?? 0,
+          rolloutState: d.rolloutState,
+          rolloutStateReason: d.rolloutStateReason,
+          createdAt: d.createdAt ? new Date(d.createdAt).getTime() : 0,
+        })),
+      };
+    },
+    task: (arn) => {
+      const rec = repo.getTaskByArn(arn);
+      if (!rec) return undefined;
+      const t = rec.doc;
+      return {
+        taskId: arn.split("/").pop() ?? arn,
+        clusterName: clusterOf(arn),
+        serviceName: rec.state.serviceName,
+        taskDefinition: t.taskDefinitionArn ?? "",
+        lastStatus: t.lastStatus ?? "",
+        stopCode: t.stopCode,
+        stoppedReason: t.stoppedReason,
+        stoppedAt: t.stoppedAt ? new Date(t.stoppedAt).getTime() : undefined,
+        failedHealth: rec.state.failed === true,
+        containers: (t.containers ?? []).map((c) => ({
+          name: c.name ?? "",
+          essential: rec.state.containers.find((x) => x.name === c.name)?.essential ?? true,
+          exitCode: c.exitCode,
+          reason: c.reason,
+        })),
+      };
     },
   };
 }
@@ -330,6 +385,22 @@ export function rolePermissionsPort(iam: Iam, authorizer: Authorizer): RolePermi
     },
   };
 }
+/**
+ * What the console serves outside the AWS API (the API-activity feed, where listeners are served, a
+ * container's log tail) checked as the IAM action that reads the same thing, for the signed-in key:
+ * undefined when allowed, else AWS's denial text. `keyValid` is strict auth's test of the key.
+ */
+export function consolePermitsPort(iam: Iam, authorizer: Authorizer, keyValid: (accessKeyId: string) => boolean): ConsolePermits {
+  return (identity, action, resource) => {
+    // A key deleted, made inactive or expired since signing in is nobody (IAM would resolve it to the account's root).
+    if (!keyValid(identity.accessKeyId)) return "The security token included in the request is invalid.";
+    const scope = { accountId: identity.accountId, region: identity.region };
+    const p = iam.principals.forAccessKey(identity.accessKeyId, identity.accountId);
+    const d = authorizer.evaluate(p, action, { resource }, new Map(), scope);
+    return d.decision === "allowed" ? undefined : denialMessage(p.principal.arn, action, resource, d);
+  };
+}
+
 /** ECS services as Application Auto Scaling scales them: desiredCount through UpdateService. */
 export function scalableServicesPort(ecs: Ecs): ScalableServices {
   return {

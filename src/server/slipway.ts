@@ -48,6 +48,13 @@ import { SecretsManager, secretsManagerService } from "../services/secretsmanage
 import { Ssm, ssmService } from "../services/ssm/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
+import { Activity, mayChangeState } from "../console/activity.ts";
+import { Assets } from "../console/assets.ts";
+import { Feed, METRICS_MINUTE_KEY } from "../console/feed.ts";
+import { CONSOLE_PATH, ConsoleServer } from "../console/server.ts";
+import { ExecSessions } from "../exec/sessions.ts";
+import { EXEC_PATH, ExecStreams } from "../exec/websocket.ts";
+import { LABELS } from "../runtime/runtime.ts";
 import { TrafficCounters } from "../proxy/traffic-counters.ts";
 import { AlbMetrics } from "../telemetry/alb-metrics.ts";
 import { EcsMetrics } from "../telemetry/ecs-metrics.ts";
@@ -55,11 +62,12 @@ import { tearDownAddress } from "../task-endpoint/address.ts";
 import { startTaskEndpoint, TaskEndpoint } from "../task-endpoint/endpoint.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
-export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
+export type { Credentials, LeftRunning, Slipway, SlipwayOptions } from "./options.ts";
 import type { Slipway, SlipwayOptions } from "./options.ts";
 import { Authorizer } from "../authz/authorizer.ts";
 import { GITHUB_ISSUER, OidcIssuer } from "../oidc/issuer.ts";
 import {
+  consolePermitsPort,
   resourceLookupPort,
   rolePermissionsPort,
   alarmActionsPort,
@@ -76,6 +84,7 @@ import {
   loadBalancingPort,
   localImagesPort,
   parameterKeysPort,
+  reporterSource,
   repositoryKeysPort,
   roleSessionsPort,
   secretKeysPort,
@@ -83,6 +92,7 @@ import {
   taskSecretsPort,
   taskViewPort,
 } from "./ports.ts";
+import { Reporter } from "./reporter.ts";
 
 export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> {
   const log = opts.log ?? ((m: string) => console.error(m));
@@ -96,6 +106,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   if (tightened > 0) log(`restricted ${tightened} file(s) and folder(s) in ${dataDir} to their owner`);
   // Always random, even with seeded test ids: two Slipways must never share an instance label.
   const instanceId = readOrCreate(join(dataDir, "instance-id"), () => randomUUID());
+  // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory. A new
+  // key is generated off the main thread while the store opens and the services wire up.
+  const oidcOpening = OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+  oidcOpening.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
   const store = new Store(join(dataDir, "slipway.db"), { fsync: opts.fsync ?? false });
   const runtime = opts.runtime ?? new DockerRuntime();
   const host = new Host(runtime, log);
@@ -192,8 +206,12 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   applyTable(routing.current());
   routing.start();
 
+  // ECS Exec: ExecuteCommand opens a session; its stream is a WebSocket on this port (src/exec/).
+  const execSessions = new ExecSessions({ clock, streamBase: () => `ws://127.0.0.1:${port}${EXEC_PATH.slice(0, -1)}` });
+  const execStreams = new ExecStreams({ sessions: execSessions, runtime, port: () => port, log });
+
   // ECS and its two controllers.
-  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2), warn: log });
+  const ecs = new Ecs(deps, { host: () => host.describe(), lb: loadBalancingPort(elbv2), network: taskNetworkingPort(ec2), exec: execSessions, warn: log });
   // What a task container reaches at 169.254.170.2 (metadata, task-role credentials, the AWS API).
   const taskEndpoint =
     (opts.taskEndpoint ?? "off") !== "off"
@@ -244,44 +262,71 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) services.enqueue(`service:${arn}`);
   });
 
+  // What the console shows live: the store's committed keys, target-health changes, API calls.
+  const activity = new Activity();
+  const feed = new Feed();
+  store.onChange((keys) => feed.changed(keys));
+  healthChecker.onChange((tgArn) => feed.changed([`health:${tgArn}`]));
+  activity.onEntry((e) => {
+    feed.activity(e);
+    if (mayChangeState(e)) feed.changed([`api:${e.accountId}:${e.region}:${e.service}:${e.operation}`]);
+  });
 
-  // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory.
-  const oidc = await OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+  const oidc = await oidcOpening;
 
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
+  // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
+  const lookupSecret = (akid: string) => credentials.get(akid) ?? (/^A[KS]IA/.test(akid) ? iam.lookupSecret(akid) : undefined);
+  const apis = [
+    ecsService(ecs),
+    elbv2Service(elbv2),
+    acmService(acm),
+    iamService(iam),
+    stsService(iam, { enforce: enforceIam, issuer: oidc }),
+    ec2Service(ec2),
+    logsService(logs),
+    ecrService(ecr),
+    kmsService(kms),
+    secretsManagerService(secretsManager),
+    ssmService(ssm),
+    cloudWatchService(cloudwatch),
+    autoScalingService(autoscaling),
+  ];
   const gateway = createGateway({
-    services: [
-      ecsService(ecs),
-      elbv2Service(elbv2),
-      acmService(acm),
-      iamService(iam),
-      stsService(iam, { enforce: enforceIam, issuer: oidc }),
-      ec2Service(ec2),
-      logsService(logs),
-      ecrService(ecr),
-      kmsService(kms),
-      secretsManagerService(secretsManager),
-      ssmService(ssm),
-      cloudWatchService(cloudwatch),
-      autoScalingService(autoscaling),
-    ],
+    services: apis,
     defaultAccountId: accountId,
     defaultRegion: region,
     strictAuth: opts.strictAuth ?? false,
-    // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
-    lookupSecret: (akid) => credentials.get(akid) ?? (/^A[KS]IA/.test(akid) ? iam.lookupSecret(akid) : undefined),
+    lookupSecret,
     ids,
     // Strict mode judges a signature's date against the injected clock.
     now: () => clock.now(),
     bodyIdleMs: timeouts.apiBodyIdleMs,
+    observe: (call) => activity.record(call),
     ...(enforceIam ? { authorize: authorizer.authorizeCall } : {}),
+  });
+  const consoleServer = new ConsoleServer({
+    port,
+    strictAuth: opts.strictAuth ?? false,
+    defaultRegion: region,
+    invoke: (req) => gateway.invoke(req),
+    clock,
+    runtime,
+    activity,
+    feed,
+    assets: new Assets(),
+    services: apis.map((s) => s.signingName),
+    listeners: () => dataPlane.listeners(),
+    keyValid: (akid) => lookupSecret(akid) !== undefined,
+    ...(enforceIam ? { permits: consolePermitsPort(iam, authorizer, (akid) => !(opts.strictAuth ?? false) || lookupSecret(akid) !== undefined) } : {}),
   });
   http.serve(
     frontDoor({
       isRegistryPath,
       registry: (req, res) => registry.handle(req, res),
       gateway: (req, res) => gateway.handle(req, res),
+      console: (req, res) => consoleServer.handle(req, res),
       endpoints: {
         health: () => ({ status: "ok", instanceId }),
         // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
@@ -295,7 +340,14 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         "ca.pem": async () => ({ contentType: "application/x-pem-file", body: await acm.authority.rootPem() }),
       },
     }),
+    { accepts: (url) => url.startsWith(EXEC_PATH), handle: (req, socket, head) => execStreams.upgrade(req, socket, head) },
   );
+
+  // `slipway up`'s terminal lines (src/server/reporter.ts).
+  if (opts.report) {
+    const reporter = new Reporter({ source: reporterSource(ecs.repo), write: opts.report, clock });
+    store.onChange((keys) => reporter.changed(keys));
+  }
 
   const api = (req: IncomingMessage, res: ServerResponse) => gateway.handle(req, res);
   if (taskEndpoint && typeof opts.taskEndpoint === "object") {
@@ -339,6 +391,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         await ecsMetrics.publishMinute(minute, now);
       } finally {
         cloudwatch.alarms.evaluateAll();
+        // Open consoles re-read their charts and scaling activity (the key names no resource).
+        feed.broadcast([METRICS_MINUTE_KEY]);
       }
     })().finally(() => (minuteRun = undefined));
     return minuteRun;
@@ -366,6 +420,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
 
   return {
     url: `http://127.0.0.1:${port}`,
+    consoleUrl: `http://127.0.0.1:${port}${CONSOLE_PATH}`,
+    consoleStats: () => ({ ...consoleServer.stats, execStreams: execStreams.active, execPending: execSessions.pending }),
     port,
     store,
     ecs,
@@ -390,7 +446,28 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         await new Promise((resolve) => setImmediate(resolve));
       } while (!tasks.isIdle() || !services.isIdle());
     },
+    leftRunning: async () => {
+      const left = ecs.repo
+        .liveTaskArns()
+        .map((arn) => ecs.repo.getTaskByArn(arn))
+        .filter((t) => t !== undefined)
+        .map((t) => ({
+          cluster: t.cluster,
+          service: t.state.serviceName ?? "",
+          taskId: t.doc.taskArn.split("/").pop() ?? "",
+          lastStatus: t.doc.lastStatus,
+        }));
+      let containers = 0;
+      try {
+        containers = (await runtime.list({ [LABELS.managed]: "true", [LABELS.instance]: instanceId })).filter((c) => c.status === "running").length;
+      } catch (err) {
+        log(`could not list containers: ${(err as Error).message}`);
+      }
+      return { tasks: left, containers, instanceLabel: `${LABELS.instance}=${instanceId}` };
+    },
     close: async () => {
+      consoleServer.close();
+      execStreams.close();
       stopping.abort();
       background.stop();
       tasks.stop();

@@ -92,5 +92,6 @@ describe("authorize and observe hooks, through the real ECS client", () => {
     assert.deepEqual({ operation: listed?.operation, status: listed?.status, errorCode: listed?.errorCode }, { operation: "ListClusters", status: 200, errorCode: undefined });
     assert.equal(listed?.latencyMs, 5);
     assert.ok(denied?.requestId);
+    assert.match(listed?.userAgent ?? "", /aws-sdk-js/, "the caller's User-Agent names the tool");
   });
 });

@@ -8,8 +8,10 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { systemClock } from "../../src/core/clock.ts";
 import {
+  ExecError,
   LABELS,
   PullError,
+  type ExecProcess,
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
@@ -269,6 +271,75 @@ export function runtimeContract<R extends ContainerRuntime>(name: string, opts: 
     it('healthcheck ["NONE"] reports no health', async () => {
       const id = await run(sleeper({ healthcheck: { test: ["NONE"] } }));
       assert.equal((await rt.inspect(id))?.health, undefined);
+      await rt.remove(id);
+    });
+
+    /** Reads a process's output until `done(text so far)` holds or the output ends. */
+    async function readUntil(it: AsyncIterator<{ stream: string; data: Uint8Array }>, seen: { text: string }, done: (text: string) => boolean): Promise<void> {
+      const dec = new TextDecoder();
+      while (!done(seen.text)) {
+        const next = await it.next();
+        if (next.done) assert.fail(`output ended before the expected text; got ${JSON.stringify(seen.text)}`);
+        seen.text += dec.decode(next.value.data);
+      }
+    }
+
+    async function collect(p: ExecProcess): Promise<{ stdout: string; stderr: string }> {
+      const dec = new TextDecoder();
+      const out = { stdout: "", stderr: "" };
+      for await (const o of p.output) out[o.stream] += dec.decode(o.data);
+      return out;
+    }
+
+    it("exec runs a command: its stdout, stderr and exit code", async () => {
+      const id = await run(sleeper());
+      const p = await rt.exec(id, { cmd: ["sh", "-c", "echo hello; echo oops >&2; exit 3"] });
+      assert.deepEqual(await collect(p), { stdout: "hello\n", stderr: "oops\n" });
+      assert.equal(await p.exitCode, 3);
+      await rt.remove(id);
+    });
+
+    it("exec with a TTY is interactive: input reaches the shell, resize applies, exit code is reported", async () => {
+      const id = await run(sleeper());
+      const p = await rt.exec(id, { cmd: ["sh"], tty: true, stdin: true, size: { cols: 100, rows: 30 } });
+      const it = p.output[Symbol.asyncIterator]();
+      const seen = { text: "" };
+      p.write("stty size\n");
+      await readUntil(it, seen, (t) => /\b30 100\r\n/.test(t));
+      await p.resize({ cols: 120, rows: 40 });
+      p.write("stty size\n");
+      await readUntil(it, seen, (t) => /\b40 120\r\n/.test(t));
+      p.write("echo hel''lo; exit 5\n");
+      await readUntil(it, seen, (t) => t.includes("hello\r\n"));
+      for (let n = await it.next(); !n.done; n = await it.next());
+      assert.equal(await p.exitCode, 5);
+      await rt.remove(id);
+    });
+
+    it("exec: closing stdin gives the process end of file", async () => {
+      const id = await run(sleeper());
+      const p = await rt.exec(id, { cmd: ["cat"], stdin: true });
+      p.write("line one\n");
+      p.end();
+      assert.deepEqual(await collect(p), { stdout: "line one\n", stderr: "" });
+      assert.equal(await p.exitCode, 0);
+      await rt.remove(id);
+    });
+
+    it("exec: close() drops the session of a process that keeps running", async () => {
+      const id = await run(sleeper());
+      const p = await rt.exec(id, { cmd: ["sh"], tty: true, stdin: true });
+      p.close();
+      p.close();
+      for await (const _ of p.output);
+      assert.equal((await rt.inspect(id))?.status, "running", "the container is unaffected");
+      await rt.remove(id);
+    });
+
+    it("exec into a stopped or a missing container throws ExecError", async () => {
+      const id = await rt.create(sleeper());
+      await assert.rejects(rt.exec(id, { cmd: ["true"] }), (err: unknown) => err instanceof ExecError && /is not running/.test(err.message));
+      await assert.rejects(rt.exec("0123456789ab-no-such-container", { cmd: ["true"] }), (err: unknown) => err instanceof ExecError && /No such container/.test(err.message));
       await rt.remove(id);
     });
 

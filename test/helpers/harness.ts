@@ -22,6 +22,8 @@ export interface Harness {
   rt: FakeRuntime;
   clock: ManualClock;
   logs: string[];
+  /** The terminal reporter's lines (src/server/reporter.ts). */
+  reports: string[];
   /** Lets every queued pass finish (no time passes). */
   settle(): Promise<void>;
   /** Advances time in `stepMs` steps up to `ms`, settling after each. */
@@ -51,7 +53,17 @@ export async function harness(opts: { cpus?: number; memoryBytes?: number; slipw
   for (const img of ["web:1", "web:2", "web:bad", "sidecar:1", "init:1"]) rt.addImage(img);
   const dir = mkdtempSync(join(tmpdir(), "slipway-sched-"));
   const logs: string[] = [];
-  const s = await startSlipway({ port: 0, dataDir: dir, runtime: rt, clock, ids: seededIds("sched"), log: (m) => logs.push(m), ...opts.slipway });
+  const reports: string[] = [];
+  const s = await startSlipway({
+    port: 0,
+    dataDir: dir,
+    runtime: rt,
+    clock,
+    ids: seededIds("sched"),
+    log: (m) => logs.push(m),
+    report: (l) => reports.push(l),
+    ...opts.slipway,
+  });
   const settle = async () => {
     for (let i = 0; i < 6; i++) {
       await new Promise<void>((r) => setImmediate(r));
@@ -63,6 +75,7 @@ export async function harness(opts: { cpus?: number; memoryBytes?: number; slipw
     rt,
     clock,
     logs,
+    reports,
     settle,
     async advance(ms, stepMs = 1000) {
       for (let t = 0; t < ms; t += stepMs) {

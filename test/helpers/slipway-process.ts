@@ -59,10 +59,17 @@ export interface SlipwayProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Spawns `node bin/slipway.js up --port P --data-dir DIR` and waits for "Slipway ready on". */
-export async function startSlipwayProcess(opts: { dataDir: string; port?: number; timeoutMs?: number; taskEndpoint?: "auto" | "off"; env?: Record<string, string> }): Promise<SlipwayProcess> {
+/** Spawns `node bin/slipway.js up --port P --data-dir DIR [args]` and waits for "Slipway ready on". */
+export async function startSlipwayProcess(opts: {
+  dataDir: string;
+  port?: number;
+  timeoutMs?: number;
+  taskEndpoint?: "auto" | "off";
+  env?: Record<string, string>;
+  args?: string[];
+}): Promise<SlipwayProcess> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, [BIN, "up", "--port", String(port), "--data-dir", opts.dataDir], {
+  const child = spawn(process.execPath, [BIN, "up", "--port", String(port), "--data-dir", opts.dataDir, ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     // The task endpoint (169.254.170.2:80, one per host) only for the suites that ask for it, so

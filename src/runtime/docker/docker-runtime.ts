@@ -1,7 +1,13 @@
 /** ContainerRuntime on the Docker Engine API (see engine-client.ts for transport and versioning). */
+import { Channel } from "../../core/channel.ts";
+import { systemClock } from "../../core/clock.ts";
 import {
+  ExecError,
   LABELS,
   PullError,
+  type ExecOptions,
+  type ExecOutput,
+  type ExecProcess,
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
@@ -9,13 +15,15 @@ import {
   type ImageInfo,
   type LogLine,
   type LogsOptions,
+  type PullProgress,
   type RegistryAuth,
   type RuntimeEvent,
 } from "../runtime.ts";
 import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { createBody } from "./create-body.ts";
 import { toContainerState, type DockerInspect } from "./container-state.ts";
-import { EngineClient, EngineError, type Json } from "./engine-client.ts";
+import { compareApiVersions, EngineClient, EngineError, type Json } from "./engine-client.ts";
 import { FrameDecoder, LogLineParser } from "./log-frames.ts";
 
 /** Event attributes that are not container labels. */
@@ -29,6 +37,40 @@ export function splitImageRef(ref: string): { fromImage: string; tag: string } {
   const colon = ref.lastIndexOf(":");
   if (colon > slash) return { fromImage: ref.slice(0, colon), tag: ref.slice(colon + 1) };
   return { fromImage: ref, tag: "latest" };
+}
+
+/**
+ * One pull progress line into the per-layer table: "Pulling fs layer" adds a layer, "Downloading"
+ * reports bytes, "Download complete", "Pull complete" and "Already exists" finish it.
+ */
+function trackLayer(
+  layers: Map<string, { current: number; total: number; done: boolean }>,
+  id: string,
+  status: string,
+  detail: { current?: number; total?: number } | undefined,
+): void {
+  if (!/^[0-9a-f]{12,}$/.test(id)) return;
+  const l = layers.get(id) ?? { current: 0, total: 0, done: false };
+  if (status === "Downloading" && detail) {
+    l.current = detail.current ?? l.current;
+    l.total = detail.total ?? l.total;
+  } else if (status === "Download complete" || status === "Pull complete" || status === "Already exists") {
+    l.done = true;
+    if (l.total) l.current = l.total;
+  }
+  layers.set(id, l);
+}
+
+function summarize(layers: Map<string, { current: number; total: number; done: boolean }>): PullProgress {
+  let layersDone = 0;
+  let downloadedBytes = 0;
+  let totalBytes = 0;
+  for (const l of layers.values()) {
+    if (l.done) layersDone++;
+    downloadedBytes += l.current;
+    totalBytes += l.total;
+  }
+  return { layers: layers.size, layersDone, downloadedBytes, totalBytes };
 }
 
 /** The engine decodes X-Registry-Auth as padded base64url JSON. */
@@ -80,8 +122,9 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal): Promise<ImageInfo> {
+  async pull(image: string, auth?: RegistryAuth, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<ImageInfo> {
     const headers = auth ? { "x-registry-auth": registryAuthHeader(auth) } : undefined;
+    const layers = new Map<string, { current: number; total: number; done: boolean }>();
     try {
       for await (const line of this.client.stream("POST", "/images/create", {
         query: splitImageRef(image),
@@ -90,6 +133,10 @@ export class DockerRuntime implements ContainerRuntime {
       })) {
         const detail = line.errorDetail as { message?: string } | undefined;
         if (line.error !== undefined || detail) throw new PullError(String(detail?.message ?? line.error));
+        if (onProgress && typeof line.id === "string" && typeof line.status === "string") {
+          trackLayer(layers, line.id, line.status, line.progressDetail as { current?: number; total?: number } | undefined);
+          onProgress(summarize(layers));
+        }
       }
     } catch (err) {
       if (err instanceof PullError) throw err;
@@ -226,6 +273,91 @@ export class DockerRuntime implements ContainerRuntime {
     } finally {
       res.destroy();
     }
+  }
+
+  /**
+   * POST /containers/{id}/exec, then POST /exec/{id}/start hijacked into a raw stream (multiplexed
+   * frames without a TTY). The exit code comes from GET /exec/{id}/json once the stream ends.
+   */
+  async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
+    const tty = opts.tty ?? false;
+    // ConsoleSize (API 1.42+) sizes the terminal before the process starts; older engines get a resize.
+    const sizeAtStart = tty && opts.size && compareApiVersions(await this.client.apiVersion(), "1.42") >= 0;
+    const consoleSize = sizeAtStart && opts.size ? { ConsoleSize: [opts.size.rows, opts.size.cols] } : {};
+    let execId: string;
+    try {
+      const { body } = await this.client.request<{ Id: string }>("POST", `/containers/${encodeURIComponent(id)}/exec`, {
+        body: {
+          AttachStdin: opts.stdin ?? false,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: tty,
+          Cmd: opts.cmd,
+          ...(opts.env ? { Env: opts.env } : {}),
+          ...(opts.user ? { User: opts.user } : {}),
+          ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+          ...consoleSize,
+        },
+      });
+      execId = body.Id;
+    } catch (err) {
+      if (err instanceof EngineError) throw new ExecError(err.message);
+      throw err;
+    }
+    const path = `/exec/${encodeURIComponent(execId)}`;
+    let socket: Duplex;
+    try {
+      socket = await this.client.hijack("POST", `${path}/start`, { body: { Detach: false, Tty: tty, ...consoleSize } });
+    } catch (err) {
+      if (err instanceof EngineError) throw new ExecError(err.message);
+      throw err;
+    }
+    const output = new Channel<ExecOutput>();
+    const frames = new FrameDecoder();
+    let closedByUs = false;
+    socket.on("data", (chunk: Buffer) => {
+      if (tty) output.push({ stream: "stdout", data: new Uint8Array(chunk) });
+      else for (const f of frames.push(chunk)) if (f.stream !== 0) output.push({ stream: f.stream === 2 ? "stderr" : "stdout", data: new Uint8Array(f.payload) });
+    });
+    const ended = new Promise<void>((resolve) => {
+      socket.once("close", () => resolve());
+      socket.once("error", () => resolve());
+    });
+    const exitCode = ended.then(async () => {
+      output.close();
+      // The engine records the exit code just after it closes the stream.
+      for (let attempt = 0; attempt < 40; attempt++) {
+        try {
+          const { body } = await this.client.request<{ Running?: boolean; ExitCode?: number | null }>("GET", `${path}/json`);
+          if (!body.Running) return typeof body.ExitCode === "number" ? body.ExitCode : null;
+          if (closedByUs) return null;
+        } catch {
+          return null;
+        }
+        await systemClock.sleep(25);
+      }
+      return null;
+    });
+    const proc: ExecProcess = {
+      output,
+      write: (data) => {
+        if (!socket.destroyed && socket.writable) socket.write(data);
+      },
+      end: () => {
+        if (!socket.destroyed && socket.writable) socket.end();
+      },
+      resize: async (size) => {
+        if (!tty) return;
+        await this.client.request("POST", `${path}/resize`, { query: { h: size.rows, w: size.cols } });
+      },
+      exitCode,
+      close: () => {
+        closedByUs = true;
+        socket.destroy();
+      },
+    };
+    if (tty && opts.size && !sizeAtStart) await proc.resize(opts.size).catch(() => {});
+    return proc;
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {

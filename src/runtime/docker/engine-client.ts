@@ -4,6 +4,7 @@
  * JSON in and out; streaming endpoints (pull progress, events) are newline-delimited JSON.
  */
 import http from "node:http";
+import type { Duplex } from "node:stream";
 
 /** The newest Engine API version this client speaks. */
 export const MAX_API_VERSION = "1.45";
@@ -171,6 +172,37 @@ export class EngineClient {
       throw new EngineError(res.statusCode ?? 500, engineMessage(parseJson(text), res.statusCode ?? 500));
     }
     return res;
+  }
+
+  /**
+   * A versioned request the engine answers by hijacking the connection (`101 UPGRADED`, as for
+   * POST /exec/{id}/start): returns the raw bidirectional socket. Any other status throws
+   * EngineError with the engine's message.
+   */
+  async hijack(method: string, path: string, opts: RequestOptions = {}): Promise<Duplex> {
+    const version = await this.apiVersion();
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const headers: Record<string, string> = { ...opts.headers, connection: "Upgrade", upgrade: "tcp" };
+    if (payload !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(Buffer.byteLength(payload));
+    }
+    // No keep-alive agent: the connection becomes the process's stream and is never reused.
+    const req = http.request({ ...this.#target, agent: false, method, path: `/v${version}${path}${toSearch(opts.query)}`, headers });
+    req.end(payload);
+    return new Promise<Duplex>((resolve, reject) => {
+      req.once("upgrade", (_res, socket, head) => {
+        if (head.length) socket.unshift(head);
+        resolve(socket);
+      });
+      req.once("response", (res) => {
+        readAll(res).then(
+          (text) => reject(new EngineError(res.statusCode ?? 500, engineMessage(parseJson(text), res.statusCode ?? 500))),
+          reject,
+        );
+      });
+      req.once("error", reject);
+    });
   }
 
   close(): void {

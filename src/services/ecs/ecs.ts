@@ -7,6 +7,7 @@ import type { EcsDeps } from "./context.ts";
 import { Deployments } from "./deployments.ts";
 import type { LoadBalancing } from "./load-balancing.ts";
 import type { TaskNetworking } from "./networking.ts";
+import { EcsExec, type ExecSessionsPort } from "./exec.ts";
 import { EcsRepo } from "./repo.ts";
 import { ServiceEventLog } from "./service-events.ts";
 import { Services } from "./services.ts";
@@ -22,6 +23,8 @@ export interface EcsPorts {
   readonly lb?: LoadBalancing | undefined;
   /** EC2, where awsvpc tasks get their ENIs. Without it, every subnet is a placeholder (see networking.ts). */
   readonly network?: TaskNetworking | undefined;
+  /** ECS Exec sessions (src/exec/). Without it, ExecuteCommand finds no agent to talk to. */
+  readonly exec?: ExecSessionsPort | undefined;
   /** Hears warnings meant for the operator (task definition settings Slipway does not implement). */
   readonly warn?: ((msg: string) => void) | undefined;
 }
@@ -40,6 +43,7 @@ export class Ecs {
   readonly settings: AccountSettings;
   readonly lb: LoadBalancing | undefined;
   readonly network: TaskNetworking | undefined;
+  readonly exec: EcsExec;
 
   constructor(deps: EcsDeps, ports: EcsPorts) {
     this.deps = deps;
@@ -55,5 +59,6 @@ export class Ecs {
     this.deployments = new Deployments(deps, this.repo, this.clusters, this.events);
     this.services = new Services(deps, this.repo, this.tags, this.clusters, this.taskDefinitions, this.deployments, this.lb, this.network);
     this.settings = new AccountSettings(this.repo);
+    this.exec = new EcsExec(this.repo, this.clusters, ports.exec);
   }
 }

@@ -38,6 +38,7 @@ export function ecsHandlers(e: Ecs): HandlerTable {
     StopTask: (i, c) => ({ task: e.tasks.stop(c, i) }),
     DescribeTasks: (i, c) => e.tasks.describe(c, i),
     ListTasks: (i, c) => e.tasks.list(c, i),
+    ExecuteCommand: (i, c) => e.exec.execute(c, i),
 
     ListContainerInstances: (i, c) => e.instances.list(c, i),
     DescribeContainerInstances: (i, c) => e.instances.describe(c, i),

@@ -23,6 +23,7 @@ import { type EcsDeps, opt } from "./context.ts";
 import { dependencyOrder, taskResources } from "./container-spec.ts";
 import type { ContainerInstances } from "./container-instances.ts";
 import { badNextToken, invalidParameter, serviceNotFound } from "./errors.ts";
+import { execAgent } from "./exec.ts";
 import type { ContainerDoc, TaskDefinitionDoc, TaskDoc, TaskState } from "./model.ts";
 import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
 import { type HostCapacity, placementFailure } from "./placement.ts";
@@ -343,6 +344,7 @@ export class Tasks {
   present(rec: TaskRecord, withTags: boolean): Task {
     const t = rec.doc;
     if (withTags) t.tags = ecsTags.write(this.#tags.of(t.taskArn));
+    if (t.enableExecuteCommand) for (const c of t.containers) c.managedAgents = execAgent(t, c);
     return t;
   }
 }

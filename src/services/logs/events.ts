@@ -95,6 +95,7 @@ export class Events {
         .map((e) => ({ timestamp: e.timestamp!, message: e.message! }));
       this.#repo.appendEvents(stream, accepted, now);
       this.onAppend(scope, group.name, accepted);
+      if (accepted.length) this.#deps.store.changed(logEventsKey(scope, group.name));
       const out: cwl.PutLogEventsResponse = { nextSequenceToken: sequenceToken(stream) };
       if (tooOldEnd > 0 || expiredEnd > 0 || tooNewStart < events.length) {
         const info: cwl.RejectedLogEventsInfo = {};
@@ -205,6 +206,7 @@ export class Events {
       const s = this.#repo.getStream(g.id, stream) ?? this.#repo.insertStream(g.id, stream, this.#deps.clock.now());
       this.#repo.appendEvents(s, events, this.#deps.clock.now());
       this.onAppend(scope, group, events);
+      this.#deps.store.changed(logEventsKey(scope, group));
     });
   }
 
@@ -248,4 +250,12 @@ function last<T>(a: readonly T[]): T {
 
 function toKey(r: EventRow): Key {
   return { ts: r.timestamp, seq: r.seq };
+}
+
+/**
+ * The change key of a log group's new events (the console's live tail re-reads on it). The group
+ * name comes last: it may itself contain colons.
+ */
+export function logEventsKey(scope: Scope, groupName: string): string {
+  return `logs:${scope.accountId}:${scope.region}:${groupName}`;
 }

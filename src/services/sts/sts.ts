@@ -18,7 +18,7 @@ import type {
   GetSessionTokenResponse,
 } from "@aws-sdk/client-sts";
 import type { Role as IamRole } from "@aws-sdk/client-iam";
-import { compactVerify, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
+import type { compactVerify, createRemoteJWKSet, JWTPayload } from "jose";
 import type { AuthPrincipal } from "../../authz/authorizer.ts";
 import { type ContextValue, layered } from "../../authz/context.ts";
 import { evaluate } from "../../authz/evaluate.ts";
@@ -134,6 +134,8 @@ export class Sts {
     const sessionName = checkSessionName(input.RoleSessionName!);
     const duration = checkDuration(input.DurationSeconds);
     const token = input.WebIdentityToken!;
+    // jose is loaded on the first web-identity call, not at start-up (it costs ~50 ms and ~10 MiB).
+    const { compactVerify, decodeJwt, decodeProtectedHeader } = await import("jose");
     let payload: JWTPayload;
     let alg: string | undefined;
     try {
@@ -293,13 +295,15 @@ export class Sts {
   /** The key set for an issuer: Slipway's own (no fetch), else the JWKS its discovery document names (fetched once). */
   #keysFor(iss: string): Parameters<typeof compactVerify>[1] {
     const base = iss.replace(/\/$/, "");
-    if (this.#issuer && base === this.#issuer.url) return this.#issuer.keySet();
+    const own = this.#issuer;
+    if (own && base === own.url) return async (header, token) => (await own.keySet())(header, token);
     return async (header, token) => {
       let jwks = this.#remoteKeys.get(base);
       if (!jwks) {
         const res = await fetch(`${base}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
         const { jwks_uri } = (await res.json()) as { jwks_uri?: string };
         if (!jwks_uri) throw new TypeError("the discovery document names no jwks_uri");
+        const { createRemoteJWKSet } = await import("jose");
         jwks = createRemoteJWKSet(new URL(jwks_uri), { timeoutDuration: 5000 });
         this.#remoteKeys.set(base, jwks);
       }

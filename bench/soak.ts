@@ -1,0 +1,186 @@
+/**
+ * Memory soak: the RSS of `slipway up` over its life with one running service.
+ *
+ *   node bench/soak.ts [--calls 500000] [--concurrency 8] [--idle-after 60] [--every 25000]
+ *
+ * 1. Bare Node (`node -e` holding an HTTP server on 127.0.0.1, nothing else): idle VmRSS, the floor.
+ * 2. `slipway up` on a fresh data dir; cluster, task definition and a service of one real task
+ *    (slipway-test/web:latest, bridge, hostPort 0) that reaches RUNNING; idle 10 s; VmRSS (median of
+ *    5 samples 1 s apart) = idle RSS.
+ * 3. A browser-like `GET /` (Accept: text/html, a browser User-Agent, no Action); VmRSS 3 s later
+ *    minus the idle RSS = what one browser visit adds.
+ * 4. `--calls` DescribeServices calls (SDK v3 client, keep-alive, `--concurrency` in flight); VmRSS
+ *    printed every `--every` calls: the series.
+ * 5. Idle `--idle-after` seconds, VmRSS every 5 s: the series; the last one is "after idle".
+ * The goals of issue 15 are printed next to the figures. Afterwards the service is scaled to 0 and
+ * deleted, any container left with its task ARNs is removed by id, and every process started here
+ * is ended by its PID.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { parseArgs } from "node:util";
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DescribeServicesCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
+import { ecsClient, freePort, median, onExitStop, type Proc, rssKiB, sleep, startSlipwayProcess, table } from "./lib.ts";
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: "string", default: "500000" },
+    concurrency: { type: "string", default: "8" },
+    "idle-after": { type: "string", default: "60" },
+    every: { type: "string", default: "25000" },
+  },
+});
+const CALLS = Number(values.calls);
+const CONC = Number(values.concurrency);
+const IDLE_AFTER_S = Number(values["idle-after"]);
+const EVERY = Number(values.every);
+const MiB = (kib: number) => kib / 1024;
+
+const procs: Proc[] = [];
+onExitStop(() => procs);
+
+async function steadyRss(pid: number, samples = 5): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    xs.push(rssKiB(pid));
+    await sleep(1000);
+  }
+  return median(xs);
+}
+
+/** Bare Node with an HTTP server listening: the floor a Node server cannot go under. */
+async function bareNodeIdle(): Promise<number> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["-e", `require("node:http").createServer((q,s)=>s.end()).listen(${port},"127.0.0.1",()=>console.log("up"))`], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((r) => child.stdout!.once("data", () => r()));
+  await sleep(3000);
+  const rss = await steadyRss(child.pid!);
+  await new Promise<void>((r) => {
+    child.once("exit", () => r());
+    child.kill("SIGTERM");
+  });
+  return rss;
+}
+
+const bare = await bareNodeIdle();
+console.error(`bare node idle: ${MiB(bare).toFixed(1)} MiB`);
+
+const slipway = await startSlipwayProcess();
+procs.push(slipway);
+const pid = slipway.pid;
+const ecs = ecsClient(slipway.url, CONC);
+let taskArns: string[] = [];
+const series: (string | number)[][] = [];
+try {
+  await ecs.send(new CreateClusterCommand({ clusterName: "soak" }));
+  await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: "soak-web",
+      networkMode: "bridge",
+      containerDefinitions: [
+        { name: "web", image: "slipway-test/web:latest", essential: true, memory: 64, portMappings: [{ containerPort: 8080, hostPort: 0 }], stopTimeout: 2 },
+      ],
+    }),
+  );
+  await ecs.send(new CreateServiceCommand({ cluster: "soak", serviceName: "web", taskDefinition: "soak-web", desiredCount: 1, launchType: "EC2" }));
+  const t0 = Date.now();
+  for (;;) {
+    const d = await ecs.send(new DescribeServicesCommand({ cluster: "soak", services: ["web"] }));
+    if (d.services?.[0]?.runningCount === 1) break;
+    if (Date.now() - t0 > 60_000) throw new Error("the service's task did not reach RUNNING in 60 s");
+    await sleep(200);
+  }
+  taskArns = (await ecs.send(new ListTasksCommand({ cluster: "soak" }))).taskArns ?? [];
+  await sleep(10_000);
+  const idle = await steadyRss(pid);
+  series.push(["idle (1 service, 1 task)", 0, "-", MiB(idle)]);
+  console.error(`slipway idle: ${MiB(idle).toFixed(1)} MiB`);
+
+  // A browser visit: GET / with no Action.
+  const g = await fetch(`${slipway.url}/`, {
+    headers: { accept: "text/html,application/xhtml+xml", "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0" },
+  });
+  const gStatus = g.status;
+  await g.arrayBuffer();
+  await sleep(3000);
+  const afterGet = await steadyRss(pid, 3);
+  series.push([`after browser GET / (${gStatus})`, 0, "-", MiB(afterGet)]);
+  console.error(`after GET /: ${MiB(afterGet).toFixed(1)} MiB`);
+
+  // Sustained DescribeServices.
+  let sent = 0;
+  let done = 0;
+  let errors = 0;
+  const tLoad = performance.now();
+  let nextMark = EVERY;
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      while (sent < CALLS) {
+        sent++;
+        try {
+          await ecs.send(new DescribeServicesCommand({ cluster: "soak", services: ["web"] }));
+        } catch {
+          errors++;
+        }
+        done++;
+        if (done >= nextMark) {
+          nextMark += EVERY;
+          const r = rssKiB(pid);
+          const s = (performance.now() - tLoad) / 1000;
+          series.push(["DescribeServices", done, s.toFixed(0), MiB(r)]);
+          console.error(`${done} calls, ${s.toFixed(0)} s, ${(done / s).toFixed(0)}/s, RSS ${MiB(r).toFixed(1)} MiB`);
+        }
+      }
+    }),
+  );
+  const loadS = (performance.now() - tLoad) / 1000;
+  const afterLoad = rssKiB(pid);
+  series.push(["after the calls", done, loadS.toFixed(0), MiB(afterLoad)]);
+
+  // Idle afterwards.
+  let afterIdle = afterLoad;
+  for (let s = 5; s <= IDLE_AFTER_S; s += 5) {
+    await sleep(5000);
+    afterIdle = rssKiB(pid);
+    series.push(["idle after the calls", done, `+${s}`, MiB(afterIdle)]);
+  }
+
+  console.log(`\nRSS series of \`slipway up\` (VmRSS, MiB); ${CALLS} DescribeServices at concurrency ${CONC} in ${loadS.toFixed(0)} s (${(CALLS / loadS).toFixed(0)}/s), ${errors} errors\n`);
+  console.log(table(["phase", "calls", "s", "VmRSS MiB"], series));
+  const yes = (b: boolean) => (b ? "met" : "NOT met");
+  console.log("\nSummary\n");
+  console.log(
+    table(
+      ["figure", "MiB", "goal", ""],
+      [
+        ["bare Node idle (HTTP server)", MiB(bare), "-", "-"],
+        ["idle RSS, 1 running service", MiB(idle), "≤ 64", yes(MiB(idle) <= 64)],
+        ["added by one browser GET /", MiB(afterGet - idle), "< 2", yes(MiB(afterGet - idle) < 2)],
+        [`after ${done} DescribeServices`, MiB(afterLoad), "≤ 150", yes(MiB(afterLoad) <= 150)],
+        [`after ${IDLE_AFTER_S} s idle`, MiB(afterIdle), "< 100", yes(MiB(afterIdle) < 100)],
+      ],
+    ),
+  );
+} finally {
+  await ecs.send(new UpdateServiceCommand({ cluster: "soak", service: "web", desiredCount: 0 })).catch(() => {});
+  await ecs.send(new DeleteServiceCommand({ cluster: "soak", service: "web", force: true })).catch(() => {});
+  for (let i = 0; i < 50 && taskArns.length; i++) {
+    const ids = taskArns.flatMap((arn) =>
+      execFileSync("docker", ["ps", "-aq", "--filter", `label=slipway.task-arn=${arn}`], { encoding: "utf8" }).split("\n").filter(Boolean),
+    );
+    if (!ids.length) break;
+    if (i === 49) execFileSync("docker", ["rm", "-f", ...ids]);
+    await sleep(200);
+  }
+  ecs.destroy();
+  for (const p of procs.reverse()) await p.stop();
+}
