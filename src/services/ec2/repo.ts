@@ -16,9 +16,14 @@ export type ResourceType =
   | "internet-gateway"
   | "route-table"
   | "network-interface"
-  | "dhcp-options";
+  | "dhcp-options"
+  | "natgateway"
+  | "elastic-ip"
+  | "vpc-endpoint"
+  | "prefix-list"
+  | "network-acl";
 
-const DATE_KEYS = new Set(["AttachTime"]);
+const DATE_KEYS = new Set(["AttachTime", "CreateTime", "DeleteTime", "CreationTimestamp"]);
 const parseDoc = <T>(json: string): T =>
   JSON.parse(json, (k, v) => (DATE_KEYS.has(k) && typeof v === "string" ? new Date(v) : v)) as T;
 
@@ -114,9 +119,13 @@ export class Ec2Repo {
     return row ? { vpcId: row.vpc_id, dhcpOptionsId: row.dhcp_options_id } : undefined;
   }
 
+  /** Inserts, or replaces once the default VPC was deleted and made again (CreateDefaultVpc). */
   putDefaults(scope: Scope, d: ScopeDefaults): void {
     this.store
-      .prepare("INSERT INTO ec2_defaults (account, region, vpc_id, dhcp_options_id) VALUES (?, ?, ?, ?)")
+      .prepare(
+        `INSERT INTO ec2_defaults (account, region, vpc_id, dhcp_options_id) VALUES (?, ?, ?, ?)
+         ON CONFLICT (account, region) DO UPDATE SET vpc_id = excluded.vpc_id, dhcp_options_id = excluded.dhcp_options_id`,
+      )
       .run(scope.accountId, scope.region, d.vpcId, d.dhcpOptionsId);
   }
 }
