@@ -1,11 +1,13 @@
 /**
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
- *              [--task-endpoint auto|off] [--no-endpoint-url]
+ *              [--task-endpoint auto|off] [--no-endpoint-url] [--security-groups auto|off]
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
- *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
- *       the 169.254.170.2 address and iptables chain it added (task endpoint), and the data
- *       directory; --all removes every Slipway container on the host
+ *       removes the containers this data directory's Slipway made, its subnet networks, the awsvpc
+ *       network once unused, the 169.254.170.2 address and iptables chain it added (task
+ *       endpoint), its security-group chains, their jumps and the load balancers' addresses on its
+ *       bridges (VPC data plane), and the data directory; --all removes every Slipway container on
+ *       the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -14,10 +16,13 @@ import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
+import { VPC_STATE_FILE } from "../vpc/data-plane.ts";
+import { tearDownVpcKernel } from "../vpc/kernel.ts";
+import { SubnetNetworks } from "../vpc/subnet-networks.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
-             [--task-endpoint auto|off] [--no-endpoint-url]
+             [--task-endpoint auto|off] [--no-endpoint-url] [--security-groups auto|off]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -35,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       fsync: { type: "boolean" },
       "task-endpoint": { type: "string" },
       "no-endpoint-url": { type: "boolean" },
+      "security-groups": { type: "string" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
@@ -57,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
       injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
+      securityGroups: onOff("security-groups", values["security-groups"] ?? process.env.SLIPWAY_SECURITY_GROUPS ?? "auto"),
     });
     console.log(`Slipway ready on ${slipway.url}`);
     await new Promise<void>((resolve) => {
@@ -86,8 +93,15 @@ async function main(argv: string[]): Promise<number> {
     // The shared awsvpc network goes once no Slipway container uses it.
     const left = await rt.list({ [LABELS.managed]: "true" });
     if (left.length === 0) await rt.removeNetwork("slipway-awsvpc").catch(() => {});
-    // The task endpoint's kernel state (address on lo, iptables chain), as far as this data dir added it.
-    const kernel = await tearDownAddress(join(dataDir, "task-endpoint.json"));
+    // This instance's subnet networks (its containers are gone now).
+    const subnetNets = instance ? await new SubnetNetworks({ runtime: rt, instanceId: instance }).removeAll() : 0;
+    // The task endpoint's kernel state (address on lo, iptables chain), as far as this data dir added it,
+    // and the VPC data plane's (security-group chains, their jumps, load balancer addresses).
+    const kernel = [
+      ...(await tearDownAddress(join(dataDir, "task-endpoint.json"))),
+      ...(await tearDownVpcKernel(join(dataDir, VPC_STATE_FILE))),
+      ...(subnetNets ? [`${subnetNets} subnet network(s)`] : []),
+    ];
     if (!values["keep-data"]) rmSync(dataDir, { recursive: true, force: true });
     console.log(`removed ${containers.length} container(s)${kernel.map((k) => `, ${k}`).join("")}${values["keep-data"] ? "" : ` and ${dataDir}`}`);
     return 0;
@@ -97,7 +111,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function taskEndpointMode(v: string): "auto" | "off" {
-  if (v !== "auto" && v !== "off") throw new Error(`invalid --task-endpoint ${v} (auto or off)`);
+  return onOff("task-endpoint", v);
+}
+
+function onOff(flag: string, v: string): "auto" | "off" {
+  if (v !== "auto" && v !== "off") throw new Error(`invalid --${flag} ${v} (auto or off)`);
   return v;
 }
 

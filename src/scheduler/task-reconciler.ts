@@ -46,6 +46,28 @@ export interface TaskReconcilerOptions {
   secrets?: TaskSecrets;
   /** The task endpoint at 169.254.170.2: each container's platform variables; release at stop. */
   identity?: TaskIdentity;
+  /** awsvpc tasks with an ENI in a subnet EC2 knows: the Docker network of that subnet (src/vpc). */
+  subnetNetworks?: SubnetNetworkPort;
+}
+
+/** The subnet networks as the task reconciler sees them (src/vpc/subnet-networks.ts). */
+export interface SubnetNetworkPort {
+  /** The network's name (deterministic). */
+  name(subnetId: string): string;
+  /** Makes the network if missing; or says why it cannot exist on this host. */
+  ensure(subnetId: string): Promise<{ name: string } | { error: string }>;
+}
+
+/** The task's ENI as its attachment records it: subnet, address, DNS name (undefined for placeholder subnets). */
+export function taskEni(doc: Pick<Task, "attachments">): { subnetId: string; ip: string; dnsName?: string; eniId?: string } | undefined {
+  const a = doc.attachments?.find((x) => x.type === "ElasticNetworkInterface");
+  const d = (n: string) => a?.details?.find((x) => x.name === n)?.value;
+  const ip = d("privateIPv4Address");
+  const subnetId = d("subnetId");
+  if (!ip || !subnetId) return undefined;
+  const dnsName = d("privateDnsName");
+  const eniId = d("networkInterfaceId");
+  return { subnetId, ip, ...(dnsName ? { dnsName } : {}), ...(eniId ? { eniId } : {}) };
 }
 
 /** How the task reconciler reads a task's secrets (src/services/ecs/secrets.ts's SecretResolver). */
@@ -182,8 +204,17 @@ export class TaskReconciler implements Reconciler {
       this.#secrets.set(arn, r);
     }
 
+    // An ENI in a subnet EC2 knows: the task joins its subnet's network with the ENI's address.
+    const eni = rec.state.networkMode === "awsvpc" ? taskEni(rec.doc) : undefined;
+    if (eni && this.#opts.subnetNetworks && containers.length === 0) {
+      const net = await this.#opts.subnetNetworks.ensure(eni.subnetId);
+      if ("error" in net) {
+        this.#opts.log?.(`task ${shortName(arn)}: ${net.error}`);
+        return this.#failToStart(arn, `ResourceInitializationError: ${net.error}`);
+      }
+    }
     if (rec.doc.lastStatus === "PROVISIONING") {
-      if (rec.state.networkMode === "awsvpc") {
+      if (rec.state.networkMode === "awsvpc" && !(eni && this.#opts.subnetNetworks)) {
         await this.#rt.ensureNetwork(this.#opts.awsvpcNetwork, { [LABELS.managed]: "true", ...this.#mine });
       }
       this.#mutate(arn, (t) => {
@@ -342,7 +373,8 @@ export class TaskReconciler implements Reconciler {
         if (taskNet === "bridge") {
           c.networkBindings = s.ports.map((p) => ({ bindIP: p.hostIp || "0.0.0.0", containerPort: p.containerPort, hostPort: p.hostPort, protocol: p.protocol }));
         }
-        if (taskNet === "awsvpc") {
+        // An ENI's address is known from the start; only a placeholder subnet's comes from Docker.
+        if (taskNet === "awsvpc" && !taskEni(t.doc)) {
           const ip = Object.values(s.ips)[0] ?? this.#firstIp(byName);
           const attachment = t.doc.attachments[0];
           if (ip && attachment) {
@@ -494,8 +526,11 @@ export class TaskReconciler implements Reconciler {
   ): PlannedContainer[] {
     const { scope } = rec;
     const mode = rec.state.networkMode;
+    const eni = mode === "awsvpc" && this.#opts.subnetNetworks ? taskEni(rec.doc) : undefined;
     const network =
-      mode === "awsvpc"
+      eni
+        ? ({ mode: "network", name: this.#opts.subnetNetworks!.name(eni.subnetId), ipv4Address: eni.ip } as const)
+        : mode === "awsvpc"
         ? ({ mode: "network", name: this.#opts.awsvpcNetwork } as const)
         : mode === "host"
           ? ({ mode: "host" } as const)
@@ -515,6 +550,7 @@ export class TaskReconciler implements Reconciler {
       rec.doc.overrides,
       {
         network,
+        ...(eni?.dnsName ? { hostname: eni.dnsName } : {}),
         bindHostIp: this.#opts.bindHostIp,
         extraEnv: [`AWS_REGION=${scope.region}`, `AWS_DEFAULT_REGION=${scope.region}`],
         ...(envFiles ? { envFiles } : {}),

@@ -24,6 +24,11 @@ export const INTERVALS = {
   kmsMaintenance: HOUR,
   /** Secrets Manager: secrets whose recovery window has passed are deleted (reads check the date too). */
   secretDeletion: HOUR,
+  /**
+   * The VPC data plane re-reads EC2 (besides after every EC2 write): NAT gateways and endpoints
+   * become available with time, and Docker may have rebuilt its chains.
+   */
+  vpcSync: 1000,
 } as const;
 
 /**

@@ -9,6 +9,7 @@ import type { Ecs } from "../services/ecs/ecs.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import type { Store } from "../store/store.ts";
+import type { VpcDataPlane } from "../vpc/data-plane.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -45,6 +46,14 @@ export interface SlipwayOptions {
   taskEndpoint?: "auto" | "off" | { host: string; port: number };
   /** Inject AWS_ENDPOINT_URL into task containers (when the task endpoint serves). Default true. */
   injectEndpointUrl?: boolean;
+  /**
+   * Security groups in the kernel (src/vpc): "auto" enforces them when Slipway runs as root (and
+   * warns once otherwise); "off" (the default here; `slipway up` defaults to "auto") never touches
+   * the kernel. Subnet networks and the reachability checks at task start work either way.
+   */
+  securityGroups?: "auto" | "off";
+  /** How long a task start waits before failing when it cannot reach what it needs (ECS's timeout). Default 5 s. */
+  unreachableTimeoutMs?: number;
 }
 
 export interface Slipway {
@@ -62,6 +71,8 @@ export interface Slipway {
   readonly instanceId: string;
   /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
   readonly taskEndpointUrl: string | undefined;
+  /** The VPC data plane (subnet networks, security groups in the kernel). */
+  readonly vpc: VpcDataPlane;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
   /** Stops serving and scheduling; containers keep running (a restart adopts them). */

@@ -11,7 +11,7 @@ import type { LocalImages } from "../scheduler/task-reconciler.ts";
 import type { Ec2 } from "../services/ec2/ec2.ts";
 import { toRegistryImage } from "../services/ecr/image-ref.ts";
 import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
-import type { TaskNetworking } from "../services/ecs/networking.ts";
+import { SubnetFullError, type TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { Iam } from "../services/iam/iam.ts";
@@ -50,14 +50,28 @@ export function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
 export function taskNetworkingPort(ec2: Ec2): TaskNetworking {
   return {
     subnetVpc: (scope, id) => ec2.vpcOf(scope, "subnet", id),
+    subnetZone: (scope, id) => ec2.zoneOf(scope, id),
     securityGroupVpc: (scope, id) => ec2.vpcOf(scope, "security-group", id),
     attach: (scope, req) => {
-      const eni = ec2.networkInterfaceFor(scope, {
-        owner: { kind: "ecs-task", attachmentId: req.attachmentId },
+      let eni;
+      try {
+        eni = ec2.networkInterfaceFor(scope, {
+          owner: { kind: "ecs-task", attachmentId: req.attachmentId },
+          subnetId: req.subnetId,
+          securityGroupIds: req.securityGroupIds,
+          publicIp: req.publicIp,
+        });
+      } catch (err) {
+        if (err instanceof ServiceError && err.code === "InsufficientFreeAddressesInSubnet") throw new SubnetFullError(err.message);
+        throw err;
+      }
+      return {
+        networkInterfaceId: eni.NetworkInterfaceId ?? "",
         subnetId: req.subnetId,
-        securityGroupIds: req.securityGroupIds,
-      });
-      return { networkInterfaceId: eni.NetworkInterfaceId ?? "", macAddress: eni.MacAddress };
+        privateIpv4Address: eni.PrivateIpAddress ?? "",
+        privateDnsName: eni.PrivateDnsName,
+        macAddress: eni.MacAddress,
+      };
     },
     release: (scope, attachmentId) => void ec2.releaseNetworkInterfaces(scope, { kind: "ecs-task", attachmentId }),
     attachments: () => ec2.taskAttachments(),

@@ -43,6 +43,8 @@ import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
 import { startTaskEndpoint, TaskEndpoint } from "../task-endpoint/endpoint.ts";
+import { EcsRepo } from "../services/ecs/repo.ts";
+import { VpcDataPlane } from "../vpc/data-plane.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
 export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
@@ -96,7 +98,19 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
   const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
   const iam = new Iam(deps);
-  const ec2 = new Ec2(deps);
+  // EC2 may attach user ENIs to the container instances' EC2 instance ids (ECS's records).
+  const containerInstances = new EcsRepo(store);
+  const ec2 = new Ec2({ ...deps, instanceIds: (scope) => containerInstances.containerInstanceIds(scope) });
+  // The VPC on this host: subnet networks, security groups in the kernel, the load balancers' sources.
+  const vpc = new VpcDataPlane({
+    view: () => ec2.view(),
+    runtime,
+    instanceId,
+    dataDir,
+    log,
+    now: () => clock.now(),
+    enforce: opts.securityGroups ?? "off",
+  });
   const logs = new Logs(deps);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
@@ -111,6 +125,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     healthChecker.update(table);
   };
   routing.onChange(applyTable);
+  vpc.onSourcesChanged(() => routing.rebuild());
   applyTable(routing.current());
   routing.start();
 
@@ -134,6 +149,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
         envFileObjects: localObjects(join(dataDir, "s3")),
         secrets: taskSecretsPort(secretsManager, ssm, ids),
+        subnetNetworks: { name: (subnetId) => vpc.networks.networkName(subnetId), ensure: (subnetId) => vpc.taskNetwork(subnetId) },
         ...(taskEndpoint
           ? {
               identity: {
@@ -151,6 +167,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     for (const k of keys) {
       if (k.startsWith("task:")) tasks.enqueue(k);
       else if (k.startsWith("service:")) services.enqueue(k);
+      else if (k.startsWith("ec2:")) vpc.changed();
     }
   });
   // A target's health changed: wake the services that use its target group.
@@ -186,7 +203,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       registry: (req, res) => registry.handle(req, res),
       gateway: (req, res) => gateway.handle(req, res),
       endpoints: {
-        health: () => ({ status: "ok", instanceId }),
+        health: () => ({ status: "ok", instanceId, vpc: vpc.status() }),
         // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
         listeners: () => ({ listeners: dataPlane.listeners() }),
       },
@@ -211,6 +228,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
   background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
   background.every("secret deletion", INTERVALS.secretDeletion, () => secretsManager.purgeDeleted(), { immediately: true });
+  await vpc.start();
+  background.every("vpc sync", INTERVALS.vpcSync, () => vpc.sync());
 
   // Adopt what survived a restart, then reconcile everything.
   const stopping = new AbortController();
@@ -230,6 +249,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     ecr,
     instanceId,
     taskEndpointUrl,
+    vpc,
     idle: async () => {
       await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.
@@ -248,6 +268,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       healthChecker.close();
       await dataPlane.close();
       await shipper.close();
+      await vpc.close();
       if (taskEndpoint && taskEndpointServes) {
         await taskEndpoint.close();
         if (typeof opts.taskEndpoint !== "object") await tearDownAddress(join(dataDir, "task-endpoint.json"));
