@@ -101,7 +101,7 @@ export class DataPlane {
   readonly #unbindable = new Set<number>();
   /** The host port of each listener of the current table. */
   #hostPorts = new Map<string, number>();
-  /** Keep-alive agents by `address:port`. */
+  /** Keep-alive agents by `[source>]address:port` (a pooled socket is bound to its source). */
   readonly #agents = new Map<string, Agent>();
   /** Upstream requests in flight by target key (aborted when the target leaves the table). */
   readonly #inflight = new Map<string, Set<ClientRequest>>();
@@ -253,7 +253,7 @@ export class DataPlane {
     for (const tg of table.targetGroups.values()) {
       for (const t of tg.targets) {
         keys.add(targetKey(tg.arn, t.id, t.port));
-        addresses.add(`${t.address}:${t.port}`);
+        addresses.add(agentKey(t.address, t.port, t.sourceAddress));
       }
     }
     for (const [key, set] of this.#inflight) {
@@ -268,8 +268,8 @@ export class DataPlane {
     }
   }
 
-  #agent(address: string, port: number): Agent {
-    const key = `${address}:${port}`;
+  #agent(address: string, port: number, source: string | undefined): Agent {
+    const key = agentKey(address, port, source);
     let a = this.#agents.get(key);
     if (!a) {
       a = newTargetAgent();
@@ -352,7 +352,8 @@ export class DataPlane {
     return {
       address: r.address,
       port: r.port,
-      agent: this.#agent(r.address, r.port),
+      ...(r.sourceAddress ? { localAddress: r.sourceAddress } : {}),
+      agent: this.#agent(r.address, r.port, r.sourceAddress),
       idleTimeoutMs: routes.idleTimeoutSeconds * 1000,
       connectTimeoutMs: this.#connectTimeoutMs,
       setCookies,
@@ -510,3 +511,7 @@ function redirect(res: ResponseLike, req: IncomingMessage, listener: ListenerRou
   (res as ServerResponseShim).end(body);
 }
 
+/** A keep-alive pool per target and source address. */
+function agentKey(address: string, port: number, source: string | undefined): string {
+  return `${source ? `${source}>` : ""}${address}:${port}`;
+}

@@ -130,6 +130,8 @@ export function responseHeaders(raw: readonly string[], extra: readonly string[]
 export interface Upstream {
   readonly address: string;
   readonly port: number;
+  /** The local address to connect from (the load balancer's ENI address), when there is one. */
+  readonly localAddress?: string;
   readonly agent: Agent;
   readonly idleTimeoutMs: number;
   readonly connectTimeoutMs: number;
@@ -159,6 +161,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, headers:
   const up = request({
     host: t.address,
     port: t.port,
+    ...(t.localAddress ? { localAddress: t.localAddress } : {}),
     method: req.method,
     path: req.url,
     headers,
@@ -255,6 +258,7 @@ export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer,
   const up = request({
     host: t.address,
     port: t.port,
+    ...(t.localAddress ? { localAddress: t.localAddress } : {}),
     method: req.method,
     path: req.url,
     headers,

@@ -32,6 +32,8 @@ export interface ProbeTarget {
   readonly address: string;
   readonly port: number;
   readonly path: string;
+  /** Connect from this local address (the load balancer's ENI address, routing-table.ts). */
+  readonly sourceAddress?: string;
 }
 
 /** Runs one health check; must settle (or honour `signal`) — the checker also applies its own timeout. */
@@ -68,6 +70,7 @@ export const httpProbe: Probe = (t, signal) =>
       method: "GET",
       agent: false,
       signal,
+      ...(t.sourceAddress ? { localAddress: t.sourceAddress } : {}),
       headers: { "User-Agent": "ELB-HealthChecker/2.0", Connection: "close", Accept: "*/*" },
       ...(t.protocol === "HTTPS" ? { rejectUnauthorized: false } : {}),
     });
@@ -165,6 +168,7 @@ export class HealthChecker implements TargetHealthView {
       address: t.address,
       port: hc.port === "traffic-port" ? t.port : hc.port,
       path: hc.path || "/",
+      ...(t.sourceAddress ? { sourceAddress: t.sourceAddress } : {}),
     };
     const loopKey = JSON.stringify([probeTarget, hc.intervalSeconds, hc.timeoutSeconds, hc.healthyThreshold, hc.unhealthyThreshold, hc.matcher]);
     if (e.loop && e.loopKey === loopKey) return;

@@ -14,6 +14,7 @@ import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
 import { SubnetFullError, type TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
+import type { SourceAddress } from "../services/elbv2/target-sources.ts";
 import type { Iam } from "../services/iam/iam.ts";
 import type { Kms } from "../services/kms/kms.ts";
 import type { RoleSessions, TaskView } from "../task-endpoint/ports.ts";
@@ -93,6 +94,25 @@ export function loadBalancerNetworkingPort(ec2: Ec2): LoadBalancerNetworking {
       for (const subnetId of subnetIds) ec2.networkInterfaceFor(scope, { owner: owner(lb), subnetId, securityGroupIds: groups });
     },
     release: (scope, lb, keep) => void ec2.releaseNetworkInterfaces(scope, owner(lb), keep),
+  };
+}
+
+/**
+ * Each load balancer's ENI addresses that the VPC data plane has bound on this host: the addresses
+ * the ALB data plane connects to targets from (src/services/elbv2/target-sources.ts).
+ */
+export function loadBalancerSourcesPort(ec2: Ec2, bound: () => ReadonlySet<string>): (loadBalancerArn: string) => SourceAddress[] {
+  return (lbArn) => {
+    const p = parseArn(lbArn);
+    const m = /^loadbalancer\/(app|net)\/([^/]+)\/([^/]+)$/.exec(p?.resource ?? "");
+    if (!p || !m) return [];
+    const live = bound();
+    if (!live.size) return [];
+    const scope = { accountId: p.accountId, region: p.region };
+    return ec2
+      .networkInterfacesOf(scope, { kind: "elb", lbType: m[1] as "app" | "net", loadBalancerName: m[2]!, loadBalancerId: m[3]! })
+      .filter((n) => live.has(n.PrivateIpAddress ?? ""))
+      .map((n) => ({ address: n.PrivateIpAddress!, subnetCidr: ec2.subnet(scope, n.SubnetId!)?.CidrBlock ?? `${n.PrivateIpAddress}/32` }));
   };
 }
 

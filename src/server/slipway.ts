@@ -51,6 +51,7 @@ export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
 import type { Slipway, SlipwayOptions } from "./options.ts";
 import {
   loadBalancerNetworkingPort,
+  loadBalancerSourcesPort,
   loadBalancingPort,
   localImagesPort,
   parameterKeysPort,
@@ -117,7 +118,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   // The load balancer: health checks, the ELBv2 API, the routing snapshot and the data plane.
   const healthChecker = new HealthChecker({ clock });
   const elbv2 = new Elbv2(deps, { health: healthChecker, network: loadBalancerNetworkingPort(ec2) });
-  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock });
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock, sources: loadBalancerSourcesPort(ec2, () => vpc.boundSources()) });
   // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
   const dataPlane = new DataPlane({ health: healthChecker, clock, log });
   const applyTable = (table: RoutingTable) => {

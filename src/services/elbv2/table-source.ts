@@ -8,6 +8,7 @@ import type { Clock } from "../../core/clock.ts";
 import type { RoutingTable } from "../../proxy/routing-table.ts";
 import type { Store } from "../../store/store.ts";
 import { buildTable, tableKey } from "./build-table.ts";
+import { type SourceAddress, withSources } from "./target-sources.ts";
 import type { Elbv2Repo } from "./repo.ts";
 
 export type TableListener = (table: RoutingTable) => void;
@@ -22,11 +23,15 @@ export class RoutingTableSource {
   #scheduled = false;
   #unsubscribe: (() => void) | undefined;
 
-  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock }) {
+  readonly #sources: ((loadBalancerArn: string) => readonly SourceAddress[]) | undefined;
+
+  /** `sources`: each load balancer's ENI addresses the data plane may connect from (target-sources.ts). */
+  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock; sources?: (loadBalancerArn: string) => readonly SourceAddress[] }) {
     this.#store = deps.store;
     this.#repo = deps.repo;
     this.#clock = deps.clock;
-    this.#table = buildTable(this.#repo.loadState(), this.#clock.now());
+    this.#sources = deps.sources;
+    this.#table = this.#build();
     this.#key = tableKey(this.#table);
   }
 
@@ -65,7 +70,7 @@ export class RoutingTableSource {
     this.#scheduled = false;
     let next: RoutingTable;
     try {
-      next = buildTable(this.#repo.loadState(), this.#clock.now());
+      next = this.#build();
     } catch {
       return false; // the store is closing; the next trigger retries
     }
@@ -75,6 +80,11 @@ export class RoutingTableSource {
     this.#key = key;
     for (const l of this.#listeners) l(next);
     return true;
+  }
+
+  #build(): RoutingTable {
+    const table = buildTable(this.#repo.loadState(), this.#clock.now());
+    return this.#sources ? withSources(table, this.#sources) : table;
   }
 
   #schedule(): void {
