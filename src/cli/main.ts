@@ -2,6 +2,7 @@
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
  *              [--task-endpoint auto|off] [--no-endpoint-url] [--security-groups auto|off]
+ *              [--unreachable-timeout SECONDS]
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, its subnet networks, the awsvpc
  *       network once unused, the 169.254.170.2 address and iptables chain it added (task
@@ -22,7 +23,7 @@ import { SubnetNetworks } from "../vpc/subnet-networks.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
-             [--task-endpoint auto|off] [--no-endpoint-url] [--security-groups auto|off]
+             [--task-endpoint auto|off] [--no-endpoint-url] [--security-groups auto|off] [--unreachable-timeout 5]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       "task-endpoint": { type: "string" },
       "no-endpoint-url": { type: "boolean" },
       "security-groups": { type: "string" },
+      "unreachable-timeout": { type: "string" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
@@ -64,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
       injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
       securityGroups: onOff("security-groups", values["security-groups"] ?? process.env.SLIPWAY_SECURITY_GROUPS ?? "auto"),
+      unreachableTimeoutMs: seconds("unreachable-timeout", values["unreachable-timeout"] ?? process.env.SLIPWAY_UNREACHABLE_TIMEOUT ?? "5") * 1000,
     });
     console.log(`Slipway ready on ${slipway.url}`);
     await new Promise<void>((resolve) => {
@@ -112,6 +115,12 @@ async function main(argv: string[]): Promise<number> {
 
 function taskEndpointMode(v: string): "auto" | "off" {
   return onOff("task-endpoint", v);
+}
+
+function seconds(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 600) throw new Error(`invalid --${flag} ${v} (seconds, 0 to 600)`);
+  return n;
 }
 
 function onOff(flag: string, v: string): "auto" | "off" {

@@ -22,6 +22,7 @@ import { isPendingStatus, type TaskDefinitionDoc } from "../services/ecs/model.t
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { EcsRepo, Located, TaskRecord } from "../services/ecs/repo.ts";
 import type { LaunchKind, ResolvedSecrets } from "../services/ecs/secrets.ts";
+import { networkFailure, type TaskReachability } from "../services/ecs/task-reachability.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
 import type { TaskDefinitions } from "../services/ecs/task-definitions.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
@@ -48,6 +49,10 @@ export interface TaskReconcilerOptions {
   identity?: TaskIdentity;
   /** awsvpc tasks with an ENI in a subnet EC2 knows: the Docker network of that subnet (src/vpc). */
   subnetNetworks?: SubnetNetworkPort;
+  /** Fargate tasks with an ENI: what their start must reach through it (src/services/ecs/task-reachability.ts). */
+  reachability?: TaskReachability;
+  /** How long a start that cannot reach what it needs keeps trying before it fails, as ECS's calls time out. Default 5 s. */
+  unreachableTimeoutMs?: number;
 }
 
 /** The subnet networks as the task reconciler sees them (src/vpc/subnet-networks.ts). */
@@ -86,8 +91,11 @@ export interface TaskIdentity {
 
 /** How the task reconciler pulls images that Slipway's registry serves (src/services/ecr/image-ref.ts). */
 export interface LocalImages {
-  /** Undefined for an image of any other registry. */
-  resolve(image: string, task: { account: string; region: string }): { pullRef: string; repository: string; auth: RegistryAuth } | undefined;
+  /** Undefined for an image of any other registry. `name`/`reference`/`accountId`: the ECR repository, tag or digest, owner. */
+  resolve(
+    image: string,
+    task: { account: string; region: string },
+  ): { pullRef: string; repository: string; auth: RegistryAuth; name?: string; reference?: string; accountId?: string } | undefined;
 }
 
 /** The awslogs log driver, as the task reconciler sees it (src/awslogs/shipper.ts implements it). */
@@ -120,6 +128,8 @@ export class TaskReconciler implements Reconciler {
    * until the task runs or stops: values never reach the store.
    */
   readonly #secrets = new Map<string, ResolvedSecrets>();
+  /** Starting tasks that cannot reach what they need: since when (the emulated timeout runs from there). */
+  readonly #unreachableSince = new Map<string, number>();
 
   constructor(ecs: Ecs, runtime: ContainerRuntime, opts: TaskReconcilerOptions) {
     this.#deps = ecs.deps;
@@ -195,6 +205,9 @@ export class TaskReconciler implements Reconciler {
     if (!td) return this.#failToStart(arn, "ResourceInitializationError: task definition not found");
     const envFiles = resolveEnvironmentFiles(td, rec.doc.overrides, this.#opts.envFileObjects ?? (() => undefined));
     if ("error" in envFiles) return this.#failToStart(arn, envFiles.error);
+    // The network first: a Fargate task reaches ECR, Secrets Manager, SSM and Logs through its ENI.
+    const blocked = this.#networkBlocked(rec, td);
+    if (blocked) return blocked;
     // Secrets and registry credentials before anything else runs, with ECS's stopped reason on failure.
     let secrets = this.#secrets.get(arn);
     if (!secrets && this.#opts.secrets) {
@@ -292,6 +305,36 @@ export class TaskReconciler implements Reconciler {
       return { requeueAfterMs: 0 };
     }
     return { requeueAfterMs: START_POLL_MS };
+  }
+
+  /**
+   * A Fargate task whose ENI cannot reach what its start needs keeps trying for the emulated
+   * timeout (the change that fixes it, a NAT gateway route or an endpoint, lets it through), then
+   * fails with ECS's text. Undefined when the start may go on.
+   */
+  #networkBlocked(rec: TaskRecord & Located, td: TaskDefinitionDoc): ReconcileResult | undefined {
+    const arn = rec.doc.taskArn;
+    const reach = this.#opts.reachability;
+    const eni = taskEni(rec.doc);
+    if (!reach || rec.doc.launchType !== "FARGATE" || rec.doc.pullStoppedAt || !eni?.eniId) return undefined;
+    const failure = networkFailure(reach, rec.scope, eni.eniId, td.containerDefinitions, (image) => {
+      const local = this.#localImage(image, rec.scope);
+      return local ? { repository: local.name ?? image, reference: local.reference ?? "latest", accountId: local.accountId ?? rec.scope.accountId } : undefined;
+    });
+    if (!failure) {
+      this.#unreachableSince.delete(arn);
+      return undefined;
+    }
+    const now = this.#clock.now();
+    const since = this.#unreachableSince.get(arn);
+    if (since === undefined) {
+      this.#unreachableSince.set(arn, now);
+      this.#opts.log?.(`task ${shortName(arn)}: ${failure.log}`);
+    }
+    const left = (since ?? now) + (this.#opts.unreachableTimeoutMs ?? 5000) - now;
+    if (left > 0) return { requeueAfterMs: Math.min(left, 1000) };
+    this.#unreachableSince.delete(arn);
+    return this.#failToStart(arn, failure.reason);
   }
 
   /**
@@ -503,6 +546,7 @@ export class TaskReconciler implements Reconciler {
   /** The task never reached RUNNING: TaskFailedToStart with AWS's reason text. */
   #failToStart(arn: string, reason: string, image?: string): ReconcileResult {
     this.#secrets.delete(arn);
+    this.#unreachableSince.delete(arn);
     this.#mutate(arn, (t) => {
       if (t.doc.desiredStatus === "RUNNING") {
         t.doc.desiredStatus = "STOPPED";

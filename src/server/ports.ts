@@ -15,6 +15,8 @@ import { SubnetFullError, type TaskNetworking } from "../services/ecs/networking
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { SourceAddress } from "../services/elbv2/target-sources.ts";
+import type { TaskReachability } from "../services/ecs/task-reachability.ts";
+import { reachService } from "../vpc/reachability.ts";
 import type { Iam } from "../services/iam/iam.ts";
 import type { Kms } from "../services/kms/kms.ts";
 import type { RoleSessions, TaskView } from "../task-endpoint/ports.ts";
@@ -98,6 +100,23 @@ export function loadBalancerNetworkingPort(ec2: Ec2): LoadBalancerNetworking {
 }
 
 /**
+ * EC2's reachability decisions as a Fargate task's start asks them (src/services/ecs/task-reachability.ts),
+ * on the current VPC view.
+ */
+export function taskReachabilityPort(ec2: Ec2): TaskReachability {
+  return {
+    reach: (eniId, destination) => {
+      const view = ec2.view();
+      const r =
+        destination === "ecr-layers"
+          ? reachService(view, eniId, "s3", { ecrLayers: true })
+          : reachService(view, eniId, destination);
+      return r.ok ? { ok: true, via: r.via } : { ok: false, why: r.why, address: r.address };
+    },
+  };
+}
+
+/**
  * Each load balancer's ENI addresses that the VPC data plane has bound on this host: the addresses
  * the ALB data plane connects to targets from (src/services/elbv2/target-sources.ts).
  */
@@ -137,7 +156,14 @@ export function localImagesPort(deps: {
       });
       if (!ref) return undefined;
       const password = registry.auth.issueToken({ accountId: ref.accountId, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
-      return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
+      return {
+        pullRef: ref.pullRef,
+        repository: ref.repository,
+        auth: { username: "AWS", password, serveraddress: ref.registryHost },
+        name: ref.name,
+        reference: ref.reference,
+        accountId: ref.accountId,
+      };
     },
   };
 }

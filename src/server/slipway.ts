@@ -59,6 +59,7 @@ import {
   roleSessionsPort,
   secretKeysPort,
   taskNetworkingPort,
+  taskReachabilityPort,
   taskSecretsPort,
   taskViewPort,
 } from "./ports.ts";
@@ -151,6 +152,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         envFileObjects: localObjects(join(dataDir, "s3")),
         secrets: taskSecretsPort(secretsManager, ssm, ids),
         subnetNetworks: { name: (subnetId) => vpc.networks.networkName(subnetId), ensure: (subnetId) => vpc.taskNetwork(subnetId) },
+        reachability: taskReachabilityPort(ec2),
+        ...(opts.unreachableTimeoutMs !== undefined ? { unreachableTimeoutMs: opts.unreachableTimeoutMs } : {}),
         ...(taskEndpoint
           ? {
               identity: {

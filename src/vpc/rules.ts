@@ -114,7 +114,7 @@ export function buildRules(inp: RuleInputs): RuleSet {
   const onHost = (e: EniView) => inp.subnets.has(e.subnetId);
   const tasks = [...view.enis.values()].filter((e) => e.kind === "task" && onHost(e) && e.privateIps.length);
   const sources = [...view.enis.values()].filter((e) => e.kind === "elb" && e.privateIps.some((ip) => inp.boundSources.has(ip)));
-  const label = (e: EniView) => (e.kind === "task" ? `task ${e.description.split("/").pop()} (${e.id}, ${e.privateIps[0]})` : `${e.description} (${e.id}, ${e.privateIps[0]})`);
+  const label = (e: EniView) => (e.kind === "task" ? `the task ENI ${e.id} (${e.privateIps[0]})` : `${e.description} (${e.id}, ${e.privateIps[0]})`);
   const groups = (e: EniView) => e.groupIds.join(", ") || "no group";
   const allVpcCidrs = [...view.vpcs.values()].flatMap((v) => v.cidrs);
 
