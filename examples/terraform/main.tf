@@ -249,6 +249,11 @@ resource "aws_ecs_service" "app" {
 
   wait_for_steady_state = var.wait_for_steady_state
 
+  # Auto scaling (autoscaling.tf) changes the desired count; Terraform must not set it back.
+  lifecycle {
+    ignore_changes = [desired_count]
+  }
+
   # The target group must be attached to the load balancer before the service uses it, and the
   # execution role must be able to pull and log before tasks start.
   depends_on = [aws_lb_listener.http, aws_iam_role_policy_attachment.execution]

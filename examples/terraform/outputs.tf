@@ -17,3 +17,11 @@ output "cluster_name" {
 output "service_name" {
   value = aws_ecs_service.app.name
 }
+
+output "scalable_target_resource_id" {
+  value = aws_appautoscaling_target.app.resource_id
+}
+
+output "scaling_policy_alarms" {
+  value = aws_appautoscaling_policy.requests.alarm_arns
+}

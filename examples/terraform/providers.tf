@@ -34,5 +34,8 @@ provider "aws" {
     iam            = var.endpoint
     sts            = var.endpoint
     cloudwatchlogs = var.endpoint
+    cloudwatch     = var.endpoint
+    # Application Auto Scaling (service auto scaling).
+    applicationautoscaling = var.endpoint
   }
 }

@@ -67,3 +67,21 @@ variable "wait_for_steady_state" {
   type        = bool
   default     = false
 }
+
+variable "min_capacity" {
+  description = "Auto scaling: the fewest tasks."
+  type        = number
+  default     = 1
+}
+
+variable "max_capacity" {
+  description = "Auto scaling: the most tasks."
+  type        = number
+  default     = 4
+}
+
+variable "requests_per_target" {
+  description = "Auto scaling: the requests per target per minute target tracking keeps the service at."
+  type        = number
+  default     = 50
+}

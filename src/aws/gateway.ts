@@ -4,6 +4,7 @@
  * request's protocol, and nothing a handler throws can take the server down.
  */
 import { randomUUID } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authError } from "./auth/auth-errors.ts";
 import { type LookupSecret, verifySigV4 } from "./auth/sigv4.ts";
@@ -79,6 +80,8 @@ export interface Gateway {
 }
 
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+/** A gzip-encoded request body inflates to at most this. */
+const MAX_INFLATED = 64 * 1024 * 1024;
 const consoleLogger: GatewayLogger = { error: (message, details) => console.error(message, details) };
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -88,7 +91,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       def,
       // Loaded on the first request that needs this service's model.
       get model(): ServiceModel {
-        model ??= new ServiceModel(typeof def.model === "function" ? def.model() : def.model);
+        model ??= new ServiceModel(typeof def.model === "function" ? def.model() : def.model, undefined, def.ownEnumChecks);
         return model;
       },
       protocol: protocolFor(def.protocol),
@@ -135,7 +138,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     const scope = credentialScope(req);
     const routed = route(req, services, scope);
     const service = routed.service;
-    const protocol = service?.protocol ?? fallbackProtocol(req, routed.kind !== "ok" && routed.json);
+    // The protocol the request was sent in (a service may answer several, e.g. CloudWatch).
+    const wire = routed.kind === "unknown-service" ? undefined : routed.protocol;
+    const protocol = wire ? protocolFor(wire) : (service?.protocol ?? fallbackProtocol(req, routed.kind !== "ok" && routed.json));
     observed.service = routed.kind === "unknown-service" ? routed.name : (service?.def.signingName ?? scope?.service ?? "");
     observed.operation = routed.operation;
     observed.region = scope?.region || defaultRegion;
@@ -147,9 +152,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       model: routed.kind === "ok" ? service?.model : undefined,
       xmlNamespace: service?.def.xmlNamespace,
       operation: routed.operation,
+      queryCompatible: service?.def.awsQueryCompatible === true,
     };
     try {
-      const protocolName: Protocol = service?.def.protocol ?? (req.headers["x-amz-target"] ? "awsJson1_1" : "awsQuery");
+      const protocolName: Protocol = wire ?? service?.def.protocol ?? (req.headers["x-amz-target"] ? "awsJson1_1" : "awsQuery");
       let accountId = defaultAccountId;
       if (options.strictAuth) {
         const auth = await verifySigV4(req, lookupSecret);
@@ -164,7 +170,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
       const op = service.model.operation(routed.operation);
       if (!op) throw unknownOperation(routed.operation, protocolName);
-      const input = service.protocol.parseInput(service.model, op, req);
+      const input = protocol.parseInput(service.model, op, req);
       const handler = service.def.handlers[op.name];
       if (!handler) {
         throw new ServiceError("NotImplemented", `The operation ${op.name} is not implemented by this server.`, { status: 501 });
@@ -180,7 +186,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       };
       if (options.authorize) await options.authorize({ ctx, input });
       const output = await handler(input, ctx);
-      return service.protocol.serializeOutput(op, output, meta);
+      return protocol.serializeOutput(op, output, meta);
     } catch (err) {
       if (err instanceof ServiceError) {
         observed.errorCode = err.code;
@@ -202,7 +208,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         : tooLarge(request, ids.uuid(), maxBodyBytes);
       if (!body.ok) reply.headers["connection"] = "close";
       res.writeHead(reply.status, reply.headers);
-      res.end(reply.body);
+      res.end(reply.bytes ?? reply.body);
     } catch (err) {
       logger.error("gateway failure", { error: err });
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
@@ -234,14 +240,22 @@ function toWireRequest(raw: GatewayRequest): WireRequest {
   const path = q < 0 ? raw.url : raw.url.slice(0, q);
   const query = new URLSearchParams(q < 0 ? "" : raw.url.slice(q + 1));
   const body = typeof raw.body === "string" ? new Uint8Array(Buffer.from(raw.body, "utf8")) : (raw.body ?? new Uint8Array());
+  let payload = body;
+  if ((headers["content-encoding"] ?? "").toLowerCase() === "gzip" && body.byteLength > 0) {
+    try {
+      payload = new Uint8Array(gunzipSync(body, { maxOutputLength: MAX_INFLATED }));
+    } catch {
+      // Left compressed: the protocol reports a body it cannot read.
+    }
+  }
   let form: URLSearchParams | undefined;
   const isForm = (headers["content-type"] ?? "").includes("application/x-www-form-urlencoded");
   if (isForm || query.has("Action")) {
     form = new URLSearchParams();
     for (const [k, v] of query) if (!k.startsWith("X-Amz-")) form.append(k, v);
-    if (isForm) for (const [k, v] of new URLSearchParams(Buffer.from(body).toString("utf8"))) form.append(k, v);
+    if (isForm) for (const [k, v] of new URLSearchParams(Buffer.from(payload).toString("utf8"))) form.append(k, v);
   }
-  return { method: raw.method.toUpperCase(), path, query, headers, body, form };
+  return { method: raw.method.toUpperCase(), path, query, headers, body, payload, form };
 }
 
 function fallbackProtocol(req: WireRequest, json: boolean): WireProtocol {

@@ -4,7 +4,7 @@
  * (parsing, validation, serialization, errors) comes from the official model shipped in the
  * matching @aws-sdk/client-* package, walked by src/aws/model.
  */
-export type Protocol = "awsJson1_0" | "awsJson1_1" | "awsQuery" | "ec2Query";
+export type Protocol = "awsJson1_0" | "awsJson1_1" | "awsQuery" | "ec2Query" | "rpcv2Cbor";
 
 export interface RequestContext {
   readonly requestId: string;
@@ -26,6 +26,22 @@ export interface ServiceDefinition {
   /** SigV4 signing name (credential scope service), e.g. "ecs", "elasticloadbalancing". */
   readonly signingName: string;
   readonly protocol: Protocol;
+  /**
+   * Further protocols the service answers (CloudWatch: awsQuery for older SDKs and Terraform's
+   * provider, smithy-rpc-v2-cbor for newer Go/Rust/Ruby SDKs, besides awsJson1_0). Each request
+   * is answered in the protocol it was sent in.
+   */
+  readonly alsoProtocols?: readonly Protocol[];
+  /**
+   * awsJson/CBOR in query-compatible mode: errors also carry `x-amzn-query-error: <Code>;Sender`,
+   * from which clients take the query error code.
+   */
+  readonly awsQueryCompatible?: boolean;
+  /**
+   * `Structure.Member` enum checks the generic validator skips, because the service itself
+   * answers them with AWS's own wording (CloudWatch's `Statistics.member.1` message).
+   */
+  readonly ownEnumChecks?: readonly string[];
   /** JSON protocols: the X-Amz-Target prefix, e.g. "AmazonEC2ContainerServiceV20141113". */
   readonly targetPrefix?: string;
   /** Query protocols: the API Version, e.g. "2015-12-01". */

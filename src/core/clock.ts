@@ -64,3 +64,6 @@ export class ManualClock implements Clock {
     for (const s of due) s.resolve();
   }
 }
+
+/** A monotonic millisecond reading for durations (latencies), never for wall time. */
+export const monotonicMs = (): number => performance.now();

@@ -11,8 +11,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { type ClientRequest, type IncomingMessage, type Server, type ServerResponse, Agent, createServer } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { type Clock, systemClock } from "../core/clock.ts";
+import { type Clock, monotonicMs, systemClock } from "../core/clock.ts";
 import { Balancer, type Slot, pickWeighted, seededRandom, targetKey } from "./balancer.ts";
 import { errorTitle, sendError, writeRawError } from "./error-pages.ts";
 import {
@@ -29,6 +30,7 @@ import type { Action, ListenerRoutes, RoutingTable, TargetGroupRoutes } from "./
 import { type CompiledRule, compileRules, hostWithoutPort, matchRule, splitTarget } from "./rules.ts";
 import { APP_COOKIE, CookieCodec, LB_COOKIE, TG_COOKIE, readCookie, stickyCookies } from "./stickiness.ts";
 import type { TargetHealthView } from "./target-health.ts";
+import type { TrafficCounters } from "./traffic-counters.ts";
 
 export interface DataPlaneOptions {
   /** Target health (the HealthChecker). */
@@ -49,6 +51,8 @@ export interface DataPlaneOptions {
   readonly log?: (message: string) => void;
   /** Connect timeout to targets (default 10 s, ALB's connection timeout to targets). */
   readonly connectTimeoutMs?: number;
+  /** Counters the load balancer metrics are computed from (none: nothing is counted). */
+  readonly counters?: TrafficCounters;
 }
 
 /** Where one listener is served: what `/_slipway/listeners` reports. */
@@ -203,6 +207,8 @@ export class DataPlane {
     const listening = new Promise<void>((r) => (resolve = r));
     const ls: ListenerServer = { listenerArn, hostPort, server, bound: undefined, failed: false, listening };
     server.on("request", (req, res) => this.#handle(ls, req, res));
+    const counters = this.#opts.counters;
+    if (counters) server.on("connection", (socket: Socket) => counters.enabled && counters.connection(routes.loadBalancerArn, socket));
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#handleUpgrade(ls, req, socket, head));
     server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
       if (err.code === "ECONNRESET" || !socket.writable) return socket.destroy();
@@ -299,18 +305,28 @@ export class DataPlane {
   }
 
   #handle(ls: ListenerServer, req: IncomingMessage, res: ServerResponse): void {
+    const counters = this.#opts.counters?.enabled ? this.#opts.counters : undefined;
     const routed = this.#route(ls, req);
-    if (!routed) return sendError(res, 503);
+    if (!routed) {
+      const lbArn = counters && this.#snap.listeners.get(ls.listenerArn)?.routes.loadBalancerArn;
+      if (lbArn) counters.loadBalancer(lbArn).countElb(503);
+      return sendError(res, 503);
+    }
     const { snap, listener, action } = routed;
     switch (action.type) {
       case "fixed-response":
+        counters?.loadBalancer(listener.routes.loadBalancerArn).countElb(Number(action.statusCode) || 200);
         return fixedResponse(res, action);
       case "redirect":
+        counters?.loadBalancer(listener.routes.loadBalancerArn).countElb(action.statusCode === "HTTP_301" ? 301 : 302);
         return redirect(res, req, listener.routes, action);
       case "forward": {
         const chosen = this.#choose(snap, action, req);
-        if (!chosen) return sendError(res, 503);
-        return proxyRequest(req, res, this.#headers(req, listener.routes, false), this.#upstream(listener.routes, chosen));
+        if (!chosen) {
+          counters?.loadBalancer(listener.routes.loadBalancerArn).countElb(503);
+          return sendError(res, 503);
+        }
+        return proxyRequest(req, res, this.#headers(req, listener.routes, false), this.#upstream(listener.routes, chosen, counters));
       }
     }
   }
@@ -344,8 +360,14 @@ export class DataPlane {
     });
   }
 
-  #upstream(routes: ListenerRoutes, chosen: Chosen): Upstream {
+  #upstream(routes: ListenerRoutes, chosen: Chosen, counters?: TrafficCounters): Upstream {
     const { slot, tg, setCookies } = chosen;
+    let measured: Upstream["counters"];
+    if (counters) {
+      const tgc = counters.targetGroup(routes.loadBalancerArn, tg.arn);
+      tgc.requests++;
+      measured = { lb: counters.loadBalancer(routes.loadBalancerArn), tg: tgc, startedAt: monotonicMs() };
+    }
     const key = slot.key;
     const r = slot.route;
     const appCookie = tg.stickiness.enabled && tg.stickiness.type === "app_cookie" ? tg.stickiness : undefined;
@@ -357,6 +379,7 @@ export class DataPlane {
       idleTimeoutMs: routes.idleTimeoutSeconds * 1000,
       connectTimeoutMs: this.#connectTimeoutMs,
       setCookies,
+      counters: measured,
       onResponseHeaders: appCookie
         ? (ur) => {
             // The application set its cookie: bind the client to this target with AWSALBAPP-0.

@@ -9,13 +9,17 @@
 import { type ClientRequest, type IncomingMessage, type ServerResponse, Agent, request } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { monotonicMs } from "../core/clock.ts";
 import { sendError, writeRawError } from "./error-pages.ts";
+import type { LoadBalancerCounters, TargetGroupCounters } from "./traffic-counters.ts";
 import type { ListenerRoutes } from "./routing-table.ts";
 import { normalizeIp } from "./rules.ts";
 
 /** Largest upstream response header block ALB accepts: a target response with more than 32 KB of headers is a 502. */
 export const MAX_RESPONSE_HEADER_BYTES = 32 * 1024;
 export const CONNECT_TIMEOUT_MS = 10_000;
+/** Errors that mean no connection to the target was established (TargetConnectionErrorCount). */
+const CONNECT_ERRORS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "ETIMEDOUT"]);
 
 /** Thrown into an upstream request when its target leaves the table (deregistration delay over). */
 export class TargetDeregisteredError extends Error {
@@ -142,6 +146,8 @@ export interface Upstream {
   /** Called when the upstream request exists (in-flight tracking) and when it is over. */
   readonly onStart: (up: ClientRequest) => void;
   readonly onEnd: (up: ClientRequest) => void;
+  /** Metric counters (traffic-counters.ts): target responses and times, errors the proxy answers. */
+  readonly counters?: { readonly lb: LoadBalancerCounters; readonly tg: TargetGroupCounters; readonly startedAt: number };
 }
 
 function isIdempotentWithoutBody(req: IncomingMessage): boolean {
@@ -200,6 +206,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, headers:
     }
     const extra = t.onResponseHeaders?.(ur);
     const cookies = extra ? [...(t.setCookies ?? []), ...extra] : t.setCookies;
+    if (t.counters) t.counters.tg.response(ur.statusCode ?? 0, (monotonicMs() - t.counters.startedAt) / 1000);
     res.writeHead(ur.statusCode ?? 502, ur.statusMessage, responseHeaders(ur.rawHeaders, cookies));
     // Hand-rolled pipe (fewer listeners than Readable.pipe on the hot path), with backpressure.
     const resume = () => ur.resume();
@@ -236,6 +243,10 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, headers:
       return;
     }
     end();
+    if (t.counters) {
+      if (CONNECT_ERRORS.has(err.code ?? "") || (timedOut && (up.socket as Socket | null)?.connecting !== false)) t.counters.tg.targetConnectionErrors++;
+      t.counters.lb.countElb(timedOut ? 504 : 502);
+    }
     sendError(res, timedOut ? 504 : 502);
   });
   res.on("close", () => {

@@ -32,6 +32,8 @@ export interface FakeRuntimeOptions {
 interface FakeContainer {
   state: ContainerState;
   spec: ContainerSpec;
+  /** What a test made the container "use" (setUsage). */
+  usage?: { cpuCores: number; memoryBytes: number; since: number; cpuNsBefore: number };
 }
 
 interface Subscriber {
@@ -256,17 +258,31 @@ export class FakeRuntime implements ContainerRuntime {
     return c && structuredClone(c.state);
   }
 
-  /** A minimal sample in Docker's ContainerStats shape (fixed figures; read, cpu_stats, memory_stats). */
+  /**
+   * Makes a container "use" `cpuCores` cores from now on (CPU time grows with the clock) and
+   * `memoryBytes` of memory, as `docker stats` would report them.
+   */
+  setUsage(id: string, usage: { cpuCores: number; memoryBytes: number }): void {
+    const c = this.#find(id);
+    if (!c) throw new Error(`no container ${id}`);
+    const now = this.#clock.now();
+    const before = c.usage ? c.usage.cpuNsBefore + (now - c.usage.since) * 1e6 * c.usage.cpuCores : 0;
+    c.usage = { cpuCores: usage.cpuCores, memoryBytes: usage.memoryBytes, since: now, cpuNsBefore: before };
+  }
+
+  /** A sample in Docker's ContainerStats shape (read, cpu_stats, memory_stats), with what setUsage set. */
   async stats(id: string): Promise<Record<string, unknown> | undefined> {
     const c = this.#find(id);
     if (!c) return undefined;
+    const u = c.usage;
+    const cpu = u ? u.cpuNsBefore + (this.#clock.now() - u.since) * 1e6 * u.cpuCores : 0;
     return {
       read: new Date(this.#clock.now()).toISOString(),
       name: `/${c.state.name}`,
       id: c.state.id,
-      cpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0, online_cpus: 1 },
+      cpu_stats: { cpu_usage: { total_usage: cpu }, system_cpu_usage: 0, online_cpus: 1 },
       precpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0, online_cpus: 1 },
-      memory_stats: { usage: 0, limit: c.spec.memoryBytes ?? 0 },
+      memory_stats: { usage: u?.memoryBytes ?? 0, limit: c.spec.memoryBytes ?? 0 },
       networks: {},
     };
   }

@@ -179,6 +179,21 @@ export interface LogsOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A container's resource usage at one moment, read from a `stats()` sample (toContainerStats).
+ * Counters are cumulative.
+ */
+export interface ContainerStats {
+  /** CPU time used since the container started, in nanoseconds. */
+  cpuTotalNs: number;
+  /** Memory in use, without the page cache the kernel can reclaim (usage − inactive_file). */
+  memoryBytes: number;
+  networkRxBytes: number;
+  networkTxBytes: number;
+  blockReadBytes: number;
+  blockWriteBytes: number;
+}
+
 /** Raised by pull() when an image cannot be pulled; `message` is the engine's own text. */
 export class PullError extends Error {
   override name = "PullError";
@@ -220,4 +235,41 @@ export interface ContainerRuntime {
   logs(id: string, opts?: LogsOptions): AsyncIterable<LogLine>;
   /** Container events, used only to wake reconcilers early; ends when the signal aborts. */
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+}
+
+/** The parts of the Engine API's stats document usage is read from (cgroup v1 and v2). */
+interface DockerStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+  memory_stats?: { usage?: number; stats?: Record<string, number> };
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+  blkio_stats?: { io_service_bytes_recursive?: Array<{ op?: string; value?: number }> | null };
+}
+
+/** CPU time, memory without reclaimable page cache, network and block I/O of a stats() sample. */
+export function toContainerStats(raw: Record<string, unknown>): ContainerStats | undefined {
+  const s = raw as DockerStats;
+  if (!s.cpu_stats?.cpu_usage || s.memory_stats?.usage === undefined) return undefined;
+  const mem = s.memory_stats.stats ?? {};
+  const cache = mem["inactive_file"] ?? mem["total_inactive_file"] ?? 0;
+  let rx = 0;
+  let tx = 0;
+  for (const n of Object.values(s.networks ?? {})) {
+    rx += n.rx_bytes ?? 0;
+    tx += n.tx_bytes ?? 0;
+  }
+  let read = 0;
+  let write = 0;
+  for (const e of s.blkio_stats?.io_service_bytes_recursive ?? []) {
+    const op = (e.op ?? "").toLowerCase();
+    if (op === "read") read += e.value ?? 0;
+    else if (op === "write") write += e.value ?? 0;
+  }
+  return {
+    cpuTotalNs: s.cpu_stats.cpu_usage.total_usage ?? 0,
+    memoryBytes: Math.max(0, s.memory_stats.usage - cache),
+    networkRxBytes: rx,
+    networkTxBytes: tx,
+    blockReadBytes: read,
+    blockWriteBytes: write,
+  };
 }

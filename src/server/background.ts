@@ -29,6 +29,16 @@ export const INTERVALS = {
    * become available with time, and Docker may have rebuilt its chains.
    */
   vpcSync: 1000,
+  /**
+   * CloudWatch evaluates alarms of 60 s and longer every minute, 10/20/30-second alarms every
+   * 10 seconds. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+   */
+  alarmEvaluation: MINUTE,
+  highResolutionAlarms: 10_000,
+  /** Scheduled scaling actions: the minimum resolution of their schedules is one minute. */
+  scheduledScaling: 10_000,
+  /** Expire metric data past each resolution's retention, alarm history past 14 days, scaling activities past 6 weeks. */
+  metricRetention: 10 * MINUTE,
 } as const;
 
 /**

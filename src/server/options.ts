@@ -10,6 +10,8 @@ import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import type { Store } from "../store/store.ts";
 import type { VpcDataPlane } from "../vpc/data-plane.ts";
+import type { AutoScaling } from "../services/application-autoscaling/index.ts";
+import type { CloudWatch } from "../services/cloudwatch/index.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -37,6 +39,8 @@ export interface SlipwayOptions {
   log?: (msg: string) => void;
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+  /** Count load balancer traffic for AWS/ApplicationELB metrics. Default true. */
+  loadBalancerMetrics?: boolean;
   /**
    * The task endpoint at 169.254.170.2 (task metadata, task-role credentials, the AWS API for
    * containers): "auto" sets it up when Slipway runs as root and warns once otherwise; "off"
@@ -68,6 +72,12 @@ export interface Slipway {
   readonly registry: Registry;
   /** The ECR API's domain (lifecycle runs, tests). */
   readonly ecr: Ecr;
+  /** CloudWatch metrics and alarms (tests publish and evaluate through it). */
+  readonly cloudwatch: CloudWatch;
+  /** Application Auto Scaling (tests run scheduled actions through it). */
+  readonly autoscaling: AutoScaling;
+  /** One round of the platform's metrics (ALB counters, ECS from docker stats) and alarm evaluation (tests). */
+  metricsMinute(): Promise<void>;
   readonly instanceId: string;
   /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
   readonly taskEndpointUrl: string | undefined;

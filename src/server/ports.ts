@@ -31,6 +31,12 @@ import type { RepositoryKeys } from "../services/ecr/ports.ts";
 import type { SecretKeys } from "../services/secretsmanager/ports.ts";
 import type { ParameterKeys } from "../services/ssm/ports.ts";
 import { ServiceError } from "../aws/service-error.ts";
+import type { AutoScaling, ScalableServices, ScalingAlarms, TargetGroups } from "../services/application-autoscaling/index.ts";
+import type { AlarmActions, CloudWatch } from "../services/cloudwatch/index.ts";
+import { bucketOfValues } from "../services/cloudwatch/statistics.ts";
+import type { Logs } from "../services/logs/logs.ts";
+import type { MetricSink } from "../services/logs/metric-filters.ts";
+import type { EcsTelemetrySource, PerformanceLogs, TelemetryCluster, TelemetryService, TelemetryTask } from "../telemetry/ecs-metrics.ts";
 
 /** ELBv2 as the ECS scheduler sees it (src/services/ecs/load-balancing.ts). */
 export function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
@@ -282,4 +288,176 @@ export function taskSecretsPort(sm: SecretsManager, ssm: Ssm, ids: IdGen): Secre
     },
     () => ids.uuid(),
   );
+}
+
+/** ECS services as Application Auto Scaling scales them: desiredCount through UpdateService. */
+export function scalableServicesPort(ecs: Ecs): ScalableServices {
+  return {
+    get: (scope, cluster, service) => {
+      const rec = ecs.repo.getService(scope, cluster, service);
+      if (!rec || rec.doc.status !== "ACTIVE") return undefined;
+      const deployments = rec.doc.deployments ?? [];
+      return {
+        desiredCount: rec.doc.desiredCount ?? 0,
+        deploymentInProgress: deployments.length > 1 || deployments[0]?.rolloutState === "IN_PROGRESS",
+      };
+    },
+    setDesiredCount: (scope, cluster, service, desiredCount) => {
+      ecs.services.update(scope, { cluster, service, desiredCount });
+    },
+  };
+}
+
+/** CloudWatch alarms as target tracking policies own them. */
+export function scalingAlarmsPort(cloudwatch: CloudWatch): ScalingAlarms {
+  return {
+    put: (scope, alarm) => {
+      const doc = cloudwatch.alarms.putMetricAlarm(scope, alarm);
+      return { AlarmName: doc.AlarmName, AlarmARN: doc.AlarmArn };
+    },
+    delete: (scope, names) => {
+      for (const arn of cloudwatch.alarms.deleteAlarms(scope, names)) cloudwatch.tags.clear(arn);
+    },
+    withAction: (scope, arn) =>
+      cloudwatch.alarms
+        .describeAlarms(scope, { ActionPrefix: arn, MaxRecords: 100 })
+        .MetricAlarms!.map((a) => ({ AlarmName: a.AlarmName ?? "", AlarmARN: a.AlarmArn ?? "" })),
+  };
+}
+
+/** Load balancers and target groups named by an ALBRequestCountPerTarget ResourceLabel. */
+export function targetGroupsPort(elbv2: Elbv2): TargetGroups {
+  return {
+    labelExists: (scope, label) => {
+      const m = /^app\/([^/]+)\/([0-9a-f]+)\/(targetgroup\/[^/]+\/[0-9a-f]+)$/.exec(label);
+      if (!m) return false;
+      const tgArn = `arn:aws:elasticloadbalancing:${scope.region}:${scope.accountId}:${m[3]}`;
+      return elbv2.targetGroup(tgArn) !== undefined;
+    },
+  };
+}
+
+/** Alarm actions CloudWatch can run: Application Auto Scaling policies. */
+export function alarmActionsPort(autoscaling: AutoScaling): AlarmActions {
+  return {
+    invoke: (arn, event) => {
+      if (!/^arn:[^:]+:autoscaling:[^:]*:\d*:scalingPolicy:/.test(arn)) return undefined;
+      return autoscaling.invoke(arn, {
+        scope: event.scope,
+        alarmName: event.alarmName,
+        threshold: event.threshold,
+        comparisonOperator: event.comparisonOperator,
+        values: event.values,
+      });
+    },
+  };
+}
+
+/** ECS's clusters, services and tasks as the metric publisher reads them. */
+export function ecsTelemetrySource(ecs: Ecs): EcsTelemetrySource {
+  const scopeOf = (arn: string) => {
+    const p = parseArn(arn);
+    return { accountId: p?.accountId ?? "", region: p?.region ?? "" };
+  };
+  const services = (): TelemetryService[] =>
+    ecs.repo.liveServiceArns().flatMap((arn) => {
+      const rec = ecs.repo.getServiceByArn(arn);
+      if (!rec || rec.doc.status !== "ACTIVE") return [];
+      let running = 0;
+      let pending = 0;
+      for (const c of ecs.repo.serviceTaskCounts(rec.scope, rec.cluster, rec.doc.serviceName ?? "").values()) {
+        running += c.running;
+        pending += c.pending;
+      }
+      return [
+        {
+          scope: rec.scope,
+          cluster: rec.cluster,
+          service: rec.doc.serviceName ?? "",
+          desired: rec.doc.desiredCount ?? 0,
+          running,
+          pending,
+          deployments: (rec.doc.deployments ?? []).length,
+        },
+      ];
+    });
+  const tasks = (): TelemetryTask[] =>
+    ecs.repo.liveTaskArns().flatMap((arn) => {
+      const t = ecs.repo.getTaskByArn(arn)?.doc;
+      if (!t || (t.lastStatus !== "RUNNING" && t.lastStatus !== "PENDING")) return [];
+      const [, family = "", revision = ""] = /task-definition\/([^:]+):(\d+)$/.exec(t.taskDefinitionArn ?? "") ?? [];
+      const ms = (d: Date | undefined) => (d ? new Date(d).getTime() : undefined);
+      return [
+        {
+          scope: scopeOf(arn),
+          cluster: (t.clusterArn ?? "").split("/").pop() ?? "",
+          service: t.group?.startsWith("service:") ? t.group.slice("service:".length) : undefined,
+          family,
+          revision,
+          taskArn: arn,
+          taskId: arn.split("/").pop() ?? "",
+          launchType: t.launchType ?? "EC2",
+          availabilityZone: t.availabilityZone,
+          containerInstanceId: t.containerInstanceArn?.split("/").pop(),
+          lastStatus: t.lastStatus ?? "",
+          cpu: Number(t.cpu ?? 0) || 0,
+          memoryMiB: Number(t.memory ?? 0) || 0,
+          createdAt: ms(t.createdAt),
+          startedAt: ms(t.startedAt),
+          pullStartedAt: ms(t.pullStartedAt),
+          pullStoppedAt: ms(t.pullStoppedAt),
+          containers: (t.containers ?? []).map((c) => ({
+            name: c.name ?? "",
+            runtimeId: c.runtimeId,
+            image: c.image ?? "",
+            lastStatus: c.lastStatus ?? "",
+            cpu: Number(c.cpu ?? 0) || 0,
+            memoryMiB: Number(c.memoryReservation ?? c.memory ?? 0) || 0,
+          })),
+        },
+      ];
+    });
+  return {
+    services,
+    tasks,
+    clusters: () => {
+      const seen = new Map<string, TelemetryCluster>();
+      const named = [...services().map((s) => ({ scope: s.scope, cluster: s.cluster })), ...tasks().map((t) => ({ scope: t.scope, cluster: t.cluster }))];
+      for (const { scope, cluster } of named) {
+        const k = `${scope.accountId} ${scope.region} ${cluster}`;
+        if (seen.has(k)) continue;
+        const c = ecs.repo.getCluster(scope, cluster);
+        const own = c?.settings?.find((x) => x.name === "containerInsights")?.value;
+        // A cluster left at the default follows the account's containerInsights setting.
+        const account = ecs.repo.getAccountSettings(scope).find((x) => x.name === "containerInsights" && x.principal.endsWith(":root"))?.value;
+        const insights = own && own !== "disabled" ? own : account === "enabled" || account === "enhanced" || account === "on" ? (account === "on" ? "enabled" : account) : (own ?? "disabled");
+        seen.set(k, { scope, cluster, insights, containerInstances: ecs.repo.getContainerInstance(scope, cluster) ? 1 : 0 });
+      }
+      return [...seen.values()];
+    },
+  };
+}
+
+/** CloudWatch Logs as Container Insights writes its performance events (groups kept 1 day). */
+export function performanceLogsPort(logs: Logs): PerformanceLogs {
+  return {
+    put: (scope, group, stream, events) => {
+      if (!logs.repo.getGroup(scope, group)) {
+        logs.ensureGroup(scope, group, true);
+        logs.retention.put(scope, { logGroupName: group, retentionInDays: 1 });
+      }
+      logs.ensureStream(scope, group, stream);
+      logs.ingest(scope, group, stream, events);
+    },
+  };
+}
+
+/** CloudWatch as metric filters publish into it. */
+export function metricSinkPort(cloudwatch: CloudWatch): MetricSink {
+  return {
+    put: (scope, d) =>
+      cloudwatch.metrics.publish(scope, [
+        { namespace: d.namespace, name: d.name, dimensions: d.dimensions, timestamp: d.timestamp, unit: d.unit, bucket: bucketOfValues([d.value], [1]) },
+      ]),
+  };
 }

@@ -34,6 +34,8 @@ import { ecsService } from "../services/ecs/index.ts";
 import { Elbv2 } from "../services/elbv2/elbv2.ts";
 import { elbv2Service } from "../services/elbv2/index.ts";
 import { RoutingTableSource } from "../services/elbv2/table-source.ts";
+import { AutoScaling, autoScalingService } from "../services/application-autoscaling/index.ts";
+import { CloudWatch, cloudWatchService } from "../services/cloudwatch/index.ts";
 import { Iam, iamService } from "../services/iam/index.ts";
 import { Kms, kmsService, MasterKey } from "../services/kms/index.ts";
 import { Logs, logsService } from "../services/logs/index.ts";
@@ -41,6 +43,9 @@ import { SecretsManager, secretsManagerService } from "../services/secretsmanage
 import { Ssm, ssmService } from "../services/ssm/index.ts";
 import { stsService } from "../services/sts/index.ts";
 import { Store } from "../store/store.ts";
+import { TrafficCounters } from "../proxy/traffic-counters.ts";
+import { AlbMetrics } from "../telemetry/alb-metrics.ts";
+import { EcsMetrics } from "../telemetry/ecs-metrics.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
 import { startTaskEndpoint, TaskEndpoint } from "../task-endpoint/endpoint.ts";
 import { EcsRepo } from "../services/ecs/repo.ts";
@@ -50,6 +55,13 @@ import { closeServer, frontDoor, listen } from "./http.ts";
 export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
 import type { Slipway, SlipwayOptions } from "./options.ts";
 import {
+  alarmActionsPort,
+  ecsTelemetrySource,
+  metricSinkPort,
+  performanceLogsPort,
+  scalableServicesPort,
+  scalingAlarmsPort,
+  targetGroupsPort,
   loadBalancerNetworkingPort,
   loadBalancerSourcesPort,
   loadBalancingPort,
@@ -114,6 +126,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     enforce: opts.securityGroups ?? "off",
   });
   const logs = new Logs(deps);
+  const cloudwatch = new CloudWatch(deps);
+  logs.metricFilters.sink = metricSinkPort(cloudwatch);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
   // The load balancer: health checks, the ELBv2 API, the routing snapshot and the data plane.
@@ -121,7 +135,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const elbv2 = new Elbv2(deps, { health: healthChecker, network: loadBalancerNetworkingPort(ec2) });
   const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock, sources: loadBalancerSourcesPort(ec2, () => vpc.boundSources()) });
   // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
-  const dataPlane = new DataPlane({ health: healthChecker, clock, log });
+  // Plain per-minute counters the AWS/ApplicationELB metrics come from (off: nothing counted).
+  const trafficCounters = new TrafficCounters();
+  trafficCounters.enabled = opts.loadBalancerMetrics ?? true;
+  const dataPlane = new DataPlane({ health: healthChecker, clock, log, counters: trafficCounters });
   const applyTable = (table: RoutingTable) => {
     dataPlane.apply(table);
     healthChecker.update(table);
@@ -167,6 +184,13 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     { clock, log },
   );
   const services = new Controller(new ServiceReconciler(ecs), { clock, log });
+
+  // Auto scaling: alarms invoke policies, policies set ECS desired counts through UpdateService.
+  const autoscaling = new AutoScaling(deps);
+  autoscaling.services = scalableServicesPort(ecs);
+  autoscaling.alarms = scalingAlarmsPort(cloudwatch);
+  autoscaling.targetGroups = targetGroupsPort(elbv2);
+  cloudwatch.alarms.actions = alarmActionsPort(autoscaling);
   store.onChange((keys) => {
     for (const k of keys) {
       if (k.startsWith("task:")) tasks.enqueue(k);
@@ -193,6 +217,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       kmsService(kms),
       secretsManagerService(secretsManager),
       ssmService(ssm),
+      cloudWatchService(cloudwatch),
+      autoScalingService(autoscaling),
     ],
     defaultAccountId: accountId,
     defaultRegion: region,
@@ -224,6 +250,43 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     if (taskEndpointServes) taskEndpointUrl = "http://169.254.170.2:80";
   }
 
+  // Metrics the platform publishes each minute, from real measurements; then alarms are evaluated.
+  const albMetrics = new AlbMetrics({
+    counters: trafficCounters,
+    health: healthChecker,
+    table: () => routing.current(),
+    zoneOf: (arn) => elbv2.repo.getLoadBalancer(arn)?.doc.AvailabilityZones?.[0]?.ZoneName,
+    publish: (scope, samples) => cloudwatch.metrics.publish(scope, samples),
+  });
+  const ecsMetrics = new EcsMetrics({
+    runtime,
+    source: ecsTelemetrySource(ecs),
+    publish: (scope, samples) => cloudwatch.metrics.publish(scope, samples),
+    logs: performanceLogsPort(logs),
+    host: () => {
+      const h = host.describe();
+      return { cpus: h.cpu / 1024, memoryBytes: h.memoryMiB * 1024 * 1024 };
+    },
+  });
+  // Once per minute: a second call in the same minute (a test, a late tick) joins the first or does nothing.
+  let lastMinute = Number.NEGATIVE_INFINITY;
+  let minuteRun: Promise<void> | undefined;
+  const metricsMinute = (): Promise<void> => {
+    minuteRun ??= (async () => {
+      const now = clock.now();
+      const minute = Math.floor(now / 60_000) * 60_000 - 60_000;
+      if (minute <= lastMinute) return;
+      lastMinute = minute;
+      try {
+        albMetrics.publishMinute(minute);
+        await ecsMetrics.publishMinute(minute, now);
+      } finally {
+        cloudwatch.alarms.evaluateAll();
+      }
+    })().finally(() => (minuteRun = undefined));
+    return minuteRun;
+  };
+
   // Periodic jobs.
   background.every("routing-table refresh", INTERVALS.routingRefresh, () => routing.rebuild());
   background.every("ecr lifecycle run", INTERVALS.ecrLifecycle, () => ecr.runLifecycle());
@@ -234,6 +297,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("secret deletion", INTERVALS.secretDeletion, () => secretsManager.purgeDeleted(), { immediately: true });
   await vpc.start();
   background.every("vpc sync", INTERVALS.vpcSync, () => vpc.sync());
+  background.every("metrics and alarm evaluation", INTERVALS.alarmEvaluation, metricsMinute);
+  background.every("high-resolution alarm evaluation", INTERVALS.highResolutionAlarms, () => cloudwatch.alarms.evaluateAll({ highResolutionOnly: true }));
+  background.every("metric roll-up and retention", INTERVALS.metricRetention, () => (cloudwatch.expire(), autoscaling.expireActivities()), { immediately: true });
+  background.every("scheduled scaling", INTERVALS.scheduledScaling, () => autoscaling.runScheduled());
 
   // Adopt what survived a restart, then reconcile everything.
   const stopping = new AbortController();
@@ -251,6 +318,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     gateway,
     registry,
     ecr,
+    cloudwatch,
+    autoscaling,
+    metricsMinute,
     instanceId,
     taskEndpointUrl,
     vpc,

@@ -355,4 +355,71 @@ CREATE TABLE task_sessions (
 CREATE INDEX task_sessions_credentials ON task_sessions (credentials_id, expires_at);
 `,
   },
+  {
+    version: 30,
+    name: "cloudwatch",
+    sql: `
+CREATE TABLE cw_metrics (
+  id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+  name TEXT NOT NULL, dims TEXT NOT NULL, last_ts INTEGER NOT NULL,
+  UNIQUE (account, region, namespace, name, dims)
+);
+CREATE TABLE cw_buckets (
+  metric_id INTEGER NOT NULL, res INTEGER NOT NULL, ts INTEGER NOT NULL, unit TEXT NOT NULL,
+  count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, vals BLOB,
+  PRIMARY KEY (metric_id, res, ts, unit)
+) WITHOUT ROWID;
+CREATE INDEX cw_buckets_age ON cw_buckets (res, ts);
+CREATE TABLE cw_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE cw_alarms (
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, name)
+);
+CREATE TABLE cw_alarm_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL, alarm TEXT NOT NULL,
+  alarm_type TEXT NOT NULL, ts INTEGER NOT NULL, type TEXT NOT NULL, summary TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX cw_alarm_history_alarm ON cw_alarm_history (account, region, alarm, ts);
+CREATE INDEX cw_alarm_history_ts ON cw_alarm_history (ts);
+`,
+  },
+  {
+    version: 31,
+    name: "application-autoscaling",
+    sql: `
+CREATE TABLE aas_targets (
+  account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL,
+  dimension TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, namespace, resource_id, dimension)
+);
+CREATE TABLE aas_policies (
+  account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL,
+  dimension TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, namespace, resource_id, dimension, name)
+);
+CREATE TABLE aas_scheduled_actions (
+  account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, resource_id TEXT NOT NULL,
+  dimension TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL, next_run INTEGER, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, namespace, resource_id, dimension, name)
+);
+CREATE INDEX aas_scheduled_actions_next ON aas_scheduled_actions (next_run);
+CREATE TABLE aas_activities (
+  id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+  resource_id TEXT NOT NULL, dimension TEXT NOT NULL, start_time INTEGER NOT NULL, scaled INTEGER NOT NULL, doc TEXT NOT NULL
+);
+CREATE INDEX aas_activities_resource ON aas_activities (account, region, namespace, resource_id, start_time);
+CREATE INDEX aas_activities_start ON aas_activities (start_time);
+`,
+  },
+  {
+    version: 32,
+    name: "logs-metric-filters",
+    sql: `
+CREATE TABLE logs_metric_filters (
+  account TEXT NOT NULL, region TEXT NOT NULL, group_name TEXT NOT NULL, name TEXT NOT NULL,
+  created_at INTEGER NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (account, region, group_name, name)
+);
+`,
+  },
 ];

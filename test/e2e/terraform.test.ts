@@ -7,6 +7,9 @@
  *                   `aws ecr get-login-password`, push examples/app, apply the rest
  *   EC2/bridge      the image is a local tag (examples/app built here); target type instance
  *
+ * The stack includes service auto scaling (a scalable target, a target tracking policy on
+ * ALBRequestCountPerTarget and a CloudWatch alarm; the service ignores desired_count changes).
+ *
  * Per variant: apply → plan -detailed-exitcode is clean (no drift) → the ALB DNS name serves the
  * app from two tasks → apply a v2 image with wait_for_steady_state = true (waits, then the
  * service is stable on the new revision) → destroy removes everything, containers included →
@@ -357,6 +360,16 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
         assert.equal(outputs.cluster_name, `${ws.name}-cluster`);
         assert.equal(outputs.service_name, `${ws.name}-svc`);
         assert.match(outputs.ecr_repository_url!, new RegExp(`/${ws.name}-app$`));
+        // Service auto scaling (autoscaling.tf): the target, the policy's two alarms, the user's alarm.
+        const rid = `service/${ws.name}-cluster/${ws.name}-svc`;
+        const { ScalableTargets } = await ws.awsCli<{ ScalableTargets: { ResourceId: string; MinCapacity: number; MaxCapacity: number }[] }>([
+          "application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs", "--resource-ids", rid,
+        ]);
+        assert.deepEqual(ScalableTargets.map((t) => [t.ResourceId, t.MinCapacity, t.MaxCapacity]), [[rid, 1, 4]]);
+        const { MetricAlarms } = await ws.awsCli<{ MetricAlarms: { AlarmName: string }[] }>(["cloudwatch", "describe-alarms"]);
+        const names = MetricAlarms.map((a) => a.AlarmName);
+        assert.ok(names.includes(`${ws.name}-cpu-high`), names.join(", "));
+        assert.equal(names.filter((n) => n.startsWith(`TargetTracking-${rid}-Alarm`)).length, 2, names.join(", "));
       });
 
       step("(2) terraform plan -detailed-exitcode: no changes (nothing drifts)", async () => {
@@ -406,6 +419,10 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
         const { LoadBalancers: loadBalancers } = await ws.awsCli<{ LoadBalancers: unknown[] }>(["elbv2", "describe-load-balancers"]);
         assert.equal(loadBalancers.length, 0);
         const { clusterArns } = await ws.awsCli<{ clusterArns: string[] }>(["ecs", "list-clusters"]);
+        const { MetricAlarms: alarmsLeft } = await ws.awsCli<{ MetricAlarms: unknown[] }>(["cloudwatch", "describe-alarms"]);
+        assert.deepEqual(alarmsLeft, [], "the policy's alarms and the user's alarm are gone");
+        const { ScalableTargets: targetsLeft } = await ws.awsCli<{ ScalableTargets: unknown[] }>(["application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs"]);
+        assert.deepEqual(targetsLeft, []);
         assert.deepEqual(clusterArns.filter((a) => a.endsWith(`/${ws.name}-cluster`)), []);
       });
 

@@ -38,7 +38,7 @@ export function inProcess(gateway: Pick<Gateway, "invoke">): InProcessHandler {
         headers: request.headers,
         body: toBody(request.body),
       });
-      return { response: { statusCode: res.status, headers: res.headers, body: new Uint8Array(Buffer.from(res.body, "utf8")) } };
+      return { response: { statusCode: res.status, headers: res.headers, body: res.bytes ?? new Uint8Array(Buffer.from(res.body, "utf8")) } };
     },
     updateHttpClientConfig() {},
     httpHandlerConfigs() {

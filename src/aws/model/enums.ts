@@ -19,3 +19,16 @@ export function loadEnumTable(namespace: string): EnumTable {
   loaded.set(namespace, table);
   return table;
 }
+
+const doubles = new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
+
+/** The generated double/float members (gen-doubles.ts): structure → members; empty when none. */
+export function loadDoubleTable(namespace: string): ReadonlyMap<string, ReadonlySet<string>> {
+  const hit = doubles.get(namespace);
+  if (hit) return hit;
+  const url = new URL(`./generated/${enumFileName(namespace).replace(/-enums\.json$/, "-doubles.json")}`, import.meta.url);
+  const raw = existsSync(url) ? (JSON.parse(readFileSync(url, "utf8")) as Record<string, string[]>) : {};
+  const table = new Map(Object.entries(raw).map(([k, v]) => [k, new Set(v)] as const));
+  doubles.set(namespace, table);
+  return table;
+}

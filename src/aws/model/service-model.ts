@@ -2,7 +2,7 @@
  * A service's model, read from the module namespace of its @aws-sdk/client-* package:
  * operations (`Op$`), error shapes (`Err$`) with their traits, and the generated enum table.
  */
-import { type EnumTable, loadEnumTable } from "./enums.ts";
+import { type EnumTable, loadDoubleTable, loadEnumTable } from "./enums.ts";
 import { Shape } from "./shape.ts";
 
 export interface OperationModel {
@@ -34,10 +34,14 @@ export class ServiceModel {
   readonly #errors = new Map<string, ErrorModel | null>();
   #byQueryCode: Map<string, ErrorModel> | undefined;
 
-  constructor(module: Readonly<Record<string, unknown>>, enums?: EnumTable) {
+  readonly #ownEnumChecks: ReadonlySet<string>;
+
+  /** `ownEnumChecks`: `Structure.Member` enums the service checks itself (see ServiceDefinition). */
+  constructor(module: Readonly<Record<string, unknown>>, enums?: EnumTable, ownEnumChecks: readonly string[] = []) {
     this.#module = module;
     this.namespace = findNamespace(module);
     this.#enums = enums ?? loadEnumTable(this.namespace);
+    this.#ownEnumChecks = new Set(ownEnumChecks);
   }
 
   operation(name: string): OperationModel | undefined {
@@ -61,7 +65,13 @@ export class ServiceModel {
 
   /** Allowed values of an enum-typed member (for lists/maps: of their elements), if it is one. */
   enumValues(structure: string, member: string): readonly string[] | undefined {
+    if (this.#ownEnumChecks.has(`${structure}.${member}`)) return undefined;
     return this.#enums[structure]?.[member];
+  }
+
+  /** Whether a member's model type is double/float (or a list/map of them); see gen-doubles.ts. */
+  isDouble(structure: string, member: string): boolean {
+    return loadDoubleTable(this.namespace).get(structure)?.has(member) ?? false;
   }
 
   /** Every operation name in the model. */

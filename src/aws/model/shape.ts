@@ -112,17 +112,23 @@ export class Shape {
     return names.slice(0, count) as string[];
   }
 
-  /** List element shape. */
+  #element: Shape | undefined;
+  #key: Shape | undefined;
+
+  /** List element shape (made once: codecs and the validator ask for it per element). */
   listMember(): Shape {
-    return Shape.#wrap(this.#ns.getValueSchema());
+    this.#element ??= Shape.#wrap(this.#ns.getValueSchema());
+    return this.#element;
   }
 
   mapKey(): Shape {
-    return Shape.#wrap(this.#ns.getKeySchema());
+    this.#key ??= Shape.#wrap(this.#ns.getKeySchema());
+    return this.#key;
   }
 
   mapValue(): Shape {
-    return Shape.#wrap(this.#ns.getValueSchema());
+    this.#element ??= Shape.#wrap(this.#ns.getValueSchema());
+    return this.#element;
   }
 
   /** The timestamp format trait as a name, when the model sets one explicitly. */

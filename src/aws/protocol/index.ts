@@ -1,4 +1,5 @@
 import type { Protocol } from "../service.ts";
+import { cborProtocol } from "./cbor.ts";
 import { ec2Protocol } from "./ec2.ts";
 import { jsonProtocol } from "./json.ts";
 import { queryProtocol } from "./query.ts";
@@ -19,5 +20,7 @@ export function protocolFor(protocol: Protocol): WireProtocol {
       return queryProtocol;
     case "ec2Query":
       return ec2Protocol;
+    case "rpcv2Cbor":
+      return cborProtocol;
   }
 }

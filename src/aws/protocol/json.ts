@@ -7,6 +7,7 @@ import { ServiceError } from "../service-error.ts";
 import { errorInfo } from "./error-info.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
 import type { ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
+import type { ErrorInfo } from "./error-info.ts";
 import { validateInput, validationError } from "./validate.ts";
 
 export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
@@ -28,7 +29,8 @@ export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
 
   return {
     parseInput(model: ServiceModel, op: OperationModel, req: WireRequest): unknown {
-      const text = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength).toString("utf8");
+      const bytes = req.payload ?? req.body;
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
       let raw: unknown = {};
       if (text.trim() !== "") {
         try {
@@ -65,7 +67,15 @@ export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
         const encoded = shape ? (encodeJson(shape, err.fields) as Record<string, unknown>) : err.fields;
         for (const [k, v] of Object.entries(encoded ?? {})) if (k !== messageMember && v !== undefined) body[k] = v;
       }
-      return reply(info.status, body, meta, { "x-amzn-errortype": info.code });
+      const extra: Record<string, string> = { "x-amzn-errortype": info.code };
+      if (meta.queryCompatible) extra["x-amzn-query-error"] = queryErrorHeader(info);
+      return reply(info.status, body, meta, extra);
     },
   };
+}
+
+/** `x-amzn-query-error: <query code>;Sender|Receiver`, what query-compatible clients report as the code. */
+export function queryErrorHeader(info: ErrorInfo): string {
+  const code = info.code === "ValidationException" && !info.model ? "ValidationError" : info.queryCode;
+  return `${code};${info.fault === "server" ? "Receiver" : "Sender"}`;
 }

@@ -10,6 +10,11 @@ export interface WireRequest {
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
+  /**
+   * The payload the protocol decodes: `body` itself, or `body` gunzipped when the request says
+   * `Content-Encoding: gzip` (SDKs compress large PutMetricData calls). SigV4 covers `body`.
+   */
+  readonly payload?: Uint8Array;
   /** The decoded form (body for POST x-www-form-urlencoded, else the query string) for query protocols. */
   readonly form: URLSearchParams | undefined;
 }
@@ -17,7 +22,10 @@ export interface WireRequest {
 export interface WireResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
+  /** The body of text protocols (JSON, XML); "" when `bytes` carries it. */
   readonly body: string;
+  /** The body of binary protocols (CBOR). */
+  readonly bytes?: Uint8Array;
 }
 
 export interface ResponseMeta {
@@ -26,6 +34,8 @@ export interface ResponseMeta {
   readonly model: ServiceModel | undefined;
   readonly xmlNamespace: string | undefined;
   readonly operation: string | undefined;
+  /** The service is awsQueryCompatible: JSON/CBOR errors add `x-amzn-query-error`. */
+  readonly queryCompatible?: boolean;
 }
 
 export interface WireProtocol {

@@ -280,3 +280,4 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 }
+

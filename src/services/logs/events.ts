@@ -46,6 +46,9 @@ export class Events {
   readonly #repo: LogsRepo;
   readonly #groups: Groups;
 
+  /** Hears every batch appended to a group (metric filters), inside the append's transaction. */
+  onAppend: (scope: Scope, group: string, events: readonly NewEvent[]) => void = () => {};
+
   constructor(deps: LogsDeps, repo: LogsRepo, groups: Groups) {
     this.#deps = deps;
     this.#repo = repo;
@@ -91,6 +94,7 @@ export class Events {
         .slice(Math.max(tooOldEnd, expiredEnd), tooNewStart)
         .map((e) => ({ timestamp: e.timestamp!, message: e.message! }));
       this.#repo.appendEvents(stream, accepted, now);
+      this.onAppend(scope, group.name, accepted);
       const out: cwl.PutLogEventsResponse = { nextSequenceToken: sequenceToken(stream) };
       if (tooOldEnd > 0 || expiredEnd > 0 || tooNewStart < events.length) {
         const info: cwl.RejectedLogEventsInfo = {};
@@ -200,6 +204,7 @@ export class Events {
       if (!g) throw groupNotFound();
       const s = this.#repo.getStream(g.id, stream) ?? this.#repo.insertStream(g.id, stream, this.#deps.clock.now());
       this.#repo.appendEvents(s, events, this.#deps.clock.now());
+      this.onAppend(scope, group, events);
     });
   }
 

@@ -59,6 +59,7 @@ export class Groups {
     this.#deps.store.tx(() => {
       const { group, scope: s } = this.resolve(scope, input.logGroupName);
       this.#repo.deleteGroup(group.id);
+      this.#repo.deleteMetricFiltersOf(s, group.name);
       this.#tagging.clear(logGroupArn(s, group.name));
     });
   }
@@ -124,7 +125,7 @@ export class Groups {
     const g: cwl.LogGroup = { logGroupName: r.name, creationTime: r.created_at };
     if (r.retention_days !== null) g.retentionInDays = r.retention_days;
     Object.assign(g, {
-      metricFilterCount: 0,
+      metricFilterCount: this.#repo.metricFilters(scope, r.name).length,
       arn: `${groupArn}:*`,
       storedBytes: this.#repo.groupStoredBytes(r.id),
       logGroupClass: r.log_group_class as cwl.LogGroupClass,

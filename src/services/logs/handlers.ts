@@ -31,5 +31,10 @@ export function logsHandlers(l: Logs): HandlerTable {
     PutLogEvents: (i, c) => l.events.put(c, i),
     GetLogEvents: (i, c) => l.events.get(c, i),
     FilterLogEvents: (i, c) => l.events.filter(c, i),
+
+    PutMetricFilter: (i, c) => (l.metricFilters.put(c, i), {}),
+    DescribeMetricFilters: (i, c) => l.metricFilters.describe(c, i),
+    DeleteMetricFilter: (i, c) => (l.metricFilters.delete(c, i), {}),
+    TestMetricFilter: (i) => l.metricFilters.test(i),
   });
 }

@@ -8,6 +8,7 @@ import { Tagging } from "../common/tagging.ts";
 import type { LogsDeps } from "./context.ts";
 import { Events, type ResumePoint } from "./events.ts";
 import { Groups, taggableGroup } from "./groups.ts";
+import { MetricFilters } from "./metric-filters.ts";
 import { LogsRepo, type NewEvent } from "./repo.ts";
 import { Retention } from "./retention.ts";
 import { Streams } from "./streams.ts";
@@ -20,6 +21,8 @@ export class Logs {
   readonly streams: Streams;
   readonly events: Events;
   readonly retention: Retention;
+  /** Metric filters: their API, and the datapoints appended events make. */
+  readonly metricFilters: MetricFilters;
 
   constructor(deps: LogsDeps) {
     this.deps = deps;
@@ -29,6 +32,8 @@ export class Logs {
     this.streams = new Streams(deps, this.repo, this.groups);
     this.events = new Events(deps, this.repo, this.groups);
     this.retention = new Retention(deps, this.repo, this.groups);
+    this.metricFilters = new MetricFilters(this.repo, deps.clock);
+    this.events.onAppend = (scope, group, events) => this.metricFilters.apply(scope, group, events);
   }
 
   /** One retention pass (src/server schedules it): deletes expired events; returns how many. */

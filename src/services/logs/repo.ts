@@ -209,4 +209,34 @@ export class LogsRepo {
     }
     return Number(res.changes);
   }
+
+  // ---- metric filters (migration 32) ----
+
+  metricFilters(scope: Scope, group: string | undefined): Array<{ group_name: string; name: string; created_at: number; doc: string }> {
+    return this.#q(
+      `SELECT group_name, name, created_at, doc FROM logs_metric_filters WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR group_name = ?3)
+       ORDER BY name, group_name`,
+    ).all(scope.accountId, scope.region, group ?? null) as unknown as Array<{ group_name: string; name: string; created_at: number; doc: string }>;
+  }
+
+  putMetricFilter(scope: Scope, group: string, name: string, createdAt: number, doc: string): void {
+    this.#q(
+      `INSERT INTO logs_metric_filters (account, region, group_name, name, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account, region, group_name, name) DO UPDATE SET doc = excluded.doc`,
+    ).run(scope.accountId, scope.region, group, name, createdAt, doc);
+  }
+
+  deleteMetricFilter(scope: Scope, group: string, name: string): boolean {
+    const res = this.#q("DELETE FROM logs_metric_filters WHERE account = ? AND region = ? AND group_name = ? AND name = ?").run(
+      scope.accountId,
+      scope.region,
+      group,
+      name,
+    );
+    return Number(res.changes) > 0;
+  }
+
+  deleteMetricFiltersOf(scope: Scope, group: string): void {
+    this.#q("DELETE FROM logs_metric_filters WHERE account = ? AND region = ? AND group_name = ?").run(scope.accountId, scope.region, group);
+  }
 }
