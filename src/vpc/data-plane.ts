@@ -141,9 +141,17 @@ export class VpcDataPlane {
     const view = this.#deps.view();
     this.#view = view;
     const enis = [...view.enis.values()];
-    // Subnets that need a bridge here: tasks' (running or starting), and load balancers' when addresses can be bound.
+    // Subnets that need a bridge here: tasks' (running or starting), and, when addresses can be
+    // bound, those of load balancers in a VPC with tasks here (their sources; a load balancer whose
+    // targets are instances, on host ports, needs none).
     const wanted = new Set<string>();
-    for (const e of enis) if (e.kind === "task" || (this.#enforced && e.kind === "elb")) wanted.add(e.subnetId);
+    const taskVpcs = new Set<string>();
+    for (const e of enis) {
+      if (e.kind !== "task") continue;
+      wanted.add(e.subnetId);
+      taskVpcs.add(e.vpcId);
+    }
+    for (const e of enis) if (this.#enforced && e.kind === "elb" && taskVpcs.has(e.vpcId)) wanted.add(e.subnetId);
     for (const id of [...wanted]) if (!view.subnets.has(id)) wanted.delete(id);
     if (this.#enforced) {
       for (const id of wanted) {
