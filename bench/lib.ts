@@ -83,14 +83,14 @@ function stopper(child: ChildProcess, cleanup?: () => void): () => Promise<void>
 }
 
 /** `node bin/slipway.js up --port P --data-dir DIR`; ready when it prints "Slipway ready on". */
-export async function startSlipwayProcess(opts: { dataDir?: string; port?: number } = {}): Promise<Proc & { dataDir: string }> {
+export async function startSlipwayProcess(opts: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<Proc & { dataDir: string }> {
   const port = opts.port ?? (await freePort());
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "slipway-bench-"));
   const t0 = process.hrtime.bigint();
   const child = spawn(process.execPath, [join(ROOT, "bin/slipway.js"), "up", "--port", String(port), "--data-dir", dataDir], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLIPWAY_TASK_ENDPOINT: process.env.SLIPWAY_TASK_ENDPOINT ?? "off" },
+    env: { ...process.env, SLIPWAY_TASK_ENDPOINT: process.env.SLIPWAY_TASK_ENDPOINT ?? "off", ...opts.env },
   });
   const readyMs = await waitForLine(child, /Slipway ready on/, t0, 20_000, "slipway");
   return {

@@ -114,7 +114,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const iam = new Iam(deps);
   // EC2 may attach user ENIs to the container instances' EC2 instance ids (ECS's records).
   const containerInstances = new EcsRepo(store);
-  const ec2 = new Ec2({ ...deps, instanceIds: (scope) => containerInstances.containerInstanceIds(scope) });
+  const ec2 = new Ec2({ ...deps, instanceIds: (scope) => containerInstances.containerInstanceIds(scope), warn: log });
   // The VPC on this host: subnet networks, security groups in the kernel, the load balancers' sources.
   const vpc = new VpcDataPlane({
     view: () => ec2.view(),

@@ -41,6 +41,8 @@ export interface Ec2Deps {
   readonly ids: IdGen;
   /** The EC2 instance ids that exist in a scope (the container instances): AttachNetworkInterface's targets. */
   readonly instanceIds?: (scope: Scope) => readonly string[];
+  /** Says, in Slipway's log, a setting that is stored but not applied. */
+  readonly warn?: (msg: string) => void;
 }
 
 export const DEFAULT_VPC_CIDR = "172.31.0.0/16";
@@ -99,6 +101,7 @@ export class Ec2 {
       addRoute: (scope, rt, vpcId, pl, ep) => this.routeTables.addEndpointRoute(scope, rt, vpcId, pl, ep),
       removeRoute: (scope, rt, pl, ep) => this.routeTables.removeEndpointRoute(scope, rt, pl, ep),
       suffix: () => deps.ids.hex(4),
+      warn: (msg) => deps.warn?.(msg),
     });
     this.routeTables = new RouteTables(ctx, {
       natGatewayState: (scope, id) => {

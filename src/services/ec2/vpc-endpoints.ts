@@ -89,6 +89,8 @@ export interface EndpointParts {
   removeRoute(scope: Scope, routeTableId: string, prefixListId: string, endpointId: string): void;
   /** A random lower-case suffix for the endpoint's DNS names. */
   suffix(): string;
+  /** A setting stored but not applied (a custom endpoint policy). */
+  warn(msg: string): void;
 }
 
 export class VpcEndpoints {
@@ -207,6 +209,7 @@ export class VpcEndpoints {
         } catch {
           throw ec2Error("MalformedPolicyDocument", "The policy document is not valid JSON.");
         }
+        if (input.PolicyDocument !== DEFAULT_POLICY) this.#parts.warn(`VPC endpoint for ${input.ServiceName}: its policy is stored but not enforced (Slipway enforces no IAM policies yet)`);
       }
       const id = e.newId("vpce");
       const now = this.#parts.clock.now();
@@ -277,7 +280,10 @@ export class VpcEndpoints {
       const doc: EndpointDoc = { ...rec.doc };
       const short = serviceShortName(scope.region, doc.ServiceName!)!;
       if (input.ResetPolicy) doc.PolicyDocument = DEFAULT_POLICY;
-      if (input.PolicyDocument !== undefined) doc.PolicyDocument = input.PolicyDocument;
+      if (input.PolicyDocument !== undefined) {
+        doc.PolicyDocument = input.PolicyDocument;
+        this.#parts.warn(`VPC endpoint ${rec.id}: its policy is stored but not enforced (Slipway enforces no IAM policies yet)`);
+      }
       if (doc.VpcEndpointType === "Gateway") {
         if (input.AddSubnetIds?.length || input.AddSecurityGroupIds?.length || input.PrivateDnsEnabled) {
           throw invalidParameter("Subnets, security groups and private DNS are only supported for Interface type VPC Endpoints.");
