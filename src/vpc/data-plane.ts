@@ -128,8 +128,10 @@ export class VpcDataPlane {
           await this.#syncOnce();
           this.#lastError = undefined;
         } catch (err) {
-          this.#lastError = (err as Error).message;
-          this.#deps.log(`vpc: sync failed: ${this.#lastError}`);
+          // Said once per distinct failure (a Docker engine that is away fails every second).
+          const message = (err as Error).message;
+          if (message !== this.#lastError) this.#deps.log(`vpc: sync failed: ${message}`);
+          this.#lastError = message;
         }
       }
     } finally {
