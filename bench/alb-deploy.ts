@@ -2,7 +2,7 @@
  * Zero-downtime figure: failed requests out of the total during a rolling deployment of a 4-task
  * service behind the ALB, under a constant load, and the deployment's duration.
  *
- *   node bench/alb-deploy.ts [--runs 3] [--rate 300] [--concurrency 16]
+ *   node bench/alb-deploy.ts [--runs 3] [--rate 300] [--concurrency 16] [--data-plane node|haproxy]
  *
  * Set-up (real `slipway up` child process + Docker, driven by the AWS SDK): target group `ip`,
  * port 8080, health check GET /health every 5 s, timeout 2 s, healthy/unhealthy threshold 2,
@@ -40,7 +40,12 @@ import { NET, startLoad, SUBNETS, versionOf, vpcTaskDef, waitForStatus, webConta
 import { percentile, table } from "./lib.ts";
 
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "3" }, rate: { type: "string", default: "300" }, concurrency: { type: "string", default: "16" } },
+  options: {
+    runs: { type: "string", default: "3" },
+    rate: { type: "string", default: "300" },
+    concurrency: { type: "string", default: "16" },
+    "data-plane": { type: "string", default: "node" },
+  },
 });
 const RUNS = Number(values.runs);
 const RATE = Number(values.rate);
@@ -56,7 +61,8 @@ if (skip) {
 await ensureTestImages();
 
 const dataDir = tempDataDir("slipway-bench-alb-");
-const slipway = await startSlipwayProcess({ dataDir });
+const slipway = await startSlipwayProcess({ dataDir, env: { SLIPWAY_DATA_PLANE: values["data-plane"] } });
+console.log(`data plane: ${values["data-plane"]}`);
 const stopAll = async () => {
   await slipway.kill("SIGTERM");
   await cleanDataDir(dataDir);

@@ -164,7 +164,7 @@ async function serveDataPlane(spec: string): Promise<void> {
   const health = { get: () => ({ state: "healthy" as const }), onChange: () => () => {} };
   const counters = new TrafficCounters();
   counters.enabled = countingFlag === 1;
-  const dp = new DataPlane({ health, counters });
+  const dp = new DataPlane({ health, observer: counters });
   const lb = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/bench/0123456789abcdef";
   const tg = {
     arn: "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/bench/0123456789abcdef",

@@ -3,6 +3,8 @@
 #   slipway-test/busybox:latest  FROM scratch + Debian's static busybox
 #   slipway-test/web:latest      busybox httpd on $PORT (8080), VERSION=v1
 #   slipway-test/web:v2          same, VERSION=v2
+#   slipway-test/cgi:latest      busybox httpd whose CGI answers with bare-LF headers and a body
+#                                delimited by close (a target strict parsers reject)
 #   slipway-test/node-sdk:latest the host's node binary, its shared libraries and the AWS SDK for
 #                                JavaScript (client-sts, client-secrets-manager) from node_modules
 # Idempotent: an image that exists and was built from the current test/images/ content (label
@@ -34,8 +36,10 @@ build() {
   echo "built $tag"
 }
 
-# The node-sdk image has its own hash, so changing it does not rebuild the others.
-HASH=$(cd "$IMAGES" && find . -type f -not -path './node-sdk/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+# The node-sdk and cgi images have their own hashes, so changing them does not rebuild the others.
+HASH=$(cd "$IMAGES" && find . -type f -not -path './node-sdk/*' -not -path './cgi/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+# The cgi image likewise (busybox is its base).
+CGI_HASH=$(cd "$IMAGES" && find ./busybox ./cgi -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 built_hash() { docker image inspect -f '{{index .Config.Labels "slipway.test-images"}}' "$1" 2>/dev/null || true; }
 need() { [ "$FORCE" = 1 ] || [ "$(built_hash "$1")" != "$HASH" ]; }
 
@@ -102,7 +106,12 @@ if [ -n "$NODE_BIN" ] && [ -x "$NODE_BIN" ] && { [ "$FORCE_WEB" = 1 ] || need sl
   rm -rf "$NCTX"
 fi
 
+if [ "$FORCE_WEB" = 1 ] || [ "$FORCE" = 1 ] || [ "$(built_hash slipway-test/cgi:latest)" != "$CGI_HASH" ]; then
+  HASH=$CGI_HASH build slipway-test/cgi:latest "$IMAGES/cgi"
+fi
+
 echo "test images:"
 docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/busybox
 docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/web
+docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/cgi
 docker image ls --format '- {{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' slipway-test/node-sdk

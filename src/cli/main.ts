@@ -1,20 +1,30 @@
 /**
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
+ *              [--data-plane node|haproxy]   (also SLIPWAY_DATA_PLANE; haproxy: see src/proxy/haproxy/)
  *              [--task-endpoint auto|off] [--no-endpoint-url] [--security-groups auto|off]
  *              [--unreachable-timeout SECONDS]
+ *   slipway ca [--data-dir DIR]
+ *       prints the data directory's local certificate authority root (PEM; created if absent): the
+ *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
  *       removes the containers this data directory's Slipway made, its subnet networks, the awsvpc
  *       network once unused, the 169.254.170.2 address and iptables chain it added (task
  *       endpoint), its security-group chains, their jumps and the load balancers' addresses on its
- *       bridges (VPC data plane), and the data directory; --all removes every Slipway container on
- *       the host
+ *       bridges (VPC data plane), HAProxy data planes left by a Slipway that was killed, and the
+ *       data directory; --all removes every Slipway container on the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { systemClock } from "../core/clock.ts";
+import { randomIds } from "../core/ids.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
+import { LocalAuthority } from "../services/acm/authority.ts";
+import { KeyStore } from "../services/acm/keystore.ts";
 import { LABELS } from "../runtime/runtime.ts";
+import { collectHaproxyOrphans } from "../proxy/haproxy/haproxy-data-plane.ts";
+import { installLastResort } from "../server/last-resort.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
 import { VPC_STATE_FILE } from "../vpc/data-plane.ts";
@@ -24,6 +34,8 @@ import { SubnetNetworks } from "../vpc/subnet-networks.ts";
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
              [--task-endpoint auto|off] [--no-endpoint-url] [--security-groups auto|off] [--unreachable-timeout 5]
+             [--data-plane node|haproxy]
+  slipway ca [--data-dir .slipway]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -39,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
       "keep-data": { type: "boolean" },
       all: { type: "boolean" },
       fsync: { type: "boolean" },
+      "data-plane": { type: "string" },
       "task-endpoint": { type: "string" },
       "no-endpoint-url": { type: "boolean" },
       "security-groups": { type: "string" },
@@ -47,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
   if (command === "up") {
+    installLastResort((m) => console.error(m));
     const port = Number(values.port ?? process.env.SLIPWAY_PORT ?? 4566);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
     const credentials = process.env.SLIPWAY_CREDENTIALS
@@ -63,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
+      dataPlane: dataPlaneOption(values["data-plane"] ?? process.env.SLIPWAY_DATA_PLANE),
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
       injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
       securityGroups: onOff("security-groups", values["security-groups"] ?? process.env.SLIPWAY_SECURITY_GROUPS ?? "auto"),
@@ -77,7 +92,15 @@ async function main(argv: string[]): Promise<number> {
     await slipway.close();
     return 0;
   }
+  if (command === "ca") {
+    const keys = KeyStore.fromFile(join(dataDir, "acm.key"), (m) => console.error(m));
+    const authority = new LocalAuthority(join(dataDir, "acm"), keys, systemClock, randomIds);
+    process.stdout.write(await authority.rootPem());
+    return 0;
+  }
   if (command === "clean") {
+    // HAProxy data planes whose Slipway died without stopping them (kill -9).
+    collectHaproxyOrphans((m) => console.log(m));
     // Only what this data directory's Slipway made (its instance label), unless --all.
     const rt = new DockerRuntime();
     let instance: string | undefined;
@@ -111,6 +134,12 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(USAGE);
   return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+function dataPlaneOption(v: string | undefined): "node" | "haproxy" {
+  if (v === undefined || v === "" || v === "node") return "node";
+  if (v === "haproxy") return "haproxy";
+  throw new Error(`invalid --data-plane ${v} (node or haproxy)`);
 }
 
 function taskEndpointMode(v: string): "auto" | "off" {

@@ -10,10 +10,15 @@ const TITLES: Record<number, string> = {
   301: "301 Moved Permanently",
   302: "302 Found",
   400: "400 Bad Request",
+  404: "404 Not Found",
+  405: "405 Method Not Allowed",
   431: "431 Request Header Fields Too Large",
+  500: "500 Internal Server Error",
+  501: "501 Not Implemented",
   502: "502 Bad Gateway",
   503: "503 Service Temporarily Unavailable",
   504: "504 Gateway Time-out",
+  505: "505 HTTP Version Not Supported",
 };
 
 export function errorTitle(status: number): string {
@@ -33,7 +38,8 @@ export function sendError(res: ServerResponse, status: number, extraHeaders?: Re
   }
   if (res.destroyed || res.writableEnded) return;
   const body = errorBody(status);
-  res.writeHead(status, {
+  // An explicit reason: a failed writeHead may have left a bad statusMessage behind.
+  res.writeHead(status, errorTitle(status).replace(/^\d+ /, ""), {
     Server: "awselb/2.0",
     "Content-Type": "text/html",
     "Content-Length": Buffer.byteLength(body),

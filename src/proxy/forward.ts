@@ -1,35 +1,24 @@
 /**
- * Forwarding one request to one target: keep-alive agent per target, bodies streamed both ways,
- * hop-by-hop headers stripped, X-Forwarded-* and X-Amzn-Trace-Id set, ALB error codes (502
- * refused/reset/malformed/oversized response headers/deregistered, 504 connect or idle timeout),
- * client abort cancels the upstream request. WebSocket upgrades are piped socket to socket.
- * See https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html and
+ * Forwarding one request to one target over the target's keep-alive pool (upstream.ts): bodies
+ * streamed both ways with backpressure, hop-by-hop headers stripped, X-Forwarded-* and
+ * X-Amzn-Trace-Id set, ALB's error answers (502: refused, reset, malformed response, response
+ * headers over 32 KB, target deregistered mid-request; 504: no connection within 10 s or no answer
+ * within the idle timeout), and a client that goes away cancels the exchange. WebSocket upgrades
+ * are piped socket to socket. See
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html and
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html.
  */
-import { type ClientRequest, type IncomingMessage, type ServerResponse, Agent, request } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { monotonicMs } from "../core/clock.ts";
 import { sendError, writeRawError } from "./error-pages.ts";
-import type { LoadBalancerCounters, TargetGroupCounters } from "./traffic-counters.ts";
+import type { ResponseHead } from "./http1.ts";
+import type { DataPlaneObserver } from "./observer.ts";
 import type { ListenerRoutes } from "./routing-table.ts";
 import { normalizeIp } from "./rules.ts";
+import type { Exchange, UpstreamFailure, UpstreamPool } from "./upstream.ts";
 
-/** Largest upstream response header block ALB accepts: a target response with more than 32 KB of headers is a 502. */
-export const MAX_RESPONSE_HEADER_BYTES = 32 * 1024;
-export const CONNECT_TIMEOUT_MS = 10_000;
-/** Errors that mean no connection to the target was established (TargetConnectionErrorCount). */
-const CONNECT_ERRORS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "ETIMEDOUT"]);
-
-/** Thrown into an upstream request when its target leaves the table (deregistration delay over). */
-export class TargetDeregisteredError extends Error {
-  override readonly name = "TargetDeregisteredError";
-}
-
-export function newTargetAgent(): Agent {
-  // Free sockets are dropped after 4 s, before Node's default 5 s server keep-alive closes them.
-  return new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 512, scheduling: "lifo", timeout: 4000 });
-}
+export { CONNECT_TIMEOUT_MS } from "./upstream.ts";
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
 
@@ -119,215 +108,224 @@ function dropConnectionTokens(out: string[], connection: string): void {
   }
 }
 
-/** Response headers for the client: upstream headers without hop-by-hop ones, plus `extra`. */
+
+/** Response headers for the client: the target's, without hop-by-hop ones (and those Connection names), plus `extra` cookies. */
 export function responseHeaders(raw: readonly string[], extra: readonly string[] | undefined): string[] {
   const out: string[] = [];
+  let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (HOP_BY_HOP.has(name.toLowerCase())) continue;
+    const lower = name.toLowerCase();
+    if (lower === "connection") connection = connection === undefined ? raw[i + 1]! : `${connection}, ${raw[i + 1]}`;
+    if (HOP_BY_HOP.has(lower)) continue;
     out.push(name, raw[i + 1]!);
   }
+  if (connection !== undefined) dropConnectionTokens(out, connection);
   if (extra) for (const c of extra) out.push("Set-Cookie", c);
   return out;
 }
 
+export interface ExchangeTracker {
+  start(ex: Exchange): void;
+  end(ex: Exchange): void;
+}
+
 export interface Upstream {
-  readonly address: string;
-  readonly port: number;
-  /** The local address to connect from (the load balancer's ENI address), when there is one. */
-  readonly localAddress?: string;
-  readonly agent: Agent;
+  readonly pool: UpstreamPool;
   readonly idleTimeoutMs: number;
   readonly connectTimeoutMs: number;
   /** Set-Cookie values added to the response (stickiness). */
-  readonly setCookies?: readonly string[];
-  /** Inspect the upstream response headers and return more Set-Cookie values (app cookie stickiness). */
-  readonly onResponseHeaders?: (res: IncomingMessage) => readonly string[] | undefined;
-  /** Called when the upstream request exists (in-flight tracking) and when it is over. */
-  readonly onStart: (up: ClientRequest) => void;
-  readonly onEnd: (up: ClientRequest) => void;
-  /** Metric counters (traffic-counters.ts): target responses and times, errors the proxy answers. */
-  readonly counters?: { readonly lb: LoadBalancerCounters; readonly tg: TargetGroupCounters; readonly startedAt: number };
+  readonly setCookies?: readonly string[] | undefined;
+  /** Inspects the target's response head and returns more Set-Cookie values (app cookie stickiness). */
+  readonly onResponseHeaders?: ((head: ResponseHead) => readonly string[] | undefined) | undefined;
+  /** Told when the exchange exists (in-flight tracking) and when it is over; one per target, reused. */
+  readonly tracker: ExchangeTracker;
+  /** The metrics hook, with the load balancer and target group this request is counted under. */
+  readonly observer?: DataPlaneObserver | undefined;
+  readonly loadBalancerArn: string;
+  readonly targetGroupArn: string;
 }
 
-function isIdempotentWithoutBody(req: IncomingMessage): boolean {
-  const m = req.method;
-  return (
-    (m === "GET" || m === "HEAD" || m === "OPTIONS") &&
-    req.headers["transfer-encoding"] === undefined &&
-    (req.headers["content-length"] === undefined || req.headers["content-length"] === "0")
-  );
+/** The request head sent to the target. */
+function requestHead(method: string, url: string, headers: readonly string[]): string {
+  let head = `${method} ${url} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${head}\r\n`;
 }
+
+function hasBody(req: IncomingMessage): "none" | "length" | "chunked" {
+  if (req.headers["transfer-encoding"] !== undefined) return "chunked";
+  const cl = req.headers["content-length"];
+  return cl === undefined || cl === "0" ? "none" : "length";
+}
+
+function idempotent(method: string | undefined): boolean {
+  return method === "GET" || method === "HEAD" || method === "OPTIONS";
+}
+
+const statusFor = (kind: UpstreamFailure) => (kind === "timeout" ? 504 : 502);
 
 /** Proxies `req` to the target and streams the answer into `res`. */
-export function proxyRequest(req: IncomingMessage, res: ServerResponse, headers: string[], t: Upstream, retry = true): void {
-  let timedOut = false;
+export function proxyRequest(req: IncomingMessage, res: ServerResponse, headers: readonly string[], t: Upstream, retry = true): void {
+  const method = req.method ?? "GET";
+  const body = hasBody(req);
   let responded = false;
-  let ended = false;
-  const up = request({
-    host: t.address,
-    port: t.port,
-    ...(t.localAddress ? { localAddress: t.localAddress } : {}),
-    method: req.method,
-    path: req.url,
-    headers,
-    agent: t.agent,
-    setHost: false,
-    maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
-  });
-  t.onStart(up);
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    t.onEnd(up);
+  let finished = false;
+  const started = t.observer ? performance.now() : 0;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    t.tracker.end(ex);
   };
-  up.setTimeout(t.idleTimeoutMs, () => {
-    timedOut = true;
-    up.destroy();
-  });
-  if (t.idleTimeoutMs > t.connectTimeoutMs) {
-    up.once("socket", (s: Socket) => {
-      if (!s.connecting) return;
-      const onTimeout = () => {
-        timedOut = true;
-        up.destroy();
-      };
-      s.setTimeout(t.connectTimeoutMs);
-      s.once("timeout", onTimeout);
-      s.once("connect", () => s.off("timeout", onTimeout));
-    });
-  }
-  up.on("response", (ur) => {
-    responded = true;
-    if (res.destroyed) {
-      ur.destroy();
-      up.destroy();
-      return end();
-    }
-    const extra = t.onResponseHeaders?.(ur);
-    const cookies = extra ? [...(t.setCookies ?? []), ...extra] : t.setCookies;
-    if (t.counters) t.counters.tg.response(ur.statusCode ?? 0, (monotonicMs() - t.counters.startedAt) / 1000);
-    res.writeHead(ur.statusCode ?? 502, ur.statusMessage, responseHeaders(ur.rawHeaders, cookies));
-    // Hand-rolled pipe (fewer listeners than Readable.pipe on the hot path), with backpressure.
-    const resume = () => ur.resume();
-    ur.on("data", (chunk: Buffer) => {
-      if (!res.write(chunk)) {
-        ur.pause();
-        res.once("drain", resume);
-      }
-    });
-    ur.on("end", () => res.end());
-    ur.on("close", () => {
-      // The target closed mid-response (or we aborted it): cut the client connection.
-      if (!ur.complete) res.destroy();
-      end();
-    });
-  });
-  up.on("error", (err: NodeJS.ErrnoException) => {
-    if (responded) {
-      res.destroy();
-      return end();
-    }
-    if (
-      retry &&
-      !timedOut &&
-      !(err instanceof TargetDeregisteredError) &&
-      (up as ClientRequest & { reusedSocket?: boolean }).reusedSocket &&
-      (err.code === "ECONNRESET" || err.code === "EPIPE") &&
-      isIdempotentWithoutBody(req) &&
-      !res.destroyed
-    ) {
-      // A keep-alive connection the target closed just as we reused it: try once on a fresh one.
-      end();
-      proxyRequest(req, res, headers, t, false);
-      return;
-    }
-    end();
-    if (t.counters) {
-      if (CONNECT_ERRORS.has(err.code ?? "") || (timedOut && (up.socket as Socket | null)?.connecting !== false)) t.counters.tg.targetConnectionErrors++;
-      t.counters.lb.countElb(timedOut ? 504 : 502);
-    }
-    sendError(res, timedOut ? 504 : 502);
-  });
+  const ex: Exchange = t.pool.request(
+    requestHead(method, req.url ?? "/", headers),
+    method,
+    {
+      head: (h) => {
+        responded = true;
+        if (res.destroyed) return ex.abort("client gone");
+        t.observer?.targetResponse(t.loadBalancerArn, t.targetGroupArn, h.status, (performance.now() - started) / 1000);
+        const extra = t.onResponseHeaders?.(h);
+        const cookies = extra ? [...(t.setCookies ?? []), ...extra] : t.setCookies;
+        try {
+          res.writeHead(h.status, h.reason, responseHeaders(h.headers, cookies));
+        } catch {
+          // Whatever Node's own validation refuses is a malformed response too.
+          responded = false;
+          ex.abort("response not relayable");
+          res.statusMessage = "";
+          sendError(res, 502);
+        }
+      },
+      data: (chunk) => {
+        if (res.write(chunk)) return true;
+        res.once("drain", () => ex.resume());
+        return false;
+      },
+      end: () => {
+        res.end();
+        finish();
+      },
+      error: (kind, _message, retryable) => {
+        finish();
+        if (responded) {
+          // Headers went out: the only honest signal left is cutting the client connection.
+          t.observer?.targetFailure(t.loadBalancerArn, t.targetGroupArn, kind);
+          res.destroy();
+          return;
+        }
+        if (retry && retryable && body === "none" && idempotent(method) && !res.destroyed) {
+          // A keep-alive connection the target closed just as we reused it: once more, on another.
+          proxyRequest(req, res, headers, t, false);
+          return;
+        }
+        if (kind === "aborted" && res.destroyed) return;
+        t.observer?.targetFailure(t.loadBalancerArn, t.targetGroupArn, kind);
+        t.observer?.loadBalancerResponse(t.loadBalancerArn, statusFor(kind));
+        sendError(res, statusFor(kind));
+      },
+    },
+    { idleMs: t.idleTimeoutMs, connectMs: t.connectTimeoutMs },
+  );
+  t.tracker.start(ex);
   res.on("close", () => {
-    // Client went away before the answer was complete: cancel the upstream request.
-    if (!res.writableFinished && !up.destroyed) up.destroy();
+    // The client went away before the answer was complete: cancel the exchange.
+    if (!res.writableFinished) ex.abort("client gone");
   });
-  if (req.readableEnded || isIdempotentWithoutBody(req)) up.end();
-  else req.pipe(up);
+  if (body === "none" || req.readableEnded) {
+    ex.requestEnded();
+    if (body === "none") req.resume();
+    return;
+  }
+  const socket = ex.socket;
+  const chunked = body === "chunked";
+  req.on("data", (chunk: Buffer) => {
+    let ok: boolean;
+    if (chunked) {
+      socket.cork();
+      ex.write(`${chunk.length.toString(16)}\r\n`);
+      ex.write(chunk);
+      ok = ex.write("\r\n");
+      process.nextTick(() => socket.uncork());
+    } else ok = ex.write(chunk);
+    if (!ok) {
+      req.pause();
+      socket.once("drain", () => req.resume());
+    }
+  });
+  req.on("end", () => {
+    if (chunked) ex.write("0\r\n\r\n");
+    ex.requestEnded();
+  });
 }
 
 function rawHead(status: number, message: string, headers: readonly string[]): string {
   let head = `HTTP/1.1 ${status} ${message}\r\n`;
   for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return head + "\r\n";
+  return `${head}\r\n`;
 }
 
 /** Proxies a WebSocket (or other Upgrade) handshake, then pipes both sockets. */
-export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, headers: string[], t: Upstream): void {
+export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, headers: readonly string[], t: Upstream): void {
   socket.on("error", () => socket.destroy());
-  const up = request({
-    host: t.address,
-    port: t.port,
-    ...(t.localAddress ? { localAddress: t.localAddress } : {}),
-    method: req.method,
-    path: req.url,
-    headers,
-    agent: false,
-    setHost: false,
-    maxHeaderSize: MAX_RESPONSE_HEADER_BYTES,
-  });
-  t.onStart(up);
   let done = false;
   const end = () => {
     if (done) return;
     done = true;
-    t.onEnd(up);
+    t.tracker.end(ex);
   };
-  let timedOut = false;
-  up.setTimeout(Math.min(t.idleTimeoutMs, t.connectTimeoutMs), () => {
-    timedOut = true;
-    up.destroy();
-  });
-  up.on("upgrade", (ur, upSocket: Socket, upHead: Buffer) => {
-    const extra = t.onResponseHeaders?.(ur);
-    const cookies = extra ? [...(t.setCookies ?? []), ...extra] : t.setCookies;
-    const out: string[] = [];
-    for (let i = 0; i < ur.rawHeaders.length; i += 2) out.push(ur.rawHeaders[i]!, ur.rawHeaders[i + 1]!);
-    if (cookies) for (const c of cookies) out.push("Set-Cookie", c);
-    socket.write(rawHead(ur.statusCode ?? 101, ur.statusMessage ?? "Switching Protocols", out));
-    if (upHead.length) socket.write(upHead);
-    if (head.length) upSocket.write(head);
-    upSocket.setTimeout(t.idleTimeoutMs, () => upSocket.destroy());
-    (socket as Socket).setTimeout?.(t.idleTimeoutMs, () => socket.destroy());
-    upSocket.on("error", () => upSocket.destroy());
-    upSocket.on("close", () => {
-      socket.destroy();
-      end();
-    });
-    socket.on("close", () => upSocket.destroy());
-    upSocket.pipe(socket);
-    socket.pipe(upSocket);
-  });
-  up.on("response", (ur) => {
-    // The target refused the upgrade: relay its answer and close.
-    const extra = t.onResponseHeaders?.(ur);
-    const cookies = extra ? [...(t.setCookies ?? []), ...extra] : t.setCookies;
-    const all = responseHeaders(ur.rawHeaders, cookies);
-    const hs: string[] = [];
-    // The body is relayed decoded and close-delimited: drop its original length.
-    for (let i = 0; i < all.length; i += 2) if (all[i]!.toLowerCase() !== "content-length") hs.push(all[i]!, all[i + 1]!);
-    hs.push("Connection", "close");
-    socket.write(rawHead(ur.statusCode ?? 502, ur.statusMessage ?? "", hs));
-    ur.pipe(socket);
-    ur.on("close", end);
-  });
-  up.on("error", () => {
-    end();
-    writeRawError(socket, timedOut ? 504 : 502);
-  });
+  const cookiesFor = (h: ResponseHead) => {
+    const extra = t.onResponseHeaders?.(h);
+    return extra ? [...(t.setCookies ?? []), ...extra] : t.setCookies;
+  };
+  let relaying = false;
+  const ex: Exchange = t.pool.request(
+    requestHead(req.method ?? "GET", req.url ?? "/", headers),
+    req.method ?? "GET",
+    {
+      upgrade: (h, upSocket: Socket, rest: Buffer) => {
+        const out = [...h.headers];
+        const cookies = cookiesFor(h);
+        if (cookies) for (const c of cookies) out.push("Set-Cookie", c);
+        socket.write(rawHead(h.status, h.reason || "Switching Protocols", out));
+        if (rest.length) socket.write(rest);
+        if (head.length) upSocket.write(head);
+        upSocket.setTimeout(t.idleTimeoutMs, () => upSocket.destroy());
+        (socket as Socket).setTimeout?.(t.idleTimeoutMs, () => socket.destroy());
+        upSocket.on("error", () => upSocket.destroy());
+        upSocket.on("close", () => {
+          socket.destroy();
+          end();
+        });
+        socket.on("close", () => upSocket.destroy());
+        upSocket.pipe(socket);
+        socket.pipe(upSocket);
+        upSocket.resume();
+      },
+      head: (h) => {
+        // The target refused the upgrade: relay its answer, then close.
+        relaying = true;
+        const hs = responseHeaders(h.headers, cookiesFor(h)).filter((_, i, a) => (i % 2 === 0 ? a[i]!.toLowerCase() !== "content-length" : a[i - 1]!.toLowerCase() !== "content-length"));
+        hs.push("Connection", "close");
+        socket.write(rawHead(h.status, h.reason, hs));
+      },
+      data: (chunk) => socket.write(chunk),
+      end: () => {
+        socket.end();
+        end();
+      },
+      error: (kind) => {
+        end();
+        if (relaying) return void socket.destroy();
+        writeRawError(socket, statusFor(kind));
+      },
+    },
+    { idleMs: Math.min(t.idleTimeoutMs, t.connectTimeoutMs), connectMs: t.connectTimeoutMs },
+    true,
+  );
+  t.tracker.start(ex);
+  ex.requestEnded();
   socket.on("close", () => {
-    if (!done) up.destroy();
+    if (!done && !relaying) ex.abort("client gone");
   });
-  up.end();
 }

@@ -5,11 +5,10 @@
  * its interval (scheduled on the interval, not after the previous answer) through the injected
  * Clock, so tests drive the state machine with a ManualClock.
  */
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { HealthCheckSettings, RoutingTable, TargetGroupRoutes, TargetRoute } from "./routing-table.ts";
 import type { TargetHealth, TargetHealthView } from "./target-health.ts";
+import { UpstreamPool } from "./upstream.ts";
 
 export const REASONS = {
   registrationInProgress: { state: "initial", reason: "Elb.RegistrationInProgress", description: "Target registration is in progress" },
@@ -60,27 +59,39 @@ export function parseMatcher(matcher: string): (status: number) => boolean {
   return (s) => parts.some(([lo, hi]) => s >= lo && s <= hi);
 }
 
+/**
+ * One GET on a new connection, read with the data plane's tolerant response parser (upstream.ts),
+ * so a target whose responses end their headers with a bare LF passes its checks as it serves
+ * traffic. Only the status matters; the connection is closed once the head arrives.
+ */
 export const httpProbe: Probe = (t, signal) =>
   new Promise<ProbeOutcome>((resolve) => {
-    const request = t.protocol === "HTTPS" ? httpsRequest : httpRequest;
-    const req = request({
-      host: t.address,
-      port: t.port,
-      path: t.path,
-      method: "GET",
-      agent: false,
-      signal,
-      ...(t.sourceAddress ? { localAddress: t.sourceAddress } : {}),
-      headers: { "User-Agent": "ELB-HealthChecker/2.0", Connection: "close", Accept: "*/*" },
-      ...(t.protocol === "HTTPS" ? { rejectUnauthorized: false } : {}),
-    });
-    req.on("response", (res) => {
-      resolve({ status: res.statusCode ?? 0 });
-      res.resume();
-      res.on("end", () => req.destroy());
-    });
-    req.on("error", () => resolve({ error: signal.aborted ? "timeout" : "failed" }));
-    req.end();
+    if (signal.aborted) return resolve({ error: "timeout" });
+    const pool = new UpstreamPool({ address: t.address, port: t.port, tls: t.protocol === "HTTPS", ...(t.sourceAddress ? { localAddress: t.sourceAddress } : {}) });
+    const host = t.address.includes(":") ? `[${t.address}]:${t.port}` : `${t.address}:${t.port}`;
+    let settled = false;
+    const done = (o: ProbeOutcome) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      pool.close();
+      resolve(o);
+    };
+    const ex = pool.request(
+      `GET ${t.path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ELB-HealthChecker/2.0\r\nConnection: close\r\nAccept: */*\r\n\r\n`,
+      "GET",
+      {
+        head: (h) => done({ status: h.status }),
+        data: () => true,
+        end: () => {},
+        error: (kind) => done({ error: signal.aborted || kind === "timeout" ? "timeout" : "failed" }),
+      },
+      // The checker's own timer (signal) bounds the probe; these only keep sockets from lingering.
+      { idleMs: 120_000, connectMs: 120_000 },
+    );
+    ex.requestEnded();
+    const onAbort = () => ex.abort("health check timeout");
+    signal.addEventListener("abort", onAbort);
   });
 
 interface Entry {
@@ -154,9 +165,18 @@ export class HealthChecker implements TargetHealthView {
 
   #reconcile(e: Entry, tg: TargetGroupRoutes, t: TargetRoute): void {
     const hc = tg.healthCheck;
-    if (t.draining) return this.#park(e, REASONS.draining);
-    if (!hc.enabled) return this.#park(e, REASONS.disabled);
-    if (!tg.inUse) return this.#park(e, REASONS.notInUse);
+    if (t.draining) {
+      this.#park(e, REASONS.draining);
+      return;
+    }
+    if (!hc.enabled) {
+      this.#park(e, REASONS.disabled);
+      return;
+    }
+    if (!tg.inUse) {
+      this.#park(e, REASONS.notInUse);
+      return;
+    }
     const s = e.health.state;
     if (s === "unused" || s === "unavailable" || s === "draining") {
       e.successes = 0;

@@ -17,9 +17,14 @@ export interface RoutingTable {
 export interface ListenerRoutes {
   readonly listenerArn: string;
   readonly loadBalancerArn: string;
+  /** The load balancer's name and DNS name (`<name>-<id>.<region>.elb.localhost`, lower case). */
+  readonly loadBalancerName: string;
+  readonly dnsName: string;
   /** The port the listener was created with (X-Forwarded-Port); the data plane binds it, or its fallback. */
   readonly port: number;
   readonly protocol: "HTTP" | "HTTPS";
+  /** HTTPS listeners: the security policy and certificates (the default one first). */
+  readonly tls?: ListenerTls;
   /** Load balancer attributes the data plane honours. */
   readonly idleTimeoutSeconds: number;
   readonly xffMode: "append" | "preserve" | "remove";
@@ -27,6 +32,24 @@ export interface ListenerRoutes {
   readonly preserveHostHeader: boolean;
   /** Rules in evaluation order (priority ascending); the default rule is last. */
   readonly rules: readonly RuleRoutes[];
+}
+
+export interface ListenerTls {
+  /** The SslPolicy: its name, protocol versions ("TLSv1.2", …) and ciphers (OpenSSL names), in preference order. */
+  readonly policy: { readonly name: string; readonly protocols: readonly string[]; readonly ciphers: readonly string[] };
+  /** The default certificate first, then the listener's other certificates (SNI picks among them). */
+  readonly certificates: readonly TlsCertificate[];
+}
+
+/** A certificate the listener can present (from ACM), with its private key. Never logged or reported. */
+export interface TlsCertificate {
+  readonly arn: string;
+  /** The certificate and its chain, PEM. */
+  readonly certificatePem: string;
+  readonly chainPem: string;
+  readonly privateKeyPem: string;
+  /** The DNS names it covers (subject alternative names, else the common name), lower case. */
+  readonly names: readonly string[];
 }
 
 export interface RuleRoutes {

@@ -3,9 +3,15 @@
  * across the values of one condition, rules in priority order (the table lists them that way,
  * default last), first match wins
  * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html).
+ * Wildcard values match through src/core/glob.ts (linear time, no regular expressions).
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { BlockList, isIPv6 } from "node:net";
+import { compileGlob } from "../core/glob.ts";
+
+/** ALB wildcards: `*` and `?`; host, header and query values compare case-insensitively. */
+const ALB = { question: true } as const;
+const ALB_CI = { question: true, caseInsensitive: true } as const;
 import type { Condition, RuleRoutes } from "./routing-table.ts";
 
 /** What a rule can look at: the request line, its headers and the TCP peer. */
@@ -29,17 +35,6 @@ interface ParsedUrl {
   path: string | undefined;
   query: string | undefined;
   pairs: [string, string][] | undefined;
-}
-
-/** `*` matches zero or more characters, `?` exactly one; the whole input must match. */
-export function globToRegExp(glob: string, caseInsensitive: boolean): RegExp {
-  let src = "^";
-  for (const ch of glob) {
-    if (ch === "*") src += "[\\s\\S]*";
-    else if (ch === "?") src += "[\\s\\S]";
-    else src += ch.replace(/[.+^${}()|[\]\\/-]/g, "\\$&");
-  }
-  return new RegExp(src + "$", caseInsensitive ? "is" : "s");
 }
 
 /** The path of a request target (origin-form or absolute-form), without the query. */
@@ -106,28 +101,28 @@ export function normalizeIp(ip: string): string {
 function compileCondition(c: Condition): Test {
   switch (c.field) {
     case "path-pattern": {
-      const res = c.values.map((v) => globToRegExp(v, false));
+      const res = c.values.map((v) => compileGlob(v, ALB));
       return (f, p) => {
         ensurePath(p, f.url);
         const path = p.path!;
-        return res.some((re) => re.test(path));
+        return res.some((re) => re.matches(path));
       };
     }
     case "host-header": {
-      const res = c.values.map((v) => globToRegExp(v, true));
+      const res = c.values.map((v) => compileGlob(v, ALB_CI));
       return (f) => {
         const host = hostWithoutPort(f.headers.host);
-        return res.some((re) => re.test(host));
+        return res.some((re) => re.matches(host));
       };
     }
     case "http-header": {
       const name = c.name.toLowerCase();
-      const res = c.values.map((v) => globToRegExp(v, true));
+      const res = c.values.map((v) => compileGlob(v, ALB_CI));
       return (f) => {
         const raw = f.headers[name];
         if (raw === undefined) return false;
         const values = Array.isArray(raw) ? raw : [raw];
-        return values.some((v) => res.some((re) => re.test(v)));
+        return values.some((v) => res.some((re) => re.matches(v)));
       };
     }
     case "http-request-method": {
@@ -136,12 +131,12 @@ function compileCondition(c: Condition): Test {
     }
     case "query-string": {
       const pats = c.values.map((v) => ({
-        key: v.key === undefined ? undefined : globToRegExp(v.key, true),
-        value: globToRegExp(v.value, true),
+        key: v.key === undefined ? undefined : compileGlob(v.key, ALB_CI),
+        value: compileGlob(v.value, ALB_CI),
       }));
       return (f, p) => {
         const pairs = queryPairs(p, f.url);
-        return pats.some((pat) => pairs.some(([k, v]) => (pat.key === undefined || pat.key.test(k)) && pat.value.test(v)));
+        return pats.some((pat) => pairs.some(([k, v]) => (pat.key === undefined || pat.key.matches(k)) && pat.value.matches(v)));
       };
     }
     case "source-ip": {

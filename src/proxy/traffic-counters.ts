@@ -6,6 +6,8 @@
  * histogram, so percentiles need no per-request storage.
  */
 import type { Socket } from "node:net";
+import type { DataPlaneObserver } from "./observer.ts";
+import type { UpstreamFailure } from "./upstream.ts";
 
 /** Histogram bucket upper bounds in seconds: 64 log-spaced from 100 µs to ~ 400 s. */
 const BUCKETS = 64;
@@ -66,7 +68,11 @@ export interface TrafficSnapshot {
   readonly targetGroups: ReadonlyMap<string, { loadBalancerArn: string; targetGroupArn: string; counters: TargetGroupCounters }>;
 }
 
-export class TrafficCounters {
+/**
+ * The data planes report to these counters through the observer seam (observer.ts): the Node data
+ * plane from its request path, the HAProxy one from its log lines.
+ */
+export class TrafficCounters implements DataPlaneObserver {
   #lbs = new Map<string, LoadBalancerCounters>();
   /** Open client connections per load balancer, and the bytes already counted for each. */
   readonly #sockets = new Map<string, Map<Socket, number>>();
@@ -98,10 +104,12 @@ export class TrafficCounters {
     return c;
   }
 
-  /** A client connection opened on one of the load balancer's listeners. */
-  connection(loadBalancerArn: string, socket: Socket): void {
+  /** A client connection reached the load balancer (HAProxy mode: no socket, so no bytes or open count). */
+  connection(loadBalancerArn: string, socket: Socket | undefined): void {
+    if (!this.enabled) return;
     const lb = this.loadBalancer(loadBalancerArn);
     lb.newConnections++;
+    if (!socket) return;
     lb.activeConnections++;
     if (lb.activeConnections > lb.peakConnections) lb.peakConnections = lb.activeConnections;
     let open = this.#sockets.get(loadBalancerArn);
@@ -115,6 +123,30 @@ export class TrafficCounters {
       open.delete(socket);
       this.loadBalancer(loadBalancerArn).activeConnections--;
     });
+  }
+
+  /** The load balancer answered itself (fixed response, redirect, or one of its error pages). */
+  loadBalancerResponse(loadBalancerArn: string, status: number): void {
+    if (this.enabled) this.loadBalancer(loadBalancerArn).countElb(status);
+  }
+
+  /** A target answered: one request routed to the group, its status class and response time. */
+  targetResponse(loadBalancerArn: string, targetGroupArn: string, status: number, seconds: number): void {
+    if (!this.enabled) return;
+    const tg = this.targetGroup(loadBalancerArn, targetGroupArn);
+    tg.requests++;
+    tg.response(status, seconds);
+  }
+
+  /**
+   * Reaching a target failed: one request routed to the group; a failed connection is a
+   * TargetConnectionErrorCount. (The 502/504 the client got arrives as loadBalancerResponse.)
+   */
+  targetFailure(loadBalancerArn: string, targetGroupArn: string, kind: UpstreamFailure): void {
+    if (!this.enabled) return;
+    const tg = this.targetGroup(loadBalancerArn, targetGroupArn);
+    tg.requests++;
+    if (kind === "connect") tg.targetConnectionErrors++;
   }
 
   /** Adds what a connection moved since it was last counted (ProcessedBytes, both directions). */

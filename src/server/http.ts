@@ -18,6 +18,8 @@ export interface FrontDoorRoutes {
   readonly gateway: RequestHandler;
   /** `/_slipway/<name>` → its JSON. */
   readonly endpoints: Readonly<Record<string, SlipwayEndpoint>>;
+  /** `/_slipway/<name>` → a document that is not JSON (the local CA's root certificate). */
+  readonly documents?: Readonly<Record<string, () => Promise<{ contentType: string; body: string }>>>;
 }
 
 export function frontDoor(routes: FrontDoorRoutes): RequestHandler {
@@ -25,7 +27,22 @@ export function frontDoor(routes: FrontDoorRoutes): RequestHandler {
     const url = req.url ?? "/";
     if (routes.isRegistryPath(url)) return routes.registry(req, res);
     if (url.startsWith("/_slipway/")) {
-      const endpoint = routes.endpoints[url.slice("/_slipway/".length).split("?")[0] ?? ""];
+      const name = url.slice("/_slipway/".length).split("?")[0] ?? "";
+      const document = routes.documents?.[name];
+      if (document && (req.method === "GET" || req.method === "HEAD")) {
+        document().then(
+          (d) => {
+            res.writeHead(200, { "content-type": d.contentType, "content-length": Buffer.byteLength(d.body) });
+            res.end(req.method === "HEAD" ? undefined : d.body);
+          },
+          (err: unknown) => {
+            res.writeHead(500, { "content-type": "text/plain" });
+            res.end(`cannot produce ${name}: ${(err as Error).message}\n`);
+          },
+        );
+        return;
+      }
+      const endpoint = routes.endpoints[name];
       if (endpoint && (req.method === "GET" || req.method === "HEAD")) {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify(endpoint()));

@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.ts";
 import type { IdGen } from "../core/ids.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
+import type { Acm } from "../services/acm/index.ts";
 import type { Ecr } from "../services/ecr/index.ts";
 import type { Ecs } from "../services/ecs/ecs.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
@@ -37,6 +38,11 @@ export interface SlipwayOptions {
   /** Name of the Docker network awsvpc tasks join. */
   awsvpcNetwork?: string;
   log?: (msg: string) => void;
+  /**
+   * Which data plane serves the load balancers: "node" (default; in this process) or "haproxy"
+   * (Debian's haproxy, driven from the same routing snapshot; see src/proxy/haproxy/).
+   */
+  dataPlane?: "node" | "haproxy";
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
   /** Count load balancer traffic for AWS/ApplicationELB metrics. Default true. */
@@ -78,6 +84,8 @@ export interface Slipway {
   readonly autoscaling: AutoScaling;
   /** One round of the platform's metrics (ALB counters, ECS from docker stats) and alarm evaluation (tests). */
   metricsMinute(): Promise<void>;
+  /** ACM (certificates, the local CA). */
+  readonly acm: Acm;
   readonly instanceId: string;
   /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
   readonly taskEndpointUrl: string | undefined;

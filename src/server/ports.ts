@@ -17,6 +17,10 @@ import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { SourceAddress } from "../services/elbv2/target-sources.ts";
 import type { TaskReachability } from "../services/ecs/task-reachability.ts";
 import { reachService } from "../vpc/reachability.ts";
+import type { LoadBalancerServing } from "../services/elbv2/serving.ts";
+import type { ListenerBinding } from "../proxy/data-plane.ts";
+import type { Acm, CertificateUsers } from "../services/acm/index.ts";
+import type { CertificateSource } from "../services/elbv2/listener-certificates.ts";
 import type { Iam } from "../services/iam/iam.ts";
 import type { Kms } from "../services/kms/kms.ts";
 import type { RoleSessions, TaskView } from "../task-endpoint/ports.ts";
@@ -172,6 +176,27 @@ export function localImagesPort(deps: {
       };
     },
   };
+}
+
+/** The data plane as ELBv2 sees it (src/services/elbv2/serving.ts): where listeners are served. */
+export function loadBalancerServingPort(dataPlane: { listeners(): ListenerBinding[] }): LoadBalancerServing {
+  return {
+    notes: (lbArn) =>
+      dataPlane
+        .listeners()
+        .filter((l) => l.loadBalancerArn === lbArn && l.note)
+        .map((l) => `${l.protocol} listener on port ${l.port}: ${l.note}`),
+  };
+}
+
+/** ACM's certificates as load balancers see them (src/services/elbv2/listener-certificates.ts). */
+export function certificateSourcePort(acm: () => Acm): CertificateSource {
+  return { servable: (arn) => acm().certificates.servable(arn) };
+}
+
+/** ELBv2 as ACM sees it: which load balancers serve a certificate (InUseBy, DeleteCertificate). */
+export function certificateUsersPort(elbv2: Elbv2): CertificateUsers {
+  return { loadBalancersUsing: (arn) => elbv2.repo.loadBalancersUsingCertificate(arn) };
 }
 
 /** KMS failures as the calling service's port reports them (KeyUnavailable with KMS's code and message). */

@@ -13,7 +13,8 @@ import { systemClock } from "../core/clock.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
 import { randomIds } from "../core/ids.ts";
 import { LogShipper } from "../awslogs/shipper.ts";
-import { DataPlane } from "../proxy/data-plane.ts";
+import { DataPlane, type LoadBalancerDataPlane } from "../proxy/data-plane.ts";
+import { HaproxyDataPlane, haproxyAvailable } from "../proxy/haproxy/haproxy-data-plane.ts";
 import type { RoutingTable } from "../proxy/routing-table.ts";
 import { HealthChecker } from "../proxy/health-checker.ts";
 import { ecrRegistryPort } from "../registry/ecr-port.ts";
@@ -25,6 +26,7 @@ import { Controller } from "../scheduler/controller.ts";
 import { startSchedulers } from "../scheduler/startup.ts";
 import { ServiceReconciler } from "../scheduler/service-reconciler.ts";
 import { TaskReconciler } from "../scheduler/task-reconciler.ts";
+import { Acm, acmService } from "../services/acm/index.ts";
 import { Ec2 } from "../services/ec2/ec2.ts";
 import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
@@ -62,7 +64,10 @@ import {
   scalableServicesPort,
   scalingAlarmsPort,
   targetGroupsPort,
+  certificateSourcePort,
+  certificateUsersPort,
   loadBalancerNetworkingPort,
+  loadBalancerServingPort,
   loadBalancerSourcesPort,
   loadBalancingPort,
   localImagesPort,
@@ -130,15 +135,32 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   logs.metricFilters.sink = metricSinkPort(cloudwatch);
   const shipper = new LogShipper(deps, logs, runtime, { log });
 
-  // The load balancer: health checks, the ELBv2 API, the routing snapshot and the data plane.
+  // The load balancer: health checks, the data plane, the ELBv2 API with ACM's certificates, and
+  // the routing snapshot. The data plane binds each host port, or moves it to its fallback
+  // (src/proxy/host-ports.ts); ELBv2 reports where (DescribeLoadBalancers' State.Reason).
   const healthChecker = new HealthChecker({ clock });
-  const elbv2 = new Elbv2(deps, { health: healthChecker, network: loadBalancerNetworkingPort(ec2) });
-  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock, sources: loadBalancerSourcesPort(ec2, () => vpc.boundSources()) });
-  // The data plane binds each listener's port, or moves it to its fallback (src/proxy/host-ports.ts).
-  // Plain per-minute counters the AWS/ApplicationELB metrics come from (off: nothing counted).
+  // Plain per-minute counters the AWS/ApplicationELB metrics come from (off: nothing counted);
+  // both data planes report to them through the observer seam (src/proxy/observer.ts).
   const trafficCounters = new TrafficCounters();
   trafficCounters.enabled = opts.loadBalancerMetrics ?? true;
-  const dataPlane = new DataPlane({ health: healthChecker, clock, log, counters: trafficCounters });
+  if (opts.dataPlane === "haproxy") {
+    const why = await haproxyAvailable();
+    if (why) throw new Error(`the HAProxy data plane was asked for, but ${why}`);
+  }
+  const dataPlane: LoadBalancerDataPlane =
+    opts.dataPlane === "haproxy"
+      ? new HaproxyDataPlane({ health: healthChecker, log, observer: trafficCounters })
+      : new DataPlane({ health: healthChecker, clock, log, observer: trafficCounters });
+  const certificates = certificateSourcePort(() => acm);
+  const elbv2 = new Elbv2(deps, {
+    health: healthChecker,
+    network: loadBalancerNetworkingPort(ec2),
+    serving: loadBalancerServingPort(dataPlane),
+    certificates,
+  });
+  const acm = new Acm({ ...deps, dataDir, log, users: certificateUsersPort(elbv2) });
+  // Each ip target's source address: its load balancer's ENI address on this host (src/vpc).
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock, certificates, sources: loadBalancerSourcesPort(ec2, () => vpc.boundSources()) });
   const applyTable = (table: RoutingTable) => {
     dataPlane.apply(table);
     healthChecker.update(table);
@@ -209,6 +231,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     services: [
       ecsService(ecs),
       elbv2Service(elbv2),
+      acmService(acm),
       iamService(iam),
       stsService(iam),
       ec2Service(ec2),
@@ -236,6 +259,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         health: () => ({ status: "ok", instanceId, vpc: vpc.status() }),
         // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
         listeners: () => ({ listeners: dataPlane.listeners() }),
+      },
+      documents: {
+        // The local CA's root certificate (public): trust it to verify requested certificates.
+        "ca.pem": async () => ({ contentType: "application/x-pem-file", body: await acm.authority.rootPem() }),
       },
     }),
   );
@@ -321,6 +348,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     cloudwatch,
     autoscaling,
     metricsMinute,
+    acm,
     instanceId,
     taskEndpointUrl,
     vpc,

@@ -422,4 +422,36 @@ CREATE TABLE logs_metric_filters (
 );
 `,
   },
+  {
+    version: 50,
+    name: "acm",
+    // ACM (src/services/acm/repo.ts). A certificate keeps its PEM and chain; its private key is
+    // stored only sealed (AES-256-GCM under the data directory's ACM key, bound to the ARN).
+    sql: `
+CREATE TABLE acm_certificates (
+  arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+  type TEXT NOT NULL, domain_name TEXT NOT NULL, created_at REAL NOT NULL,
+  certificate_pem TEXT, chain_pem TEXT, private_key_sealed BLOB,
+  doc TEXT NOT NULL, idempotency_token TEXT, validated_at REAL
+);
+CREATE INDEX acm_certificates_scope ON acm_certificates (account, region, created_at);
+CREATE TABLE acm_account_configuration (
+  account TEXT NOT NULL, region TEXT NOT NULL, days_before_expiry INTEGER NOT NULL,
+  PRIMARY KEY (account, region)
+);
+`,
+  },
+  {
+    version: 51,
+    name: "elbv2 listener certificates",
+    // The certificates added to an HTTPS listener besides its default one (AddListenerCertificates).
+    sql: `
+CREATE TABLE elbv2_listener_certificates (
+  listener_arn TEXT NOT NULL REFERENCES elbv2_listeners (arn) ON DELETE CASCADE,
+  certificate_arn TEXT NOT NULL, position INTEGER NOT NULL,
+  PRIMARY KEY (listener_arn, certificate_arn)
+);
+CREATE INDEX elbv2_listener_certificates_cert ON elbv2_listener_certificates (certificate_arn);
+`,
+  },
 ];

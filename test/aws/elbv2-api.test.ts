@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import * as acm from "@aws-sdk/client-acm";
 import * as elb from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { startSlipway, type Slipway } from "../../src/server/slipway.ts";
+import { selfSigned } from "../helpers/certs.ts";
 import { expectError } from "../helpers/errors.ts";
 
 const REGION = "us-east-1";
@@ -293,12 +295,19 @@ describe("ELBv2 API through ElasticLoadBalancingV2Client", () => {
       Query: "#{query}",
       StatusCode: "HTTP_301",
     });
+    // An HTTPS listener needs a certificate ACM knows (a self-signed one, imported).
+    const cert = await selfSigned(["listener.example.test"], { fromMs: clock.now() - 86_400_000 });
+    const acmClient = new acm.ACMClient({ region: REGION, endpoint: s.url, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+    const imported = await acmClient.send(
+      new acm.ImportCertificateCommand({ Certificate: new TextEncoder().encode(cert.certificatePem), PrivateKey: new TextEncoder().encode(cert.privateKeyPem) }),
+    );
+    acmClient.destroy();
     const https = await client.send(
       new elb.CreateListenerCommand({
         LoadBalancerArn: lbArn,
         Port: 443,
         Protocol: "HTTPS",
-        Certificates: [{ CertificateArn: "arn:aws:acm:us-east-1:000000000000:certificate/x" }],
+        Certificates: [{ CertificateArn: imported.CertificateArn }],
         DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "503", ContentType: "text/plain", MessageBody: "down" } }],
       }),
     );
@@ -421,6 +430,42 @@ describe("ELBv2 API through ElasticLoadBalancingV2Client", () => {
     await client.send(new elb.DeleteRuleCommand({ RuleArn: r2.Rules![0]!.RuleArn }));
     await expectError(client.send(new elb.DeleteRuleCommand({ RuleArn: r2.Rules![0]!.RuleArn })), "RuleNotFoundException", "One or more rules not found");
     await expectError(client.send(new elb.DescribeRulesCommand({ RuleArns: [r2.Rules![0]!.RuleArn!] })), "RuleNotFoundException");
+  });
+
+  test("rules: at most 5 wildcards per rule (ALB's quota), counted over every condition value", async () => {
+    const fixed = [{ Type: "fixed-response" as const, FixedResponseConfig: { StatusCode: "200" } }];
+    await expectError(
+      client.send(
+        new elb.CreateRuleCommand({
+          ListenerArn: listenerArn,
+          Priority: 40,
+          Conditions: [
+            { Field: "path-pattern", PathPatternConfig: { Values: ["/*/*/*/*.png"] } },
+            { Field: "host-header", HostHeaderConfig: { Values: ["*.a?.example.com"] } },
+          ],
+          Actions: fixed,
+        }),
+      ),
+      "ValidationError",
+      "A rule can only have '5' wildcards",
+    );
+    const ok = await client.send(
+      new elb.CreateRuleCommand({ ListenerArn: listenerArn, Priority: 40, Conditions: [{ Field: "path-pattern", PathPatternConfig: { Values: ["/*/*/*/*.png"] } }], Actions: fixed }),
+    );
+    await expectError(
+      client.send(
+        new elb.ModifyRuleCommand({
+          RuleArn: ok.Rules![0]!.RuleArn,
+          Conditions: [
+            { Field: "path-pattern", PathPatternConfig: { Values: ["/*/*/*/*.png"] } },
+            { Field: "query-string", QueryStringConfig: { Values: [{ Key: "?", Value: "*" }] } },
+          ],
+        }),
+      ),
+      "ValidationError",
+      "A rule can only have '5' wildcards",
+    );
+    await client.send(new elb.DeleteRuleCommand({ RuleArn: ok.Rules![0]!.RuleArn }));
   });
 
   test("targets: register, health states, deregistration drains then disappears", async () => {

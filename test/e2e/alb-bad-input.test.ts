@@ -11,9 +11,9 @@ import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { AwsCliError, awsCliAvailable, freePort, pollUntil } from "../helpers/slipway-process.ts";
-import { type Alb, albRequest, createAlb, createTargetGroup, type Env, forwardTo, startEnv, targetHealth, waitForStatus } from "./alb-harness.ts";
+import { type Alb, albRequest, createAlb, createTargetGroup, type Env, forwardTo, startEnv, targetHealth, waitForStatus, DATA_PLANE, dataPlaneAvailable } from "./alb-harness.ts";
 
-const skip = await awsCliAvailable();
+const skip = await awsCliAvailable() ?? (await dataPlaneAvailable());
 if (skip) console.log(`# skipping ALB bad-input e2e: ${skip}`);
 
 /** Sends raw bytes to 127.0.0.1:port, returns everything received until the peer closes (or timeout). */
@@ -35,7 +35,7 @@ function raw(port: number, data: string | Buffer, timeoutMs = 5000): Promise<str
   });
 }
 
-describe("ALB bad input: malformed requests, broken upstreams, bad API calls", { skip, timeout: 120_000 }, () => {
+describe(`ALB bad input: malformed requests, broken upstreams, bad API calls [${DATA_PLANE} data plane]`, { skip, timeout: 120_000 }, () => {
   let env: Env | undefined;
   let upstream: Server | undefined;
   let alb: Alb;
@@ -112,7 +112,10 @@ describe("ALB bad input: malformed requests, broken upstreams, bad API calls", {
   test("malformed request line → 400 from the load balancer, connection closed", async () => {
     const out = await raw(alb.port, "THIS IS NOT HTTP\r\n\r\n");
     assert.match(out, /^HTTP\/1\.1 400 /);
-    assert.match(out, /<h1>400 Bad Request<\/h1>/);
+    // HAProxy 2.6 answers errors found while parsing with its own built-in page (errorfiles do
+    // not apply at that stage); the Node data plane answers with ALB's.
+    if (DATA_PLANE === "node") assert.match(out, /<h1>400 Bad Request<\/h1>/);
+    else assert.match(out, /<h1>400 Bad request<\/h1>/);
     const out2 = await raw(alb.port, "GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n");
     assert.match(out2, /^HTTP\/1\.1 400 /);
     await stillServing();

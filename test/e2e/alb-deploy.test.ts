@@ -36,9 +36,11 @@ import {
   waitCompleted,
   waitForStatus,
   webContainer,
+  DATA_PLANE,
+  dataPlaneAvailable,
 } from "./alb-harness.ts";
 
-const skip = (await dockerAvailable()) ?? (await awsCliAvailable());
+const skip = (await dockerAvailable()) ?? (await awsCliAvailable()) ?? (await dataPlaneAvailable());
 if (skip) console.log(`# skipping ALB deploy e2e: ${skip}`);
 
 const SUFFIX = `${process.pid}-${Date.now().toString(36)}`;
@@ -52,7 +54,7 @@ interface SlowResult {
   error?: string;
 }
 
-describe("ALB zero-downtime rolling deployment under load", { skip, timeout: 400_000 }, () => {
+describe(`ALB zero-downtime rolling deployment under load [${DATA_PLANE} data plane]`, { skip, timeout: 400_000 }, () => {
   let env: Env | undefined;
 
   before(async () => {

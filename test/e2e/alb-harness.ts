@@ -22,6 +22,23 @@ import {
 
 const run = promisify(execFile);
 
+/**
+ * Which data plane the ALB suites run against: node (default) or haproxy. Each alb-*.test.ts runs
+ * with node; its alb-*.haproxy.test.ts twin sets SLIPWAY_TEST_DATA_PLANE=haproxy and imports it.
+ */
+export const DATA_PLANE: "node" | "haproxy" = process.env.SLIPWAY_TEST_DATA_PLANE === "haproxy" ? "haproxy" : "node";
+
+/** Undefined when the chosen data plane can run here, else why not. */
+export async function dataPlaneAvailable(): Promise<string | undefined> {
+  if (DATA_PLANE !== "haproxy") return undefined;
+  try {
+    await run("haproxy", ["-v"], { timeout: 10_000 });
+    return undefined;
+  } catch (err) {
+    return `haproxy not usable for the HAProxy data plane: ${(err as Error).message.split("\n")[0]}`;
+  }
+}
+
 export const NET = {
   awsvpcConfiguration: { subnets: ["subnet-0123456789abcdef0"], securityGroups: ["sg-0123456789abcdef0"], assignPublicIp: "DISABLED" },
 };
@@ -116,7 +133,7 @@ export async function startEnv(prefix: string): Promise<Env> {
   const dataDir = tempDataDir(prefix);
   let slipway: SlipwayProcess;
   try {
-    slipway = await startSlipwayProcess({ dataDir });
+    slipway = await startSlipwayProcess({ dataDir, env: { SLIPWAY_DATA_PLANE: DATA_PLANE } });
   } catch (err) {
     await cleanDataDir(dataDir);
     throw err;

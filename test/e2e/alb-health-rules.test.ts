@@ -32,16 +32,18 @@ import {
   waitCompleted,
   waitForStatus,
   webContainer,
+  DATA_PLANE,
+  dataPlaneAvailable,
 } from "./alb-harness.ts";
 
-const skip = (await dockerAvailable()) ?? (await awsCliAvailable()) ?? (await curlAvailable());
+const skip = (await dockerAvailable()) ?? (await awsCliAvailable()) ?? (await curlAvailable()) ?? (await dataPlaneAvailable());
 if (skip) console.log(`# skipping ALB health/rules e2e: ${skip}`);
 
 const SUFFIX = `${process.pid}-${Date.now().toString(36)}`;
 const CLUSTER = `alb-health-${SUFFIX}`;
 const API_HOST = "api.example.com";
 
-describe("ALB health checks, fail open and listener rules with ECS services", { skip, timeout: 300_000 }, () => {
+describe(`ALB health checks, fail open and listener rules with ECS services [${DATA_PLANE} data plane]`, { skip, timeout: 300_000 }, () => {
   let env: Env | undefined;
   let alb: Alb;
   let tgA = "";

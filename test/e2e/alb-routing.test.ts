@@ -1,11 +1,11 @@
 /**
  * End-to-end: an ECS service behind an Application Load Balancer, set up with the AWS CLI only,
  * with traffic through the listener on 127.0.0.1:80 (node:http with a Host header, and curl, which
- * resolves *.localhost itself). awsvpc/Fargate (ip target group) and bridge/EC2 with hostPort 0
+ * resolves *.localhost itself; where another suite's Slipway holds 80, through the fallback port
+ * /_slipway/listeners reports). awsvpc/Fargate (ip target group) and bridge/EC2 with hostPort 0
  * (instance target group, listener on a free port).
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { dockerAvailable, ensureTestImages, TEST_IMAGES } from "../helpers/docker.ts";
 import { awsCliAvailable, freePort, pollUntil } from "../helpers/slipway-process.ts";
@@ -28,30 +28,28 @@ import {
   waitCompleted,
   waitForStatus,
   webContainer,
+  DATA_PLANE,
+  dataPlaneAvailable,
 } from "./alb-harness.ts";
 
-async function port80Free(): Promise<string | undefined> {
-  const srv = createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      srv.once("error", reject);
-      srv.listen(80, "127.0.0.1", resolve);
-    });
-    return undefined;
-  } catch (err) {
-    return `cannot bind 127.0.0.1:80 (${(err as NodeJS.ErrnoException).code}); the listener-on-80 test needs it`;
-  } finally {
-    await new Promise<void>((resolve) => (srv.listening ? srv.close(() => resolve()) : resolve()));
-  }
-}
-
-const skip = (await dockerAvailable()) ?? (await awsCliAvailable()) ?? (await curlAvailable()) ?? (await port80Free());
+const skip = (await dockerAvailable()) ?? (await awsCliAvailable()) ?? (await curlAvailable()) ?? (await dataPlaneAvailable());
 if (skip) console.log(`# skipping ALB routing e2e: ${skip}`);
 
 const SUFFIX = `${process.pid}-${Date.now().toString(36)}`;
 const CLUSTER = `alb-routing-${SUFFIX}`;
 
-describe("ALB routing to an ECS service (AWS CLI)", { skip, timeout: 300_000 }, () => {
+/** The host port a listener is served on (its own port unless that was taken). */
+async function servedPort(e: Env, listenerArn: string): Promise<number> {
+  return pollUntil(
+    async () => {
+      const r = (await (await fetch(`${e.url}/_slipway/listeners`)).json()) as { listeners: { listenerArn: string; boundPort: number | null }[] };
+      return r.listeners.find((l) => l.listenerArn === listenerArn)?.boundPort ?? undefined;
+    },
+    { timeoutMs: 15_000, what: `listener ${listenerArn} to be bound` },
+  );
+}
+
+describe(`ALB routing to an ECS service (AWS CLI) [${DATA_PLANE} data plane]`, { skip, timeout: 300_000 }, () => {
   let env: Env | undefined;
 
   before(async () => {
@@ -89,11 +87,15 @@ describe("ALB routing to an ECS service (AWS CLI)", { skip, timeout: 300_000 }, 
       assert.equal(d.TargetHealth.State, "healthy", JSON.stringify(d));
     }
 
-    // Node: 127.0.0.1:80 with Host: <DNSName>. Round robin → two distinct hostnames, alternating.
-    await waitForStatus(80, alb.dnsName, 200, 30_000);
+    // 127.0.0.1:80 with Host: <DNSName>, unless another program (another suite's Slipway) took 80
+    // meanwhile: then where the listener is actually served (/_slipway/listeners).
+    const port = await servedPort(e, alb.listenerArn);
+    if (port !== 80) console.log(`# note: 127.0.0.1:80 was taken; the listener is served on ${port}`);
+    // Round robin → two distinct hostnames, alternating.
+    await waitForStatus(port, alb.dnsName, 200, 30_000);
     const seen: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const r = await albRequest(80, alb.dnsName, "/");
+      const r = await albRequest(port, alb.dnsName, "/");
       assert.equal(r.status, 200, r.body);
       assert.match(r.body, /hello from \S+ version=v1/);
       seen.push(hostOf(r.body)!);
@@ -103,13 +105,14 @@ describe("ALB routing to an ECS service (AWS CLI)", { skip, timeout: 300_000 }, 
 
     // curl resolves *.localhost to loopback by itself.
     const curlHosts = new Set<string>();
+    const at = port === 80 ? alb.dnsName : `${alb.dnsName}:${port}`;
     for (let i = 0; i < 4; i++) {
-      const body = await curl([`http://${alb.dnsName}/`]);
+      const body = await curl([`http://${at}/`]);
       assert.match(body, /hello from \S+ version=v1/);
       curlHosts.add(hostOf(body)!);
     }
     assert.equal(curlHosts.size, 2, `curl saw both tasks: ${[...curlHosts].join(" ")}`);
-    const headers = await curl(["-i", `http://${alb.dnsName}/health`]);
+    const headers = await curl(["-i", `http://${at}/health`]);
     assert.match(headers, /^HTTP\/1\.1 200/);
 
     const events = await serviceEvents(e, CLUSTER, "web");

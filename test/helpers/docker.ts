@@ -11,6 +11,8 @@ export const TEST_IMAGES = {
   busybox: "slipway-test/busybox:latest",
   web: "slipway-test/web:latest",
   webV2: "slipway-test/web:v2",
+  /** busybox httpd CGI: bare-LF headers, body until close. */
+  cgi: "slipway-test/cgi:latest",
 } as const;
 
 /** Undefined when the Docker socket answers; otherwise the reason to skip Docker tests. */

@@ -523,7 +523,18 @@ describe("DataPlane", () => {
       [`listener listener/80 cannot bind 127.0.0.1:${taken} (EADDRINUSE); moving it to 127.0.0.1:${fallback}`],
     );
     assert.equal(dp.boundPort("listener/80"), fallback);
-    assert.deepEqual(dp.listeners(), [{ listenerArn: "listener/80", loadBalancerArn: "lb/1", port: taken, hostPort: fallback, boundPort: fallback }]);
+    assert.deepEqual(dp.listeners(), [
+      {
+        listenerArn: "listener/80",
+        loadBalancerArn: "lb/1",
+        dnsName: "lb-1-00000001.us-east-1.elb.localhost",
+        protocol: "HTTP",
+        port: taken,
+        hostPort: fallback,
+        boundPort: fallback,
+        note: `127.0.0.1:${taken} cannot be bound (EADDRINUSE); served on 127.0.0.1:${fallback} instead`,
+      },
+    ]);
     const port = dp.boundPort("listener/80")!;
     assert.equal((await get(port)).body, "ok");
     dp.apply(table([], []));

@@ -93,6 +93,8 @@ export function listener(port: number, rules: RuleRoutes[], extra: Partial<Liste
   return {
     listenerArn: `listener/${port}`,
     loadBalancerArn: "lb/1",
+    loadBalancerName: "lb-1",
+    dnsName: "lb-1-00000001.us-east-1.elb.localhost",
     port,
     protocol: "HTTP",
     idleTimeoutSeconds: 60,

@@ -28,9 +28,10 @@ describe("listener host ports", () => {
   let s: Slipway;
   let squatter: Server;
   let taken: number;
+  const logs: string[] = [];
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "slipway-ports-"));
-    s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock: systemClock }), log: () => {} });
+    s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock: systemClock }), log: (m) => logs.push(m) });
     squatter = createServer((_req, res) => res.end("squatter"));
     await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
     taken = (squatter.address() as AddressInfo).port;
@@ -69,5 +70,18 @@ describe("listener host ports", () => {
     assert.equal(await (await fetch(`http://127.0.0.1:${taken}/`)).text(), "squatter", "the other program keeps its port");
     const listed = await client.send(new elb.DescribeListenersCommand({ LoadBalancerArn: lbArn }));
     assert.equal(listed.Listeners![0]!.Port, taken, "the API still reports the listener's own port");
+    // ... and says where it is served instead, as does the log.
+    const described = await client.send(new elb.DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] }));
+    assert.deepEqual(described.LoadBalancers![0]!.State, {
+      Code: "active",
+      Reason: `HTTP listener on port ${taken}: 127.0.0.1:${taken} cannot be bound (EADDRINUSE); served on 127.0.0.1:${expected} instead`,
+    });
+    assert.ok(
+      logs.some((m) => m.endsWith(`cannot bind 127.0.0.1:${taken} (EADDRINUSE); moving it to 127.0.0.1:${expected}`)),
+      logs.join("\n"),
+    );
+    const report2 = (await (await fetch(`${s.url}/_slipway/listeners`)).json()) as { listeners: { note?: string; dnsName: string }[] };
+    assert.equal(report2.listeners[0]!.note, `127.0.0.1:${taken} cannot be bound (EADDRINUSE); served on 127.0.0.1:${expected} instead`);
+    assert.equal(report2.listeners[0]!.dnsName, described.LoadBalancers![0]!.DNSName);
   });
 });

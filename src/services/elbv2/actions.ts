@@ -9,6 +9,7 @@
 import { isIP } from "node:net";
 import type { Action, RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ServiceError } from "../../aws/service-error.ts";
+import { wildcardCount } from "../../core/glob.ts";
 import { invalidAction, targetGroupNotFound, validation } from "./errors.ts";
 
 export interface ActionContext {
@@ -162,6 +163,10 @@ export function normalizeConditions(input: readonly RuleCondition[] | undefined)
   if (!input || input.length === 0) throw validation("A rule must have at least one condition");
   const seen = new Set<string>();
   let values = 0;
+  let wildcards = 0;
+  const wild = (vs: readonly (string | undefined)[]) => {
+    for (const v of vs) if (v !== undefined) wildcards += wildcardCount(v, { question: true });
+  };
   const out = input.map((c) => {
     const field = c.Field ?? "";
     if (!FIELDS.includes(field)) throw validation(`Condition field '${field}' must be one of the following values: [${FIELDS.join(", ")}]`);
@@ -189,10 +194,12 @@ export function normalizeConditions(input: readonly RuleCondition[] | undefined)
     switch (field) {
       case "path-pattern": {
         const vs = nonEmpty(configValues(c.PathPatternConfig));
+        wild(vs);
         return { Field: field, Values: vs, PathPatternConfig: { Values: vs } };
       }
       case "host-header": {
         const vs = nonEmpty(configValues(c.HostHeaderConfig));
+        wild(vs);
         return { Field: field, Values: vs, HostHeaderConfig: { Values: vs } };
       }
       case "http-header": {
@@ -200,6 +207,7 @@ export function normalizeConditions(input: readonly RuleCondition[] | undefined)
         const name = c.HttpHeaderConfig?.HttpHeaderName ?? "";
         if (!/^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,40}$/.test(name)) throw validation(`HTTP header name '${name}' is not valid`);
         const vs = nonEmpty(c.HttpHeaderConfig?.Values ?? []);
+        wild(vs);
         return { Field: field, HttpHeaderConfig: { HttpHeaderName: name, Values: vs } };
       }
       case "http-request-method": {
@@ -217,6 +225,10 @@ export function normalizeConditions(input: readonly RuleCondition[] | undefined)
           if (p.Key === "") throw validation("A query-string condition key cannot be empty");
         }
         values += pairs.length;
+        for (const p of pairs) {
+          if (p.Value!.length > 128 || (p.Key?.length ?? 0) > 128) throw validation("Query string keys and values must be at most 128 characters");
+          wild([p.Key, p.Value]);
+        }
         return {
           Field: field,
           QueryStringConfig: { Values: pairs.map((p) => (p.Key !== undefined ? { Key: p.Key, Value: p.Value! } : { Value: p.Value! })) },
@@ -231,6 +243,9 @@ export function normalizeConditions(input: readonly RuleCondition[] | undefined)
     }
   });
   if (values > 5) throw validation("A rule can only have '5' condition values");
+  // ALB's quota "Wildcards per rule" is 5 (`*` and `?` across all condition values):
+  // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+  if (wildcards > 5) throw validation("A rule can only have '5' wildcards");
   return out;
 }
 

@@ -64,7 +64,7 @@ test("buildTable: rule order, host ports, attributes, targets", () => {
   assert.deepEqual([...t.listeners.keys()], [L1, L2], "listeners by ARN, in creation order");
   // Host ports are the data plane's choice (src/proxy/host-ports.ts), planned over the table's listeners.
   const hostPorts = planHostPorts(t.listeners.values(), (p) => p);
-  assert.deepEqual([...hostPorts.values()], [80, 81], "second listener on :80 gets the next free host port");
+  assert.deepEqual([...hostPorts.values()], [80, 80], "two load balancers' listeners on :80 share host port 80 (told apart by Host)");
   const l = t.listeners.get(L1)!;
   assert.equal(l.listenerArn, L1);
   assert.equal(l.idleTimeoutSeconds, 30);
@@ -75,7 +75,18 @@ test("buildTable: rule order, host ports, attributes, targets", () => {
   assert.deepEqual(l.rules[0]!.action, { type: "redirect", protocol: "HTTPS", port: "443", statusCode: "HTTP_301" });
   assert.deepEqual(l.rules[2]!.action, { type: "forward", targetGroups: [{ arn: TG, weight: 1 }] });
   assert.equal(t.listeners.get(L2)!.port, 80);
-  assert.equal(hostPorts.get(L2), 81);
+  assert.equal(hostPorts.get(L2), 80);
+  const mixed = planHostPorts(
+    [
+      { listenerArn: "a", port: 443, protocol: "HTTPS" },
+      { listenerArn: "b", port: 443, protocol: "HTTP" },
+      { listenerArn: "c", port: 443, protocol: "HTTPS" },
+      { listenerArn: "d", port: 443, protocol: "HTTP" },
+      { listenerArn: "e", port: 444, protocol: "HTTP" },
+    ],
+    (p) => p,
+  );
+  assert.deepEqual([...mixed.values()], [443, 445, 443, 445, 444], "HTTP listeners on a port that serves HTTPS move together to the next free port");
   const tg = t.targetGroups.get(TG)!;
   assert.equal(tg.inUse, true);
   assert.equal(tg.deregistrationDelaySeconds, 10);
@@ -88,7 +99,7 @@ test("buildTable: rule order, host ports, attributes, targets", () => {
   assert.equal(buildTable(state(), 2000).targetGroups.get(TG)!.targets.length, 1);
   assert.equal(tableKey(buildTable(state(), 1000)), tableKey(t), "deterministic");
   const custom = planHostPorts(buildTable(state(), 0).listeners.values(), (p) => p + 8000);
-  assert.deepEqual([...custom.values()], [8080, 8081]);
+  assert.deepEqual([...custom.values()], [8080, 8080]);
 });
 
 test("RoutingTableSource: rebuilds once per burst of writes, skips unchanged tables, expires draining on the timer", async () => {

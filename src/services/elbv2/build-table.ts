@@ -4,20 +4,29 @@
  * choice), rules in evaluation order (priority ascending, default last), target groups with their
  * attribute-derived settings and their targets (draining flagged, drained dropped).
  */
-import type { Action as SdkAction, RuleCondition, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Listener, Action as SdkAction, RuleCondition, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type {
   Action,
   Condition,
   HealthCheckSettings,
   ListenerRoutes,
+  ListenerTls,
+  TlsCertificate,
   RoutingTable,
   RuleRoutes,
   TargetGroupRoutes,
 } from "../../proxy/routing-table.ts";
 import { defaults, LOAD_BALANCER_ATTRIBUTES, TARGET_GROUP_ATTRIBUTES } from "./attributes.ts";
+import type { CertificateSource } from "./listener-certificates.ts";
 import type { Elbv2State } from "./repo.ts";
+import { DEFAULT_SSL_POLICY, sslPolicy } from "./ssl-policies.ts";
 
-export function buildTable(state: Elbv2State, now: number): RoutingTable {
+/**
+ * `certificates` gives HTTPS listeners their certificates (ACM, through the port); without it, or
+ * for a certificate that is missing or not issued, the listener has no certificate to present and
+ * closes TLS handshakes cleanly.
+ */
+export function buildTable(state: Elbv2State, now: number, certificates?: CertificateSource): RoutingTable {
   const lbs = new Map(state.loadBalancers.map((lb) => [lb.doc.LoadBalancerArn!, lb]));
   const listenerArns = new Set(state.listeners.filter((l) => lbs.has(l.doc.LoadBalancerArn!)).map((l) => l.doc.ListenerArn!));
   const rulesByListener = new Map<string, Elbv2State["rules"]>();
@@ -31,6 +40,12 @@ export function buildTable(state: Elbv2State, now: number): RoutingTable {
   const inUse = new Set<string>();
 
   const live = state.listeners.filter((l) => listenerArns.has(l.doc.ListenerArn!));
+  const extraCerts = new Map<string, string[]>();
+  for (const c of state.listenerCertificates ?? []) {
+    const list = extraCerts.get(c.listenerArn) ?? [];
+    list.push(c.certificateArn);
+    extraCerts.set(c.listenerArn, list);
+  }
   const listeners = new Map<string, ListenerRoutes>();
   for (const l of live) {
     const lb = lbs.get(l.doc.LoadBalancerArn!)!;
@@ -51,8 +66,11 @@ export function buildTable(state: Elbv2State, now: number): RoutingTable {
     listeners.set(l.doc.ListenerArn!, {
       listenerArn: l.doc.ListenerArn!,
       loadBalancerArn: l.doc.LoadBalancerArn!,
+      loadBalancerName: lb.doc.LoadBalancerName ?? "",
+      dnsName: (lb.doc.DNSName ?? "").toLowerCase(),
       port: l.doc.Port!,
       protocol: l.doc.Protocol === "HTTPS" ? "HTTPS" : "HTTP",
+      ...(l.doc.Protocol === "HTTPS" ? { tls: listenerTls(l.doc, extraCerts.get(l.doc.ListenerArn!) ?? [], certificates) } : {}),
       idleTimeoutSeconds: Number(attrs["idle_timeout.timeout_seconds"]),
       xffMode: (attrs["routing.http.xff_header_processing.mode"] ?? "append") as ListenerRoutes["xffMode"],
       xffClientPort: attrs["routing.http.xff_client_port.enabled"] === "true",
@@ -101,6 +119,17 @@ export function buildTable(state: Elbv2State, now: number): RoutingTable {
     });
   }
   return { listeners, targetGroups };
+}
+
+function listenerTls(doc: Listener, extra: readonly string[], source: CertificateSource | undefined): ListenerTls {
+  const policy = sslPolicy(doc.SslPolicy ?? DEFAULT_SSL_POLICY) ?? sslPolicy(DEFAULT_SSL_POLICY)!;
+  const arns = [...(doc.Certificates ?? []).slice(0, 1).map((c) => c.CertificateArn ?? ""), ...extra];
+  const certs: TlsCertificate[] = [];
+  for (const arn of arns) {
+    const c = source?.servable(arn);
+    if (c?.status === "ISSUED" && c.material) certs.push(c.material);
+  }
+  return { policy: { name: policy.name, protocols: policy.protocols, ciphers: policy.ciphers }, certificates: certs };
 }
 
 export function healthCheckOf(d: TargetGroup): HealthCheckSettings {

@@ -12,6 +12,8 @@ import { tooManyTags, validation } from "./errors.ts";
 import { Listeners } from "./listeners.ts";
 import { LoadBalancers } from "./load-balancers.ts";
 import type { LoadBalancerNetworking } from "./networking.ts";
+import type { LoadBalancerServing } from "./serving.ts";
+import { type CertificateSource, ListenerCertificates } from "./listener-certificates.ts";
 import { Elbv2Repo, type TargetGroupRecord } from "./repo.ts";
 import { type TargetRef, TargetGroups } from "./target-groups.ts";
 import { healthCheckOf } from "./build-table.ts";
@@ -37,11 +39,20 @@ export class Elbv2 {
   readonly loadBalancers: LoadBalancers;
   readonly targetGroups: TargetGroups;
   readonly listeners: Listeners;
+  readonly listenerCertificates: ListenerCertificates;
+  /** ACM's certificates (HTTPS listeners; the routing table reads them too). */
+  readonly certificates: CertificateSource | undefined;
+
   /**
    * `health` is the data plane's health checker (DescribeTargetHealth reads it); `network` is EC2's
-   * ENIs and checks for load balancers. Both absent in unit tests.
+   * ENIs and checks for load balancers; `serving` is where the data plane serves listeners;
+   * `certificates` is ACM. All absent in unit tests.
    */
-  constructor(deps: Elbv2Deps, ports: { health?: TargetHealthView; network?: LoadBalancerNetworking } = {}) {
+  constructor(
+    deps: Elbv2Deps,
+    ports: { health?: TargetHealthView; network?: LoadBalancerNetworking; serving?: LoadBalancerServing; certificates?: CertificateSource } = {},
+  ) {
+    this.certificates = ports.certificates;
     this.deps = deps;
     this.repo = new Elbv2Repo(deps.store);
     const tags = (scope: Scope) => this.tagging(scope);
@@ -53,9 +64,11 @@ export class Elbv2 {
         for (const l of this.repo.listListeners(lbArn)) this.listeners.deleteWithRules(scope, l.doc.ListenerArn!);
       },
       ports.network,
+      ports.serving,
     );
     this.targetGroups = new TargetGroups(deps, this.repo, tags, ports.health);
-    this.listeners = new Listeners(deps, this.repo, tags, this.loadBalancers, this.targetGroups);
+    this.listeners = new Listeners(deps, this.repo, tags, this.loadBalancers, this.targetGroups, () => ports.certificates);
+    this.listenerCertificates = new ListenerCertificates(this.repo, this.listeners, () => ports.certificates, (fn) => deps.store.tx(fn));
   }
 
   /**

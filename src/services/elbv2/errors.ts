@@ -17,3 +17,7 @@ export const resourceInUse = (message: string) => new ServiceError("ResourceInUs
 export const tooManyTags = () =>
   new ServiceError("TooManyTagsException", "The quota for the number of tags that can be assigned to a load balancer has been reached");
 export const duplicateTagKeys = (key: string) => new ServiceError("DuplicateTagKeysException", `Tag key '${key}' is duplicated`);
+export const certificateNotFound = (arn: string) => new ServiceError("CertificateNotFoundException", `Certificate '${arn}' not found`);
+export const tooManyCertificates = () =>
+  new ServiceError("TooManyCertificatesException", "You've reached the limit on the number of certificates per load balancer");
+export const sslPolicyNotFound = () => new ServiceError("SSLPolicyNotFoundException", "One or more SSL policies not found");

@@ -7,6 +7,7 @@ import { defineHandlers } from "../../aws/define-service.ts";
 import type { HandlerTable } from "../../aws/service.ts";
 import { nextMarker, page } from "./common.ts";
 import type { Elbv2 } from "./elbv2.ts";
+import { describeSslPolicies } from "./listener-certificates.ts";
 
 /** DescribeAccountLimits: AWS's default quotas. */
 const ACCOUNT_LIMITS: { Name: string; Max: string }[] = [
@@ -97,6 +98,11 @@ export function elbv2Handlers(e: Elbv2): HandlerTable {
       return {};
     },
     SetRulePriorities: (i, c) => ({ Rules: e.listeners.setRulePriorities(c, i.RulePriorities ?? []) }),
+
+    AddListenerCertificates: (i, c) => ({ Certificates: e.listenerCertificates.add(c, i.ListenerArn, i.Certificates) }),
+    RemoveListenerCertificates: (i, c) => (e.listenerCertificates.remove(c, i.ListenerArn, i.Certificates), {}),
+    DescribeListenerCertificates: (i, c) => e.listenerCertificates.describe(c, i.ListenerArn, i.PageSize, i.Marker),
+    DescribeSSLPolicies: (i) => describeSslPolicies(i),
 
     AddTags: (i, c) => (e.addTags(c, i.ResourceArns, i.Tags), {}),
     RemoveTags: (i, c) => (e.removeTags(c, i.ResourceArns, i.TagKeys), {}),

@@ -19,11 +19,10 @@ import { type ActionContext, normalizeActions, normalizeConditions } from "./act
 import { applyAttributes, listenerAttributeSpecs, toList } from "./attributes.ts";
 import { checkArn, checkTags, type Elbv2Deps, elbArn, nextMarker, page, port, tagNew } from "./common.ts";
 import { listenerNotFound, loadBalancerNotFound, notPermitted, ruleNotFound, validation } from "./errors.ts";
+import { type CertificateSource, checkUnsupportedTls, listenerTlsSettings } from "./listener-certificates.ts";
 import type { LoadBalancers } from "./load-balancers.ts";
 import type { Elbv2Repo, ListenerRecord, RuleRecord } from "./repo.ts";
 import type { TargetGroups } from "./target-groups.ts";
-
-const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08";
 
 export class Listeners {
   readonly #deps: Elbv2Deps;
@@ -31,8 +30,17 @@ export class Listeners {
   readonly #lbs: LoadBalancers;
   readonly #tgs: TargetGroups;
   readonly #tags: (scope: Scope) => Tagging;
-  constructor(deps: Elbv2Deps, repo: Elbv2Repo, tags: (scope: Scope) => Tagging, lbs: LoadBalancers, tgs: TargetGroups) {
+  readonly #certs: () => CertificateSource | undefined;
+  constructor(
+    deps: Elbv2Deps,
+    repo: Elbv2Repo,
+    tags: (scope: Scope) => Tagging,
+    lbs: LoadBalancers,
+    tgs: TargetGroups,
+    certs: () => CertificateSource | undefined = () => undefined,
+  ) {
     this.#deps = deps;
+    this.#certs = certs;
     this.#repo = repo;
     this.#tags = tags;
     this.#lbs = lbs;
@@ -78,6 +86,8 @@ export class Listeners {
         throw new ServiceError("UnsupportedProtocolException", `Protocol '${protocol}' is not supported for Application Load Balancer listeners`);
       }
       const p = port(input.Port, "Listener port");
+      checkUnsupportedTls(input);
+      const tls = listenerTlsSettings(this.#certs(), protocol, input.Certificates, input.SslPolicy);
       const { actions, targetGroupArns } = normalizeActions(input.DefaultActions, this.#actionContext(scope, lbArn));
       const existingArn = this.#repo.listenerOnPort(lbArn, p);
       if (existingArn) {
@@ -92,7 +102,7 @@ export class Listeners {
         LoadBalancerArn: lbArn,
         Port: p,
         Protocol: protocol,
-        ...(protocol === "HTTPS" ? { Certificates: input.Certificates ?? [], SslPolicy: input.SslPolicy ?? DEFAULT_SSL_POLICY } : {}),
+        ...tls,
         DefaultActions: actions,
         ...(input.AlpnPolicy?.length ? { AlpnPolicy: input.AlpnPolicy } : {}),
       };
@@ -132,13 +142,17 @@ export class Listeners {
           throw new ServiceError("DuplicateListenerException", "A listener already exists on this port for this load balancer");
         }
       }
+      checkUnsupportedTls(input);
       const next: Listener = { ...d, Port: p, Protocol: protocol };
+      delete next.Certificates;
+      delete next.SslPolicy;
       if (protocol === "HTTPS") {
-        next.Certificates = input.Certificates ?? d.Certificates ?? [];
-        next.SslPolicy = input.SslPolicy ?? d.SslPolicy ?? DEFAULT_SSL_POLICY;
+        Object.assign(
+          next,
+          listenerTlsSettings(this.#certs(), protocol, input.Certificates ?? d.Certificates, input.SslPolicy ?? d.SslPolicy),
+        );
       } else {
-        delete next.Certificates;
-        delete next.SslPolicy;
+        Object.assign(next, listenerTlsSettings(this.#certs(), protocol, input.Certificates, input.SslPolicy));
       }
       if (input.AlpnPolicy) next.AlpnPolicy = input.AlpnPolicy;
       const now = this.#deps.clock.now();

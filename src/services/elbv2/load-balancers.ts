@@ -15,6 +15,7 @@ import { applyAttributes, LOAD_BALANCER_ATTRIBUTES, toList } from "./attributes.
 import { checkArn, checkName, checkTags, type Elbv2Deps, elbArn, nextMarker, page, tagNew, zoneName } from "./common.ts";
 import { invalidConfig, loadBalancerNotFound, notPermitted, validation } from "./errors.ts";
 import type { LoadBalancerIdentity, LoadBalancerNetworking } from "./networking.ts";
+import type { LoadBalancerServing } from "./serving.ts";
 import type { Elbv2Repo, LoadBalancerRecord } from "./repo.ts";
 
 const HOSTED_ZONES: Record<string, string> = {
@@ -45,18 +46,28 @@ export class LoadBalancers {
   /** Called before a load balancer goes: its listeners and rules go with it. */
   readonly #onDelete: (scope: Scope, lbArn: string) => void;
   readonly #network: LoadBalancerNetworking | undefined;
+  readonly #serving: LoadBalancerServing | undefined;
   constructor(
     deps: Elbv2Deps,
     repo: Elbv2Repo,
     tags: (scope: Scope) => Tagging,
     onDelete: (scope: Scope, lbArn: string) => void,
     network: LoadBalancerNetworking | undefined,
+    serving?: LoadBalancerServing,
   ) {
     this.#deps = deps;
     this.#repo = repo;
     this.#tags = tags;
     this.#onDelete = onDelete;
     this.#network = network;
+    this.#serving = serving;
+  }
+
+  /** The Describe document, with the data plane's word on where its listeners are served. */
+  present(rec: LoadBalancerRecord): LoadBalancer {
+    const notes = this.#serving?.notes(rec.doc.LoadBalancerArn!) ?? [];
+    if (notes.length === 0) return rec.doc;
+    return { ...rec.doc, State: { Code: rec.doc.State?.Code ?? "active", Reason: notes.join("; ") } };
   }
 
   require(scope: Scope, arn: string | undefined): LoadBalancerRecord {
@@ -123,7 +134,7 @@ export class LoadBalancers {
       });
     } else all = this.#repo.listLoadBalancers(scope);
     const p = page(all, input.PageSize, input.Marker);
-    return { LoadBalancers: p.items.map((r) => r.doc), ...nextMarker(p) };
+    return { LoadBalancers: p.items.map((r) => this.present(r)), ...nextMarker(p) };
   }
 
   /** Idempotent: an unknown (well-formed) ARN succeeds. */

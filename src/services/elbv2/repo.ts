@@ -43,6 +43,8 @@ export interface TargetRow {
 export interface Elbv2State {
   loadBalancers: LoadBalancerRecord[];
   listeners: ListenerRecord[];
+  /** Certificates added to listeners besides their default one, in the order they were added. */
+  listenerCertificates?: { listenerArn: string; certificateArn: string }[];
   rules: RuleRecord[];
   targetGroups: TargetGroupRecord[];
   targets: TargetRow[];
@@ -303,11 +305,51 @@ export class Elbv2Repo {
     return Number(res.changes);
   }
 
+  // ---- listener certificates (besides the default one, which is in the listener's document)
+  listenerCertificates(listenerArn?: string): { listenerArn: string; certificateArn: string }[] {
+    const rows = (
+      listenerArn
+        ? this.store.prepare("SELECT listener_arn, certificate_arn FROM elbv2_listener_certificates WHERE listener_arn = ? ORDER BY position").all(listenerArn)
+        : this.store.prepare("SELECT listener_arn, certificate_arn FROM elbv2_listener_certificates ORDER BY listener_arn, position").all()
+    ) as { listener_arn: string; certificate_arn: string }[];
+    return rows.map((r) => ({ listenerArn: r.listener_arn, certificateArn: r.certificate_arn }));
+  }
+  addListenerCertificate(listenerArn: string, certificateArn: string): void {
+    this.store
+      .prepare(
+        `INSERT INTO elbv2_listener_certificates (listener_arn, certificate_arn, position)
+         VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM elbv2_listener_certificates WHERE listener_arn = ?))
+         ON CONFLICT (listener_arn, certificate_arn) DO NOTHING`,
+      )
+      .run(listenerArn, certificateArn, listenerArn);
+    this.store.changed(`elbv2:${listenerArn}`);
+  }
+  removeListenerCertificate(listenerArn: string, certificateArn: string): void {
+    this.store.prepare("DELETE FROM elbv2_listener_certificates WHERE listener_arn = ? AND certificate_arn = ?").run(listenerArn, certificateArn);
+    this.store.changed(`elbv2:${listenerArn}`);
+  }
+  /** Load balancers with a listener serving `certificateArn` (as default or added certificate). */
+  loadBalancersUsingCertificate(certificateArn: string): string[] {
+    const out = new Set<string>();
+    for (const l of this.listListeners()) {
+      if (l.doc.Certificates?.some((c) => c.CertificateArn === certificateArn)) out.add(l.doc.LoadBalancerArn!);
+    }
+    const rows = this.store
+      .prepare(
+        `SELECT l.load_balancer_arn AS lb FROM elbv2_listener_certificates c JOIN elbv2_listeners l ON l.arn = c.listener_arn
+         WHERE c.certificate_arn = ? ORDER BY l.created_at`,
+      )
+      .all(certificateArn) as { lb: string }[];
+    for (const r of rows) out.add(r.lb);
+    return [...out];
+  }
+
   /** One consistent snapshot of every ELBv2 row (all accounts/regions): the routing table's input. */
   loadState(): Elbv2State {
     return this.store.tx(() => ({
       loadBalancers: this.listLoadBalancers(),
       listeners: this.listListeners(),
+      listenerCertificates: this.listenerCertificates(),
       rules: this.listRules(),
       targetGroups: this.listTargetGroups(),
       targets: this.targets(),

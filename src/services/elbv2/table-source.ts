@@ -1,13 +1,16 @@
 /**
  * Keeps the data plane's RoutingTable current: rebuilds after any committed ELBv2 write (store
  * change keys `elbv2:*`, debounced to one rebuild per microtask turn) and whenever rebuild() is
- * called (src/server/background.ts does so every second, so draining deadlines expire), and
- * notifies only when the table really changed.
+ * called (src/server/background.ts does so every second, so draining deadlines expire and
+ * requested certificates become servable once issued), and notifies only when the table really
+ * changed. ACM writes mark `elbv2:certificate:*` keys, so re-imported certificates reach the
+ * listeners at once.
  */
 import type { Clock } from "../../core/clock.ts";
 import type { RoutingTable } from "../../proxy/routing-table.ts";
 import type { Store } from "../../store/store.ts";
 import { buildTable, tableKey } from "./build-table.ts";
+import type { CertificateSource } from "./listener-certificates.ts";
 import { type SourceAddress, withSources } from "./target-sources.ts";
 import type { Elbv2Repo } from "./repo.ts";
 
@@ -23,13 +26,21 @@ export class RoutingTableSource {
   #scheduled = false;
   #unsubscribe: (() => void) | undefined;
 
+  readonly #certificates: CertificateSource | undefined;
   readonly #sources: ((loadBalancerArn: string) => readonly SourceAddress[]) | undefined;
 
   /** `sources`: each load balancer's ENI addresses the data plane may connect from (target-sources.ts). */
-  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock; sources?: (loadBalancerArn: string) => readonly SourceAddress[] }) {
+  constructor(deps: {
+    store: Store;
+    repo: Elbv2Repo;
+    clock: Clock;
+    certificates?: CertificateSource;
+    sources?: (loadBalancerArn: string) => readonly SourceAddress[];
+  }) {
     this.#store = deps.store;
     this.#repo = deps.repo;
     this.#clock = deps.clock;
+    this.#certificates = deps.certificates;
     this.#sources = deps.sources;
     this.#table = this.#build();
     this.#key = tableKey(this.#table);
@@ -83,7 +94,7 @@ export class RoutingTableSource {
   }
 
   #build(): RoutingTable {
-    const table = buildTable(this.#repo.loadState(), this.#clock.now());
+    const table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates);
     return this.#sources ? withSources(table, this.#sources) : table;
   }
 
