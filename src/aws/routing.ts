@@ -50,7 +50,7 @@ export function protocolsOf(def: ServiceDefinition): readonly Protocol[] {
   return def.alsoProtocols ? [def.protocol, ...def.alsoProtocols] : [def.protocol];
 }
 
-const CBOR_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
+export const CBOR_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
 
 export function route(
   req: WireRequest,

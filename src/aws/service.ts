@@ -56,6 +56,15 @@ export interface ServiceDefinition {
    */
   readonly model: Readonly<Record<string, unknown>> | (() => Readonly<Record<string, unknown>>);
   readonly handlers: HandlerTable;
+  /**
+   * The error code for a violation of the model's length and range traits, when the service
+   * answers them with its own (CloudWatch Logs and ECR: InvalidParameterException); false when the
+   * service checks lengths and ranges itself (EC2 and IAM, with their own limits and messages).
+   * Default: the protocol's validation error (ValidationException, ValidationError).
+   */
+  readonly traitErrors?: string | false;
+  /** Operations called without AWS credentials (STS AssumeRoleWithWebIdentity): strict SigV4 lets them through unsigned. */
+  readonly unsignedOperations?: readonly string[];
 }
 
 /** Operation name → handler; built with defineHandlers (src/aws/define-service.ts). */

@@ -2,8 +2,13 @@
  * The `slipway` command.
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
  *              [--data-plane node|haproxy]   (also SLIPWAY_DATA_PLANE; haproxy: see src/proxy/haproxy/)
- *              [--task-endpoint auto|off] [--no-endpoint-url] [--security-groups auto|off]
- *              [--unreachable-timeout SECONDS]
+ *              [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam]
+ *              [--oidc-issuer URL] [--security-groups auto|off] [--unreachable-timeout SECONDS]
+ *   slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME]
+ *              [--audience sts.amazonaws.com] [--sub SUBJECT] [--claim key=value]... [--ttl 300]
+ *              [--data-dir DIR] [--oidc-issuer URL]
+ *       prints an ID token in GitHub Actions' claim layout, signed by this data directory's
+ *       OIDC key (the one `slipway up` publishes and verifies): no server needs to run
  *   slipway ca [--data-dir DIR]
  *       prints the data directory's local certificate authority root (PEM; created if absent): the
  *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
@@ -30,11 +35,15 @@ import { tearDownAddress } from "../task-endpoint/address.ts";
 import { VPC_STATE_FILE } from "../vpc/data-plane.ts";
 import { tearDownVpcKernel } from "../vpc/kernel.ts";
 import { SubnetNetworks } from "../vpc/subnet-networks.ts";
+import { GITHUB_ISSUER, githubClaims, OidcIssuer } from "../oidc/issuer.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
-             [--task-endpoint auto|off] [--no-endpoint-url] [--security-groups auto|off] [--unreachable-timeout 5]
+             [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam] [--oidc-issuer URL]
+             [--security-groups auto|off] [--unreachable-timeout 5]
              [--data-plane node|haproxy]
+  slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME] [--audience sts.amazonaws.com]
+             [--sub SUBJECT] [--claim key=value]... [--ttl 300] [--data-dir .slipway] [--oidc-issuer URL]
   slipway ca [--data-dir .slipway]
   slipway clean [--data-dir .slipway] [--keep-data] [--all]`;
 
@@ -56,9 +65,44 @@ async function main(argv: string[]): Promise<number> {
       "no-endpoint-url": { type: "boolean" },
       "security-groups": { type: "string" },
       "unreachable-timeout": { type: "string" },
+      "enforce-iam": { type: "boolean" },
+      "no-enforce-iam": { type: "boolean" },
+      "oidc-issuer": { type: "string" },
+      repository: { type: "string" },
+      ref: { type: "string" },
+      environment: { type: "string" },
+      audience: { type: "string" },
+      sub: { type: "string" },
+      claim: { type: "string", multiple: true },
+      ttl: { type: "string" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? ".slipway";
+  const oidcIssuer = values["oidc-issuer"] ?? process.env.SLIPWAY_OIDC_ISSUER;
+  if (command === "oidc-token") {
+    if (!values.repository && !values.sub) throw new Error("oidc-token needs --repository ORG/REPO (or --sub)");
+    const extra: Record<string, string> = {};
+    for (const c of values.claim ?? []) {
+      const eq = c.indexOf("=");
+      if (eq <= 0) throw new Error(`invalid --claim ${c} (key=value)`);
+      extra[c.slice(0, eq)] = c.slice(eq + 1);
+    }
+    const claims = {
+      ...githubClaims({
+        repository: values.repository ?? "local/local",
+        ...(values.ref ? { ref: values.ref } : {}),
+        ...(values.environment ? { environment: values.environment } : {}),
+        ...(values.audience ? { audience: values.audience } : {}),
+        extra,
+      }),
+      ...(values.sub ? { sub: values.sub } : {}),
+    };
+    const ttl = Number(values.ttl ?? 300);
+    if (!Number.isInteger(ttl) || ttl < 1) throw new Error(`invalid --ttl ${values.ttl}`);
+    const issuer = await OidcIssuer.open(oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+    console.log(await issuer.mint({ claims, ttlSeconds: ttl, now: systemClock.now() }));
+    return 0;
+  }
   if (command === "up") {
     installLastResort((m) => console.error(m));
     const port = Number(values.port ?? process.env.SLIPWAY_PORT ?? 4566);
@@ -75,6 +119,8 @@ async function main(argv: string[]): Promise<number> {
       accountId: values["account-id"] ?? process.env.SLIPWAY_ACCOUNT_ID ?? "000000000000",
       region: values.region ?? process.env.SLIPWAY_REGION ?? "us-east-1",
       strictAuth: values["strict-auth"] ?? process.env.SLIPWAY_STRICT_AUTH === "true",
+      ...enforceIam(values["enforce-iam"], values["no-enforce-iam"], process.env.SLIPWAY_ENFORCE_IAM),
+      ...(oidcIssuer ? { oidcIssuer } : {}),
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
       dataPlane: dataPlaneOption(values["data-plane"] ?? process.env.SLIPWAY_DATA_PLANE),
@@ -134,6 +180,15 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(USAGE);
   return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+}
+
+/** --enforce-iam / --no-enforce-iam / SLIPWAY_ENFORCE_IAM; unset: follows --strict-auth. */
+function enforceIam(on: boolean | undefined, off: boolean | undefined, env: string | undefined): { enforceIam?: boolean } {
+  if (on && off) throw new Error("--enforce-iam and --no-enforce-iam contradict each other");
+  if (on) return { enforceIam: true };
+  if (off) return { enforceIam: false };
+  if (env === "true" || env === "false") return { enforceIam: env === "true" };
+  return {};
 }
 
 function dataPlaneOption(v: string | undefined): "node" | "haproxy" {

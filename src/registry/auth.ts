@@ -23,6 +23,8 @@ export interface TokenClaims {
   region: string;
   /** Milliseconds since the epoch. */
   expiresAt: number;
+  /** The access key that asked for the token (GetAuthorizationToken): IAM authorises its pulls and pushes. */
+  accessKeyId?: string | undefined;
 }
 
 export interface RegistryAuthOptions {
@@ -45,7 +47,9 @@ export class RegistryAuth {
 
   /** The password half of `AWS:<password>` (ECR returns base64 of that pair). */
   issueToken(claims: TokenClaims): string {
-    const payload = Buffer.from(JSON.stringify({ a: claims.accountId, r: claims.region, e: claims.expiresAt })).toString("base64url");
+    const payload = Buffer.from(
+      JSON.stringify({ a: claims.accountId, r: claims.region, e: claims.expiresAt, ...(claims.accessKeyId ? { k: claims.accessKeyId } : {}) }),
+    ).toString("base64url");
     return `${payload}.${this.#sign(payload)}`;
   }
 
@@ -63,10 +67,10 @@ export class RegistryAuth {
     const want = Buffer.from(this.#sign(payload), "base64url");
     if (given.length !== want.length || !timingSafeEqual(given, want)) return undefined;
     try {
-      const c = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { a?: unknown; r?: unknown; e?: unknown };
+      const c = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { a?: unknown; r?: unknown; e?: unknown; k?: unknown };
       if (typeof c.a !== "string" || typeof c.r !== "string" || typeof c.e !== "number") return undefined;
       if (c.e <= now) return undefined;
-      return { accountId: c.a, region: c.r, expiresAt: c.e };
+      return { accountId: c.a, region: c.r, expiresAt: c.e, ...(typeof c.k === "string" ? { accessKeyId: c.k } : {}) };
     } catch {
       return undefined;
     }
@@ -78,6 +82,11 @@ export class RegistryAuth {
     if (claims) return { accountId: claims.accountId, region: claims.region };
     if (this.#strict) throw new RegistryError("UNAUTHORIZED");
     return this.#default;
+  }
+
+  /** The access key a request's token was issued to (undefined: anonymous, or a token of no key). */
+  accessKeyOf(authorization: string | undefined, now: number): string | undefined {
+    return this.#claims(authorization, now)?.accessKeyId;
   }
 
   get challenge(): string {
@@ -105,7 +114,7 @@ function loadOrCreateKey(file: string, ids: IdGen): Buffer {
   } catch {
     // first start
   }
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const key = Buffer.from(ids.hex(32), "hex");
   const tmp = `${file}.${ids.hex(4)}.tmp`;
   writeFileSync(tmp, key, { mode: 0o600 });

@@ -35,9 +35,9 @@ export function ecrRegistryPort(registry: Registry): RegistryPort {
     appendUpload: async (scope, repo, uploadId, part, range) => ({ size: (await uploads.append(scope, repo, uploadId, Readable.from([Buffer.from(part)]), range)).size }),
     completeUpload: async (scope, repo, uploadId, digest) => ({ digest: (await uploads.commit(scope, repo, uploadId, digest)).digest }),
 
-    issueAuthorizationToken: (scope, now) => {
-      const expiresAt = now + TOKEN_TTL_MS;
-      return { authorizationToken: auth.issueAuthorizationToken({ accountId: scope.accountId, region: scope.region, expiresAt }), expiresAt };
+    issueAuthorizationToken: (scope, now, accessKeyId, notAfter) => {
+      const expiresAt = Math.min(now + TOKEN_TTL_MS, notAfter ?? Number.POSITIVE_INFINITY);
+      return { authorizationToken: auth.issueAuthorizationToken({ accountId: scope.accountId, region: scope.region, expiresAt, accessKeyId }), expiresAt };
     },
 
     isRepositoryName: (name) => NAME_RE.test(name),

@@ -14,6 +14,8 @@ export const ERRCODES = {
   MANIFEST_UNKNOWN: { status: 404, message: "manifest unknown to registry" },
   NAME_INVALID: { status: 400, message: "invalid repository name" },
   NAME_UNKNOWN: { status: 404, message: "repository name not known to registry" },
+  // distribution's own code (registry/api/v2/errors.go) for a bad `n` of a paged list.
+  PAGINATION_NUMBER_INVALID: { status: 400, message: "invalid number of results requested" },
   SIZE_INVALID: { status: 400, message: "provided length did not match content length" },
   TAG_INVALID: { status: 400, message: "manifest tag did not match URI" },
   UNAUTHORIZED: { status: 401, message: "authentication required" },

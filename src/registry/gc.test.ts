@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { Registry } from "./registry.ts";
+import { UPLOAD_IDLE_MS } from "./gc.ts";
 import { type RegistryFixture, registryFixture } from "./test-fixture.ts";
 
 const scope = { accountId: "123456789012", region: "us-east-1" };
@@ -112,5 +113,20 @@ describe("collectGarbage", () => {
     assert.deepEqual(result.deletedUploads.sort(), [stale.uuid, orphan.uuid].sort());
     assert.ok(existsSync(r.paths.upload(live.uuid)));
     assert.ok(!existsSync(r.paths.upload(stale.uuid)));
+  });
+
+  test("an upload idle for 30 minutes is abandoned; one that keeps receiving data is not, however old", async () => {
+    const idle = await r.uploads.start(scope, "app");
+    const busy = await r.uploads.start(scope, "app");
+    for (let i = 0; i < 4; i++) {
+      f.clock.advance(20 * 60_000);
+      await r.uploads.append(scope, "app", busy.uuid, Readable.from([Buffer.from(`chunk ${i}`)]));
+    }
+    // 80 minutes after both started: busy received data 20 minutes ago, idle never did.
+    assert.deepEqual(await r.purgeUploads(), [idle.uuid]);
+    assert.ok(!existsSync(r.paths.upload(idle.uuid)));
+    assert.equal((await r.uploads.status(scope, "app", busy.uuid)).size, 28);
+    f.clock.advance(UPLOAD_IDLE_MS + 1);
+    assert.deepEqual(await r.purgeUploads(), [busy.uuid]);
   });
 });

@@ -2,6 +2,7 @@
  * Manifest parsing and validation (image manifests and indexes, Docker and OCI flavours). The
  * bytes are never re-serialized: the digest is the sha256 of exactly what was pushed.
  */
+import { jsonDeeperThan } from "../core/json-depth.ts";
 import { RegistryError } from "./errcodes.ts";
 import type { ManifestRef } from "./meta.ts";
 import { DIGEST_RE } from "./storage/paths.ts";
@@ -42,16 +43,25 @@ export interface ParsedManifest {
 
 export const TAG_RE = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
+/** Deeper than any manifest nests (an index of descriptors with annotations is four levels). */
+const MAX_DEPTH = 32;
+
 export function parseManifest(body: Buffer, contentType: string | undefined): ParsedManifest {
   let doc: unknown;
+  const text = body.toString("utf8");
+  if (jsonDeeperThan(text, MAX_DEPTH)) throw new RegistryError("MANIFEST_INVALID", { reason: `nested deeper than ${MAX_DEPTH} levels` });
   try {
-    doc = JSON.parse(body.toString("utf8"));
+    doc = JSON.parse(text);
   } catch (err) {
     throw new RegistryError("MANIFEST_INVALID", { reason: `malformed JSON: ${(err as Error).message}` });
   }
   if (!isObject(doc)) throw new RegistryError("MANIFEST_INVALID", { reason: "manifest is not a JSON object" });
   if (doc.schemaVersion !== 2) throw new RegistryError("MANIFEST_INVALID", { reason: "schemaVersion must be 2 (schema 1 is not supported)" });
   const ct = contentType?.split(";")[0]?.trim().toLowerCase();
+  if (doc.mediaType !== undefined && typeof doc.mediaType !== "string") throw new RegistryError("MANIFEST_INVALID", { reason: "mediaType is not a string" });
+  if (doc.annotations !== undefined && !(isObject(doc.annotations) && Object.values(doc.annotations).every((a) => typeof a === "string"))) {
+    throw new RegistryError("MANIFEST_INVALID", { reason: "annotations is not a map of strings" });
+  }
   const declared = typeof doc.mediaType === "string" ? doc.mediaType : undefined;
   if (declared && ct && ct !== declared && (IMAGE_TYPES.has(ct) || INDEX_TYPES.has(ct))) {
     throw new RegistryError("MANIFEST_INVALID", { reason: `mediaType ${declared} does not match Content-Type ${ct}` });
@@ -98,6 +108,12 @@ function descriptor(v: unknown, where: string): Descriptor {
   }
   if (typeof v.size !== "number" || !Number.isSafeInteger(v.size) || v.size < 0) {
     throw new RegistryError("MANIFEST_INVALID", { reason: `${where}.size is missing or invalid` });
+  }
+  // The other descriptor fields, when present, have the spec's types (they are read and compared later).
+  if (v.mediaType !== undefined && typeof v.mediaType !== "string") throw new RegistryError("MANIFEST_INVALID", { reason: `${where}.mediaType is not a string` });
+  if (v.artifactType !== undefined && typeof v.artifactType !== "string") throw new RegistryError("MANIFEST_INVALID", { reason: `${where}.artifactType is not a string` });
+  if (v.urls !== undefined && !(Array.isArray(v.urls) && v.urls.every((u) => typeof u === "string"))) {
+    throw new RegistryError("MANIFEST_INVALID", { reason: `${where}.urls is not a list of strings` });
   }
   return v as unknown as Descriptor;
 }

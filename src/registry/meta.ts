@@ -54,6 +54,8 @@ export interface UploadRecord extends Scope {
   uuid: string;
   repo: string;
   startedAt: number;
+  /** When the session last received data (its start until then). */
+  touchedAt: number;
 }
 
 type Row = Record<string, SQLInputValue>;
@@ -258,14 +260,18 @@ export class RegistryMeta {
   // ---- upload sessions -------------------------------------------------------------------
 
   createUpload(scope: Scope, repo: string, uuid: string): void {
-    this.#run("INSERT INTO registry_uploads (uuid, account, region, repo, started_at) VALUES (?, ?, ?, ?, ?)", uuid, scope.accountId, scope.region, repo, this.#clock.now());
+    const now = this.#clock.now();
+    this.#run("INSERT INTO registry_uploads (uuid, account, region, repo, started_at, touched_at) VALUES (?, ?, ?, ?, ?, ?)", uuid, scope.accountId, scope.region, repo, now, now);
+  }
+
+  /** The session received data now. */
+  touchUpload(uuid: string): void {
+    this.#run("UPDATE registry_uploads SET touched_at = ? WHERE uuid = ?", this.#clock.now(), uuid);
   }
 
   getUpload(uuid: string): UploadRecord | undefined {
     const r = this.#get("SELECT * FROM registry_uploads WHERE uuid = ?", uuid);
-    return r
-      ? { uuid: String(r.uuid), accountId: String(r.account), region: String(r.region), repo: String(r.repo), startedAt: Number(r.started_at) }
-      : undefined;
+    return r ? uploadRecord(r) : undefined;
   }
 
   deleteUpload(uuid: string): void {
@@ -273,9 +279,7 @@ export class RegistryMeta {
   }
 
   listUploads(): UploadRecord[] {
-    return this.#all("SELECT * FROM registry_uploads ORDER BY started_at").map((r) => ({
-      uuid: String(r.uuid), accountId: String(r.account), region: String(r.region), repo: String(r.repo), startedAt: Number(r.started_at),
-    }));
+    return this.#all("SELECT * FROM registry_uploads ORDER BY started_at").map(uploadRecord);
   }
 
   // ---- garbage collection ----------------------------------------------------------------
@@ -337,4 +341,16 @@ function toManifestHead(r: Row): Omit<ManifestRecord, "body"> {
 
 function toManifest(r: Row): ManifestRecord {
   return { ...toManifestHead(r), body: Buffer.from(r.body as Uint8Array) };
+}
+
+function uploadRecord(r: Row): UploadRecord {
+  const startedAt = Number(r.started_at);
+  return {
+    uuid: String(r.uuid),
+    accountId: String(r.account),
+    region: String(r.region),
+    repo: String(r.repo),
+    startedAt,
+    touchedAt: r.touched_at === null || r.touched_at === undefined ? startedAt : Number(r.touched_at),
+  };
 }

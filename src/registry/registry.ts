@@ -6,10 +6,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "../core/clock.ts";
 import type { IdGen } from "../core/ids.ts";
+import type { Scope } from "../core/arn.ts";
 import type { Store } from "../store/store.ts";
 import { RegistryAuth } from "./auth.ts";
 import { RegistryError } from "./errcodes.ts";
-import { collectGarbage, type GcOptions, type GcResult } from "./gc.ts";
+import { collectGarbage, type GcOptions, type GcResult, purgeUploads } from "./gc.ts";
 import { baseDispatcher } from "./handlers/base.ts";
 import { blobDispatcher } from "./handlers/blobs.ts";
 import { catalogDispatcher } from "./handlers/catalog.ts";
@@ -37,6 +38,16 @@ export interface RegistryOptions {
   autoCreateRepositories?: boolean;
   /** Default 4 MiB. */
   maxManifestBytes?: number;
+  /**
+   * An upload or manifest body that sends nothing for this long is given up and its connection
+   * closed (the chunk is rolled back). A long transfer that keeps moving is never cut. Default 60 s.
+   */
+  bodyIdleMs?: number;
+  /**
+   * IAM enforcement: whether the token's key may perform `action` (ecr:BatchGetImage,
+   * ecr:InitiateLayerUpload…) on the repository; the denial's text, or undefined when allowed.
+   */
+  authorize?: (req: { scope: Scope; accessKeyId: string | undefined; action: string; repository: string }) => string | undefined;
   log?: (msg: string) => void;
 }
 
@@ -48,6 +59,8 @@ export interface Registry {
   readonly uploads: UploadStore;
   readonly paths: RegistryPaths;
   collectGarbage(opts?: GcOptions): Promise<GcResult>;
+  /** Removes abandoned upload sessions only (see gc.ts for the rule); the uuids removed. */
+  purgeUploads(opts?: Pick<GcOptions, "uploadIdleMs">): Promise<string[]>;
 }
 
 type Dispatcher = (ctx: RequestContext) => MethodHandler;
@@ -86,8 +99,11 @@ export function createRegistry(opts: RegistryOptions): Registry {
     maxManifestBytes: opts.maxManifestBytes ?? 4 * 1024 * 1024,
   };
 
+  const bodyIdleMs = opts.bodyIdleMs ?? 60_000;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(API_VERSION)) res.setHeader(k, v);
+    if (bodyIdleMs > 0 && (req.method === "PATCH" || req.method === "PUT" || req.method === "POST")) watchStall(req, bodyIdleMs);
     try {
       const url = new URL(req.url ?? "/", "http://registry.invalid");
       const match = matchRoute(url.pathname);
@@ -95,6 +111,11 @@ export function createRegistry(opts: RegistryOptions): Registry {
       const scope = auth.authenticate(req.headers.authorization, opts.clock.now());
       const name = match.name ?? "";
       if (match.name !== undefined && (name.length > 256 || !NAME_RE.test(name))) throw new RegistryError("NAME_INVALID", { name });
+      const action = ecrAction(match.route, req.method ?? "GET");
+      if (opts.authorize && action) {
+        const denied = opts.authorize({ scope, accessKeyId: auth.accessKeyOf(req.headers.authorization, opts.clock.now()), action, repository: name });
+        if (denied) throw new RegistryError("DENIED", undefined, denied);
+      }
       const ctx: RequestContext = { deps, req, res, url, scope, name, ref: match.ref ?? "" };
       const handler = DISPATCHERS[match.route](ctx)[(req.method ?? "GET") as Method];
       if (!handler) throw new RegistryError("UNSUPPORTED", { method: req.method, route: match.route });
@@ -112,10 +133,56 @@ export function createRegistry(opts: RegistryOptions): Registry {
     uploads,
     paths,
     collectGarbage: (gc) => collectGarbage({ meta, blobs, uploads, paths, clock: opts.clock }, gc),
+    purgeUploads: (gc) => purgeUploads({ meta, blobs, uploads, paths, clock: opts.clock }, gc),
   };
 }
 
+/**
+ * Gives up a request body that stops arriving (the socket's inactivity timer: a slow but moving
+ * upload is fine); the upload store rolls the partial chunk back when its stream fails.
+ */
+function watchStall(req: IncomingMessage, idleMs: number): void {
+  const onStall = () => req.destroy(new Error(`no data for ${idleMs} ms`));
+  req.setTimeout(idleMs, onStall);
+  const done = () => {
+    req.off("timeout", onStall);
+    req.socket?.setTimeout(0);
+  };
+  req.once("end", done);
+  req.once("close", done);
+}
+
+/**
+ * The ECR action each registry request is authorised as
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html and image-pull-iam).
+ */
+function ecrAction(route: RouteName, method: string): string | undefined {
+  const m = method.toUpperCase();
+  switch (route) {
+    case "manifest":
+      return m === "PUT" ? "ecr:PutImage" : m === "DELETE" ? "ecr:BatchDeleteImage" : "ecr:BatchGetImage";
+    case "blob":
+      return m === "HEAD" ? "ecr:BatchCheckLayerAvailability" : m === "DELETE" ? "ecr:BatchDeleteImage" : "ecr:GetDownloadUrlForLayer";
+    case "blob-upload":
+      return "ecr:InitiateLayerUpload";
+    case "blob-upload-chunk":
+      return m === "PUT" ? "ecr:CompleteLayerUpload" : "ecr:UploadLayerPart";
+    case "tags":
+      return "ecr:ListImages";
+    case "referrers":
+      return "ecr:BatchGetImage";
+    case "catalog":
+    case "base":
+      return undefined;
+  }
+}
+
 function writeError(req: IncomingMessage, res: ServerResponse, err: unknown, challenge: string, log: (m: string) => void): void {
+  // A client that went away (or whose body stalled) is no failure of the registry's: nothing to log or answer.
+  if (res.destroyed || (req.destroyed && !req.complete)) {
+    res.destroy();
+    return;
+  }
   const e = err instanceof RegistryError ? err : new RegistryError("UNKNOWN", undefined, (err as Error)?.message ?? String(err));
   if (!(err instanceof RegistryError)) log(`registry: ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
   if (res.headersSent) {

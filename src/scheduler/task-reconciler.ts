@@ -23,6 +23,7 @@ import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { EcsRepo, Located, TaskRecord } from "../services/ecs/repo.ts";
 import type { LaunchKind, ResolvedSecrets } from "../services/ecs/secrets.ts";
 import { networkFailure, type TaskReachability } from "../services/ecs/task-reachability.ts";
+import type { TaskToCheck } from "../services/ecs/permissions.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
 import type { TaskDefinitions } from "../services/ecs/task-definitions.ts";
 import type { Reconciler, ReconcileResult } from "./controller.ts";
@@ -53,6 +54,13 @@ export interface TaskReconcilerOptions {
   reachability?: TaskReachability;
   /** How long a start that cannot reach what it needs keeps trying before it fails, as ECS's calls time out. Default 5 s. */
   unreachableTimeoutMs?: number;
+  /** IAM enforcement: the roles' trust and the execution role's permissions, checked at task start. */
+  permissions?: TaskPermissions;
+}
+
+/** What ECS's task start is allowed to do under IAM (src/services/ecs/permissions.ts); the stopped reason, or undefined. */
+export interface TaskPermissions {
+  check(task: TaskToCheck): string | undefined;
 }
 
 /** The subnet networks as the task reconciler sees them (src/vpc/subnet-networks.ts). */
@@ -208,8 +216,20 @@ export class TaskReconciler implements Reconciler {
     // The network first: a Fargate task reaches ECR, Secrets Manager, SSM and Logs through its ENI.
     const blocked = this.#networkBlocked(rec, td);
     if (blocked) return blocked;
-    // Secrets and registry credentials before anything else runs, with ECS's stopped reason on failure.
+    // The roles and the execution role's permissions (IAM enforcement), then secrets and registry
+    // credentials before anything else runs, with ECS's stopped reason on failure.
     let secrets = this.#secrets.get(arn);
+    if (!secrets && this.#opts.permissions && containers.length === 0) {
+      const refused = this.#opts.permissions.check({
+        taskArn: arn,
+        executionRoleArn: rec.doc.overrides?.executionRoleArn ?? td.executionRoleArn,
+        taskRoleArn: rec.doc.overrides?.taskRoleArn ?? td.taskRoleArn,
+        scope: rec.scope,
+        containers: td.containerDefinitions,
+        repositoryOf: (image) => this.#localImage(image, rec.scope)?.repository,
+      });
+      if (refused) return this.#failToStart(arn, refused);
+    }
     if (!secrets && this.#opts.secrets) {
       const r = this.#opts.secrets.resolve(td.containerDefinitions, rec.scope, rec.doc.launchType === "FARGATE" ? "FARGATE" : "EC2");
       if ("error" in r) return this.#failToStart(arn, r.error);

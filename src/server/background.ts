@@ -14,8 +14,10 @@ export const INTERVALS = {
   routingRefresh: 1000,
   /** Forget STOPPED tasks older than STOPPED_TASK_RETENTION_MS. */
   stoppedTaskPurge: 10 * MINUTE,
-  /** Registry garbage collection: unreferenced blobs past their grace period, stale uploads. */
+  /** Registry garbage collection: unreferenced blobs past their grace period, abandoned uploads. */
   registryGc: HOUR,
+  /** Abandoned registry uploads (idle 30 minutes, src/registry/gc.ts) are swept this often. */
+  registryUploadPurge: 5 * MINUTE,
   /** ECR lifecycle policies. ECR evaluates them within 24 hours of a change; hourly is sooner. */
   ecrLifecycle: HOUR,
   /** CloudWatch Logs retention: delete events older than each group's retention (also at start). */

@@ -56,6 +56,8 @@ export function frontDoor(routes: FrontDoorRoutes): RequestHandler {
 export interface ListenOptions {
   readonly port: number;
   readonly host: string;
+  readonly headersTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
 }
 
 /**
@@ -63,10 +65,12 @@ export interface ListenOptions {
  * (ECR's repository URIs name it); `serve` attaches the front door once they exist.
  */
 export async function listen(opts: ListenOptions): Promise<{ server: Server; port: number; serve(handler: RequestHandler): void }> {
-  const server = createServer();
-  server.keepAliveTimeout = 65_000;
-  // Layer pushes can stream for longer than Node's default 300 s request timeout.
-  server.requestTimeout = 0;
+  // No overall request timeout: layer pushes can stream for longer than any fixed limit. Stalls are
+  // cut instead: the headers must arrive within headersTimeoutMs (checked every second), idle
+  // keep-alive connections close after keepAliveTimeoutMs, and the gateway and the registry give
+  // up a body that stops arriving (src/aws/read-body.ts, src/registry/registry.ts).
+  const server = createServer({ requestTimeout: 0, headersTimeout: opts.headersTimeoutMs, connectionsCheckingInterval: 1000 });
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {

@@ -1,6 +1,7 @@
 /** What startSlipway() takes and returns (src/server/slipway.ts builds it). */
 import type { Gateway } from "../aws/gateway.ts";
 import type { Clock } from "../core/clock.ts";
+import type { Timeouts } from "../core/config.ts";
 import type { IdGen } from "../core/ids.ts";
 import type { Registry } from "../registry/registry.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
@@ -10,6 +11,7 @@ import type { Ecs } from "../services/ecs/ecs.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import type { Store } from "../store/store.ts";
+import type { OidcIssuer } from "../oidc/issuer.ts";
 import type { VpcDataPlane } from "../vpc/data-plane.ts";
 import type { AutoScaling } from "../services/application-autoscaling/index.ts";
 import type { CloudWatch } from "../services/cloudwatch/index.ts";
@@ -29,7 +31,17 @@ export interface SlipwayOptions {
   accountId?: string;
   region?: string;
   strictAuth?: boolean;
+  /**
+   * Evaluate IAM policies on every request signed by an IAM user's key, a role session or a task
+   * role (the account's root stays unrestricted). Default: on with strictAuth, off otherwise.
+   */
+  enforceIam?: boolean;
   credentials?: Credentials[];
+  /**
+   * The OIDC issuer Slipway stands in for (it signs tokens for it and verifies them with its own
+   * key, published at /_slipway/oidc/). Default https://token.actions.githubusercontent.com.
+   */
+  oidcIssuer?: string;
   runtime?: ContainerRuntime;
   clock?: Clock;
   ids?: IdGen;
@@ -45,6 +57,8 @@ export interface SlipwayOptions {
   dataPlane?: "node" | "haproxy";
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
+  /** How long the API port waits on a stalled client (defaults: DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<Timeouts>;
   /** Count load balancer traffic for AWS/ApplicationELB metrics. Default true. */
   loadBalancerMetrics?: boolean;
   /**
@@ -87,6 +101,8 @@ export interface Slipway {
   /** ACM (certificates, the local CA). */
   readonly acm: Acm;
   readonly instanceId: string;
+  /** Slipway's OIDC issuer (mints test tokens; tokens of its URL verify against its key). */
+  readonly oidc: OidcIssuer;
   /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
   readonly taskEndpointUrl: string | undefined;
   /** The VPC data plane (subnet networks, security groups in the kernel). */

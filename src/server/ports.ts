@@ -35,6 +35,16 @@ import type { RepositoryKeys } from "../services/ecr/ports.ts";
 import type { SecretKeys } from "../services/secretsmanager/ports.ts";
 import type { ParameterKeys } from "../services/ssm/ports.ts";
 import { ServiceError } from "../aws/service-error.ts";
+import type { ResourceLookup } from "../authz/requests.ts";
+import type { Authorizer } from "../authz/authorizer.ts";
+import { contextOf } from "../authz/context.ts";
+import { evaluate } from "../authz/evaluate.ts";
+import { compilePolicy } from "../authz/policy.ts";
+import type { RolePermissions } from "../services/ecs/permissions.ts";
+import type { Store } from "../store/store.ts";
+import { getTags } from "../store/tags.ts";
+import type { Ecr } from "../services/ecr/ecr.ts";
+import { docOf } from "../services/ecr/repo.ts";
 import type { AutoScaling, ScalableServices, ScalingAlarms, TargetGroups } from "../services/application-autoscaling/index.ts";
 import type { AlarmActions, CloudWatch } from "../services/cloudwatch/index.ts";
 import { bucketOfValues } from "../services/cloudwatch/statistics.ts";
@@ -66,7 +76,7 @@ export function taskNetworkingPort(ec2: Ec2): TaskNetworking {
     subnetZone: (scope, id) => ec2.zoneOf(scope, id),
     securityGroupVpc: (scope, id) => ec2.vpcOf(scope, "security-group", id),
     attach: (scope, req) => {
-      let eni;
+      let eni: ReturnType<typeof ec2.networkInterfaceFor>;
       try {
         eni = ec2.networkInterfaceFor(scope, {
           owner: { kind: "ecs-task", attachmentId: req.attachmentId },
@@ -315,6 +325,71 @@ export function taskSecretsPort(sm: SecretsManager, ssm: Ssm, ids: IdGen): Secre
   );
 }
 
+/**
+ * What IAM enforcement reads of other services' resources (src/authz/requests.ts): repository,
+ * secret and key policies, ARNs of IAM entities, tags. Read-only.
+ */
+export function resourceLookupPort(store: Store, ecr: Ecr, sm: SecretsManager, kms: Kms, iam: Iam): ResourceLookup {
+  const tagsOf = (arn: string) => Object.fromEntries(getTags(store, arn).map((t) => [t.key, t.value]));
+  return {
+    ecrRepository: (scope, name) => {
+      const r = ecr.deps.registry.getRepository(scope, name);
+      return r ? { policy: docOf(r).repositoryPolicy, tags: tagsOf(`arn:aws:ecr:${scope.region}:${scope.accountId}:repository/${name}`) } : undefined;
+    },
+    secret: (scope, id) => {
+      const row = sm.secrets.find(scope, id);
+      return row ? { arn: row.arn, policy: row.policy ?? undefined, tags: tagsOf(row.arn), kmsKeyId: row.kms_key_id ?? undefined } : undefined;
+    },
+    kmsKey: (scope, id) => {
+      try {
+        const k = kms.keys.resolve(scope, id, { aliases: true });
+        return { arn: k.arn, policy: k.policy, tags: tagsOf(k.arn) };
+      } catch {
+        return undefined;
+      }
+    },
+    iamArn: (scope, kind, name) => {
+      const table = ({ role: "iam_roles", user: "iam_users", group: "iam_groups", policy: "iam_policies", "instance-profile": "iam_instance_profiles" } as const)[kind];
+      const doc = iam.repo.get(table, scope.accountId, name) as { Arn?: string } | undefined;
+      return doc?.Arn;
+    },
+    tags: tagsOf,
+  };
+}
+
+/** IAM as ECS's task-start checks see it (src/services/ecs/permissions.ts): roles' trust and their sessions' permissions. */
+export function rolePermissionsPort(iam: Iam, authorizer: Authorizer): RolePermissions {
+  const roleOf = (roleArn: string) => {
+    const p = parseArn(roleArn);
+    const name = p?.resource.split("/").at(-1);
+    const role = p && name ? iam.repo.get("iam_roles", p.accountId, name) : undefined;
+    return role && role.Arn === roleArn ? { role, account: p!.accountId } : undefined;
+  };
+  return {
+    assumable: (roleArn) => {
+      const r = roleOf(roleArn);
+      if (!r) return false;
+      const text = decodeURIComponent(r.role.AssumeRolePolicyDocument ?? "");
+      const d = evaluate({
+        action: "sts:AssumeRole",
+        resource: roleArn,
+        principal: { kind: "service", arn: "ecs-tasks.amazonaws.com", accountId: r.account, service: "ecs-tasks.amazonaws.com" },
+        context: contextOf([]),
+        identity: [],
+        resourcePolicy: { policy: compilePolicy(text), type: "role trust policy", id: "trust" },
+        resourceMustAllow: true,
+      });
+      return d.decision === "allowed";
+    },
+    denied: (roleArn, sessionName, scope, call) => {
+      const r = roleOf(roleArn);
+      const account = r?.account ?? parseArn(roleArn)?.accountId ?? scope.accountId;
+      const roleName = r?.role.RoleName ?? roleArn.split("/").at(-1) ?? roleArn;
+      const principal = iam.principals.role(account, roleName, `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`, `${r?.role.RoleId ?? "AROA"}:${sessionName}`);
+      return authorizer.denialFor(principal, call.service, call.operation, call.input, scope);
+    },
+  };
+}
 /** ECS services as Application Auto Scaling scales them: desiredCount through UpdateService. */
 export function scalableServicesPort(ecs: Ecs): ScalableServices {
   return {

@@ -5,13 +5,15 @@
  * fakes (runtime, clock, ids).
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { createGateway } from "../aws/gateway.ts";
 import { systemClock } from "../core/clock.ts";
-import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION } from "../core/config.ts";
+import { DEFAULT_ACCOUNT_ID, DEFAULT_AWSVPC_NETWORK, DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_REGION, DEFAULT_TIMEOUTS, type Timeouts } from "../core/config.ts";
 import { randomIds } from "../core/ids.ts";
+import { openDataDir, PRIVATE_FILE } from "../core/private-files.ts";
+import { textSealer } from "../core/sealed-text.ts";
 import { LogShipper } from "../awslogs/shipper.ts";
 import { DataPlane, type LoadBalancerDataPlane } from "../proxy/data-plane.ts";
 import { HaproxyDataPlane, haproxyAvailable } from "../proxy/haproxy/haproxy-data-plane.ts";
@@ -32,6 +34,7 @@ import { ec2Service } from "../services/ec2/index.ts";
 import { Ecr, ecrService } from "../services/ecr/index.ts";
 import { Ecs } from "../services/ecs/ecs.ts";
 import { localObjects } from "../services/ecs/env-files.ts";
+import { TaskPermissionChecks } from "../services/ecs/permissions.ts";
 import { ecsService } from "../services/ecs/index.ts";
 import { Elbv2 } from "../services/elbv2/elbv2.ts";
 import { elbv2Service } from "../services/elbv2/index.ts";
@@ -56,7 +59,11 @@ import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.t
 import { closeServer, frontDoor, listen } from "./http.ts";
 export type { Credentials, Slipway, SlipwayOptions } from "./options.ts";
 import type { Slipway, SlipwayOptions } from "./options.ts";
+import { Authorizer } from "../authz/authorizer.ts";
+import { GITHUB_ISSUER, OidcIssuer } from "../oidc/issuer.ts";
 import {
+  resourceLookupPort,
+  rolePermissionsPort,
   alarmActionsPort,
   ecsTelemetrySource,
   metricSinkPort,
@@ -88,7 +95,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const accountId = opts.accountId ?? DEFAULT_ACCOUNT_ID;
   const region = opts.region ?? DEFAULT_REGION;
   const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only (0700, files 0600); an older, more open data directory is tightened once.
+  const { tightened } = openDataDir(dataDir);
+  if (tightened > 0) log(`restricted ${tightened} file(s) and folder(s) in ${dataDir} to their owner`);
   // Always random, even with seeded test ids: two Slipways must never share an instance label.
   const instanceId = readOrCreate(join(dataDir, "instance-id"), () => randomUUID());
   const store = new Store(join(dataDir, "slipway.db"), { fsync: opts.fsync ?? false });
@@ -96,7 +105,13 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const host = new Host(runtime, log);
   const deps = { store, clock, ids };
   // The port first: ECR's repository URIs and the image-pull rewrite name it.
-  const http = await listen({ port: opts.port ?? DEFAULT_PORT, host: opts.host ?? "127.0.0.1" });
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const http = await listen({
+    port: opts.port ?? DEFAULT_PORT,
+    host: opts.host ?? "127.0.0.1",
+    headersTimeoutMs: timeouts.headersMs,
+    keepAliveTimeoutMs: timeouts.keepAliveMs,
+  });
   const port = http.port;
   const background = new Background(clock, log);
 
@@ -109,14 +124,30 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     defaultRegion: region,
     strict: opts.registry?.strict ?? opts.strictAuth ?? false,
     autoCreateRepositories: opts.registry?.autoCreateRepositories ?? false,
+    bodyIdleMs: timeouts.registryBodyIdleMs,
     log,
+    // IAM enforcement of pushes and pulls (the authorizer is built below, once IAM exists).
+    authorize: (req) => registryAuthorize?.(req),
   });
+  let registryAuthorize: ((req: { scope: { accountId: string; region: string }; accessKeyId: string | undefined; action: string; repository: string }) => string | undefined) | undefined;
   // KMS first: Secrets Manager, Parameter Store and ECR encrypt through it.
-  const kms = new Kms({ ...deps, masterKey: MasterKey.fromFile(join(dataDir, "kms-master.key"), log) });
+  // One master key protects everything at rest: KMS key material, and IAM/STS credentials.
+  const masterKey = MasterKey.fromFile(join(dataDir, "kms-master.key"), log);
+  const kms = new Kms({ ...deps, masterKey });
   const secretsManager = new SecretsManager({ ...deps, keys: secretKeysPort(kms) });
   const ssm = new Ssm({ ...deps, keys: parameterKeysPort(kms) });
-  const ecr = new Ecr({ store, clock, registry: ecrRegistryPort(registry), registryHost: () => `localhost:${port}`, keys: repositoryKeysPort(kms) });
-  const iam = new Iam(deps);
+  const iam = new Iam({ ...deps, secrets: textSealer(masterKey) });
+  const sealed = iam.repo.sealPlaintextSecrets();
+  if (sealed > 0) log(`sealed the credentials of ${sealed} IAM key(s) and STS session(s) stored in plaintext by an older Slipway`);
+  const ecr = new Ecr({
+    store,
+    clock,
+    registry: ecrRegistryPort(registry),
+    registryHost: () => `localhost:${port}`,
+    keys: repositoryKeysPort(kms),
+    sessionExpiry: (akid) => iam.session(akid)?.expiresAt,
+    iamKey: (akid) => iam.lookupSecret(akid) !== undefined,
+  });
   // EC2 may attach user ENIs to the container instances' EC2 instance ids (ECS's records).
   const containerInstances = new EcsRepo(store);
   const ec2 = new Ec2({ ...deps, instanceIds: (scope) => containerInstances.containerInstanceIds(scope), warn: log });
@@ -134,6 +165,15 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   const cloudwatch = new CloudWatch(deps);
   logs.metricFilters.sink = metricSinkPort(cloudwatch);
   const shipper = new LogShipper(deps, logs, runtime, { log });
+
+  // IAM enforcement: every signed request authorised before its handler (src/authz).
+  const enforceIam = opts.enforceIam ?? opts.strictAuth ?? false;
+  const authorizer = new Authorizer({
+    principals: (akid, account) => iam.principals.forAccessKey(akid, account),
+    lookup: resourceLookupPort(store, ecr, secretsManager, kms, iam),
+    clock,
+  });
+  if (enforceIam) registryAuthorize = (req) => authorizer.registryDenial(req.accessKeyId, req.scope, req.action, req.repository);
 
   // The load balancer: health checks, the data plane, the ELBv2 API with ACM's certificates, and
   // the routing snapshot. The data plane binds each host port, or moves it to its fallback
@@ -193,6 +233,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         subnetNetworks: { name: (subnetId) => vpc.networks.networkName(subnetId), ensure: (subnetId) => vpc.taskNetwork(subnetId) },
         reachability: taskReachabilityPort(ec2),
         ...(opts.unreachableTimeoutMs !== undefined ? { unreachableTimeoutMs: opts.unreachableTimeoutMs } : {}),
+        ...(enforceIam ? { permissions: new TaskPermissionChecks(rolePermissionsPort(iam, authorizer), () => ids.uuid()) } : {}),
         ...(taskEndpoint
           ? {
               identity: {
@@ -225,6 +266,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     for (const arn of ecs.repo.serviceArnsUsingTargetGroup(tgArn)) services.enqueue(`service:${arn}`);
   });
 
+
+  // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory.
+  const oidc = await OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   const gateway = createGateway({
@@ -233,7 +278,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       elbv2Service(elbv2),
       acmService(acm),
       iamService(iam),
-      stsService(iam),
+      stsService(iam, { enforce: enforceIam, issuer: oidc }),
       ec2Service(ec2),
       logsService(logs),
       ecrService(ecr),
@@ -249,6 +294,10 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
     lookupSecret: (akid) => credentials.get(akid) ?? (/^A[KS]IA/.test(akid) ? iam.lookupSecret(akid) : undefined),
     ids,
+    // Strict mode judges a signature's date against the injected clock.
+    now: () => clock.now(),
+    bodyIdleMs: timeouts.apiBodyIdleMs,
+    ...(enforceIam ? { authorize: authorizer.authorizeCall } : {}),
   });
   http.serve(
     frontDoor({
@@ -259,6 +308,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         health: () => ({ status: "ok", instanceId, vpc: vpc.status() }),
         // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
         listeners: () => ({ listeners: dataPlane.listeners() }),
+        // The OIDC issuer's discovery document and keys (public).
+        "oidc/.well-known/openid-configuration": () => oidc.discovery(`http://127.0.0.1:${port}`),
+        "oidc/jwks": () => oidc.jwks(),
       },
       documents: {
         // The local CA's root certificate (public): trust it to verify requested certificates.
@@ -320,6 +372,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("log retention", INTERVALS.logRetention, () => logs.expireRetention(), { immediately: true });
   background.every("stopped-task purge", INTERVALS.stoppedTaskPurge, () => ecs.repo.purgeStoppedTasks(clock.now() - STOPPED_TASK_RETENTION_MS));
   background.every("registry gc", INTERVALS.registryGc, () => registry.collectGarbage());
+  background.every("registry upload purge", INTERVALS.registryUploadPurge, () => registry.purgeUploads());
   background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
   background.every("secret deletion", INTERVALS.secretDeletion, () => secretsManager.purgeDeleted(), { immediately: true });
   await vpc.start();
@@ -350,6 +403,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     metricsMinute,
     acm,
     instanceId,
+    oidc,
     taskEndpointUrl,
     vpc,
     idle: async () => {
@@ -386,7 +440,7 @@ function readOrCreate(path: string, make: () => string): string {
     return readFileSync(path, "utf8").trim();
   } catch {
     const v = make();
-    writeFileSync(path, v + "\n");
+    writeFileSync(path, `${v}\n`, { mode: PRIVATE_FILE });
     return v;
   }
 }

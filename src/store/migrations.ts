@@ -454,4 +454,25 @@ CREATE TABLE elbv2_listener_certificates (
 CREATE INDEX elbv2_listener_certificates_cert ON elbv2_listener_certificates (certificate_arn);
 `,
   },
+  {
+    version: 70,
+    name: "iam-authorization",
+    // IAM enforcement (src/services/iam): what an STS session is beyond its keys (the role or user it
+    // acts as, its session policies and tags, its identity provider: JSON in `doc`), and IAM OIDC
+    // identity providers, stored like the other IAM entities (name = URL without https://).
+    sql: `
+ALTER TABLE sts_sessions ADD COLUMN doc TEXT;
+CREATE TABLE iam_oidc_providers (
+  account TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL UNIQUE, path TEXT NOT NULL,
+  doc TEXT NOT NULL, PRIMARY KEY (account, name)
+);
+`,
+  },
+  {
+    version: 80,
+    name: "registry upload activity",
+    // When an upload session last received data (or started): sessions idle for
+    // UPLOAD_IDLE_MS are abandoned and swept (src/registry/gc.ts).
+    sql: `ALTER TABLE registry_uploads ADD COLUMN touched_at REAL;`,
+  },
 ];

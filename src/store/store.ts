@@ -9,9 +9,10 @@
  * After a transaction commits, the keys it marked with `changed()` are delivered to listeners
  * (the scheduler enqueues them; later the proxy rebuilds its routing snapshot).
  */
-import { mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { mkdirPrivate, touchPrivate } from "../core/private-files.ts";
 import { migrate } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
 
@@ -27,9 +28,14 @@ export class Store {
 
   /** `path` ":memory:" gives a throwaway store (unit tests). */
   constructor(path: string, opts: { fsync?: boolean } = {}) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") {
+      // Owner-only from the start: SQLite gives the -wal and -shm files the database file's mode.
+      mkdirPrivate(dirname(path));
+      touchPrivate(path);
+    }
     this.db = new DatabaseSync(path);
     this.db.exec("PRAGMA journal_mode = WAL");
+    if (path !== ":memory:") for (const f of [`${path}-wal`, `${path}-shm`]) if (existsSync(f)) touchPrivate(f);
     this.db.exec(`PRAGMA synchronous = ${opts.fsync ? "FULL" : "NORMAL"}`);
     this.db.exec("PRAGMA foreign_keys = ON");
     this.db.exec("PRAGMA busy_timeout = 5000");
@@ -90,6 +96,17 @@ export class Store {
   /** Called after a transaction rolled back (in-memory caches of store rows must be dropped). */
   onRollback(listener: () => void): void {
     this.#rollbackListeners.push(listener);
+  }
+
+  /**
+   * Rewrites the database without its free pages and empties the WAL: what an UPDATE replaced
+   * (say, a secret now sealed) no longer lingers in the files. Slow on a big database; for rare,
+   * one-time changes.
+   */
+  compact(): void {
+    this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    this.db.exec("VACUUM");
+    this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
   close(): void {

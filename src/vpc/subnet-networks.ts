@@ -77,7 +77,7 @@ export class SubnetNetworks {
   ensure(subnet: SubnetSpec): Promise<{ name: string } | { error: string }> {
     if (this.#ready.has(subnet.id)) return Promise.resolve({ name: this.networkName(subnet.id) });
     const pending = this.#pending.get(subnet.id);
-    if (pending) return pending;
+    if (pending !== undefined) return pending;
     const p = this.#ensure(subnet).finally(() => this.#pending.delete(subnet.id));
     this.#pending.set(subnet.id, p);
     return p;

@@ -25,11 +25,21 @@ export function awsCliSkip(what: string): string | false {
  * user configuration. Asynchronous on purpose: a server in the same process must keep serving.
  */
 export async function awsCli(endpoint: string, ...args: string[]): Promise<CliResult> {
+  return awsCliAs(endpoint, { accessKeyId: "test", secretAccessKey: "test" }, ...args);
+}
+
+/** `awsCli` with the given credentials (an IAM user's key, a session's key and token). */
+export async function awsCliAs(
+  endpoint: string,
+  creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  ...args: string[]
+): Promise<CliResult> {
   const env = {
     PATH: process.env["PATH"] ?? "",
     HOME: process.env["HOME"] ?? "/tmp",
-    AWS_ACCESS_KEY_ID: "test",
-    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    ...(creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
     AWS_DEFAULT_REGION: "us-east-1",
     AWS_CONFIG_FILE: "/dev/null",
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",

@@ -200,7 +200,8 @@ describe("task secrets", () => {
 describe("task identity", () => {
   let h: Harness;
   before(async () => {
-    h = await harness({ slipway: { taskEndpoint: { host: "127.0.0.1", port: 0 }, strictAuth: true } });
+    // Strict SigV4 without IAM enforcement: the task role here is an ARN IAM does not know (a script's).
+    h = await harness({ slipway: { taskEndpoint: { host: "127.0.0.1", port: 0 }, strictAuth: true, enforceIam: false } });
   });
   after(() => h.close());
 
@@ -223,6 +224,8 @@ describe("task identity", () => {
       endpoint: base,
       credentials: { accessKeyId: cr.AccessKeyId!, secretAccessKey: cr.SecretAccessKey!, sessionToken: cr.Token! },
       maxAttempts: 1,
+      // Strict SigV4 checks the signing date against Slipway's (here, manual) clock.
+      systemClockOffset: h.clock.now() - Date.now(),
     });
     const who = await client.send(new sts.GetCallerIdentityCommand({}));
     assert.equal(who.Arn, `arn:aws:sts::000000000000:assumed-role/app-task-role/${taskId}`);

@@ -2,6 +2,7 @@
  * A service's model, read from the module namespace of its @aws-sdk/client-* package:
  * operations (`Op$`), error shapes (`Err$`) with their traits, and the generated enum table.
  */
+import { type Constraint, type ConstraintTable, loadConstraintTable } from "./constraints.ts";
 import { type EnumTable, loadDoubleTable, loadEnumTable } from "./enums.ts";
 import { Shape } from "./shape.ts";
 
@@ -30,6 +31,7 @@ export class ServiceModel {
   readonly namespace: string;
   readonly #module: Readonly<Record<string, unknown>>;
   readonly #enums: EnumTable;
+  #constraints: ConstraintTable | undefined;
   readonly #ops = new Map<string, OperationModel | null>();
   readonly #errors = new Map<string, ErrorModel | null>();
   #byQueryCode: Map<string, ErrorModel> | undefined;
@@ -67,6 +69,12 @@ export class ServiceModel {
   enumValues(structure: string, member: string): readonly string[] | undefined {
     if (this.#ownEnumChecks.has(`${structure}.${member}`)) return undefined;
     return this.#enums[structure]?.[member];
+  }
+
+  /** Length/range traits and integer kind of a member (from botocore's model), if it has any. */
+  constraint(structure: string, member: string): Constraint | undefined {
+    this.#constraints ??= loadConstraintTable(this.namespace);
+    return this.#constraints[structure]?.[member];
   }
 
   /** Whether a member's model type is double/float (or a list/map of them); see gen-doubles.ts. */

@@ -15,8 +15,9 @@ import { ServiceError } from "../service-error.ts";
 import { errorInfo } from "./error-info.ts";
 import { toDate } from "./json-codec.ts";
 import { queryErrorHeader } from "./json.ts";
-import type { ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
-import { validateInput, validationError } from "./validate.ts";
+import type { ParseOptions, ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
+import { cborProblem } from "./input-limits.ts";
+import { validate, validationError } from "./validate.ts";
 
 function reply(status: number, body: Uint8Array, meta: ResponseMeta, extra: Record<string, string> = {}): WireResponse {
   return {
@@ -34,10 +35,14 @@ function reply(status: number, body: Uint8Array, meta: ResponseMeta, extra: Reco
 }
 
 export const cborProtocol: WireProtocol = {
-  parseInput(model: ServiceModel, op: OperationModel, req: WireRequest): unknown {
+  parseInput(model: ServiceModel, op: OperationModel, req: WireRequest, opts: ParseOptions = {}): unknown {
     let raw: unknown = {};
     const bytes = req.payload ?? req.body;
     if (bytes.byteLength > 0) {
+      // Checked before the decoder sees it: lengths past the end, text that is not UTF-8, lossy
+      // integers (the decoder would warn on the console for each), depth, trailing bytes.
+      const problem = cborProblem(bytes);
+      if (problem) throw new ServiceError("SerializationException", `The request body is not valid CBOR: ${problem}.`, { status: 400 });
       try {
         raw = cbor.deserialize(bytes);
       } catch {
@@ -47,8 +52,12 @@ export const cborProtocol: WireProtocol = {
     const typeErrors: string[] = [];
     const input = decodeCbor(op.input, raw ?? {}, "", typeErrors) ?? {};
     if (typeErrors.length > 0) throw new ServiceError("SerializationException", typeErrors.join("; "), { status: 400 });
-    const errors = validateInput(model, op.input, input, "json");
-    if (errors.length > 0) throw validationError("ValidationException", errors);
+    // As the JSON protocols: integers and wire types are SerializationException, the rest ValidationException.
+    const found = validate(model, op.input, input, "json", { traits: opts.traitErrors !== false });
+    if (found.types.length > 0) throw new ServiceError("SerializationException", found.types.join("; "), { status: 400 });
+    const errors = [...found.missing, ...found.invalid];
+    if (errors.length > 0) throw validationError("ValidationException", [...errors, ...found.traits]);
+    if (found.traits.length > 0) throw validationError(opts.traitErrors || "ValidationException", found.traits);
     return input;
   },
 
@@ -116,12 +125,9 @@ export function decodeCbor(shape: Shape, value: unknown, path: string, errors: s
     case "map": {
       if (!isMap(value)) return mismatch(errors, path, "map");
       const member = shape.mapValue();
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        const d = decodeCbor(member, v, `${path}.${k}`, errors);
-        if (d !== undefined) out[k] = d;
-      }
-      return out;
+      // Null values stay (as undefined) for validation to refuse unless the map is sparse; built
+      // with fromEntries so that a "__proto__" key is an own property, never the prototype.
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decodeCbor(member, v, `${path}.${k}`, errors)]));
     }
     case "string":
       return typeof value === "string" ? value : mismatch(errors, path, "string");

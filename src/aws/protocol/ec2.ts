@@ -13,6 +13,7 @@ import { errorInfo } from "./error-info.ts";
 import { decodeForm, ec2Rules, formTree } from "./form-codec.ts";
 import { xmlReply } from "./query.ts";
 import type { WireProtocol } from "./types.ts";
+import { validate } from "./validate.ts";
 import { writeMembers } from "./xml-codec.ts";
 import { XmlWriter } from "./xml-writer.ts";
 
@@ -64,12 +65,17 @@ function typeError(text: string): ServiceError {
 }
 
 export const ec2Protocol: WireProtocol = {
-  parseInput(model, op, req) {
-    const errors: string[] = [];
-    const input = decodeForm(op.input, formTree(req.form ?? new URLSearchParams()), "", ec2Rules, errors) ?? {};
-    if (errors.length > 0) throw typeError(errors[0]!);
+  parseInput(model, op, req, opts) {
+    const malformed: string[] = [];
+    const input = decodeForm(op.input, formTree(req.form ?? new URLSearchParams()), "", ec2Rules, malformed) ?? {};
+    if (malformed.length > 0) throw typeError(malformed[0]!);
     const issue = check(model, op.input, input, "");
     if (issue) throw issue;
+    // What the walk above leaves to the shared validation (integers out of range, nulls in lists;
+    // length and range traits only when the service asks), answered as EC2 answers bad values.
+    const found = validate(model, op.input, input, "query", { traits: opts?.traitErrors !== false });
+    const rest = [...found.missing, ...found.types, ...found.invalid, ...found.traits];
+    if (rest.length > 0) throw typeError(rest[0]!);
     return input;
   },
 

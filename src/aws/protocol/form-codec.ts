@@ -3,6 +3,7 @@
  * (`Targets.member.1.Id=…`) are folded into a tree, then walked with the input shape.
  */
 import type { Shape } from "../model/index.ts";
+import { isBase64 } from "./json-codec.ts";
 
 interface Node {
   value: string | undefined;
@@ -79,13 +80,15 @@ export function decodeForm(shape: Shape, node: Node | undefined, path: string, r
       const keyName = shape.mapKey().traits().xmlName ?? "key";
       const valueShape = shape.mapValue();
       const valueName = valueShape.traits().xmlName ?? "value";
-      const out: Record<string, unknown> = {};
+      const out: Array<[string, unknown]> = [];
       for (const [i, entry] of indexed(holder)) {
         const k = entry.children.get(keyName)?.value;
         if (k === undefined) continue;
-        out[k] = decodeForm(valueShape, entry.children.get(valueName), `${path}.${i}`, rules, errors);
+        // A missing value stays undefined, for validation to refuse (maps are not sparse).
+        out.push([k, decodeForm(valueShape, entry.children.get(valueName), `${path}.${i}`, rules, errors)]);
       }
-      return out;
+      // fromEntries: a "__proto__" key becomes an own property, never the prototype.
+      return Object.fromEntries(out);
     }
     default:
       return node.value === undefined ? undefined : scalar(shape, node.value, path, errors);
@@ -121,7 +124,8 @@ function scalar(shape: Shape, text: string, path: string, errors: string[]): unk
       break;
     }
     case "blob":
-      return new Uint8Array(Buffer.from(text, "base64"));
+      if (isBase64(text)) return new Uint8Array(Buffer.from(text, "base64"));
+      break;
     default:
       return text;
   }

@@ -5,7 +5,7 @@ import { jsonProtocol } from "./json.ts";
 import { queryProtocol } from "./query.ts";
 import type { WireProtocol } from "./types.ts";
 
-export type { ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
+export type { ParseOptions, ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
 
 const json10 = jsonProtocol("1.0");
 const json11 = jsonProtocol("1.1");

@@ -27,12 +27,9 @@ export function decodeJson(shape: Shape, value: unknown, path: string, errors: s
     case "map": {
       if (!isObject(value)) return mismatch(errors, path, "map", value);
       const member = shape.mapValue();
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        const d = decodeJson(member, v, `${path}.${k}`, errors);
-        if (d !== undefined) out[k] = d;
-      }
-      return out;
+      // Null values stay (as undefined) for validation to refuse unless the map is sparse; built
+      // with fromEntries so that a "__proto__" key is an own property, never the prototype.
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decodeJson(member, v, `${path}.${k}`, errors)]));
     }
     case "string":
       return typeof value === "string" ? value : mismatch(errors, path, "string", value);
@@ -57,7 +54,7 @@ export function decodeJson(shape: Shape, value: unknown, path: string, errors: s
       return d;
     }
     case "blob":
-      if (typeof value !== "string") return mismatch(errors, path, "blob", value);
+      if (typeof value !== "string" || !isBase64(value)) return mismatch(errors, path, "blob", value);
       return new Uint8Array(Buffer.from(value, "base64"));
     case "unit":
       return undefined;
@@ -126,6 +123,18 @@ export function toBase64(value: unknown): string | undefined {
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
   if (typeof value === "string") return Buffer.from(value, "utf8").toString("base64");
   return undefined;
+}
+
+/** Standard base64 with padding (what every SDK sends); checked in one pass, no regular expression. */
+export function isBase64(s: string): boolean {
+  if (s.length % 4 !== 0) return false;
+  const pad = s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0;
+  for (let i = 0; i < s.length - pad; i++) {
+    const c = s.charCodeAt(i);
+    const ok = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

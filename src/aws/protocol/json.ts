@@ -6,9 +6,10 @@ import type { OperationModel, ServiceModel } from "../model/index.ts";
 import { ServiceError } from "../service-error.ts";
 import { errorInfo } from "./error-info.ts";
 import { decodeJson, encodeJson } from "./json-codec.ts";
-import type { ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
+import type { ParseOptions, ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
+import { invalidUtf8At, jsonDeeperThan, MAX_JSON_DEPTH } from "./input-limits.ts";
+import { validate, validationError } from "./validate.ts";
 import type { ErrorInfo } from "./error-info.ts";
-import { validateInput, validationError } from "./validate.ts";
 
 export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
   const contentType = `application/x-amz-json-${version}`;
@@ -28,26 +29,16 @@ export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
   }
 
   return {
-    parseInput(model: ServiceModel, op: OperationModel, req: WireRequest): unknown {
-      const bytes = req.payload ?? req.body;
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
-      let raw: unknown = {};
-      if (text.trim() !== "") {
-        try {
-          raw = JSON.parse(text);
-        } catch {
-          throw new ServiceError("SerializationException", "Start of structure or map found where not expected.", {
-            status: 400,
-          });
-        }
-      }
+    parseInput(model: ServiceModel, op: OperationModel, req: WireRequest, opts: ParseOptions = {}): unknown {
+      const raw = parseJsonBody(req.payload ?? req.body);
       const typeErrors: string[] = [];
       const input = decodeJson(op.input, raw ?? {}, "", typeErrors) ?? {};
-      if (typeErrors.length > 0) {
-        throw new ServiceError("SerializationException", typeErrors.join("; "), { status: 400 });
-      }
-      const errors = validateInput(model, op.input, input, "json");
-      if (errors.length > 0) throw validationError("ValidationException", errors);
+      if (typeErrors.length > 0) throw new ServiceError("SerializationException", typeErrors.join("; "), { status: 400 });
+      const found = validate(model, op.input, input, "json", { traits: opts.traitErrors !== false });
+      if (found.types.length > 0) throw new ServiceError("SerializationException", found.types.join("; "), { status: 400 });
+      const errors = [...found.missing, ...found.invalid];
+      if (errors.length > 0) throw validationError("ValidationException", [...errors, ...found.traits]);
+      if (found.traits.length > 0) throw validationError(opts.traitErrors || "ValidationException", found.traits);
       return input;
     },
 
@@ -72,6 +63,28 @@ export function jsonProtocol(version: "1.0" | "1.1"): WireProtocol {
       return reply(info.status, body, meta, extra);
     },
   };
+}
+
+/**
+ * The JSON document of a request body ({} when empty): well-formed UTF-8, nested no deeper than
+ * MAX_JSON_DEPTH, valid JSON; otherwise a SerializationException, as AWS's JSON services answer.
+ */
+export function parseJsonBody(body: Uint8Array): unknown {
+  const bad = invalidUtf8At(body);
+  if (bad >= 0) {
+    const byte = body[bad]!.toString(16).padStart(2, "0");
+    throw new ServiceError("SerializationException", `Invalid UTF-8 ${body[bad]! >= 0x80 && body[bad]! < 0xc0 ? "middle" : "start"} byte 0x${byte}`, { status: 400 });
+  }
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+  if (text.trim() === "") return {};
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new ServiceError("SerializationException", `Document nesting depth exceeds the maximum allowed (${MAX_JSON_DEPTH})`, { status: 400 });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ServiceError("SerializationException", "Start of structure or map found where not expected.", { status: 400 });
+  }
 }
 
 /** `x-amzn-query-error: <query code>;Sender|Receiver`, what query-compatible clients report as the code. */

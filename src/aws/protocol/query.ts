@@ -7,8 +7,8 @@ import type { OperationModel, ServiceModel } from "../model/index.ts";
 import type { ServiceError } from "../service-error.ts";
 import { errorInfo } from "./error-info.ts";
 import { decodeForm, type FormRules, formTree, queryRules } from "./form-codec.ts";
-import type { ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
-import { validateInput, validationError } from "./validate.ts";
+import type { ParseOptions, ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
+import { validate, validationError } from "./validate.ts";
 import { writeMembers } from "./xml-codec.ts";
 import { XmlWriter } from "./xml-writer.ts";
 
@@ -24,18 +24,26 @@ export function xmlReply(status: number, body: string, requestId: string): WireR
   };
 }
 
-/** Decodes and validates a form input; shared with ec2Query (different key rules). */
-export function parseFormInput(model: ServiceModel, op: OperationModel, req: WireRequest, rules: FormRules): unknown {
-  const errors: string[] = [];
-  const input = decodeForm(op.input, formTree(req.form ?? new URLSearchParams()), "", rules, errors) ?? {};
-  errors.push(...validateInput(model, op.input, input, "query"));
-  if (errors.length > 0) throw validationError("ValidationError", errors);
+/**
+ * Decodes and validates a form input; shared with ec2Query (different key rules). awsQuery answers
+ * every violation with ValidationError (or the service's own code for length and range traits);
+ * EC2 answers a missing parameter with MissingParameter
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+ */
+export function parseFormInput(model: ServiceModel, op: OperationModel, req: WireRequest, rules: FormRules, opts: ParseOptions = {}, ec2 = false): unknown {
+  const malformed: string[] = [];
+  const input = decodeForm(op.input, formTree(req.form ?? new URLSearchParams()), "", rules, malformed) ?? {};
+  const found = validate(model, op.input, input, "query", { traits: opts.traitErrors !== false });
+  const errors = [...found.missing, ...malformed, ...found.types, ...found.invalid];
+  if (ec2 && found.missing.length > 0) throw validationError("MissingParameter", [...errors, ...found.traits]);
+  if (errors.length > 0) throw validationError("ValidationError", [...errors, ...found.traits]);
+  if (found.traits.length > 0) throw validationError(opts.traitErrors || "ValidationError", found.traits);
   return input;
 }
 
 export const queryProtocol: WireProtocol = {
-  parseInput(model, op, req) {
-    return parseFormInput(model, op, req, queryRules);
+  parseInput(model, op, req, opts) {
+    return parseFormInput(model, op, req, queryRules, opts);
   },
 
   serializeOutput(op, output, meta) {

@@ -38,9 +38,18 @@ export interface ResponseMeta {
   readonly queryCompatible?: boolean;
 }
 
+/** How a service wants its input validated beyond what the protocol always checks. */
+export interface ParseOptions {
+  /**
+   * The error code of a length or range trait violation (default: the protocol's validation
+   * error), or false where the service checks lengths and ranges itself (EC2, IAM).
+   */
+  readonly traitErrors?: string | false | undefined;
+}
+
 export interface WireProtocol {
   /** Decodes and validates the input; throws ServiceError (SerializationException, ValidationException…). */
-  parseInput(model: ServiceModel, op: OperationModel, req: WireRequest): unknown;
+  parseInput(model: ServiceModel, op: OperationModel, req: WireRequest, opts?: ParseOptions): unknown;
   serializeOutput(op: OperationModel, output: unknown, meta: ResponseMeta): WireResponse;
   serializeError(err: ServiceError, meta: ResponseMeta): WireResponse;
 }

@@ -66,11 +66,20 @@ export async function readSmallBody(ctx: RequestContext, limit: number): Promise
   return Buffer.concat(chunks);
 }
 
-/** `?n=&last=` pagination; n absent means everything. */
+/** The largest page a list answers (distribution's default catalog limit is 1000). */
+export const MAX_PAGE = 10_000;
+
+/**
+ * `?n=&last=` pagination; n absent means everything. An n that is not a whole number from 0 to
+ * MAX_PAGE is PAGINATION_NUMBER_INVALID (400), as distribution answers it.
+ */
 export function pageParams(url: URL): { n?: number; last?: string } {
   const out: { n?: number; last?: string } = {};
   const n = url.searchParams.get("n");
-  if (n !== null && /^\d+$/.test(n)) out.n = Number(n);
+  if (n !== null && n !== "") {
+    if (!/^\d{1,6}$/.test(n) || Number(n) > MAX_PAGE) throw new RegistryError("PAGINATION_NUMBER_INVALID", { n, max: MAX_PAGE });
+    out.n = Number(n);
+  }
   const last = url.searchParams.get("last");
   if (last) out.last = last;
   return out;

@@ -48,7 +48,7 @@ export class BlobStore {
     const target = this.#paths.blob(digest);
     this.#pin(digest);
     try {
-      await mkdir(dirname(target), { recursive: true });
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
       await rename(file, target);
       await fsyncDir(dirname(target));
       return link();

@@ -53,8 +53,9 @@ export class UploadStore {
     const uuid = this.#ids.uuid();
     // Row first, then file: GC removes upload files that have no row.
     this.#meta.createUpload(scope, repo, uuid);
-    await mkdir(this.#paths.uploadsDir, { recursive: true });
-    await writeFile(this.#paths.upload(uuid), new Uint8Array(0), { flag: "wx" });
+    // Owner-only: the file is renamed into blobs/ as it is, so blobs are 0600 in 0700 folders.
+    await mkdir(this.#paths.uploadsDir, { recursive: true, mode: 0o700 });
+    await writeFile(this.#paths.upload(uuid), new Uint8Array(0), { flag: "wx", mode: 0o600 });
     this.#hashes.set(uuid, { hash: createHash("sha256"), size: 0 });
     return { uuid, size: 0 };
   }
@@ -153,6 +154,7 @@ export class UploadStore {
       throw err instanceof RegistryError ? err : new RegistryError("BLOB_UPLOAD_INVALID", { reason: (err as Error).message });
     }
     state.size = before + written;
+    this.#meta.touchUpload(uuid);
     return state.size;
   }
 

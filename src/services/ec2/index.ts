@@ -15,6 +15,8 @@ export function ec2Service(ec2: Ec2): ServiceDefinition {
     xmlNamespace: EC2_XML_NAMESPACE,
     model: lazyModel("@aws-sdk/client-ec2"),
     handlers: ec2Handlers(ec2),
+    // EC2 does not answer with model validation errors: its resources check their own limits.
+    traitErrors: false,
   });
 }
 

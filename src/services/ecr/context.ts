@@ -12,6 +12,10 @@ export interface EcrDeps {
   readonly registryHost: () => string;
   /** KMS, for repositories encrypted with KMS (without it, kmsKey is stored as given and none is made up). */
   readonly keys?: RepositoryKeys;
+  /** When an STS session's credentials expire (registry tokens end no later); undefined for other keys. */
+  readonly sessionExpiry?: (accessKeyId: string) => number | undefined;
+  /** Whether IAM issued this key (a user's key or a session's): only those go into registry tokens. */
+  readonly iamKey?: (accessKeyId: string) => boolean;
 }
 
 /** An imageId as ECR's messages spell it: `imageDigest:'…', imageTag:'…'`. */

@@ -19,7 +19,7 @@ export function ecrHandlers(e: Ecr): HandlerTable {
     PutImageTagMutability: (i, c) => e.repositories.putImageTagMutability(c, i),
     PutImageScanningConfiguration: (i, c) => e.repositories.putImageScanningConfiguration(c, i),
     DescribeRegistry: (_i, c) => e.repositories.describeRegistry(c),
-    GetAuthorizationToken: (_i, c) => authorizationToken(e.deps, c),
+    GetAuthorizationToken: (_i, c) => authorizationToken(e.deps, c, c.accessKeyId),
 
     ListImages: (i, c) => e.images.list(c, i),
     DescribeImages: (i, c) => e.images.describe(c, i),

@@ -16,5 +16,7 @@ export function ecrService(ecr: Ecr): ServiceDefinition {
     targetPrefix: "AmazonEC2ContainerRegistry_V20150921",
     model: lazyModel("@aws-sdk/client-ecr"),
     handlers: ecrHandlers(ecr),
+    // ECR answers a length or range violation with InvalidParameterException.
+    traitErrors: "InvalidParameterException",
   });
 }

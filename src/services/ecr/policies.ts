@@ -1,11 +1,13 @@
 /**
- * A repository's policies: the repository (permissions) policy, stored but not enforced, and the
+ * A repository's policies: the repository (permissions) policy, checked by the IAM policy grammar
+ * (src/authz/validate.ts, resource-policy flavour) and enforced with IAM enforcement on, and the
  * lifecycle policy with its preview and its scheduled run (lifecycle.ts evaluates; this module
  * stores, previews and expires). Both live in the repository's RepoDoc.
  */
 import type * as ecr from "@aws-sdk/client-ecr";
 import type { Scope } from "../../core/arn.ts";
 import { offsetPage } from "../common/paginate.ts";
+import { PolicyInvalid, validatePolicy } from "../../authz/validate.ts";
 import type { EcrDeps } from "./context.ts";
 import { badNextToken, invalidParameter, lifecyclePolicyNotFound, lifecyclePreviewNotFound, repositoryPolicyNotFound } from "./errors.ts";
 import { evaluateLifecyclePolicy, type LifecyclePolicy, parseLifecyclePolicy } from "./lifecycle.ts";
@@ -31,7 +33,7 @@ export class Policies {
     } catch {
       policy = undefined;
     }
-    if (typeof policy !== "object" || policy === null || !("Statement" in policy)) {
+    if (typeof policy !== "object" || policy === null || !("Statement" in policy) || !grammarHolds(text)) {
       throw invalidParameter("Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'");
     }
     this.#repo.updateDoc(s, name, (d) => {
@@ -170,5 +172,16 @@ export class Policies {
       });
     }
     return { expired };
+  }
+}
+
+/** Whether a repository policy passes the IAM grammar (ECR answers one message for every failure). */
+function grammarHolds(text: string): boolean {
+  try {
+    validatePolicy(text, "resource");
+    return true;
+  } catch (err) {
+    if (err instanceof PolicyInvalid) return false;
+    throw err;
   }
 }

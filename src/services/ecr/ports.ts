@@ -86,7 +86,7 @@ export interface RegistryPort {
 
   // ---- credentials ----
   /** A registry password for the scope, as ECR's authorizationToken (base64 of `AWS:<password>`), and when it expires. */
-  issueAuthorizationToken(scope: Scope, now: number): { authorizationToken: string; expiresAt: number };
+  issueAuthorizationToken(scope: Scope, now: number, accessKeyId?: string, notAfter?: number): { authorizationToken: string; expiresAt: number };
 
   // ---- the registry's rules ----
   /** The repository name grammar of the OCI distribution spec. */

@@ -5,11 +5,20 @@
  * ResourceNotFoundException, as in AWS).
  */
 import { parseArn } from "../../core/arn.ts";
-import { tagShape, type TaggingRules } from "../common/tagging.ts";
+import { type TagShape, tagShape, type TaggingRules } from "../common/tagging.ts";
 import { invalidParameter, resourceNotFound } from "./errors.ts";
 import type { EcsRepo } from "./repo.ts";
 
-export const ecsTags = tagShape("key", "value");
+const wire = tagShape("key", "value");
+
+/** ECS's `{ key, value }` tags; a tag without a key is refused as ECS refuses it. */
+export const ecsTags: TagShape<"key", "value"> = {
+  read: (tags) => {
+    for (const t of tags ?? []) if (!t.key) throw invalidParameter("Tag key should not be null or empty.");
+    return wire.read(tags);
+  },
+  write: wire.write,
+};
 
 export function ecsTaggingRules(repo: EcsRepo): TaggingRules {
   return {

@@ -229,7 +229,7 @@ export class Tasks {
       .flatMap((t) => t.attachments.flatMap((a) => a.details?.filter((d) => d.name === "subnetId").map((d) => d.value ?? "") ?? []));
     const order = spreadOrder(net, scope, plan.subnetIds, peers);
     for (const subnetId of order) {
-      let eni;
+      let eni: ReturnType<typeof net.attach>;
       try {
         eni = net.attach(scope, { attachmentId: id, subnetId, securityGroupIds: plan.securityGroupIds, publicIp: plan.assignPublicIp });
       } catch (err) {

@@ -139,6 +139,70 @@ export function iamHandlers(e: Iam): HandlerTable {
     ListInstanceProfiles: (i, c) => e.instanceProfiles.list(c, i.PathPrefix, i.MaxItems, i.Marker),
     ListInstanceProfilesForRole: (i, c) => e.instanceProfiles.forRole(c, i.RoleName!, i.MaxItems, i.Marker),
 
+    // ---- the policy simulator
+    SimulatePrincipalPolicy: (i, c) => e.simulator.principalPolicy(c, i),
+    SimulateCustomPolicy: (i, c) => e.simulator.customPolicy(c, i),
+    GetContextKeysForPrincipalPolicy: (i, c) => ({ ContextKeyNames: e.simulator.contextKeysForPrincipal(c, i.PolicySourceArn!, i.PolicyInputList) }),
+    GetContextKeysForCustomPolicy: (i) => ({ ContextKeyNames: e.simulator.contextKeysForCustom(i.PolicyInputList ?? []) }),
+
+    // ---- OIDC identity providers
+    CreateOpenIDConnectProvider: (i, c) => e.oidcProviders.create(c, i),
+    GetOpenIDConnectProvider: (i, c) => e.oidcProviders.get(c, i.OpenIDConnectProviderArn!),
+    ListOpenIDConnectProviders: (_i, c) => ({ OpenIDConnectProviderList: e.oidcProviders.list(c) }),
+    DeleteOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.delete(c, i.OpenIDConnectProviderArn!);
+      return {};
+    },
+    UpdateOpenIDConnectProviderThumbprint: (i, c) => {
+      e.oidcProviders.updateThumbprint(c, i.OpenIDConnectProviderArn!, i.ThumbprintList ?? []);
+      return {};
+    },
+    AddClientIDToOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.addClientId(c, i.OpenIDConnectProviderArn!, i.ClientID!);
+      return {};
+    },
+    RemoveClientIDFromOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.removeClientId(c, i.OpenIDConnectProviderArn!, i.ClientID!);
+      return {};
+    },
+    TagOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.tag(c, i.OpenIDConnectProviderArn!, i.Tags);
+      return {};
+    },
+    UntagOpenIDConnectProvider: (i, c) => {
+      e.oidcProviders.untag(c, i.OpenIDConnectProviderArn!, i.TagKeys);
+      return {};
+    },
+    ListOpenIDConnectProviderTags: (i, c) => ({ Tags: e.oidcProviders.tagsOf(c, i.OpenIDConnectProviderArn!), IsTruncated: false }),
+
+    // ---- inline user and group policies
+    PutUserPolicy: (i, c) => {
+      e.putInlinePolicy(c, "user", i.UserName!, i.PolicyName!, i.PolicyDocument!);
+      return {};
+    },
+    GetUserPolicy: (i, c) => ({ UserName: e.principal(c, "user", i.UserName!), ...e.getInlinePolicy(c, "user", i.UserName!, i.PolicyName!) }),
+    DeleteUserPolicy: (i, c) => {
+      e.deleteInlinePolicy(c, "user", i.UserName!, i.PolicyName!);
+      return {};
+    },
+    ListUserPolicies: (i, c) => {
+      const p = page(e.inlinePolicyNames(c, "user", i.UserName!), i.MaxItems, i.Marker);
+      return { PolicyNames: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
+    },
+    PutGroupPolicy: (i, c) => {
+      e.putInlinePolicy(c, "group", i.GroupName!, i.PolicyName!, i.PolicyDocument!);
+      return {};
+    },
+    GetGroupPolicy: (i, c) => ({ GroupName: e.principal(c, "group", i.GroupName!), ...e.getInlinePolicy(c, "group", i.GroupName!, i.PolicyName!) }),
+    DeleteGroupPolicy: (i, c) => {
+      e.deleteInlinePolicy(c, "group", i.GroupName!, i.PolicyName!);
+      return {};
+    },
+    ListGroupPolicies: (i, c) => {
+      const p = page(e.inlinePolicyNames(c, "group", i.GroupName!), i.MaxItems, i.Marker);
+      return { PolicyNames: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
+    },
+
     // ---- users, groups, access keys
     CreateUser: (i, c) => ({ User: e.users.create(c, i) }),
     GetUser: (i, c) => {

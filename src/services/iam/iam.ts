@@ -8,11 +8,17 @@ import { parseArn, type Scope } from "../../core/arn.ts";
 import { type IamDeps, iamArn } from "./context.ts";
 import { InstanceProfiles } from "./instance-profiles.ts";
 import { Policies } from "./policies.ts";
-import { IamRepo, type PrincipalKind } from "./repo.ts";
+import { IamRepo, type PrincipalKind, type SessionDoc } from "./repo.ts";
+import { OidcProviders } from "./oidc-providers.ts";
+import { Principals } from "./principals.ts";
+import { Simulator } from "./simulator.ts";
 import { Roles } from "./roles.ts";
+import type { Tagging } from "../common/tagging.ts";
 import { iamTagging } from "./tagging.ts";
 import { ROOT_USER, Users } from "./users.ts";
-import { accessKeyId, page, secretAccessKey, sessionToken } from "./util.ts";
+import { ephemeralSealer } from "../../core/sealed-text.ts";
+import { accessKeyId, checkName, checkPolicyDocument, encodeDocument, page, secretAccessKey, sessionToken } from "./util.ts";
+import { noSuchEntity } from "./errors.ts";
 
 export interface CallerIdentity {
   readonly UserId: string;
@@ -34,20 +40,30 @@ export class Iam {
   readonly policies: Policies;
   readonly users: Users;
   readonly instanceProfiles: InstanceProfiles;
+  readonly tags: Tagging;
+  readonly principals: Principals;
+  readonly oidcProviders: OidcProviders;
+  readonly simulator: Simulator;
 
   constructor(deps: IamDeps) {
     this.deps = deps;
-    this.repo = new IamRepo(deps.store);
+    this.repo = new IamRepo(deps.store, deps.secrets ?? ephemeralSealer());
     const tags = iamTagging(deps.store, this.repo);
+    this.tags = tags;
     this.roles = new Roles(deps, this.repo, tags);
     this.policies = new Policies(deps, this.repo, tags);
     this.users = new Users(deps, this.repo, tags);
     this.instanceProfiles = new InstanceProfiles(deps, this.repo, this.roles, tags);
+    this.principals = new Principals(this);
+    this.oidcProviders = new OidcProviders(deps, this.repo, tags);
+    this.simulator = new Simulator(this);
+    this.roles.principalExists = this.principalExists;
   }
 
   /**
    * Secrets of keys made here: active IAM access keys (CreateAccessKey) and unexpired STS temporary
-   * credentials (AssumeRole, GetSessionToken). Anything else is unknown (undefined).
+   * credentials (AssumeRole, GetSessionToken), which need their session token. Anything else is
+   * unknown (undefined).
    */
   lookupSecret = (id: string): SecretLookup | undefined => {
     const key = this.repo.accessKey(id);
@@ -103,6 +119,47 @@ export class Iam {
     return { AttachedPolicies: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
   }
 
+  // ---- inline policies of users and groups (roles': roles.ts)
+  putInlinePolicy(scope: Scope, kind: "user" | "group", name: string, policyName: string, document: string): void {
+    checkName(policyName, "policyName", 128);
+    checkPolicyDocument(document, { kind: "inline", principal: kind });
+    this.deps.store.tx(() => this.repo.putInlinePolicy(scope.accountId, kind, this.principal(scope, kind, name), policyName, document));
+  }
+
+  getInlinePolicy(scope: Scope, kind: "user" | "group", name: string, policyName: string): { PolicyName: string; PolicyDocument: string } {
+    const stored = this.principal(scope, kind, name);
+    const doc = this.repo.getInlinePolicy(scope.accountId, kind, stored, policyName);
+    if (doc === undefined) throw noSuchEntity(`The ${kind} policy with name ${policyName} cannot be found.`);
+    return { PolicyName: policyName, PolicyDocument: encodeDocument(doc) };
+  }
+
+  deleteInlinePolicy(scope: Scope, kind: "user" | "group", name: string, policyName: string): void {
+    this.deps.store.tx(() => {
+      if (!this.repo.deleteInlinePolicy(scope.accountId, kind, this.principal(scope, kind, name), policyName)) {
+        throw noSuchEntity(`The ${kind} policy with name ${policyName} cannot be found.`);
+      }
+    });
+  }
+
+  inlinePolicyNames(scope: Scope, kind: "user" | "group", name: string): string[] {
+    return this.repo.inlinePolicyNames(scope.accountId, kind, this.principal(scope, kind, name));
+  }
+
+  /** Whether a trust policy's principal ARN names something that exists (IAM's "Invalid principal in policy"). */
+  principalExists = (arn: string): boolean => {
+    const p = parseArn(arn);
+    if (!p) return false;
+    if (p.resource === "root") return true;
+    if (p.service === "sts") {
+      const m = /^assumed-role\/([^/]+)\//.exec(p.resource);
+      return m !== null && this.repo.get("iam_roles", p.accountId, m[1]!) !== undefined;
+    }
+    if (p.resource.startsWith("role/")) return this.repo.getByArn("iam_roles", arn) !== undefined;
+    if (p.resource.startsWith("user/")) return this.repo.getByArn("iam_users", arn) !== undefined;
+    if (p.resource.startsWith("oidc-provider/")) return this.repo.getByArn("iam_oidc_providers", arn) !== undefined;
+    return p.resource.startsWith("saml-provider/");
+  };
+
   /** ListEntitiesForPolicy. */
   entitiesForPolicy(scope: Scope, policyArn: string) {
     this.policies.require(scope, policyArn);
@@ -132,6 +189,7 @@ export class Iam {
     return this.issueSession(
       { UserId: `${roleId}:${sessionName}`, Account: account, Arn: `arn:aws:sts::${account}:assumed-role/${role?.RoleName ?? roleName}/${sessionName}` },
       durationSeconds,
+      { kind: "role", roleArn: role?.Arn ?? roleArn, roleName: role?.RoleName ?? roleName, sessionName },
     );
   }
 
@@ -148,8 +206,17 @@ export class Iam {
     });
   }
 
+  /** Bumped by every IAM write: cached views of principals' policies are dropped when it moves. */
+  epoch = 0;
+
+  /** What a session issued to `identity` (GetSessionToken) acts as: the user, or root. */
+  #sessionDocOf(identity: CallerIdentity): Omit<SessionDoc, "issuedAt"> {
+    const existing = this.repo.sessionByArn(identity.Account, identity.Arn, identity.UserId);
+    return sessionDocFor(identity, (account, arn) => this.repo.list("iam_users", account).find((u) => u.Arn === arn)?.UserName, existing);
+  }
+
   /** Issues and records temporary credentials for `identity`; strict auth accepts them until they expire. */
-  issueSession(identity: CallerIdentity, durationSeconds: number): Required<Omit<Credentials, never>> {
+  issueSession(identity: CallerIdentity, durationSeconds: number, doc?: Omit<SessionDoc, "issuedAt">): Required<Omit<Credentials, never>> {
     const now = this.deps.clock.now();
     const session = {
       accessKeyId: accessKeyId(this.deps.ids, "ASIA"),
@@ -159,6 +226,7 @@ export class Iam {
       arn: identity.Arn,
       userId: identity.UserId,
       expiresAt: now + durationSeconds * 1000,
+      doc: { ...(doc ?? this.#sessionDocOf(identity)), issuedAt: now },
     };
     this.deps.store.tx(() => {
       this.repo.purgeSessions(now);
@@ -171,6 +239,15 @@ export class Iam {
       Expiration: new Date(session.expiresAt),
     };
   }
+}
+
+/** What a session made from `identity` acts as (GetSessionToken: the caller itself). */
+function sessionDocFor(identity: CallerIdentity, lookupUser: (account: string, arn: string) => string | undefined, session?: SessionDoc): Omit<SessionDoc, "issuedAt"> {
+  if (session) return session;
+  const p = parseArn(identity.Arn);
+  if (p?.resource === "root") return { kind: "root" };
+  const user = lookupUser(identity.Account, identity.Arn);
+  return user ? { kind: "user", userName: user } : { kind: "root" };
 }
 
 const root = (accountId: string): CallerIdentity => ({ UserId: accountId, Account: accountId, Arn: iamArn({ accountId }, "root") });

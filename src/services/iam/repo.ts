@@ -4,9 +4,10 @@
  * tags, which live in the shared `tags` table); dates inside docs are revived by key name.
  */
 import type { Group, InstanceProfile, Policy, Role, User } from "@aws-sdk/client-iam";
+import { isSealed, type TextSealer } from "../../core/sealed-text.ts";
 import type { Store } from "../../store/store.ts";
 
-export type EntityTable = "iam_roles" | "iam_users" | "iam_groups" | "iam_instance_profiles" | "iam_policies";
+export type EntityTable = "iam_roles" | "iam_users" | "iam_groups" | "iam_instance_profiles" | "iam_policies" | "iam_oidc_providers";
 export type PrincipalKind = "role" | "user" | "group";
 
 interface EntityDocs {
@@ -15,6 +16,38 @@ interface EntityDocs {
   iam_groups: Group;
   iam_instance_profiles: InstanceProfile;
   iam_policies: Policy;
+  iam_oidc_providers: OidcProviderDoc;
+}
+
+/** An IAM OIDC identity provider as stored (GetOpenIDConnectProvider without tags). */
+export interface OidcProviderDoc {
+  Arn: string;
+  /** Without https://, as GetOpenIDConnectProvider returns it. */
+  Url: string;
+  ClientIDList: string[];
+  ThumbprintList: string[];
+  CreateDate: Date;
+}
+
+/** What an STS session acts as, beyond its keys. */
+export interface SessionDoc {
+  kind: "root" | "user" | "role";
+  /** Roles: the role's ARN (with its path) and name; users: the user's name. */
+  roleArn?: string;
+  roleName?: string;
+  userName?: string;
+  sessionName?: string;
+  /** Session policies: AssumeRole's Policy and PolicyArns. */
+  policy?: string;
+  policyArns?: string[];
+  /** Session tags (they override the role's tags as aws:PrincipalTag). */
+  tags?: Record<string, string>;
+  transitiveTagKeys?: string[];
+  sourceIdentity?: string;
+  /** Web identity sessions: the OIDC provider's ARN (aws:FederatedProvider). */
+  federatedProvider?: string;
+  /** Epoch ms (aws:TokenIssueTime). */
+  issuedAt: number;
 }
 
 const DATE_KEYS = new Set(["CreateDate", "UpdateDate", "LastUsedDate"]);
@@ -47,12 +80,20 @@ export interface SessionRow {
   arn: string;
   userId: string;
   expiresAt: number;
+  doc?: SessionDoc | undefined;
 }
+
+/** Where a secret lives, as the label its sealed value is bound to. */
+const keyLabel = (accessKeyId: string) => `iam/access-key/${accessKeyId}/secret`;
+const sessionLabel = (accessKeyId: string, column: "secret" | "token") => `sts/session/${accessKeyId}/${column}`;
 
 export class IamRepo {
   readonly store: Store;
-  constructor(store: Store) {
+  /** Secret access keys, session secrets and session tokens are sealed at rest with it. */
+  readonly #sealer: TextSealer;
+  constructor(store: Store, sealer: TextSealer) {
     this.store = store;
+    this.#sealer = sealer;
   }
 
   // ---- entities (one shape for the five tables)
@@ -228,18 +269,18 @@ export class IamRepo {
   // ---- access keys
   accessKey(accessKeyId: string): AccessKeyRow | undefined {
     const row = this.store.prepare("SELECT * FROM iam_access_keys WHERE access_key_id = ?").get(accessKeyId) as KeyRow | undefined;
-    return row ? toKey(row) : undefined;
+    return row ? this.#toKey(row) : undefined;
   }
   accessKeys(account: string, userName: string): AccessKeyRow[] {
     const rows = this.store
       .prepare("SELECT * FROM iam_access_keys WHERE account = ? AND user_name = ? ORDER BY created_at, access_key_id")
       .all(account, userName) as unknown as KeyRow[];
-    return rows.map(toKey);
+    return rows.map((r) => this.#toKey(r));
   }
   insertAccessKey(k: AccessKeyRow): void {
     this.store
       .prepare("INSERT INTO iam_access_keys (access_key_id, account, user_name, secret, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(k.accessKeyId, k.account, k.userName, k.secret, k.status, k.createdAt);
+      .run(k.accessKeyId, k.account, k.userName, this.#sealer.seal(k.secret, keyLabel(k.accessKeyId)), k.status, k.createdAt);
   }
   setAccessKeyStatus(accessKeyId: string, status: string): void {
     this.store.prepare("UPDATE iam_access_keys SET status = ? WHERE access_key_id = ?").run(status, accessKeyId);
@@ -251,26 +292,85 @@ export class IamRepo {
   // ---- STS sessions (temporary credentials)
   session(accessKeyId: string): SessionRow | undefined {
     const r = this.store.prepare("SELECT * FROM sts_sessions WHERE access_key_id = ?").get(accessKeyId) as
-      | { access_key_id: string; account: string; secret: string; session_token: string; arn: string; user_id: string; expires_at: number }
+      | { access_key_id: string; account: string; secret: string; session_token: string; arn: string; user_id: string; expires_at: number; doc: string | null }
       | undefined;
     return r
       ? {
           accessKeyId: r.access_key_id,
           account: r.account,
-          secret: r.secret,
-          sessionToken: r.session_token,
+          secret: this.#sealer.open(r.secret, sessionLabel(r.access_key_id, "secret")),
+          sessionToken: this.#sealer.open(r.session_token, sessionLabel(r.access_key_id, "token")),
           arn: r.arn,
           userId: r.user_id,
           expiresAt: r.expires_at,
+          doc: r.doc ? (JSON.parse(r.doc) as SessionDoc) : undefined,
         }
       : undefined;
   }
   insertSession(s: SessionRow): void {
     this.store
       .prepare(
-        "INSERT INTO sts_sessions (access_key_id, account, secret, session_token, arn, user_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sts_sessions (access_key_id, account, secret, session_token, arn, user_id, expires_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       )
-      .run(s.accessKeyId, s.account, s.secret, s.sessionToken, s.arn, s.userId, s.expiresAt);
+      .run(
+        s.accessKeyId,
+        s.account,
+        this.#sealer.seal(s.secret, sessionLabel(s.accessKeyId, "secret")),
+        this.#sealer.seal(s.sessionToken, sessionLabel(s.accessKeyId, "token")),
+        s.arn,
+        s.userId,
+        s.expiresAt,
+        s.doc ? JSON.stringify(s.doc) : null,
+      );
+  }
+
+  /**
+   * Seals the secrets an older Slipway stored in plaintext (run once at start-up), then compacts
+   * the database so the replaced plaintext does not linger in free pages or the WAL; the number of
+   * rows sealed.
+   */
+  sealPlaintextSecrets(): number {
+    let n = 0;
+    this.store.tx(() => {
+      for (const r of this.store.prepare("SELECT access_key_id, secret FROM iam_access_keys").all() as Array<{ access_key_id: string; secret: string }>) {
+        if (isSealed(r.secret)) continue;
+        this.store.prepare("UPDATE iam_access_keys SET secret = ? WHERE access_key_id = ?").run(this.#sealer.seal(r.secret, keyLabel(r.access_key_id)), r.access_key_id);
+        n++;
+      }
+      const sessions = this.store.prepare("SELECT access_key_id, secret, session_token FROM sts_sessions").all() as Array<{ access_key_id: string; secret: string; session_token: string }>;
+      for (const r of sessions) {
+        if (isSealed(r.secret) && isSealed(r.session_token)) continue;
+        this.store
+          .prepare("UPDATE sts_sessions SET secret = ?, session_token = ? WHERE access_key_id = ?")
+          .run(
+            this.#sealer.seal(this.#sealer.open(r.secret, sessionLabel(r.access_key_id, "secret")), sessionLabel(r.access_key_id, "secret")),
+            this.#sealer.seal(this.#sealer.open(r.session_token, sessionLabel(r.access_key_id, "token")), sessionLabel(r.access_key_id, "token")),
+            r.access_key_id,
+          );
+        n++;
+      }
+    });
+    if (n > 0) this.store.compact();
+    return n;
+  }
+
+  #toKey(r: KeyRow): AccessKeyRow {
+    return {
+      accessKeyId: r.access_key_id,
+      account: r.account,
+      userName: r.user_name,
+      secret: this.#sealer.open(r.secret, keyLabel(r.access_key_id)),
+      status: r.status,
+      createdAt: r.created_at,
+    };
+  }
+
+  /** The doc of the latest session with this identity (a session asking for another session). */
+  sessionByArn(account: string, arn: string, userId: string): SessionDoc | undefined {
+    const r = this.store
+      .prepare("SELECT doc FROM sts_sessions WHERE account = ? AND arn = ? AND user_id = ? AND doc IS NOT NULL ORDER BY expires_at DESC LIMIT 1")
+      .get(account, arn, userId) as { doc: string } | undefined;
+    return r ? (JSON.parse(r.doc) as SessionDoc) : undefined;
   }
   purgeSessions(before: number): void {
     this.store.prepare("DELETE FROM sts_sessions WHERE expires_at < ?").run(before);
@@ -289,11 +389,3 @@ interface KeyRow {
   created_at: number;
 }
 
-const toKey = (r: KeyRow): AccessKeyRow => ({
-  accessKeyId: r.access_key_id,
-  account: r.account,
-  userName: r.user_name,
-  secret: r.secret,
-  status: r.status,
-  createdAt: r.created_at,
-});

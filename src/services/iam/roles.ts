@@ -19,6 +19,8 @@ export class Roles {
   readonly #deps: IamDeps;
   readonly #repo: IamRepo;
   readonly #tags: Tagging;
+  /** Set by Iam: whether a trust policy's principal exists. */
+  principalExists: (arn: string) => boolean = () => true;
   constructor(deps: IamDeps, repo: IamRepo, tags: Tagging) {
     this.#deps = deps;
     this.#repo = repo;
@@ -36,7 +38,7 @@ export class Roles {
     const name = input.RoleName!;
     checkName(name, "roleName", 64);
     const path = checkPath(input.Path);
-    checkPolicyDocument(input.AssumeRolePolicyDocument!, true);
+    checkPolicyDocument(input.AssumeRolePolicyDocument!, { kind: "trust", principalExists: this.principalExists });
     const maxSession = checkMaxSession(input.MaxSessionDuration);
     return this.#deps.store.tx(() => {
       if (this.#repo.get("iam_roles", scope.accountId, name)) throw alreadyExists(`Role with name ${name} already exists.`);
@@ -93,7 +95,7 @@ export class Roles {
   }
 
   updateAssumeRolePolicy(scope: Scope, name: string, document: string): void {
-    checkPolicyDocument(document, true);
+    checkPolicyDocument(document, { kind: "trust", principalExists: this.principalExists });
     this.#deps.store.tx(() => {
       const role = this.require(scope, name);
       this.#repo.update("iam_roles", scope.accountId, role.RoleName!, { ...role, AssumeRolePolicyDocument: encodeDocument(document) });
@@ -133,7 +135,7 @@ export class Roles {
   // ---- inline policies
   putPolicy(scope: Scope, roleName: string, policyName: string, document: string): void {
     checkName(policyName, "policyName", 128);
-    checkPolicyDocument(document);
+    checkPolicyDocument(document, { kind: "inline", principal: "role" });
     this.#deps.store.tx(() => {
       const role = this.require(scope, roleName);
       this.#repo.putInlinePolicy(scope.accountId, "role", role.RoleName!, policyName, document);

@@ -23,6 +23,7 @@ const TAGGABLE: Readonly<Record<string, EntityTable>> = {
   user: "iam_users",
   policy: "iam_policies",
   "instance-profile": "iam_instance_profiles",
+  "oidc-provider": "iam_oidc_providers",
 };
 
 export function iamTagging(store: Store, repo: IamRepo): Tagging {

@@ -2,7 +2,8 @@
 import { createHash } from "node:crypto";
 import type { IdGen } from "../../core/ids.ts";
 import { offsetPage } from "../common/paginate.ts";
-import { malformedPolicy, validation } from "./errors.ts";
+import { PolicyInvalid, policySize, validatePolicy } from "../../authz/validate.ts";
+import { limitExceeded, malformedPolicy, validation } from "./errors.ts";
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -57,25 +58,33 @@ export function checkPath(path: string | undefined): string {
   return p;
 }
 
-/** Parses a policy document (identity or trust policy); MalformedPolicyDocument when it is not one. */
-export function checkPolicyDocument(document: string, trust = false): void {
-  let parsed: unknown;
+/** Where a policy document goes: its kind and IAM's size quota for it (non-whitespace characters). */
+export type PolicyUse =
+  | { kind: "managed" }
+  | { kind: "inline"; principal: "user" | "group" | "role" }
+  | { kind: "trust"; principalExists: (arn: string) => boolean };
+
+const QUOTAS = {
+  managed: ["PolicySize", 6144],
+  user: ["UserPolicySize", 2048],
+  group: ["GroupPolicySize", 5120],
+  role: ["RolePolicySize", 10240],
+  trust: ["ACLSizePerRole", 2048],
+} as const;
+
+/**
+ * Validates a policy document as IAM does before storing it (src/authz/validate.ts):
+ * MalformedPolicyDocument with IAM's message, or LimitExceeded past the quota for its use.
+ */
+export function checkPolicyDocument(document: string, use: PolicyUse = { kind: "managed" }): void {
   try {
-    parsed = JSON.parse(document);
-  } catch {
-    throw malformedPolicy(trust ? "This policy contains invalid Json" : "Syntax errors in policy.");
+    validatePolicy(document, use.kind === "trust" ? "trust" : "identity", use.kind === "trust" ? { principalExists: use.principalExists } : {});
+  } catch (err) {
+    if (err instanceof PolicyInvalid) throw malformedPolicy(err.message);
+    throw err;
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw malformedPolicy(trust ? "This policy contains invalid Json" : "Syntax errors in policy.");
-  }
-  const statement = (parsed as Record<string, unknown>)["Statement"];
-  if (statement === undefined || statement === null) throw malformedPolicy("Missing required field Statement");
-  const statements = Array.isArray(statement) ? statement : [statement];
-  for (const s of statements) {
-    if (typeof s !== "object" || s === null) throw malformedPolicy("Syntax errors in policy.");
-    const effect = (s as Record<string, unknown>)["Effect"];
-    if (effect !== "Allow" && effect !== "Deny") throw malformedPolicy("Invalid effect: " + String(effect));
-  }
+  const [name, max] = QUOTAS[use.kind === "inline" ? use.principal : use.kind];
+  if (policySize(document) > max) throw limitExceeded(`Cannot exceed quota for ${name}: ${max}`);
 }
 
 /** Policy documents are returned URL-encoded (RFC 3986), as AWS does. */

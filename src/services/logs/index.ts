@@ -15,5 +15,7 @@ export function logsService(logs: Logs): ServiceDefinition {
     targetPrefix: "Logs_20140328",
     model: lazyModel("@aws-sdk/client-cloudwatch-logs"),
     handlers: logsHandlers(logs),
+    // Logs answers a length or range violation with InvalidParameterException.
+    traitErrors: "InvalidParameterException",
   });
 }

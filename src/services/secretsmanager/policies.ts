@@ -1,11 +1,13 @@
 /**
- * Resource policies on secrets: stored byte for byte, checked for JSON and a Statement, and (with
- * BlockPublicPolicy, or by ValidateResourcePolicy) for a Principal "*" without a Condition. AWS's
- * full checks (Zelkova's broad-access analysis, caller lock-out) are not run. See
+ * Resource policies on secrets: stored byte for byte, checked for JSON and a Statement, then by the
+ * IAM policy grammar (src/authz/validate.ts, resource-policy flavour: a Principal is required), and
+ * (with BlockPublicPolicy, or by ValidateResourcePolicy) for a Principal "*" without a Condition.
+ * AWS's full checks (Zelkova's broad-access analysis, caller lock-out) are not run. See
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html and
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ValidateResourcePolicy.html
  */
 import type * as sm from "@aws-sdk/client-secrets-manager";
+import { PolicyInvalid, validatePolicy as validateGrammar } from "../../authz/validate.ts";
 import { constraint, malformedPolicy } from "./errors.ts";
 
 interface Statement {
@@ -27,6 +29,12 @@ export function parsePolicy(policy: string | undefined): Statement[] {
   }
   const st = typeof doc === "object" && doc !== null ? (doc as { Statement?: unknown }).Statement : undefined;
   if (st === undefined) throw malformedPolicy("This resource policy is missing the Statement element.");
+  try {
+    validateGrammar(p, "resource");
+  } catch (err) {
+    if (err instanceof PolicyInvalid) throw malformedPolicy(err.message);
+    throw err;
+  }
   return (Array.isArray(st) ? st : [st]) as Statement[];
 }
 

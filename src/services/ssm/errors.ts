@@ -15,6 +15,12 @@ export const alreadyExists = () =>
 export const validation = (message: string) => ssmError("ValidationException", message);
 export const reservedName = (name: string) => ssmError("AccessDeniedException", `No access to reserved parameter name: ${name}.`);
 export const invalidKeyId = (message: string) => ssmError("InvalidKeyId", message);
+/**
+ * An AllowedPattern that is not a valid regular expression, or that needs backtracking
+ * (back-references, lookaround), which Slipway does not run on client patterns.
+ */
+export const invalidAllowedPattern = (pattern: string) =>
+  ssmError("InvalidAllowedPatternException", `The allowed pattern ${pattern} is not a valid regular expression, or uses back-references or lookaround, which Slipway does not evaluate.`);
 export const patternMismatch = (pattern: string) => ssmError("ParameterPatternMismatchException", `Parameter value, cannot be validated against allowedPattern: ${pattern}`);
 export const invalidFilterKey = (message: string) => ssmError("InvalidFilterKey", message);
 export const invalidFilterOption = (message: string) => ssmError("InvalidFilterOption", message);

@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParametersByPath.html
  * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeParameters.html
  */
+import { linearRegExp } from "../../core/linear-regexp.ts";
 import type * as ssm from "@aws-sdk/client-ssm";
 import { arn, type Scope } from "../../core/arn.ts";
 import { offsetPage } from "../common/paginate.ts";
@@ -20,6 +21,7 @@ import {
   invalidNextToken,
   maxVersions,
   parameterNotFound,
+  invalidAllowedPattern,
   patternMismatch,
   reservedName,
   unsupported,
@@ -81,7 +83,12 @@ export class Parameters {
       throw constraint(input.Description, "description", "Member must have length less than or equal to 1024");
     const pattern = input.AllowedPattern ?? "";
     if (pattern.length > 1024) throw constraint(pattern, "allowedPattern", "Member must have length less than or equal to 1024");
-    if (pattern !== "" && !new RegExp(`^(?:${pattern})$`).test(value)) throw patternMismatch(pattern);
+    if (pattern !== "") {
+      // The client's pattern runs on the linear-time engine, so no pattern can stall the server.
+      const re = linearRegExp(`^(?:${pattern})$`);
+      if (!re) throw invalidAllowedPattern(pattern);
+      if (!re.test(value)) throw patternMismatch(pattern);
+    }
     const dataType = input.DataType ?? "text";
     if (!DATA_TYPES.includes(dataType)) throw validation(`The following data type is not supported: ${dataType} (Data type names are all lowercase.)`);
     if (dataType === "aws:ec2:image" && !/^ami-[0-9a-f]{8,17}$/.test(value))

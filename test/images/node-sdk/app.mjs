@@ -5,6 +5,7 @@
 // reported as SHA-256 digests, never in the clear), then stays up.
 import { createHash } from "node:crypto";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 
 const digest = (v) => (v === undefined ? null : createHash("sha256").update(v).digest("hex"));
@@ -22,6 +23,16 @@ if (process.env.SECRET_ID) {
     out.secret = digest(s.SecretString);
   } catch (err) {
     out.errors.push(`secretsmanager: ${err.name}: ${err.message}`);
+  }
+}
+// PARAMETER_NAMES: Parameter Store names read with GetParameter (digests, or the error per name).
+for (const name of (process.env.PARAMETER_NAMES ?? "").split(",").filter(Boolean)) {
+  out.parameters ??= {};
+  try {
+    const p = await new SSMClient({}).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    out.parameters[name] = digest(p.Parameter.Value);
+  } catch (err) {
+    out.errors.push(`ssm ${name}: ${err.name}: ${err.message}`);
   }
 }
 try {
