@@ -18,7 +18,10 @@
  *    Slipway and on moto_server (which stores rules and enforces nothing), side by side.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ec2 from "@aws-sdk/client-ec2";
 import * as ecs from "@aws-sdk/client-ecs";
@@ -66,7 +69,9 @@ interface Stack {
 }
 
 async function stack(name: string, securityGroups: "auto" | "off", cidr: string): Promise<Stack> {
-  const proc = await startSlipwayProcess({ env: { SLIPWAY_SECURITY_GROUPS: securityGroups } });
+  // Its own data directory, kept at stop, so `slipway clean --data-dir` (below) finds the instance
+  // and removes its tasks and subnet networks (a directory removed at stop would leave them).
+  const proc = await startSlipwayProcess({ dataDir: mkdtempSync(join(tmpdir(), "slipway-bench-vpc-")), env: { SLIPWAY_SECURITY_GROUPS: securityGroups } });
   procs.push(proc);
   const c = clients(proc.url);
   const b = cidr.split(".").slice(0, 2).join(".");
@@ -235,7 +240,7 @@ console.log(table(["server", "calls", "median ms", "p90 ms"], [
 console.log(`\nSlipway / moto (median): ${(median(slipApi) / median(motoApi)).toFixed(2)}x`);
 
 for (const p of procs) await p.stop();
-// What the enforcing Slipway left in Docker (its tasks, its subnet networks): removed as `slipway clean` would.
+// What each Slipway left in Docker (its tasks, its subnet networks) and its data directory: `slipway clean`.
 for (const s of [on, off]) {
   execFileSync(process.execPath, [new URL("../bin/slipway.js", import.meta.url).pathname, "clean", "--data-dir", s.proc.dataDir], { stdio: "ignore" });
 }
