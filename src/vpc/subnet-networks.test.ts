@@ -1,6 +1,6 @@
 /** Subnet networks on FakeRuntime (collisions with Docker networks and host routes), the kernel record on a fake iptables, the drop log's parsing. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -86,6 +86,7 @@ describe("kernel record", () => {
     assert.ok(calls.some((c) => c.startsWith("iptables -w -D OUTPUT -o slwtest+")));
     assert.ok(!restores.some((r) => r.includes("OTHER")), "chains of others are never touched");
     assert.equal(existsSync(file), false);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
