@@ -29,7 +29,7 @@ resource "aws_lb_target_group" "web" {
   port                 = var.target_port
   protocol             = "HTTP"
   vpc_id               = data.aws_vpc.default.id
-  target_type          = "ip"
+  target_type          = var.target_type
   deregistration_delay = 5
 
   health_check {
@@ -44,7 +44,7 @@ resource "aws_lb_target_group" "web" {
 
 resource "aws_lb_target_group_attachment" "web" {
   target_group_arn = aws_lb_target_group.web.arn
-  target_id        = var.target_ip
+  target_id        = var.target_id
   port             = var.target_port
 }
 

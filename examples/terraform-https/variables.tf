@@ -14,10 +14,16 @@ variable "name" {
   default     = "web"
 }
 
-variable "target_ip" {
-  description = "The IP address of the app behind the load balancer (an ip target)."
+variable "target_type" {
+  description = "instance: the app runs on the host (Slipway reaches an instance target at 127.0.0.1:<target_port>); ip: the app is at a private address, e.g. a container's (a loopback address is refused as an ip target, as AWS refuses it)."
   type        = string
-  default     = "127.0.0.1"
+  default     = "instance"
+}
+
+variable "target_id" {
+  description = "The target: an instance id for target_type instance (any id stands for the host), a private IP address for target_type ip."
+  type        = string
+  default     = "i-0123456789abcdef0"
 }
 
 variable "target_port" {

@@ -3,7 +3,7 @@
  *   slipway up [--port 4566] [--data-dir DIR] [--account-id ID] [--region R] [--strict-auth]
  *              [--data-plane node|haproxy]   (also SLIPWAY_DATA_PLANE; haproxy: see src/proxy/haproxy/)
  *              [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam]
- *              [--oidc-issuer URL] [--quiet]
+ *              [--oidc-issuer URL] [--security-groups auto|off] [--unreachable-timeout SECONDS] [--quiet]
  *       serves until SIGINT/SIGTERM; prints the console's URL, a line per deployment start and
  *       finish and per failed task (not with --quiet), and on shutdown what is left running
  *   slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME]
@@ -15,10 +15,11 @@
  *       prints the data directory's local certificate authority root (PEM; created if absent): the
  *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
- *       removes the containers this data directory's Slipway made, the awsvpc network once unused,
- *       the 169.254.170.2 address and iptables chain it added (task endpoint), HAProxy data planes
- *       left by a Slipway that was killed, and the data directory; --all removes every Slipway
- *       container on the host
+ *       removes the containers this data directory's Slipway made, its subnet networks, the awsvpc
+ *       network once unused, the 169.254.170.2 address and iptables chain it added (task
+ *       endpoint), its security-group chains, their jumps and the load balancers' addresses on its
+ *       bridges (VPC data plane), HAProxy data planes left by a Slipway that was killed, and the
+ *       data directory; --all removes every Slipway container on the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -33,12 +34,16 @@ import { collectHaproxyOrphans } from "../proxy/haproxy/haproxy-data-plane.ts";
 import { installLastResort } from "../server/last-resort.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
+import { VPC_STATE_FILE } from "../vpc/data-plane.ts";
+import { tearDownVpcKernel } from "../vpc/kernel.ts";
+import { SubnetNetworks } from "../vpc/subnet-networks.ts";
 import { GITHUB_ISSUER, githubClaims, OidcIssuer } from "../oidc/issuer.ts";
 import { shutdownSummary } from "./summary.ts";
 
 const USAGE = `usage:
   slipway up [--port 4566] [--data-dir .slipway] [--account-id 000000000000] [--region us-east-1] [--strict-auth] [--fsync]
-             [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam] [--oidc-issuer URL] [--quiet]
+             [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam] [--oidc-issuer URL]
+             [--security-groups auto|off] [--unreachable-timeout 5] [--quiet]
              [--data-plane node|haproxy]
   slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME] [--audience sts.amazonaws.com]
              [--sub SUBJECT] [--claim key=value]... [--ttl 300] [--data-dir .slipway] [--oidc-issuer URL]
@@ -62,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
       "task-endpoint": { type: "string" },
       "no-endpoint-url": { type: "boolean" },
       quiet: { type: "boolean" },
+      "security-groups": { type: "string" },
+      "unreachable-timeout": { type: "string" },
       "enforce-iam": { type: "boolean" },
       "no-enforce-iam": { type: "boolean" },
       "oidc-issuer": { type: "string" },
@@ -124,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
       injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),
       ...(values.quiet ? {} : { report: (line: string) => console.log(line) }),
+      securityGroups: onOff("security-groups", values["security-groups"] ?? process.env.SLIPWAY_SECURITY_GROUPS ?? "auto"),
+      unreachableTimeoutMs: seconds("unreachable-timeout", values["unreachable-timeout"] ?? process.env.SLIPWAY_UNREACHABLE_TIMEOUT ?? "5") * 1000,
     });
     console.log(`Slipway ready on ${slipway.url}\nConsole: ${slipway.consoleUrl}`);
     await new Promise<void>((resolve) => {
@@ -163,8 +172,15 @@ async function main(argv: string[]): Promise<number> {
     // The shared awsvpc network goes once no Slipway container uses it.
     const left = await rt.list({ [LABELS.managed]: "true" });
     if (left.length === 0) await rt.removeNetwork("slipway-awsvpc").catch(() => {});
-    // The task endpoint's kernel state (address on lo, iptables chain), as far as this data dir added it.
-    const kernel = await tearDownAddress(join(dataDir, "task-endpoint.json"));
+    // This instance's subnet networks (its containers are gone now).
+    const subnetNets = instance ? await new SubnetNetworks({ runtime: rt, instanceId: instance }).removeAll() : 0;
+    // The task endpoint's kernel state (address on lo, iptables chain), as far as this data dir added it,
+    // and the VPC data plane's (security-group chains, their jumps, load balancer addresses).
+    const kernel = [
+      ...(await tearDownAddress(join(dataDir, "task-endpoint.json"))),
+      ...(await tearDownVpcKernel(join(dataDir, VPC_STATE_FILE))),
+      ...(subnetNets ? [`${subnetNets} subnet network(s)`] : []),
+    ];
     if (!values["keep-data"]) rmSync(dataDir, { recursive: true, force: true });
     console.log(`removed ${containers.length} container(s)${kernel.map((k) => `, ${k}`).join("")}${values["keep-data"] ? "" : ` and ${dataDir}`}`);
     return 0;
@@ -189,7 +205,17 @@ function dataPlaneOption(v: string | undefined): "node" | "haproxy" {
 }
 
 function taskEndpointMode(v: string): "auto" | "off" {
-  if (v !== "auto" && v !== "off") throw new Error(`invalid --task-endpoint ${v} (auto or off)`);
+  return onOff("task-endpoint", v);
+}
+
+function seconds(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 600) throw new Error(`invalid --${flag} ${v} (seconds, 0 to 600)`);
+  return n;
+}
+
+function onOff(flag: string, v: string): "auto" | "off" {
+  if (v !== "auto" && v !== "off") throw new Error(`invalid --${flag} ${v} (auto or off)`);
   return v;
 }
 

@@ -154,7 +154,7 @@ export class DataPlane implements LoadBalancerDataPlane {
   readonly #unbindable = new Map<number, string>();
   /** The host port of each listener of the current table. */
   #hostPorts = new Map<string, number>();
-  /** Keep-alive pools by `address:port:tls`. */
+  /** Keep-alive pools by `[source>]address:port:tls` (a pooled socket is bound to its source address). */
   readonly #pools = new Map<string, UpstreamPool>();
   /** Exchanges in flight by target key (aborted when the target leaves the table). */
   readonly #inflight = new Map<string, Set<Exchange>>();
@@ -492,7 +492,7 @@ export class DataPlane implements LoadBalancerDataPlane {
     for (const tg of table.targetGroups.values()) {
       for (const t of tg.targets) {
         keys.add(targetKey(tg.arn, t.id, t.port));
-        pools.add(`${t.address}:${t.port}:${tg.protocol === "HTTPS"}`);
+        pools.add(poolKey(t.address, t.port, tg.protocol === "HTTPS", t.sourceAddress));
       }
     }
     for (const key of this.#trackers.keys()) if (!keys.has(key)) this.#trackers.delete(key);
@@ -536,11 +536,11 @@ export class DataPlane implements LoadBalancerDataPlane {
     return t;
   }
 
-  #pool(address: string, port: number, tls: boolean): UpstreamPool {
-    const key = `${address}:${port}:${tls}`;
+  #pool(address: string, port: number, tls: boolean, source: string | undefined): UpstreamPool {
+    const key = poolKey(address, port, tls, source);
     let p = this.#pools.get(key);
     if (!p) {
-      p = new UpstreamPool({ address, port, tls });
+      p = new UpstreamPool({ address, port, tls, ...(source ? { localAddress: source } : {}) });
       this.#pools.set(key, p);
     }
     return p;
@@ -702,7 +702,7 @@ export class DataPlane implements LoadBalancerDataPlane {
     const r = slot.route;
     const appCookie = tg.stickiness.enabled && tg.stickiness.type === "app_cookie" ? tg.stickiness : undefined;
     return {
-      pool: this.#pool(r.address, r.port, tg.protocol === "HTTPS"),
+      pool: this.#pool(r.address, r.port, tg.protocol === "HTTPS", r.sourceAddress),
       idleTimeoutMs: routes.idleTimeoutSeconds * 1000,
       connectTimeoutMs: this.#connectTimeoutMs,
       setCookies,
@@ -867,3 +867,7 @@ function redirect(res: ResponseLike, req: IncomingMessage, listener: ListenerRou
   (res as ServerResponseShim).end(body);
 }
 
+/** A keep-alive pool per target, protocol and source address. */
+function poolKey(address: string, port: number, tls: boolean, source: string | undefined): string {
+  return `${source ? `${source}>` : ""}${address}:${port}:${tls}`;
+}

@@ -31,6 +31,8 @@ export interface ProbeTarget {
   readonly address: string;
   readonly port: number;
   readonly path: string;
+  /** Connect from this local address (the load balancer's ENI address, routing-table.ts). */
+  readonly sourceAddress?: string;
 }
 
 /** Runs one health check; must settle (or honour `signal`) — the checker also applies its own timeout. */
@@ -65,7 +67,7 @@ export function parseMatcher(matcher: string): (status: number) => boolean {
 export const httpProbe: Probe = (t, signal) =>
   new Promise<ProbeOutcome>((resolve) => {
     if (signal.aborted) return resolve({ error: "timeout" });
-    const pool = new UpstreamPool({ address: t.address, port: t.port, tls: t.protocol === "HTTPS" });
+    const pool = new UpstreamPool({ address: t.address, port: t.port, tls: t.protocol === "HTTPS", ...(t.sourceAddress ? { localAddress: t.sourceAddress } : {}) });
     const host = t.address.includes(":") ? `[${t.address}]:${t.port}` : `${t.address}:${t.port}`;
     let settled = false;
     const done = (o: ProbeOutcome) => {
@@ -186,6 +188,7 @@ export class HealthChecker implements TargetHealthView {
       address: t.address,
       port: hc.port === "traffic-port" ? t.port : hc.port,
       path: hc.path || "/",
+      ...(t.sourceAddress ? { sourceAddress: t.sourceAddress } : {}),
     };
     const loopKey = JSON.stringify([probeTarget, hc.intervalSeconds, hc.timeoutSeconds, hc.healthyThreshold, hc.unhealthyThreshold, hc.matcher]);
     if (e.loop && e.loopKey === loopKey) return;

@@ -126,6 +126,12 @@ export interface TargetRoute {
   readonly port: number;
   /** Where to connect: for `ip` targets the IP itself; for `instance` targets the host (127.0.0.1). */
   readonly address: string;
+  /**
+   * The local address to connect from: the load balancer's ENI address (in the target's subnet
+   * when it has one there), so the target's security groups see the load balancer's group.
+   * Absent when no such address is bound on this host.
+   */
+  readonly sourceAddress?: string;
   /** True once DeregisterTargets was called (draining): no new requests. */
   readonly draining: boolean;
   /** Epoch ms of registration (slow start). */

@@ -59,6 +59,8 @@ interface Conn {
 export interface TargetEndpoint {
   readonly address: string;
   readonly port: number;
+  /** The local address to connect from (the load balancer's ENI address, routing-table.ts), when there is one. */
+  readonly localAddress?: string;
   /** Connect with TLS (HTTPS target group); targets' certificates are not verified, as ALB does not. */
   readonly tls: boolean;
 }
@@ -102,10 +104,11 @@ export class UpstreamPool {
   }
 
   #open(connectMs: number): Conn {
-    const { address, port } = this.target;
+    const { address, port, localAddress } = this.target;
+    const from = localAddress ? { localAddress } : {};
     const socket = this.target.tls
-      ? tlsConnect({ host: address, port, rejectUnauthorized: false, ...(isIP(address) ? {} : { servername: address }), ALPNProtocols: ["http/1.1"] })
-      : netConnect({ host: address, port });
+      ? tlsConnect({ host: address, port, ...from, rejectUnauthorized: false, ...(isIP(address) ? {} : { servername: address }), ALPNProtocols: ["http/1.1"] })
+      : netConnect({ host: address, port, ...from });
     socket.setNoDelay(true);
     const conn: Conn = { socket, pool: this, exchange: undefined, reused: false, connected: false };
     this.#all.add(conn);

@@ -13,6 +13,7 @@ import {
   PullError,
   type ExecOptions,
   type ExecProcess,
+  type BridgeNetworkSpec,
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
@@ -21,6 +22,7 @@ import {
   type LogLine,
   type LogsOptions,
   type PullProgress,
+  type NetworkInfo,
   type RegistryAuth,
   type RuntimeEvent,
 } from "./runtime.ts";
@@ -67,7 +69,7 @@ export class FakeRuntime implements ContainerRuntime {
   /** Indexes so large fake hosts (benchmarks) stay fast: name → id, task ARN → ids. */
   readonly #byName = new Map<string, string>();
   readonly #byTask = new Map<string, Set<string>>();
-  readonly #networks = new Map<string, { index: number; labels: Record<string, string>; nextHost: number }>();
+  readonly #networks = new Map<string, { index: number; labels: Record<string, string>; nextHost: number; subnet?: string; bridge?: string }>();
   readonly #subscribers = new Set<Subscriber>();
   /** Lines containers "wrote" (emitLog), by container id, and the followers waiting for more. */
   readonly #logLines = new Map<string, { lines: LogLine[]; waiters: Set<() => void> }>();
@@ -302,6 +304,35 @@ export class FakeRuntime implements ContainerRuntime {
     this.#networks.set(name, { index: this.#networks.size + 1, labels: { ...labels }, nextHost: 2 });
   }
 
+  /** Like Docker: a range overlapping another network's is refused with the engine's text. */
+  async createNetwork(spec: BridgeNetworkSpec): Promise<void> {
+    if (this.#networks.has(spec.name)) return;
+    const mine = cidrRange(spec.subnet);
+    for (const n of this.#networks.values()) {
+      if (!n.subnet) continue;
+      const other = cidrRange(n.subnet);
+      if (mine.start <= other.end && other.start <= mine.end) throw new Error("Pool overlaps with other one on this address space");
+    }
+    this.#networks.set(spec.name, {
+      index: this.#networks.size + 1,
+      labels: { ...spec.labels },
+      nextHost: 2,
+      subnet: spec.subnet,
+      ...(spec.bridgeName ? { bridge: spec.bridgeName } : {}),
+    });
+  }
+
+  async networks(): Promise<NetworkInfo[]> {
+    return [...this.#networks].map(([name, n]) => ({
+      name,
+      id: sha256(`network:${name}`),
+      driver: "bridge",
+      subnets: n.subnet ? [n.subnet] : [`10.99.${n.index}.0/24`],
+      labels: { ...n.labels },
+      bridge: n.bridge ?? `br-${sha256(`network:${name}`).slice(0, 12)}`,
+    }));
+  }
+
   async removeNetwork(name: string): Promise<void> {
     if (!this.#networks.has(name)) return;
     for (const c of this.#containers.values())
@@ -439,6 +470,12 @@ export class FakeRuntime implements ContainerRuntime {
     if (net.mode !== "network") return {};
     const n = this.#networks.get(net.name);
     if (!n) throw new Error(`network ${net.name} not found`);
+    if (net.ipv4Address) {
+      for (const c of this.#containers.values()) {
+        if (c.state.status === "running" && c.state.ips[net.name] === net.ipv4Address) throw new Error(`Address already in use`);
+      }
+      return { [net.name]: net.ipv4Address };
+    }
     return { [net.name]: `10.99.${n.index}.${ipTail(n.nextHost++)}` };
   }
 
@@ -452,4 +489,13 @@ export class FakeRuntime implements ContainerRuntime {
 /** Host part of a /24 (wraps past 254 into the third octet is not needed for tests). */
 function ipTail(n: number): string {
   return String(((n - 2) % 253) + 2);
+}
+
+/** The first and last address of an IPv4 CIDR, as numbers. */
+function cidrRange(cidr: string): { start: number; end: number } {
+  const [ip = "", len = "32"] = cidr.split("/");
+  const n = ip.split(".").reduce((a, b) => a * 256 + Number(b), 0);
+  const size = 2 ** (32 - Number(len));
+  const start = n - (n % size);
+  return { start, end: start + size - 1 };
 }

@@ -41,8 +41,11 @@ export type NetworkSpec =
   | { mode: "bridge" }
   | { mode: "host" }
   | { mode: "none" }
-  /** A user-defined network (awsvpc tasks): the container gets its own IP on it. */
-  | { mode: "network"; name: string; aliases?: string[] }
+  /**
+   * A user-defined network (awsvpc tasks): the container gets its own IP on it, `ipv4Address`
+   * when given (an ENI's address on its subnet's network), else one the runtime picks.
+   */
+  | { mode: "network"; name: string; aliases?: string[]; ipv4Address?: string }
   /** Share another container's network namespace (the other containers of an awsvpc task). */
   | { mode: "container"; id: string };
 
@@ -70,6 +73,33 @@ export interface ContainerSpec {
   network: NetworkSpec;
   portBindings?: PortBinding[];
   extraHosts?: string[];
+  /** The container's host name (an awsvpc task's ENI private DNS name). */
+  hostname?: string;
+}
+
+/** A bridge network with a fixed address range (a VPC subnet on this host). */
+export interface BridgeNetworkSpec {
+  name: string;
+  labels: Record<string, string>;
+  /** The range, e.g. "10.0.1.0/24", and the host's address on it (the VPC router, base+1). */
+  subnet: string;
+  gateway: string;
+  /** Addresses the runtime must never hand out (base+2, base+3). */
+  auxAddresses?: Record<string, string>;
+  /** The Linux bridge's name (at most 15 characters), so Slipway's filters can match it. */
+  bridgeName?: string;
+}
+
+/** A network the runtime knows (its own or anyone's). */
+export interface NetworkInfo {
+  name: string;
+  id: string;
+  driver: string;
+  /** IPv4 ranges of the network. */
+  subnets: string[];
+  labels: Record<string, string>;
+  /** The Linux bridge, for bridge networks. */
+  bridge?: string;
 }
 
 export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
@@ -246,6 +276,13 @@ export interface ContainerRuntime {
   stats(id: string): Promise<Record<string, unknown> | undefined>;
   /** Creates the network if missing (idempotent). */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  /**
+   * Creates a bridge network with a fixed range; a network of that name already there is kept.
+   * Throws with the runtime's text when the range overlaps another network's.
+   */
+  createNetwork(spec: BridgeNetworkSpec): Promise<void>;
+  /** Every network of the runtime, with its ranges. */
+  networks(): Promise<NetworkInfo[]>;
   removeNetwork(name: string): Promise<void>;
   /**
    * A container's stdout and stderr lines with their timestamps, oldest first. With `follow`, the

@@ -116,6 +116,7 @@ export class ServiceReconciler implements Reconciler {
     const tasks = this.#repo.serviceTasks(svc.scope, svc.cluster, svc.name, now - RECENT_STOPPED_MS);
 
     if (this.#lb) this.#syncTargets(svc, rec, tasks, this.#lb, now);
+    this.#reportFailedStarts(svc, rec, tasks);
     if (rec.doc.status === "DRAINING") return this.#drain(svc, rec, tasks, before);
     const current = rec.doc.deployments[0];
     if (!current) return {};
@@ -174,6 +175,16 @@ export class ServiceReconciler implements Reconciler {
     for (const [tg, n] of registered) this.#events.add(rec.doc, serviceEvents.registeredTargets(svc.name, n, tg));
     for (const [tg, n] of deregistered) this.#events.add(rec.doc, serviceEvents.deregisteredTargets(svc.name, n, tg));
     for (const [set, n] of drainingBySet) this.#events.add(rec.doc, serviceEvents.beganDraining(svc.name, set, n));
+  }
+
+  /** A task that stopped before it ran says why, once, in the service's events. */
+  #reportFailedStarts(svc: ServiceView, rec: ServiceRecord, tasks: readonly TaskRecord[]): void {
+    for (const t of tasks) {
+      if (t.doc.stopCode !== "TaskFailedToStart" || !t.doc.stoppedReason || t.state.failureReported) continue;
+      this.#events.addUnlessLatest(rec.doc, serviceEvents.failedToStart(svc.name, t.doc.stoppedReason));
+      t.state.failureReported = true;
+      this.#repo.putTask(svc.scope, svc.cluster, t);
+    }
   }
 
   /** A deleted (DRAINING) service stops every task; once all have stopped it is INACTIVE. */

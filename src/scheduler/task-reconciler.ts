@@ -22,6 +22,7 @@ import { isPendingStatus, type TaskDefinitionDoc } from "../services/ecs/model.t
 import type { TaskNetworking } from "../services/ecs/networking.ts";
 import type { EcsRepo, Located, TaskRecord } from "../services/ecs/repo.ts";
 import type { LaunchKind, ResolvedSecrets } from "../services/ecs/secrets.ts";
+import { networkFailure, type TaskReachability } from "../services/ecs/task-reachability.ts";
 import type { TaskToCheck } from "../services/ecs/permissions.ts";
 import { stopReasons } from "../services/ecs/service-events.ts";
 import type { TaskDefinitions } from "../services/ecs/task-definitions.ts";
@@ -48,6 +49,12 @@ export interface TaskReconcilerOptions {
   secrets?: TaskSecrets;
   /** The task endpoint at 169.254.170.2: each container's platform variables; release at stop. */
   identity?: TaskIdentity;
+  /** awsvpc tasks with an ENI in a subnet EC2 knows: the Docker network of that subnet (src/vpc). */
+  subnetNetworks?: SubnetNetworkPort;
+  /** Fargate tasks with an ENI: what their start must reach through it (src/services/ecs/task-reachability.ts). */
+  reachability?: TaskReachability;
+  /** How long a start that cannot reach what it needs keeps trying before it fails, as ECS's calls time out. Default 5 s. */
+  unreachableTimeoutMs?: number;
   /** IAM enforcement: the roles' trust and the execution role's permissions, checked at task start. */
   permissions?: TaskPermissions;
 }
@@ -55,6 +62,26 @@ export interface TaskReconcilerOptions {
 /** What ECS's task start is allowed to do under IAM (src/services/ecs/permissions.ts); the stopped reason, or undefined. */
 export interface TaskPermissions {
   check(task: TaskToCheck): string | undefined;
+}
+
+/** The subnet networks as the task reconciler sees them (src/vpc/subnet-networks.ts). */
+export interface SubnetNetworkPort {
+  /** The network's name (deterministic). */
+  name(subnetId: string): string;
+  /** Makes the network if missing; or says why it cannot exist on this host. */
+  ensure(subnetId: string): Promise<{ name: string } | { error: string }>;
+}
+
+/** The task's ENI as its attachment records it: subnet, address, DNS name (undefined for placeholder subnets). */
+export function taskEni(doc: Pick<Task, "attachments">): { subnetId: string; ip: string; dnsName?: string; eniId?: string } | undefined {
+  const a = doc.attachments?.find((x) => x.type === "ElasticNetworkInterface");
+  const d = (n: string) => a?.details?.find((x) => x.name === n)?.value;
+  const ip = d("privateIPv4Address");
+  const subnetId = d("subnetId");
+  if (!ip || !subnetId) return undefined;
+  const dnsName = d("privateDnsName");
+  const eniId = d("networkInterfaceId");
+  return { subnetId, ip, ...(dnsName ? { dnsName } : {}), ...(eniId ? { eniId } : {}) };
 }
 
 /** How the task reconciler reads a task's secrets (src/services/ecs/secrets.ts's SecretResolver). */
@@ -73,8 +100,11 @@ export interface TaskIdentity {
 
 /** How the task reconciler pulls images that Slipway's registry serves (src/services/ecr/image-ref.ts). */
 export interface LocalImages {
-  /** Undefined for an image of any other registry. */
-  resolve(image: string, task: { account: string; region: string }): { pullRef: string; repository: string; auth: RegistryAuth } | undefined;
+  /** Undefined for an image of any other registry. `name`/`reference`/`accountId`: the ECR repository, tag or digest, owner. */
+  resolve(
+    image: string,
+    task: { account: string; region: string },
+  ): { pullRef: string; repository: string; auth: RegistryAuth; name?: string; reference?: string; accountId?: string } | undefined;
 }
 
 /** The awslogs log driver, as the task reconciler sees it (src/awslogs/shipper.ts implements it). */
@@ -109,6 +139,8 @@ export class TaskReconciler implements Reconciler {
    * until the task runs or stops: values never reach the store.
    */
   readonly #secrets = new Map<string, ResolvedSecrets>();
+  /** Starting tasks that cannot reach what they need: since when (the emulated timeout runs from there). */
+  readonly #unreachableSince = new Map<string, number>();
 
   constructor(ecs: Ecs, runtime: ContainerRuntime, opts: TaskReconcilerOptions) {
     this.#deps = ecs.deps;
@@ -184,6 +216,9 @@ export class TaskReconciler implements Reconciler {
     if (!td) return this.#failToStart(arn, "ResourceInitializationError: task definition not found");
     const envFiles = resolveEnvironmentFiles(td, rec.doc.overrides, this.#opts.envFileObjects ?? (() => undefined));
     if ("error" in envFiles) return this.#failToStart(arn, envFiles.error);
+    // The network first: a Fargate task reaches ECR, Secrets Manager, SSM and Logs through its ENI.
+    const blocked = this.#networkBlocked(rec, td);
+    if (blocked) return blocked;
     // The roles and the execution role's permissions (IAM enforcement), then secrets and registry
     // credentials before anything else runs, with ECS's stopped reason on failure.
     let secrets = this.#secrets.get(arn);
@@ -205,8 +240,17 @@ export class TaskReconciler implements Reconciler {
       this.#secrets.set(arn, r);
     }
 
+    // An ENI in a subnet EC2 knows: the task joins its subnet's network with the ENI's address.
+    const eni = rec.state.networkMode === "awsvpc" ? taskEni(rec.doc) : undefined;
+    if (eni && this.#opts.subnetNetworks && containers.length === 0) {
+      const net = await this.#opts.subnetNetworks.ensure(eni.subnetId);
+      if ("error" in net) {
+        this.#opts.log?.(`task ${shortName(arn)}: ${net.error}`);
+        return this.#failToStart(arn, `ResourceInitializationError: ${net.error}`);
+      }
+    }
     if (rec.doc.lastStatus === "PROVISIONING") {
-      if (rec.state.networkMode === "awsvpc") {
+      if (rec.state.networkMode === "awsvpc" && !(eni && this.#opts.subnetNetworks)) {
         await this.#rt.ensureNetwork(this.#opts.awsvpcNetwork, { [LABELS.managed]: "true", ...this.#mine });
       }
       this.#mutate(arn, (t) => {
@@ -284,6 +328,36 @@ export class TaskReconciler implements Reconciler {
       return { requeueAfterMs: 0 };
     }
     return { requeueAfterMs: START_POLL_MS };
+  }
+
+  /**
+   * A Fargate task whose ENI cannot reach what its start needs keeps trying for the emulated
+   * timeout (the change that fixes it, a NAT gateway route or an endpoint, lets it through), then
+   * fails with ECS's text. Undefined when the start may go on.
+   */
+  #networkBlocked(rec: TaskRecord & Located, td: TaskDefinitionDoc): ReconcileResult | undefined {
+    const arn = rec.doc.taskArn;
+    const reach = this.#opts.reachability;
+    const eni = taskEni(rec.doc);
+    if (!reach || rec.doc.launchType !== "FARGATE" || rec.doc.pullStoppedAt || !eni?.eniId) return undefined;
+    const failure = networkFailure(reach, rec.scope, eni.eniId, td.containerDefinitions, (image) => {
+      const local = this.#localImage(image, rec.scope);
+      return local ? { repository: local.name ?? image, reference: local.reference ?? "latest", accountId: local.accountId ?? rec.scope.accountId } : undefined;
+    });
+    if (!failure) {
+      this.#unreachableSince.delete(arn);
+      return undefined;
+    }
+    const now = this.#clock.now();
+    const since = this.#unreachableSince.get(arn);
+    if (since === undefined) {
+      this.#unreachableSince.set(arn, now);
+      this.#opts.log?.(`task ${shortName(arn)}: ${failure.log}`);
+    }
+    const left = (since ?? now) + (this.#opts.unreachableTimeoutMs ?? 5000) - now;
+    if (left > 0) return { requeueAfterMs: Math.min(left, 1000) };
+    this.#unreachableSince.delete(arn);
+    return this.#failToStart(arn, failure.reason);
   }
 
   /**
@@ -371,7 +445,8 @@ export class TaskReconciler implements Reconciler {
         if (taskNet === "bridge") {
           c.networkBindings = s.ports.map((p) => ({ bindIP: p.hostIp || "0.0.0.0", containerPort: p.containerPort, hostPort: p.hostPort, protocol: p.protocol }));
         }
-        if (taskNet === "awsvpc") {
+        // An ENI's address is known from the start; only a placeholder subnet's comes from Docker.
+        if (taskNet === "awsvpc" && !taskEni(t.doc)) {
           const ip = Object.values(s.ips)[0] ?? this.#firstIp(byName);
           const attachment = t.doc.attachments[0];
           if (ip && attachment) {
@@ -506,6 +581,7 @@ export class TaskReconciler implements Reconciler {
   /** The task never reached RUNNING: TaskFailedToStart with AWS's reason text. */
   #failToStart(arn: string, reason: string, image?: string): ReconcileResult {
     this.#secrets.delete(arn);
+    this.#unreachableSince.delete(arn);
     this.#mutate(arn, (t) => {
       if (t.doc.desiredStatus === "RUNNING") {
         t.doc.desiredStatus = "STOPPED";
@@ -529,8 +605,11 @@ export class TaskReconciler implements Reconciler {
   ): PlannedContainer[] {
     const { scope } = rec;
     const mode = rec.state.networkMode;
+    const eni = mode === "awsvpc" && this.#opts.subnetNetworks ? taskEni(rec.doc) : undefined;
     const network =
-      mode === "awsvpc"
+      eni
+        ? ({ mode: "network", name: this.#opts.subnetNetworks!.name(eni.subnetId), ipv4Address: eni.ip } as const)
+        : mode === "awsvpc"
         ? ({ mode: "network", name: this.#opts.awsvpcNetwork } as const)
         : mode === "host"
           ? ({ mode: "host" } as const)
@@ -550,6 +629,7 @@ export class TaskReconciler implements Reconciler {
       rec.doc.overrides,
       {
         network,
+        ...(eni?.dnsName ? { hostname: eni.dnsName } : {}),
         bindHostIp: this.#opts.bindHostIp,
         extraEnv: [`AWS_REGION=${scope.region}`, `AWS_DEFAULT_REGION=${scope.region}`],
         ...(envFiles ? { envFiles } : {}),

@@ -27,6 +27,11 @@ export const INTERVALS = {
   /** Secrets Manager: secrets whose recovery window has passed are deleted (reads check the date too). */
   secretDeletion: HOUR,
   /**
+   * The VPC data plane re-reads EC2 (besides after every EC2 write): NAT gateways and endpoints
+   * become available with time, and Docker may have rebuilt its chains.
+   */
+  vpcSync: 1000,
+  /**
    * CloudWatch evaluates alarms of 60 s and longer every minute, 10/20/30-second alarms every
    * 10 seconds. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
    */

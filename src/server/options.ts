@@ -12,6 +12,7 @@ import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { RoutingTableSource } from "../services/elbv2/table-source.ts";
 import type { Store } from "../store/store.ts";
 import type { OidcIssuer } from "../oidc/issuer.ts";
+import type { VpcDataPlane } from "../vpc/data-plane.ts";
 import type { AutoScaling } from "../services/application-autoscaling/index.ts";
 import type { CloudWatch } from "../services/cloudwatch/index.ts";
 
@@ -74,6 +75,14 @@ export interface SlipwayOptions {
   taskEndpoint?: "auto" | "off" | { host: string; port: number };
   /** Inject AWS_ENDPOINT_URL into task containers (when the task endpoint serves). Default true. */
   injectEndpointUrl?: boolean;
+  /**
+   * Security groups in the kernel (src/vpc): "auto" enforces them when Slipway runs as root (and
+   * warns once otherwise); "off" (the default here; `slipway up` defaults to "auto") never touches
+   * the kernel. Subnet networks and the reachability checks at task start work either way.
+   */
+  securityGroups?: "auto" | "off";
+  /** How long a task start waits before failing when it cannot reach what it needs (ECS's timeout). Default 5 s. */
+  unreachableTimeoutMs?: number;
 }
 
 export interface Slipway {
@@ -105,6 +114,8 @@ export interface Slipway {
   readonly oidc: OidcIssuer;
   /** Where the task endpoint listens, when it serves (http://169.254.170.2:80 in production). */
   readonly taskEndpointUrl: string | undefined;
+  /** The VPC data plane (subnet networks, security groups in the kernel). */
+  readonly vpc: VpcDataPlane;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
   /** What keeps running when Slipway stops (its tasks' containers): for the shutdown summary. */

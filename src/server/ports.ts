@@ -11,11 +11,14 @@ import type { LocalImages } from "../scheduler/task-reconciler.ts";
 import type { Ec2 } from "../services/ec2/ec2.ts";
 import { toRegistryImage } from "../services/ecr/image-ref.ts";
 import type { LoadBalancing } from "../services/ecs/load-balancing.ts";
-import type { TaskNetworking } from "../services/ecs/networking.ts";
+import { SubnetFullError, type TaskNetworking } from "../services/ecs/networking.ts";
 import type { Elbv2 } from "../services/elbv2/elbv2.ts";
 import type { LoadBalancerNetworking } from "../services/elbv2/networking.ts";
 import type { EcsRepo } from "../services/ecs/repo.ts";
 import type { ReporterSource } from "./reporter.ts";
+import type { SourceAddress } from "../services/elbv2/target-sources.ts";
+import type { TaskReachability } from "../services/ecs/task-reachability.ts";
+import { reachService } from "../vpc/reachability.ts";
 import type { LoadBalancerServing } from "../services/elbv2/serving.ts";
 import type { ListenerBinding } from "../proxy/data-plane.ts";
 import type { Acm, CertificateUsers } from "../services/acm/index.ts";
@@ -74,14 +77,28 @@ export function loadBalancingPort(elbv2: Elbv2): LoadBalancing {
 export function taskNetworkingPort(ec2: Ec2): TaskNetworking {
   return {
     subnetVpc: (scope, id) => ec2.vpcOf(scope, "subnet", id),
+    subnetZone: (scope, id) => ec2.zoneOf(scope, id),
     securityGroupVpc: (scope, id) => ec2.vpcOf(scope, "security-group", id),
     attach: (scope, req) => {
-      const eni = ec2.networkInterfaceFor(scope, {
-        owner: { kind: "ecs-task", attachmentId: req.attachmentId },
+      let eni: ReturnType<typeof ec2.networkInterfaceFor>;
+      try {
+        eni = ec2.networkInterfaceFor(scope, {
+          owner: { kind: "ecs-task", attachmentId: req.attachmentId },
+          subnetId: req.subnetId,
+          securityGroupIds: req.securityGroupIds,
+          publicIp: req.publicIp,
+        });
+      } catch (err) {
+        if (err instanceof ServiceError && err.code === "InsufficientFreeAddressesInSubnet") throw new SubnetFullError(err.message);
+        throw err;
+      }
+      return {
+        networkInterfaceId: eni.NetworkInterfaceId ?? "",
         subnetId: req.subnetId,
-        securityGroupIds: req.securityGroupIds,
-      });
-      return { networkInterfaceId: eni.NetworkInterfaceId ?? "", macAddress: eni.MacAddress };
+        privateIpv4Address: eni.PrivateIpAddress ?? "",
+        privateDnsName: eni.PrivateDnsName,
+        macAddress: eni.MacAddress,
+      };
     },
     release: (scope, attachmentId) => void ec2.releaseNetworkInterfaces(scope, { kind: "ecs-task", attachmentId }),
     attachments: () => ec2.taskAttachments(),
@@ -107,6 +124,42 @@ export function loadBalancerNetworkingPort(ec2: Ec2): LoadBalancerNetworking {
 }
 
 /**
+ * EC2's reachability decisions as a Fargate task's start asks them (src/services/ecs/task-reachability.ts),
+ * on the current VPC view.
+ */
+export function taskReachabilityPort(ec2: Ec2): TaskReachability {
+  return {
+    reach: (eniId, destination) => {
+      const view = ec2.view();
+      const r =
+        destination === "ecr-layers"
+          ? reachService(view, eniId, "s3", { ecrLayers: true })
+          : reachService(view, eniId, destination);
+      return r.ok ? { ok: true, via: r.via } : { ok: false, why: r.why, address: r.address };
+    },
+  };
+}
+
+/**
+ * Each load balancer's ENI addresses that the VPC data plane has bound on this host: the addresses
+ * the ALB data plane connects to targets from (src/services/elbv2/target-sources.ts).
+ */
+export function loadBalancerSourcesPort(ec2: Ec2, bound: () => ReadonlySet<string>): (loadBalancerArn: string) => SourceAddress[] {
+  return (lbArn) => {
+    const p = parseArn(lbArn);
+    const m = /^loadbalancer\/(app|net)\/([^/]+)\/([^/]+)$/.exec(p?.resource ?? "");
+    if (!p || !m) return [];
+    const live = bound();
+    if (!live.size) return [];
+    const scope = { accountId: p.accountId, region: p.region };
+    return ec2
+      .networkInterfacesOf(scope, { kind: "elb", lbType: m[1] as "app" | "net", loadBalancerName: m[2]!, loadBalancerId: m[3]! })
+      .filter((n) => live.has(n.PrivateIpAddress ?? ""))
+      .map((n) => ({ address: n.PrivateIpAddress!, subnetCidr: ec2.subnet(scope, n.SubnetId!)?.CidrBlock ?? `${n.PrivateIpAddress}/32` }));
+  };
+}
+
+/**
  * Slipway's own registry as the task reconciler sees it: an image named by an ECR URI of an account
  * Slipway hosts is pulled from the loopback registry with a fresh token.
  */
@@ -127,7 +180,14 @@ export function localImagesPort(deps: {
       });
       if (!ref) return undefined;
       const password = registry.auth.issueToken({ accountId: ref.accountId, region: ref.region, expiresAt: clock.now() + TOKEN_TTL_MS });
-      return { pullRef: ref.pullRef, repository: ref.repository, auth: { username: "AWS", password, serveraddress: ref.registryHost } };
+      return {
+        pullRef: ref.pullRef,
+        repository: ref.repository,
+        auth: { username: "AWS", password, serveraddress: ref.registryHost },
+        name: ref.name,
+        reference: ref.reference,
+        accountId: ref.accountId,
+      };
     },
   };
 }

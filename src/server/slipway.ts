@@ -60,6 +60,8 @@ import { AlbMetrics } from "../telemetry/alb-metrics.ts";
 import { EcsMetrics } from "../telemetry/ecs-metrics.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
 import { startTaskEndpoint, TaskEndpoint } from "../task-endpoint/endpoint.ts";
+import { EcsRepo } from "../services/ecs/repo.ts";
+import { VpcDataPlane } from "../vpc/data-plane.ts";
 import { Background, INTERVALS, STOPPED_TASK_RETENTION_MS } from "./background.ts";
 import { closeServer, frontDoor, listen } from "./http.ts";
 export type { Credentials, LeftRunning, Slipway, SlipwayOptions } from "./options.ts";
@@ -81,6 +83,7 @@ import {
   certificateUsersPort,
   loadBalancerNetworkingPort,
   loadBalancerServingPort,
+  loadBalancerSourcesPort,
   loadBalancingPort,
   localImagesPort,
   parameterKeysPort,
@@ -89,6 +92,7 @@ import {
   roleSessionsPort,
   secretKeysPort,
   taskNetworkingPort,
+  taskReachabilityPort,
   taskSecretsPort,
   taskViewPort,
 } from "./ports.ts";
@@ -158,7 +162,19 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     sessionExpiry: (akid) => iam.session(akid)?.expiresAt,
     iamKey: (akid) => iam.lookupSecret(akid) !== undefined,
   });
-  const ec2 = new Ec2(deps);
+  // EC2 may attach user ENIs to the container instances' EC2 instance ids (ECS's records).
+  const containerInstances = new EcsRepo(store);
+  const ec2 = new Ec2({ ...deps, instanceIds: (scope) => containerInstances.containerInstanceIds(scope), warn: log });
+  // The VPC on this host: subnet networks, security groups in the kernel, the load balancers' sources.
+  const vpc = new VpcDataPlane({
+    view: () => ec2.view(),
+    runtime,
+    instanceId,
+    dataDir,
+    log,
+    now: () => clock.now(),
+    enforce: opts.securityGroups ?? "off",
+  });
   const logs = new Logs(deps);
   const cloudwatch = new CloudWatch(deps);
   logs.metricFilters.sink = metricSinkPort(cloudwatch);
@@ -197,12 +213,14 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     certificates,
   });
   const acm = new Acm({ ...deps, dataDir, log, users: certificateUsersPort(elbv2) });
-  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock, certificates });
+  // Each ip target's source address: its load balancer's ENI address on this host (src/vpc).
+  const routing = new RoutingTableSource({ store, repo: elbv2.repo, clock, certificates, sources: loadBalancerSourcesPort(ec2, () => vpc.boundSources()) });
   const applyTable = (table: RoutingTable) => {
     dataPlane.apply(table);
     healthChecker.update(table);
   };
   routing.onChange(applyTable);
+  vpc.onSourcesChanged(() => routing.rebuild());
   applyTable(routing.current());
   routing.start();
 
@@ -230,6 +248,9 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         logs: { prepare: (t) => shipper.ensureGroupForTask(t), follow: (t) => shipper.follow(t) },
         envFileObjects: localObjects(join(dataDir, "s3")),
         secrets: taskSecretsPort(secretsManager, ssm, ids),
+        subnetNetworks: { name: (subnetId) => vpc.networks.networkName(subnetId), ensure: (subnetId) => vpc.taskNetwork(subnetId) },
+        reachability: taskReachabilityPort(ec2),
+        ...(opts.unreachableTimeoutMs !== undefined ? { unreachableTimeoutMs: opts.unreachableTimeoutMs } : {}),
         ...(enforceIam ? { permissions: new TaskPermissionChecks(rolePermissionsPort(iam, authorizer), () => ids.uuid()) } : {}),
         ...(taskEndpoint
           ? {
@@ -255,6 +276,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     for (const k of keys) {
       if (k.startsWith("task:")) tasks.enqueue(k);
       else if (k.startsWith("service:")) services.enqueue(k);
+      else if (k.startsWith("ec2:")) vpc.changed();
     }
   });
   // A target's health changed: wake the services that use its target group.
@@ -328,7 +350,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       gateway: (req, res) => gateway.handle(req, res),
       console: (req, res) => consoleServer.handle(req, res),
       endpoints: {
-        health: () => ({ status: "ok", instanceId }),
+        health: () => ({ status: "ok", instanceId, vpc: vpc.status() }),
         // Where each load-balancer listener is actually served (src/proxy/host-ports.ts).
         listeners: () => ({ listeners: dataPlane.listeners() }),
         // The OIDC issuer's discovery document and keys (public).
@@ -407,6 +429,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("registry upload purge", INTERVALS.registryUploadPurge, () => registry.purgeUploads());
   background.every("kms rotation and deletion", INTERVALS.kmsMaintenance, () => kms.maintain(), { immediately: true });
   background.every("secret deletion", INTERVALS.secretDeletion, () => secretsManager.purgeDeleted(), { immediately: true });
+  await vpc.start();
+  background.every("vpc sync", INTERVALS.vpcSync, () => vpc.sync());
   background.every("metrics and alarm evaluation", INTERVALS.alarmEvaluation, metricsMinute);
   background.every("high-resolution alarm evaluation", INTERVALS.highResolutionAlarms, () => cloudwatch.alarms.evaluateAll({ highResolutionOnly: true }));
   background.every("metric roll-up and retention", INTERVALS.metricRetention, () => (cloudwatch.expire(), autoscaling.expireActivities()), { immediately: true });
@@ -437,6 +461,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     instanceId,
     oidc,
     taskEndpointUrl,
+    vpc,
     idle: async () => {
       await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.
@@ -476,6 +501,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       healthChecker.close();
       await dataPlane.close();
       await shipper.close();
+      await vpc.close();
       if (taskEndpoint && taskEndpointServes) {
         await taskEndpoint.close();
         if (typeof opts.taskEndpoint !== "object") await tearDownAddress(join(dataDir, "task-endpoint.json"));

@@ -9,7 +9,8 @@
  * container's packets to 169.254.170.2 go to its default gateway, the Docker host, which accepts
  * them for a local address; the main API listener stays on 127.0.0.1. An iptables chain
  * (SLIPWAY-TASK-ENDPOINT, jumped to from INPUT for that address only) drops what does not come from
- * loopback or a Docker bridge (docker0, br-*), so machines on the LAN cannot reach it.
+ * loopback, a Docker bridge (docker0, br-*) or a VPC subnet bridge (slw*, src/vpc), so machines on
+ * the LAN cannot reach it.
  *
  * Everything added is recorded in <data-dir>/task-endpoint.json and removed by close() and by
  * `slipway clean`; an address or chain that was already there is used but never removed. It all
@@ -80,7 +81,13 @@ export async function setUpAddress(stateFile: string, run: Run = runCommand): Pr
     save();
   }
   await run("iptables", ["-w", "-F", CHAIN]);
-  const rules = [["-i", "lo", "-j", "RETURN"], ["-i", "docker+", "-j", "RETURN"], ["-i", "br-+", "-j", "RETURN"], ["-m", "comment", "--comment", COMMENT, "-j", "DROP"]];
+  const rules = [
+    ["-i", "lo", "-j", "RETURN"],
+    ["-i", "docker+", "-j", "RETURN"],
+    ["-i", "br-+", "-j", "RETURN"],
+    ["-i", "slw+", "-j", "RETURN"],
+    ["-m", "comment", "--comment", COMMENT, "-j", "DROP"],
+  ];
   for (const rule of rules) {
     const r = await run("iptables", ["-w", "-A", CHAIN, ...rule]);
     if (r.code !== 0) return { warnings: [`iptables -A ${CHAIN} failed (${r.stderr.trim()}): ${TASK_ENDPOINT_IP} is not isolated`] };

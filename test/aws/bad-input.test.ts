@@ -190,13 +190,18 @@ describe("malformed requests", () => {
     await expectError(clients.iam.send(new iam.GetRoleCommand({ RoleName: "r" })), "NoSuchEntityException", undefined, 404);
   });
 
-  test("EC2 (ec2Query): bad numbers and missing members are rejected; malformed ids → *.Malformed", async () => {
+  test("EC2 (ec2Query): bad numbers → InvalidParameterValue, missing members → MissingParameter (EC2's codes); malformed ids → *.Malformed", async () => {
     const num = await rawForm("ec2", "Action=DescribeVpcs&Version=2016-11-15&MaxResults=abc");
     assert.equal(num.status, 400);
-    assert.match(num.message.replace(/&apos;/g, "'"), /Value 'abc' at 'MaxResults'/);
-    const missing = await rawForm("ec2", "Action=CreateSecurityGroup&Version=2016-11-15");
+    assert.equal(num.code, "InvalidParameterValue");
+    assert.equal(num.message.replace(/&apos;/g, "'"), "Value (abc) for parameter MaxResults is invalid. Expected: 'Integer'.");
+    const missing = await rawForm("ec2", "Action=CreateSecurityGroup&Version=2016-11-15&GroupDescription=d");
     assert.equal(missing.status, 400);
-    assert.match(missing.message.replace(/&apos;/g, "'"), /Value null at 'GroupName'/);
+    assert.equal(missing.code, "MissingParameter");
+    assert.equal(missing.message, "The request must contain the parameter GroupName");
+    const badEnum = await rawForm("ec2", "Action=CreateVpcEndpoint&Version=2016-11-15&VpcId=vpc-0123456789abcdef0&ServiceName=x&VpcEndpointType=Bogus");
+    assert.equal(badEnum.code, "InvalidParameterValue");
+    assert.equal(badEnum.message, "Value (Bogus) for parameter VpcEndpointType is invalid. Valid values: Gateway, GatewayLoadBalancer, Interface, Resource, ServiceNetwork, Tunnel");
     await expectError(clients.ec2.send(new ec2.DeleteSecurityGroupCommand({ GroupId: "sg-1" })), "InvalidGroupId.Malformed", 'Invalid id: "sg-1" (expecting "sg-...")');
     await expectError(clients.ec2.send(new ec2.DescribeSubnetsCommand({ SubnetIds: ["subnet-x"] })), "InvalidSubnetID.Malformed");
     await stillServing();

@@ -67,13 +67,13 @@ describe("ec2Query round trip through EC2Client", () => {
     );
   });
 
-  test("unknown action → InvalidAction; bad boolean → ValidationError", async () => {
+  test("unknown action → InvalidAction; bad boolean → InvalidParameterValue (EC2's code, not ValidationError)", async () => {
     const { raw } = setup();
     const bad = await raw("Action=TeleportInstance&Version=2016-11-15");
     assert.equal(bad.status, 400);
     assert.match(bad.body, /<Code>InvalidAction<\/Code>/);
     const invalid = await raw("Action=DescribeVpcs&Version=2016-11-15&DryRun=maybe");
     assert.equal(invalid.status, 400);
-    assert.match(invalid.body, /<Code>ValidationError<\/Code><Message>1 validation error detected: Value &apos;maybe&apos; at &apos;DryRun&apos;/);
+    assert.match(invalid.body, /<Code>InvalidParameterValue<\/Code><Message>Value \(maybe\) for parameter DryRun is invalid\. Expected: &apos;Boolean&apos;\.<\/Message>/);
   });
 });

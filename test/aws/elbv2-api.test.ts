@@ -471,17 +471,22 @@ describe("ELBv2 API through ElasticLoadBalancingV2Client", () => {
   test("targets: register, health states, deregistration drains then disappears", async () => {
     await expectError(client.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "i-0123456789abcdef0" }] })), "InvalidTargetException");
     await expectError(client.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tg2Arn, Targets: [{ Id: "10.0.0.1" }] })), "InvalidTargetException");
-    await client.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.1", Port: 9001 }, { Id: "127.0.0.2" }] }));
+    await expectError(
+      client.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.1", Port: 9001 }] })),
+      "InvalidTargetException",
+      "The IP address '127.0.0.1' is a loopback address and cannot be registered as a target",
+    );
+    await client.send(new elb.RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "10.9.0.1", Port: 9001 }, { Id: "10.9.0.2" }] }));
     const h = await client.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn }));
     assert.deepEqual(
       h.TargetHealthDescriptions?.map((t) => [t.Target?.Id, t.Target?.Port, t.HealthCheckPort, t.TargetHealth?.State, t.TargetHealth?.Reason]),
       [
         // The listener forwards to this group, so the health checker is checking them already.
-        ["127.0.0.1", 9001, "9001", "initial", "Elb.InitialHealthChecking"],
-        ["127.0.0.2", 8080, "8080", "initial", "Elb.InitialHealthChecking"],
+        ["10.9.0.1", 9001, "9001", "initial", "Elb.InitialHealthChecking"],
+        ["10.9.0.2", 8080, "8080", "initial", "Elb.InitialHealthChecking"],
       ],
     );
-    const explicit = await client.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.9", Port: 1 }] }));
+    const explicit = await client.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "10.9.0.9", Port: 1 }] }));
     assert.deepEqual(explicit.TargetHealthDescriptions?.[0]?.TargetHealth, {
       State: "unused",
       Reason: "Target.NotRegistered",
@@ -495,8 +500,8 @@ describe("ELBv2 API through ElasticLoadBalancingV2Client", () => {
     assert.equal(nu.TargetHealthDescriptions?.[0]?.TargetHealth?.Reason, "Target.NotInUse");
 
     // deregistration delay is 30 s on this group
-    await client.send(new elb.DeregisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.2" }] }));
-    const dr = await client.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.2" }] }));
+    await client.send(new elb.DeregisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "10.9.0.2" }] }));
+    const dr = await client.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "10.9.0.2" }] }));
     assert.deepEqual(dr.TargetHealthDescriptions?.[0]?.TargetHealth, {
       State: "draining",
       Reason: "Target.DeregistrationInProgress",
@@ -506,18 +511,18 @@ describe("ELBv2 API through ElasticLoadBalancingV2Client", () => {
     assert.deepEqual(
       s.routing.current().targetGroups.get(tgArn)?.targets.map((t) => [t.id, t.port, t.draining, t.address]),
       [
-        ["127.0.0.1", 9001, false, "127.0.0.1"],
-        ["127.0.0.2", 8080, true, "127.0.0.2"],
+        ["10.9.0.1", 9001, false, "10.9.0.1"],
+        ["10.9.0.2", 8080, true, "10.9.0.2"],
       ],
     );
     clock.advance(30_000);
     await new Promise<void>((resolve) => setImmediate(resolve));
-    assert.deepEqual(s.routing.current().targetGroups.get(tgArn)?.targets.map((t) => t.id), ["127.0.0.1"], "the 1 s timer dropped the drained target");
+    assert.deepEqual(s.routing.current().targetGroups.get(tgArn)?.targets.map((t) => t.id), ["10.9.0.1"], "the 1 s timer dropped the drained target");
     const gone = await client.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn }));
-    assert.deepEqual(gone.TargetHealthDescriptions?.map((t) => t.Target?.Id), ["127.0.0.1"]);
-    const unused = await client.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.2" }] }));
+    assert.deepEqual(gone.TargetHealthDescriptions?.map((t) => t.Target?.Id), ["10.9.0.1"]);
+    const unused = await client.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn, Targets: [{ Id: "10.9.0.2" }] }));
     assert.equal(unused.TargetHealthDescriptions?.[0]?.TargetHealth?.State, "unused");
-    await elb.waitUntilTargetDeregistered({ client, maxWaitTime: 5, minDelay: 1 }, { TargetGroupArn: tgArn, Targets: [{ Id: "127.0.0.2" }] });
+    await elb.waitUntilTargetDeregistered({ client, maxWaitTime: 5, minDelay: 1 }, { TargetGroupArn: tgArn, Targets: [{ Id: "10.9.0.2" }] });
     await expectError(client.send(new elb.DescribeTargetHealthCommand({ TargetGroupArn: tgArn.replace(/[0-9a-f]{16}$/, "0".repeat(16)) })), "TargetGroupNotFoundException");
     await client.send(new elb.DeleteTargetGroupCommand({ TargetGroupArn: lonelyArn }));
   });

@@ -243,6 +243,36 @@ export function runtimeContract<R extends ContainerRuntime>(name: string, opts: 
       await rt.remove(idB);
     });
 
+    it("a bridge network with a fixed range: listed with its range, labels and bridge; a fixed address; overlap refused", async () => {
+      // A /28 in 10.200.0.0/13 that no other network on this host uses.
+      const taken = (await rt.networks()).flatMap((n) => n.subnets);
+      let subnet = "";
+      for (let i = 0; i < 50 && !subnet; i++) {
+        const third = Math.floor(Math.random() * 250);
+        const candidate = `10.${200 + Math.floor(Math.random() * 8)}.${third}.${16 * Math.floor(Math.random() * 15)}/28`;
+        if (!taken.some((t) => t.split(".").slice(0, 3).join(".") === candidate.split(".").slice(0, 3).join("."))) subnet = candidate;
+      }
+      const base = subnet.split("/")[0]!.split(".").map(Number);
+      const addr = (n: number) => `${base[0]}.${base[1]}.${base[2]}.${base[3]! + n}`;
+      const name = `slipway-ct-${runId}-fixed`;
+      networks.add(name);
+      const bridgeName = `swct${runId.slice(0, 6)}`;
+      const net = { name, labels: runLabel, subnet, gateway: addr(1), auxAddresses: { dns: addr(2), reserved: addr(3) }, bridgeName };
+      await rt.createNetwork(net);
+      await rt.createNetwork(net);
+      const listed = (await rt.networks()).find((n) => n.name === name);
+      assert.deepEqual(listed?.subnets, [subnet]);
+      assert.equal(listed?.labels["slipway.test-run"], runId);
+      assert.equal(listed?.bridge, bridgeName);
+      const id = await run(sleeper({ network: { mode: "network", name, ipv4Address: addr(7) }, hostname: "ip-x.ec2.internal" }));
+      assert.equal((await rt.inspect(id))?.ips[name], addr(7));
+      await assert.rejects(
+        rt.createNetwork({ ...net, name: `${name}-2`, bridgeName: undefined as unknown as string }),
+        (err: Error) => /overlaps/i.test(err.message),
+      );
+      await rt.remove(id);
+    });
+
     it("container network mode shares another container's network namespace", async () => {
       const net = await newNetwork();
       const idWeb = await run(web({ network: { mode: "network", name: net } }));

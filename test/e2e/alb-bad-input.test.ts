@@ -1,6 +1,7 @@
 /**
  * End-to-end: bad input at the ALB, no Docker needed. The targets are local node:http servers
- * registered as `ip` targets 127.0.0.1:<port>. Malformed HTTP and oversized headers → 400, an
+ * registered as `instance` targets (an instance target is the host, 127.0.0.1, at its port; a
+ * loopback address is refused as an `ip` target, as AWS refuses it). Malformed HTTP and oversized headers → 400, an
  * upstream that breaks its response → 502 (or a cut-off body once the headers went out), a slow
  * upstream → 504 after the idle timeout, an empty target group → 503; malformed ELBv2 API calls →
  * AWS errors. After every case both the proxy and the API keep serving.
@@ -91,10 +92,10 @@ describe(`ALB bad input: malformed requests, broken upstreams, bad API calls [${
     const upstreamPort = (upstream.address() as { port: number }).port;
 
     const e = (env = await startEnv("slipway-e2e-alb-bad-"));
-    tgArn = await createTargetGroup(e, `bad-${process.pid}`, { interval: 5, healthyThreshold: 2 });
+    tgArn = await createTargetGroup(e, `bad-${process.pid}`, { interval: 5, healthyThreshold: 2, targetType: "instance" });
     alb = await createAlb(e, `bad-${process.pid}`, await freePort(), forwardTo(tgArn));
     await e.elb("modify-load-balancer-attributes", "--load-balancer-arn", alb.lbArn, "--attributes", "Key=idle_timeout.timeout_seconds,Value=2");
-    await e.elb("register-targets", "--target-group-arn", tgArn, "--targets", `Id=127.0.0.1,Port=${upstreamPort}`);
+    await e.elb("register-targets", "--target-group-arn", tgArn, "--targets", `Id=i-0123456789abcdef0,Port=${upstreamPort}`);
     await pollUntil(async () => (await targetHealth(e, tgArn))[0]?.TargetHealth.State === "healthy", {
       timeoutMs: 30_000,
       what: "the local upstream to be healthy",

@@ -2,7 +2,7 @@
  * End-to-end: a target that answers the way busybox httpd runs CGI scripts (status line with CRLF,
  * the script's headers ending in a bare LF, a body delimited by the connection closing) answers 200
  * through the ALB, as it does when curled directly. Real Docker container (slipway-test/cgi,
- * published on 127.0.0.1) registered as an ip target, set up with the AWS CLI.
+ * published on 127.0.0.1) registered as an instance target (the host at the published port), set up with the AWS CLI.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -53,9 +53,11 @@ describe(`ALB in front of a busybox httpd CGI target (bare-LF headers, body unti
     }, { timeoutMs: 20_000, what: "the CGI container to answer" });
     assert.match(direct, /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\n\ncgi from \S+\n$/, "the container really sends bare-LF headers and no length");
 
-    const tgArn = await createTargetGroup(e, `cgi-${process.pid}`, { interval: 5, healthyThreshold: 2, path: "/cgi-bin/index.cgi" });
+    // An instance target is the host (127.0.0.1) at its port: a loopback address is refused as an
+    // ip target, as AWS refuses it.
+    const tgArn = await createTargetGroup(e, `cgi-${process.pid}`, { interval: 5, healthyThreshold: 2, path: "/cgi-bin/index.cgi", targetType: "instance" });
     const alb = await createAlb(e, `cgi-${process.pid}`, await freePort(), forwardTo(tgArn));
-    await e.elb("register-targets", "--target-group-arn", tgArn, "--targets", `Id=127.0.0.1,Port=${hostPort}`);
+    await e.elb("register-targets", "--target-group-arn", tgArn, "--targets", `Id=i-0123456789abcdef0,Port=${hostPort}`);
     // Health checks read the same bare-LF response.
     await pollUntil(async () => (await targetHealth(e, tgArn))[0]?.TargetHealth.State === "healthy", { timeoutMs: 30_000, what: "the CGI target to be healthy" });
     const r = await waitForStatus(alb.port, alb.dnsName, 200, 10_000);

@@ -19,6 +19,7 @@ import { after, before, describe, test } from "node:test";
 import * as kms from "@aws-sdk/client-kms";
 import * as sm from "@aws-sdk/client-secrets-manager";
 import { dockerAvailable, ensureTestImages, TEST_IMAGES } from "../helpers/docker.ts";
+import { hostLock } from "../helpers/host-lock.ts";
 import { terraformCliConfig } from "../helpers/terraform.ts";
 import { cleanDataDir, docker, instanceIdOf, managedContainers, REPO_ROOT, type SlipwayProcess, startSlipwayProcess } from "../helpers/slipway-process.ts";
 
@@ -78,8 +79,11 @@ describe("Terraform: KMS key, secret, SecureString and a Fargate service using t
     return r.out;
   };
 
+  let unlock: (() => void) | undefined;
   before(async () => {
     await ensureTestImages();
+    // The stack runs its task in the default VPC: one such suite on this host at a time.
+    unlock = await hostLock("default-vpc");
     dir = mkdtempSync(join(tmpdir(), "slipway-tfsec-"));
     cpSync(FIXTURE, join(dir, "stack"), { recursive: true });
     writeFileSync(join(dir, "terraformrc"), terraformCliConfig(MIRROR));
@@ -97,6 +101,7 @@ describe("Terraform: KMS key, secret, SecureString and a Fargate service using t
       await cleanDataDir(join(dir, "data"));
       rmSync(dir, { recursive: true, force: true });
     }
+    unlock?.();
   });
 
   test("apply: the task's container has the secret's JSON key and the SecureString as env", async () => {

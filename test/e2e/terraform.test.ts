@@ -30,6 +30,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { dockerAvailable, ensureTestImages } from "../helpers/docker.ts";
+import { hostLock } from "../helpers/host-lock.ts";
 import { albGet, terraformCliConfig } from "../helpers/terraform.ts";
 import {
   aws,
@@ -320,7 +321,10 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
           }
         });
 
+      let unlock: (() => void) | undefined;
       before(async () => {
+        // awsvpc tasks in the default VPC: one such suite on this host at a time (test/helpers/host-lock.ts).
+        if (variant.vars.network_mode === "awsvpc") unlock = await hostLock("default-vpc");
         ws = new Workspace(variant, await freePort());
         await ws.start();
         await ws.ok(["init", "-input=false"], STEP_TIMEOUT.init);
@@ -347,6 +351,7 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
         for (const tag of new Set([...ws.tags, ...pulled])) await docker(["rmi", tag]).catch(() => "");
         await cleanDataDir(join(ws.dir, "data"));
         if (!failed) rmSync(ws.dir, { recursive: true, force: true });
+        unlock?.();
       });
 
       // The ECR variant relies on the stack's default image (<repository_url>:latest).

@@ -10,6 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { DockerRuntime } from "../../src/runtime/docker/docker-runtime.ts";
+import { VPC_STATE_FILE } from "../../src/vpc/data-plane.ts";
+import { tearDownVpcKernel } from "../../src/vpc/kernel.ts";
+import { SubnetNetworks } from "../../src/vpc/subnet-networks.ts";
 
 const run = promisify(execFile);
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -179,9 +183,9 @@ export function instanceIdOf(dataDir: string): string {
 }
 
 /**
- * Removes every container (and nothing else) this data dir's Slipway instance created, then the
- * data dir. Scoped by the instance label, so Slipways of other suites running in parallel are
- * untouched (`slipway clean` would remove every managed container on the host).
+ * Removes every container this data dir's Slipway instance created, its subnet networks and the
+ * kernel state its VPC data plane recorded (a Slipway killed mid-test leaves them), then the data
+ * dir. Scoped by the instance, so Slipways of other suites running in parallel are untouched.
  */
 export async function cleanDataDir(dataDir: string): Promise<void> {
   let instanceId: string | undefined;
@@ -193,7 +197,9 @@ export async function cleanDataDir(dataDir: string): Promise<void> {
   if (instanceId) {
     const rows = await managedContainers(instanceId);
     if (rows.length) await docker(["rm", "-f", "-v", ...rows.map((r) => r.id)]).catch(() => "");
+    await new SubnetNetworks({ runtime: new DockerRuntime(), instanceId }).removeAll().catch(() => 0);
   }
+  await tearDownVpcKernel(join(dataDir, VPC_STATE_FILE)).catch(() => []);
   rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -231,4 +237,24 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined | false>, 
 export async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
   return { status: res.status, body: await res.text() };
+}
+
+/**
+ * A /16 in 10.100.0.0–10.199.255.255 that no Docker network and no host route on this host
+ * overlaps, for a test's own VPC (suites in parallel, and other Slipways, must not collide: a
+ * subnet's range is used as is on the host).
+ */
+export async function freeVpcCidr(): Promise<string> {
+  const taken = new Set<number>();
+  for (const line of (await docker(["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}", ...(await docker(["network", "ls", "-q"])).split("\n").filter(Boolean)])).split(/\s+/)) {
+    const m = /^10\.(\d+)\./.exec(line);
+    if (m) taken.add(Number(m[1]));
+  }
+  const { stdout } = await run("ip", ["-4", "route", "show"]);
+  for (const m of stdout.matchAll(/^10\.(\d+)\./gm)) taken.add(Number(m[1]));
+  for (let i = 0; i < 100; i++) {
+    const second = 100 + ((process.pid + i * 37) % 100);
+    if (!taken.has(second)) return `10.${second}.0.0/16`;
+  }
+  throw new Error("no free 10.1xx.0.0/16 on this host");
 }

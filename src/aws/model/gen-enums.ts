@@ -2,8 +2,11 @@
  * Generates src/aws/model/generated/<service>-enums.json ({ ShapeName: { member: [values] } }) from an
  * @aws-sdk/client-* package's type declarations, since the runtime schemas do not carry enum values.
  *
- *   node src/aws/model/gen-enums.ts ecs elastic-load-balancing-v2 ec2
+ *   node src/aws/model/gen-enums.ts ecs elastic-load-balancing-v2
+ *   node src/aws/model/gen-enums.ts --inputs-only ec2
  *
+ * --inputs-only keeps only the structures some operation's input reaches (the gateway validates
+ * inputs only): EC2's full table is 800 KB, its input part a fraction of that.
  * Reads dist-types/models/enums.d.ts (`export declare const LaunchType: { readonly EC2: "EC2"; … }`)
  * and dist-types/models/models_*.d.ts (`launchType?: LaunchType | undefined;`, also `X[]` and
  * `Record<string, X>`, whose elements are then checked).
@@ -13,6 +16,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { enumFileName } from "./enums.ts";
+import { ServiceModel } from "./service-model.ts";
+import type { Shape } from "./shape.ts";
 
 type Table = Record<string, Record<string, string[]>>;
 
@@ -51,7 +56,26 @@ function elementType(type: string): string {
   }
 }
 
-export async function generate(client: string, outDir: string): Promise<string> {
+/** Names of the structures reachable from any operation's input. */
+function inputStructures(mod: Readonly<Record<string, unknown>>): Set<string> {
+  const model = new ServiceModel(mod, {});
+  const seen = new Set<string>();
+  const visit = (shape: Shape): void => {
+    if (shape.kind === "structure" || shape.kind === "union") {
+      if (seen.has(shape.name)) return;
+      seen.add(shape.name);
+      for (const [, m] of shape.members()) visit(m);
+    } else if (shape.kind === "list") visit(shape.listMember());
+    else if (shape.kind === "map") visit(shape.mapValue());
+  };
+  for (const name of model.operationNames()) {
+    const op = model.operation(name);
+    if (op) visit(op.input);
+  }
+  return seen;
+}
+
+export async function generate(client: string, outDir: string, inputsOnly = false): Promise<string> {
   const require = createRequire(import.meta.url);
   const pkg = `@aws-sdk/client-${client}`;
   const entry = require.resolve(pkg);
@@ -69,14 +93,22 @@ export async function generate(client: string, outDir: string): Promise<string> 
   const mod = (await import(pkg)) as Record<string, unknown>;
   const op = Object.values(mod).find((v) => Array.isArray(v) && v[0] === 9) as unknown[] | undefined;
   const out = join(outDir, enumFileName(String(op?.[1] ?? client)));
-  const sorted = Object.fromEntries(Object.keys(table).sort().map((k) => [k, table[k]]));
+  const keep = inputsOnly ? inputStructures(mod) : undefined;
+  const sorted = Object.fromEntries(
+    Object.keys(table)
+      .filter((k) => !keep || keep.has(k))
+      .sort()
+      .map((k) => [k, table[k]]),
+  );
   writeFileSync(out, `${JSON.stringify(sorted, null, 1)}\n`);
   return out;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const outDir = join(dirname(fileURLToPath(import.meta.url)), "generated");
-  const clients = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const inputsOnly = args.includes("--inputs-only");
+  const clients = args.filter((a) => a !== "--inputs-only");
   if (clients.length === 0) clients.push("ecs");
-  for (const c of clients) console.log(`wrote ${await generate(c, outDir)}`);
+  for (const c of clients) console.log(`wrote ${await generate(c, outDir, inputsOnly)}`);
 }

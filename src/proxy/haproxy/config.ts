@@ -162,6 +162,11 @@ export function renderConfig(input: RenderInput): Rendered {
     out.push(`  balance ${tg.algorithm === "least_outstanding_requests" ? "leastconn" : tg.algorithm === "weighted_random" ? "random" : "roundrobin"}`);
     out.push(`  timeout server ${(tgIdle.get(tg.arn) ?? 60) * 1000}ms`);
     out.push(`  http-error status 503 content-type text/html lf-file ${backend50x}`);
+    // Connect from the load balancer's ENI address (routing-table.ts: sourceAddress), so targets'
+    // security groups see the load balancer's group. One per backend: any of the load balancer's
+    // nodes is in its group, and a change of address is rare enough to reload for.
+    const source = tg.targets.find((t) => t.sourceAddress)?.sourceAddress;
+    if (source) out.push(`  source ${source}`);
     out.push("  http-response set-var(txn.from_target) bool(true)");
     out.push("  http-after-response set-status 502 if { status 503 } { nbsrv gt 0 }");
     const st = tg.stickiness;

@@ -182,10 +182,13 @@ export class HaproxyDataPlane implements LoadBalancerDataPlane {
     await this.#planPorts(table);
     this.#assignSlots(table);
     if (this.#opts.observer && !this.#udp) await this.#startLogReceiver();
+    // The slots as the config seeds them: the new worker starts from exactly these, whatever
+    // health says by the time the reload is live (the sync below brings it up to date).
+    const seeded = this.#slotStates(table);
     const rendered = renderConfig({
       table,
       ports: this.#ports,
-      slots: this.#slotStates(table),
+      slots: seeded,
       runDir: this.#runDir,
       host: this.#opts.host ?? "127.0.0.1",
       threads: this.#opts.threads ?? 1,
@@ -207,7 +210,7 @@ export class HaproxyDataPlane implements LoadBalancerDataPlane {
       this.#structure = rendered.structure;
       // The new worker starts from the seeded slots (ready or disabled); set the rest exactly.
       this.#applied = new Map();
-      for (const [arn, slots] of this.#slotStates(table)) {
+      for (const [arn, slots] of seeded) {
         const be = this.#backends.get(arn);
         slots.forEach((s, i) => {
           if (be && s) this.#applied.set(`${be}/s${i + 1}`, { address: s.address, port: s.port, state: s.state === "ready" ? "ready" : "maint" });

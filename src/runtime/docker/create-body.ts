@@ -44,6 +44,7 @@ export function createBody(spec: ContainerSpec): Record<string, unknown> {
     Env: spec.env,
     User: spec.user,
     WorkingDir: spec.workingDir,
+    Hostname: spec.hostname,
     StopTimeout: spec.stopTimeoutSec,
     Healthcheck: spec.healthcheck ? healthcheckBody(spec.healthcheck) : undefined,
     ExposedPorts: spec.portBindings?.length ? exposed : undefined,
@@ -59,6 +60,12 @@ export function createBody(spec: ContainerSpec): Record<string, unknown> {
       ExtraHosts: spec.extraHosts,
     },
     NetworkingConfig:
-      net.mode === "network" ? { EndpointsConfig: { [net.name]: { Aliases: net.aliases ?? [] } } } : undefined,
+      net.mode === "network"
+        ? {
+            EndpointsConfig: {
+              [net.name]: { Aliases: net.aliases ?? [], ...(net.ipv4Address ? { IPAMConfig: { IPv4Address: net.ipv4Address } } : {}) },
+            },
+          }
+        : undefined,
   };
 }

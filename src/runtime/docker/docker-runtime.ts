@@ -8,6 +8,7 @@ import {
   type ExecOptions,
   type ExecOutput,
   type ExecProcess,
+  type BridgeNetworkSpec,
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
@@ -16,6 +17,7 @@ import {
   type LogLine,
   type LogsOptions,
   type PullProgress,
+  type NetworkInfo,
   type RegistryAuth,
   type RuntimeEvent,
 } from "../runtime.ts";
@@ -231,6 +233,46 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       ignoreStatus(err, 409);
     }
+  }
+
+  async createNetwork(spec: BridgeNetworkSpec): Promise<void> {
+    const { body } = await this.client.request<{ Name: string }[]>("GET", "/networks", {
+      query: { filters: JSON.stringify({ name: [spec.name] }) },
+    });
+    if (body.some((n) => n.Name === spec.name)) return;
+    try {
+      await this.client.request("POST", "/networks/create", {
+        body: {
+          Name: spec.name,
+          Driver: "bridge",
+          CheckDuplicate: true,
+          Labels: spec.labels,
+          IPAM: { Driver: "default", Config: [{ Subnet: spec.subnet, Gateway: spec.gateway, AuxiliaryAddresses: spec.auxAddresses ?? {} }] },
+          Options: spec.bridgeName ? { "com.docker.network.bridge.name": spec.bridgeName } : {},
+        },
+      });
+    } catch (err) {
+      // Made by a concurrent caller in the meantime: the same network.
+      if (err instanceof EngineError && err.status === 409) return;
+      throw err;
+    }
+  }
+
+  async networks(): Promise<NetworkInfo[]> {
+    const { body } = await this.client.request<
+      { Name: string; Id: string; Driver: string; Labels?: Record<string, string> | null; Options?: Record<string, string> | null; IPAM?: { Config?: { Subnet?: string }[] | null } }[]
+    >("GET", "/networks");
+    return body.map((n) => {
+      const bridge = n.Options?.["com.docker.network.bridge.name"] ?? (n.Driver === "bridge" ? (n.Name === "bridge" ? "docker0" : `br-${n.Id.slice(0, 12)}`) : undefined);
+      return {
+        name: n.Name,
+        id: n.Id,
+        driver: n.Driver,
+        subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? "").filter((c) => c && !c.includes(":")),
+        labels: n.Labels ?? {},
+        ...(bridge ? { bridge } : {}),
+      };
+    });
   }
 
   async removeNetwork(name: string): Promise<void> {

@@ -10,8 +10,11 @@ import { withTags } from "./tagging.ts";
 
 export class InternetGateways {
   readonly #e: Ec2Context;
-  constructor(ctx: Ec2Context) {
+  /** Whether public addresses are mapped in the VPC (Elastic IPs on its interfaces, tasks' public IPs). */
+  readonly #mappedPublicAddresses: (scope: Scope, vpcId: string) => boolean;
+  constructor(ctx: Ec2Context, mappedPublicAddresses: (scope: Scope, vpcId: string) => boolean) {
     this.#e = ctx;
+    this.#mappedPublicAddresses = mappedPublicAddresses;
   }
 
   require(scope: Scope, id: string | undefined): Ec2Record<InternetGateway> {
@@ -60,6 +63,11 @@ export class InternetGateways {
       const igw = this.require(scope, igwId);
       const vpc = requireResource<Vpc>(e.repo, scope, "vpc", vpcId);
       if (igw.vpcId !== vpc.id) throw ec2Error("Gateway.NotAttached", `resource ${igw.id} is not attached to network ${vpc.id}`);
+      if (this.#mappedPublicAddresses(scope, vpc.id)) {
+        throw dependencyViolation(
+          `Network ${vpc.id} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
+        );
+      }
       e.repo.put(scope, { id: igw.id, type: "internet-gateway", vpcId: undefined, doc: { ...igw.doc, Attachments: [] } });
     });
   }

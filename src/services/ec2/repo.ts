@@ -4,7 +4,8 @@
  * with their ids, VPC attributes). Rows keep insertion order (rowid), which Describe calls follow.
  * `ec2_defaults` remembers, per account and region, the default VPC and DHCP options once made.
  * Tags live in the shared `tags` table (src/services/common/tagging.ts); DescribeTags reads a
- * scope's through `tagsUnder`.
+ * scope's through `tagsUnder`. Every write marks `ec2:ACCOUNT:REGION` changed in the store's
+ * change feed (the VPC data plane rebuilds its view from it).
  */
 import type { Scope } from "../../core/arn.ts";
 import type { Store } from "../../store/store.ts";
@@ -16,9 +17,14 @@ export type ResourceType =
   | "internet-gateway"
   | "route-table"
   | "network-interface"
-  | "dhcp-options";
+  | "dhcp-options"
+  | "natgateway"
+  | "elastic-ip"
+  | "vpc-endpoint"
+  | "prefix-list"
+  | "network-acl";
 
-const DATE_KEYS = new Set(["AttachTime"]);
+const DATE_KEYS = new Set(["AttachTime", "CreateTime", "DeleteTime", "CreationTimestamp"]);
 const parseDoc = <T>(json: string): T =>
   JSON.parse(json, (k, v) => (DATE_KEYS.has(k) && typeof v === "string" ? new Date(v) : v)) as T;
 
@@ -45,6 +51,9 @@ const toRecord = <D, S>(r: Row): Ec2Record<D, S> => ({
   doc: parseDoc<D>(r.doc),
   state: JSON.parse(r.state) as S,
 });
+
+/** The change-feed key of a scope's EC2 resources. */
+export const changeKey = (scope: Scope) => `ec2:${scope.accountId}:${scope.region}`;
 
 export interface ScopeDefaults {
   readonly vpcId: string;
@@ -94,10 +103,12 @@ export class Ec2Repo {
          ON CONFLICT (account, region, id) DO UPDATE SET vpc_id = excluded.vpc_id, doc = excluded.doc, state = excluded.state`,
       )
       .run(scope.accountId, scope.region, rec.id, rec.type, rec.vpcId ?? null, JSON.stringify(rec.doc), JSON.stringify(rec.state ?? {}));
+    this.store.changed(changeKey(scope));
   }
 
   delete(scope: Scope, id: string): void {
     this.store.prepare("DELETE FROM ec2_resources WHERE account = ? AND region = ? AND id = ?").run(scope.accountId, scope.region, id);
+    this.store.changed(changeKey(scope));
   }
 
   /** Every tag kept under an ARN starting with `prefix` (one scope's EC2 resources), by ARN then position. */
@@ -114,9 +125,13 @@ export class Ec2Repo {
     return row ? { vpcId: row.vpc_id, dhcpOptionsId: row.dhcp_options_id } : undefined;
   }
 
+  /** Inserts, or replaces once the default VPC was deleted and made again (CreateDefaultVpc). */
   putDefaults(scope: Scope, d: ScopeDefaults): void {
     this.store
-      .prepare("INSERT INTO ec2_defaults (account, region, vpc_id, dhcp_options_id) VALUES (?, ?, ?, ?)")
+      .prepare(
+        `INSERT INTO ec2_defaults (account, region, vpc_id, dhcp_options_id) VALUES (?, ?, ?, ?)
+         ON CONFLICT (account, region) DO UPDATE SET vpc_id = excluded.vpc_id, dhcp_options_id = excluded.dhcp_options_id`,
+      )
       .run(scope.accountId, scope.region, d.vpcId, d.dhcpOptionsId);
   }
 }

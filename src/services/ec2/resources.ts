@@ -4,13 +4,13 @@ import { checkId, missingParameter, notFound } from "./errors.ts";
 import type { Ec2Record, Ec2Repo, ResourceType } from "./repo.ts";
 
 /** Per resource type: its id prefix and the request parameter that names it. */
-const KINDS: Readonly<Record<Exclude<ResourceType, "dhcp-options">, { prefix: string; param: string }>> = {
-  vpc: { prefix: "vpc", param: "vpcId" },
-  subnet: { prefix: "subnet", param: "subnetId" },
-  "security-group": { prefix: "sg", param: "groupId" },
-  "internet-gateway": { prefix: "igw", param: "internetGatewayId" },
-  "route-table": { prefix: "rtb", param: "routeTableId" },
-  "network-interface": { prefix: "eni", param: "networkInterfaceId" },
+const KINDS: Readonly<Record<"vpc" | "subnet" | "security-group" | "internet-gateway" | "route-table" | "network-interface", { prefix: string; param: string }>> = {
+  vpc: { prefix: "vpc", param: "VpcId" },
+  subnet: { prefix: "subnet", param: "SubnetId" },
+  "security-group": { prefix: "sg", param: "GroupId" },
+  "internet-gateway": { prefix: "igw", param: "InternetGatewayId" },
+  "route-table": { prefix: "rtb", param: "RouteTableId" },
+  "network-interface": { prefix: "eni", param: "NetworkInterfaceId" },
 };
 
 /** The record of `type` with this id in `scope`, else EC2's error for a missing, malformed or unknown id. */

@@ -43,7 +43,7 @@ export interface SgState {
   rules: SgRule[];
 }
 
-type SgDoc = Omit<SecurityGroup, "IpPermissions" | "IpPermissionsEgress" | "Tags">;
+export type SgDoc = Omit<SecurityGroup, "IpPermissions" | "IpPermissionsEgress" | "Tags">;
 export type SgRecord = Ec2Record<SgDoc, SgState>;
 
 const PROTOCOLS: Record<string, string> = { "-1": "-1", all: "-1", tcp: "tcp", "6": "tcp", udp: "udp", "17": "udp", icmp: "icmp", "1": "icmp", icmpv6: "icmpv6", "58": "icmpv6" };
@@ -55,13 +55,22 @@ const sameRule = (a: Omit<SgRule, "id">, b: Omit<SgRule, "id">) =>
   a.egress === b.egress && a.proto === b.proto && a.from === b.from && a.to === b.to && a.cidr === b.cidr && a.cidr6 === b.cidr6 &&
   a.groupId === b.groupId && a.prefixListId === b.prefixListId;
 
+/** What security groups need from the other modules. */
+export interface GroupParts {
+  /** True when a network interface uses the group (DeleteSecurityGroup → DependencyViolation). */
+  inUse(scope: Scope, groupId: string): boolean;
+  /** Whether a prefix list (AWS-managed or the account's) exists. */
+  prefixListExists(scope: Scope, id: string): boolean;
+  /** The default VPC, or undefined once it was deleted. */
+  defaultVpcId(scope: Scope): string | undefined;
+}
+
 export class SecurityGroups {
   readonly #e: Ec2Context;
-  /** True when a network interface uses the group (DeleteSecurityGroup → DependencyViolation). */
-  readonly #inUse: (scope: Scope, groupId: string) => boolean;
-  constructor(ctx: Ec2Context, inUse: (scope: Scope, groupId: string) => boolean) {
+  readonly #parts: GroupParts;
+  constructor(ctx: Ec2Context, parts: GroupParts) {
     this.#e = ctx;
-    this.#inUse = inUse;
+    this.#parts = parts;
   }
 
   require(scope: Scope, id: string | undefined): SgRecord {
@@ -71,8 +80,10 @@ export class SecurityGroups {
   /** By GroupId, else by GroupName in the default VPC (EC2's rule for name-only calls). */
   resolve(scope: Scope, groupId: string | undefined, groupName: string | undefined): SgRecord {
     if (groupId) return this.require(scope, groupId);
-    if (!groupName) throw missingParameter("groupId");
-    const vpcId = this.#e.ensureDefaults(scope).vpcId;
+    if (!groupName) throw missingParameter("GroupId");
+    this.#e.ensureDefaults(scope);
+    const vpcId = this.#parts.defaultVpcId(scope);
+    if (!vpcId) throw ec2Error("VPCIdNotSpecified", "No default VPC for this user");
     const rec = this.#e.repo.list<SgDoc, SgState>(scope, "security-group", vpcId).find((g) => g.doc.GroupName === groupName);
     if (!rec) throw ec2Error("InvalidGroup.NotFound", `The security group '${groupName}' does not exist in default VPC '${vpcId}'`);
     return rec;
@@ -110,8 +121,9 @@ export class SecurityGroups {
     if (name.startsWith("sg-")) throw invalidParameterValue("Group names may not be in the format sg-*");
     if (name === "default") throw ec2Error("InvalidGroup.Reserved", "The security group 'default' is reserved");
     return e.store.tx(() => {
-      const defaults = e.ensureDefaults(scope);
-      const vpcId = input.VpcId ? requireResource(e.repo, scope, "vpc", input.VpcId).id : defaults.vpcId;
+      e.ensureDefaults(scope);
+      const vpcId = input.VpcId ? requireResource(e.repo, scope, "vpc", input.VpcId).id : this.#parts.defaultVpcId(scope);
+      if (!vpcId) throw ec2Error("VPCIdNotSpecified", "No default VPC for this user");
       if (e.repo.list<SgDoc>(scope, "security-group", vpcId).some((g) => g.doc.GroupName === name)) {
         throw ec2Error("InvalidGroup.Duplicate", `The security group '${name}' already exists for VPC '${vpcId}'`);
       }
@@ -236,7 +248,7 @@ export class SecurityGroups {
       const referenced = e.repo
         .list<SgDoc, SgState>(scope, "security-group")
         .some((o) => o.id !== g.id && o.state.rules.some((r) => r.groupId === g.id));
-      if (this.#inUse(scope, g.id) || referenced) throw dependencyViolation(`resource ${g.id} has a dependent object`);
+      if (this.#parts.inUse(scope, g.id) || referenced) throw dependencyViolation(`resource ${g.id} has a dependent object`);
       e.repo.delete(scope, g.id);
       e.tags.dropAll(scope, g.id);
       return g.id;
@@ -293,10 +305,12 @@ export class SecurityGroups {
             ? this.require(scope, pair.GroupId)
             : this.#e.repo.list<SgDoc, SgState>(scope, "security-group", g.vpcId).find((x) => x.doc.GroupName === pair.GroupName);
           if (!peer) throw ec2Error("InvalidGroup.NotFound", `The security group '${pair.GroupName}' does not exist in VPC '${g.vpcId}'`);
+          if (peer.vpcId !== g.vpcId) throw ec2Error("InvalidGroup.NotFound", "You have specified two resources that belong to different networks.");
           return { ...base, groupId: peer.id, groupOwner: peer.doc.OwnerId, ...desc(pair.Description) };
         }),
         ...(p.PrefixListIds ?? []).map((pl) => {
-          if (!pl.PrefixListId) throw missingParameter("prefixListId");
+          if (!pl.PrefixListId) throw missingParameter("PrefixListId");
+          if (!this.#parts.prefixListExists(scope, pl.PrefixListId)) notFound("pl", pl.PrefixListId);
           return { ...base, prefixListId: pl.PrefixListId, ...desc(pl.Description) };
         }),
       ];

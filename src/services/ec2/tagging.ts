@@ -20,6 +20,11 @@ const PREFIX_TYPES: Record<string, ResourceType> = {
   rtb: "route-table",
   eni: "network-interface",
   dopt: "dhcp-options",
+  nat: "natgateway",
+  eipalloc: "elastic-ip",
+  vpce: "vpc-endpoint",
+  pl: "prefix-list",
+  acl: "network-acl",
 };
 
 /** EC2 spells tags `{ Key, Value }`. */

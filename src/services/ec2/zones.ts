@@ -4,6 +4,8 @@ import type {
   AvailabilityZone,
   DescribeAccountAttributesRequest,
   DescribeAvailabilityZonesRequest,
+  DescribeRegionsRequest,
+  Region,
 } from "@aws-sdk/client-ec2";
 import type { Scope } from "../../core/arn.ts";
 import { invalidParameterValue } from "./errors.ts";
@@ -87,4 +89,57 @@ export function describeAccountAttributes(scope: Scope, defaultVpcId: string, in
     if (!v) throw invalidParameterValue(`Value (${name}) for parameter attributeName is invalid.`);
     return { AttributeName: name, AttributeValues: v.map((AttributeValue) => ({ AttributeValue })) };
   });
+}
+
+/** The commercial regions and whether an account has them by default (opt-in regions are not enabled). */
+const REGIONS: readonly (readonly [string, "opt-in-not-required" | "not-opted-in"])[] = [
+  ["ap-south-1", "opt-in-not-required"],
+  ["eu-north-1", "opt-in-not-required"],
+  ["eu-west-3", "opt-in-not-required"],
+  ["eu-west-2", "opt-in-not-required"],
+  ["eu-west-1", "opt-in-not-required"],
+  ["ap-northeast-3", "opt-in-not-required"],
+  ["ap-northeast-2", "opt-in-not-required"],
+  ["ap-northeast-1", "opt-in-not-required"],
+  ["ca-central-1", "opt-in-not-required"],
+  ["sa-east-1", "opt-in-not-required"],
+  ["ap-southeast-1", "opt-in-not-required"],
+  ["ap-southeast-2", "opt-in-not-required"],
+  ["eu-central-1", "opt-in-not-required"],
+  ["us-east-1", "opt-in-not-required"],
+  ["us-east-2", "opt-in-not-required"],
+  ["us-west-1", "opt-in-not-required"],
+  ["us-west-2", "opt-in-not-required"],
+  ["af-south-1", "not-opted-in"],
+  ["ap-east-1", "not-opted-in"],
+  ["ap-south-2", "not-opted-in"],
+  ["ap-southeast-3", "not-opted-in"],
+  ["eu-south-1", "not-opted-in"],
+  ["eu-central-2", "not-opted-in"],
+  ["me-south-1", "not-opted-in"],
+  ["me-central-1", "not-opted-in"],
+];
+
+/**
+ * DescribeRegions (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html):
+ * the enabled regions, or all with AllRegions; the current region is always enabled.
+ */
+export function describeRegions(current: string, input: DescribeRegionsRequest): Region[] {
+  const known = REGIONS.some(([r]) => r === current) ? REGIONS : [...REGIONS, [current, "opt-in-not-required"] as const];
+  const all: Region[] = known.map(([name, status]) => ({
+    RegionName: name,
+    Endpoint: `ec2.${name}.amazonaws.com`,
+    OptInStatus: name === current ? "opt-in-not-required" : status,
+  }));
+  for (const n of input.RegionNames ?? []) {
+    if (!all.some((r) => r.RegionName === n)) throw invalidParameterValue(`Invalid region: ${n}`);
+  }
+  let picked = input.RegionNames?.length ? all.filter((r) => input.RegionNames!.includes(r.RegionName!)) : all;
+  if (!input.AllRegions && !input.RegionNames?.length) picked = picked.filter((r) => r.OptInStatus !== "not-opted-in");
+  return applyFilters(
+    picked,
+    input.Filters,
+    { endpoint: (r) => r.Endpoint, "opt-in-status": (r) => r.OptInStatus, "region-name": (r) => r.RegionName },
+    () => [],
+  );
 }

@@ -164,9 +164,12 @@ export class Clusters {
       out.tags = ecsTags.write(this.#tags.of(c.clusterArn));
     }
     if (include.includes("STATISTICS")) {
+      // Each launch type counts its own tasks: a Fargate task is never an EC2 task.
       out.statistics = [
-        { name: "runningEC2TasksCount", value: String(counts.running) },
-        { name: "pendingEC2TasksCount", value: String(counts.pending) },
+        { name: "runningEC2TasksCount", value: String(counts.running - counts.fargateRunning) },
+        { name: "runningFargateTasksCount", value: String(counts.fargateRunning) },
+        { name: "pendingEC2TasksCount", value: String(counts.pending - counts.fargatePending) },
+        { name: "pendingFargateTasksCount", value: String(counts.fargatePending) },
       ];
     }
     if (include.includes("ATTACHMENTS")) out.attachments = [];

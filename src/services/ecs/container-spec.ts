@@ -38,6 +38,8 @@ export interface ContainerSpecOptions {
   containerEnv?: (containerName: string) => readonly string[];
   /** Each container's resolved `secrets` (secrets.ts): they override `environment` entries of the same name. */
   secrets?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** The host name of the container that owns the network namespace (an ENI's private DNS name, as on Fargate). */
+  hostname?: string;
 }
 
 export interface PlannedContainer {
@@ -220,6 +222,7 @@ export function toContainerSpecs(
     if (bindings) spec.portBindings = bindings;
     const hosts = (c.extraHosts ?? []).filter((h) => h.hostname && h.ipAddress).map((h) => `${h.hostname}:${h.ipAddress}`);
     if (hosts.length > 0) spec.extraHosts = hosts;
+    if (opts.hostname && network.mode === "network") spec.hostname = opts.hostname;
 
     return { name, containerName, spec, essential: c.essential ?? true, dependsOn: [...(c.dependsOn ?? [])], networkFromFirst };
   });

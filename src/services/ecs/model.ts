@@ -196,6 +196,8 @@ export interface TaskState {
   drainUntil?: number;
   /** The scheduler reported this task as failing health checks (the event is said once). */
   unhealthyReported?: boolean;
+  /** The service said, in an event, why this task failed to start. */
+  failureReported?: boolean;
   /** The deployment circuit breaker counted this task as failed. */
   countedFailure?: boolean;
   /** Why the task stopped in a way the circuit breaker counts (set when it stops). */

@@ -348,16 +348,25 @@ export class EcsRepo {
       .all(scope.accountId, scope.region, cluster, service) as { deployment: string | null; running: number; pending: number }[];
     return new Map(rows.map((r) => [r.deployment ?? "", { running: r.running, pending: r.pending }]));
   }
-  countTasks(scope: Scope, cluster: string): { running: number; pending: number; active: number } {
+  /** Task counts of a cluster; `fargate*` are the FARGATE launch type's share of running and pending. */
+  countTasks(scope: Scope, cluster: string): { running: number; pending: number; active: number; fargateRunning: number; fargatePending: number } {
     const row = this.store
       .prepare(
         `SELECT SUM(last_status = 'RUNNING') AS running,
                 SUM(last_status IN ('PROVISIONING','PENDING','ACTIVATING')) AS pending,
-                SUM(last_status != 'STOPPED') AS active
+                SUM(last_status != 'STOPPED') AS active,
+                SUM(last_status = 'RUNNING' AND launch_type = 'FARGATE') AS fargate_running,
+                SUM(last_status IN ('PROVISIONING','PENDING','ACTIVATING') AND launch_type = 'FARGATE') AS fargate_pending
          FROM ecs_tasks WHERE account = ? AND region = ? AND cluster = ?`,
       )
-      .get(scope.accountId, scope.region, cluster) as { running: number | null; pending: number | null; active: number | null };
-    return { running: row.running ?? 0, pending: row.pending ?? 0, active: row.active ?? 0 };
+      .get(scope.accountId, scope.region, cluster) as Record<string, number | null>;
+    return {
+      running: row.running ?? 0,
+      pending: row.pending ?? 0,
+      active: row.active ?? 0,
+      fargateRunning: row.fargate_running ?? 0,
+      fargatePending: row.fargate_pending ?? 0,
+    };
   }
   putTask(scope: Scope, cluster: string, rec: TaskRecord): void {
     const t = rec.doc;
@@ -412,6 +421,13 @@ export class EcsRepo {
       .prepare("SELECT doc FROM ecs_container_instances WHERE account = ? AND region = ? AND cluster = ?")
       .get(scope.accountId, scope.region, cluster) as Row | undefined;
     return row ? parseDoc<ContainerInstanceDoc>(row.doc) : undefined;
+  }
+  /** The EC2 instance ids of a scope's container instances (what EC2's AttachNetworkInterface may name). */
+  containerInstanceIds(scope: Scope): string[] {
+    const rows = this.store
+      .prepare("SELECT doc FROM ecs_container_instances WHERE account = ? AND region = ?")
+      .all(scope.accountId, scope.region) as unknown as Row[];
+    return rows.map((r) => parseDoc<ContainerInstanceDoc>(r.doc).ec2InstanceId).filter((id): id is string => Boolean(id));
   }
   putContainerInstance(scope: Scope, cluster: string, ci: ContainerInstanceDoc): void {
     const id = shortName(ci.containerInstanceArn);

@@ -55,6 +55,8 @@ export const serviceEvents = {
   unableToPlace: (s: string, reason: string) =>
     `(service ${s}) was unable to place a task because no container instance met all of its requirements. ${placementDetail(reason)}`,
   failedToLaunch: (s: string, error: string) => `(service ${s}) failed to launch a task with (error ${error}).`,
+  /** A task of the service stopped before it ran (TaskFailedToStart): its reason, as ECS reports it. */
+  failedToStart: (s: string, reason: string) => `(service ${s}) was unable to place a task. Reason: ${reason.replace(/\.$/, "")}.`,
   unableToStopOrStart: (s: string) =>
     `(service ${s}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.`,
   cannotStartConsistently: (s: string) => `(service ${s}) is unable to consistently start tasks successfully.`,

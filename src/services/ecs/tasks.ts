@@ -25,7 +25,7 @@ import type { ContainerInstances } from "./container-instances.ts";
 import { badNextToken, invalidParameter, serviceNotFound } from "./errors.ts";
 import { execAgent } from "./exec.ts";
 import type { ContainerDoc, TaskDefinitionDoc, TaskDoc, TaskState } from "./model.ts";
-import { checkAwsvpc, type TaskNetworking } from "./networking.ts";
+import { type AwsvpcPlan, checkAwsvpc, noFreeAddressReason, SubnetFullError, spreadOrder, type TaskNetworking } from "./networking.ts";
 import { type HostCapacity, placementFailure } from "./placement.ts";
 import type { EcsRepo, TaskRecord } from "./repo.ts";
 import { ecsTags } from "./tags.ts";
@@ -112,6 +112,8 @@ export class Tasks {
     const id = this.#deps.ids.hex(16);
     const tArn = taskArn(scope, clusterName, id);
     const launchType = opts.launchType ?? "EC2";
+    const group = opts.group ?? (opts.service ? `service:${opts.service.name}` : `family:${td.family}`);
+    const eni = mode === "awsvpc" ? this.#eniAttachment(scope, clusterName, opts, td.family, network) : undefined;
     const ordered = dependencyOrder(td.containerDefinitions);
     const containers: ContainerDoc[] = ordered.map((c) => {
       const override = opts.overrides?.containerOverrides?.find((o) => o.name === c.name);
@@ -121,7 +123,8 @@ export class Tasks {
         name: c.name,
         image: c.image,
         lastStatus: "PENDING",
-        networkInterfaces: [],
+        // awsvpc: every container shares the task's ENI, and so its one address.
+        networkInterfaces: eni?.address ? [{ attachmentId: eni.attachment.id, privateIpv4Address: eni.address }] : [],
         healthStatus: "UNKNOWN",
         cpu: String(override?.cpu ?? c.cpu ?? 0),
         ...(override?.memory ?? c.memory ? { memory: String(override?.memory ?? c.memory) } : {}),
@@ -130,10 +133,10 @@ export class Tasks {
           : {}),
       };
     });
-    const attachments: Attachment[] = mode === "awsvpc" ? [this.#eniAttachment(scope, opts.networkConfiguration, network)] : [];
+    const attachments: Attachment[] = eni ? [eni.attachment] : [];
     const task: TaskDoc = {
       attachments,
-      availabilityZone: `${scope.region}a`,
+      availabilityZone: (eni?.subnetId && this.#network?.subnetZone(scope, eni.subnetId)) || `${scope.region}a`,
       clusterArn: arn("ecs", scope, `cluster/${clusterName}`),
       ...(launchType === "FARGATE" ? {} : { containerInstanceArn: ci.containerInstanceArn }),
       containers,
@@ -141,7 +144,7 @@ export class Tasks {
       createdAt: now,
       desiredStatus: "RUNNING",
       enableExecuteCommand: opts.enableExecuteCommand ?? false,
-      group: opts.group ?? (opts.service ? `service:${opts.service.name}` : `family:${td.family}`),
+      group,
       healthStatus: "UNKNOWN",
       lastStatus: mode === "awsvpc" ? "PROVISIONING" : "PENDING",
       launchType: launchType as Task["launchType"],
@@ -179,6 +182,14 @@ export class Tasks {
       hasHealthChecks: essentials.some((c) => c.healthCheck !== undefined),
       ...(ci.ec2InstanceId ? { instanceId: ci.ec2InstanceId } : {}),
     };
+    if (eni?.failure) {
+      // RunTask and the service still see the task: it stops before it starts, as on ECS.
+      task.desiredStatus = "STOPPED";
+      task.stopCode = "TaskFailedToStart";
+      task.stoppedReason = eni.failure;
+      task.stoppingAt = now;
+      state.failed = true;
+    }
     const rec: TaskRecord = { doc: task, state };
     this.#repo.putTask(scope, clusterName, rec);
     this.#tags.set(tArn, ecsTags.read(opts.tags));
@@ -188,32 +199,66 @@ export class Tasks {
   /**
    * The task's ElasticNetworkInterface attachment. With a network EC2 knows, the ENI is real
    * (DescribeNetworkInterfaces lists it, its security groups cannot be deleted until the task
-   * stops); otherwise the id is a placeholder.
+   * stops) and holds the task's one address, taken from the subnet the spread picks; when no
+   * subnet has a free address the task is made to fail with ECS's reason. Otherwise the id is a
+   * placeholder and the address is Docker's, known once the task runs.
    */
-  #eniAttachment(scope: Scope, nc: NetworkConfiguration | undefined, network: ReturnType<typeof checkAwsvpc>): Attachment {
+  #eniAttachment(
+    scope: Scope,
+    clusterName: string,
+    opts: LaunchOptions,
+    family: string,
+    plan: AwsvpcPlan | undefined,
+  ): { attachment: Attachment; subnetId?: string; address?: string; failure?: string } {
     const id = this.#deps.ids.uuid();
     const net = this.#network;
-    if (!network || !net) {
+    if (!plan || !net) {
       return {
-        id,
-        type: "ElasticNetworkInterface",
-        status: "PRECREATED",
-        details: [
-          { name: "subnetId", value: nc?.awsvpcConfiguration?.subnets?.[0] ?? "" },
-          { name: "networkInterfaceId", value: `eni-${this.#deps.ids.hex(8)}` },
-        ],
+        attachment: {
+          id,
+          type: "ElasticNetworkInterface",
+          status: "PRECREATED",
+          details: [
+            { name: "subnetId", value: opts.networkConfiguration?.awsvpcConfiguration?.subnets?.[0] ?? "" },
+            { name: "networkInterfaceId", value: `eni-${this.#deps.ids.hex(8)}` },
+          ],
+        },
       };
     }
-    const eni = net.attach(scope, { attachmentId: id, ...network });
+    const peers = this.#repo
+      .queryTasks(scope, clusterName, { desiredStatus: "RUNNING", ...(opts.service ? { service: opts.service.name } : { family }) })
+      .flatMap((t) => t.attachments.flatMap((a) => a.details?.filter((d) => d.name === "subnetId").map((d) => d.value ?? "") ?? []));
+    const order = spreadOrder(net, scope, plan.subnetIds, peers);
+    for (const subnetId of order) {
+      let eni: ReturnType<typeof net.attach>;
+      try {
+        eni = net.attach(scope, { attachmentId: id, subnetId, securityGroupIds: plan.securityGroupIds, publicIp: plan.assignPublicIp });
+      } catch (err) {
+        if (err instanceof SubnetFullError) continue;
+        throw err;
+      }
+      return {
+        subnetId,
+        address: eni.privateIpv4Address,
+        attachment: {
+          id,
+          type: "ElasticNetworkInterface",
+          status: "PRECREATED",
+          details: [
+            { name: "subnetId", value: subnetId },
+            { name: "networkInterfaceId", value: eni.networkInterfaceId },
+            ...(eni.macAddress ? [{ name: "macAddress", value: eni.macAddress }] : []),
+            ...(eni.privateDnsName ? [{ name: "privateDnsName", value: eni.privateDnsName }] : []),
+            { name: "privateIPv4Address", value: eni.privateIpv4Address },
+          ],
+        },
+      };
+    }
+    const subnetId = order[0]!;
     return {
-      id,
-      type: "ElasticNetworkInterface",
-      status: "PRECREATED",
-      details: [
-        { name: "subnetId", value: network.subnetId },
-        { name: "networkInterfaceId", value: eni.networkInterfaceId },
-        ...(eni.macAddress ? [{ name: "macAddress", value: eni.macAddress }] : []),
-      ],
+      subnetId,
+      failure: noFreeAddressReason(subnetId, plan.assignPublicIp),
+      attachment: { id, type: "ElasticNetworkInterface", status: "PRECREATED", details: [{ name: "subnetId", value: subnetId }] },
     };
   }
 
@@ -363,5 +408,10 @@ export function validateLaunch(td: TaskDefinition, launchType: string, nc: Netwo
   }
   if (mode !== "awsvpc" && nc?.awsvpcConfiguration) {
     throw invalidParameter("Network Configuration is not valid for the given networkMode of this task definition.");
+  }
+  // On the EC2 launch type a task's ENI never gets a public address
+  // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html).
+  if (launchType === "EC2" && nc?.awsvpcConfiguration?.assignPublicIp === "ENABLED") {
+    throw invalidParameter("Assign public IP is not supported for this launch type.");
   }
 }

@@ -11,6 +11,7 @@ import type { RoutingTable } from "../../proxy/routing-table.ts";
 import type { Store } from "../../store/store.ts";
 import { buildTable, tableKey } from "./build-table.ts";
 import type { CertificateSource } from "./listener-certificates.ts";
+import { type SourceAddress, withSources } from "./target-sources.ts";
 import type { Elbv2Repo } from "./repo.ts";
 
 export type TableListener = (table: RoutingTable) => void;
@@ -26,13 +27,22 @@ export class RoutingTableSource {
   #unsubscribe: (() => void) | undefined;
 
   readonly #certificates: CertificateSource | undefined;
+  readonly #sources: ((loadBalancerArn: string) => readonly SourceAddress[]) | undefined;
 
-  constructor(deps: { store: Store; repo: Elbv2Repo; clock: Clock; certificates?: CertificateSource }) {
+  /** `sources`: each load balancer's ENI addresses the data plane may connect from (target-sources.ts). */
+  constructor(deps: {
+    store: Store;
+    repo: Elbv2Repo;
+    clock: Clock;
+    certificates?: CertificateSource;
+    sources?: (loadBalancerArn: string) => readonly SourceAddress[];
+  }) {
     this.#store = deps.store;
     this.#repo = deps.repo;
     this.#clock = deps.clock;
     this.#certificates = deps.certificates;
-    this.#table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates);
+    this.#sources = deps.sources;
+    this.#table = this.#build();
     this.#key = tableKey(this.#table);
   }
 
@@ -71,7 +81,7 @@ export class RoutingTableSource {
     this.#scheduled = false;
     let next: RoutingTable;
     try {
-      next = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates);
+      next = this.#build();
     } catch {
       return false; // the store is closing; the next trigger retries
     }
@@ -81,6 +91,11 @@ export class RoutingTableSource {
     this.#key = key;
     for (const l of this.#listeners) l(next);
     return true;
+  }
+
+  #build(): RoutingTable {
+    const table = buildTable(this.#repo.loadState(), this.#clock.now(), this.#certificates);
+    return this.#sources ? withSources(table, this.#sources) : table;
   }
 
   #schedule(): void {

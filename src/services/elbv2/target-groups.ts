@@ -302,6 +302,9 @@ export class TargetGroups {
     if (tg.doc.TargetType === "ip") {
       if (isIP(t.id) === 0) throw invalidTarget(`The IP address '${t.id}' is not a valid IPv4 address`);
       if (tg.doc.IpAddressType !== "ipv6" && isIP(t.id) !== 4) throw invalidTarget(`The IP address '${t.id}' is not a valid IPv4 address`);
+      // The load balancer's nodes cannot reach their own loopback range
+      // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-type).
+      if (t.id.startsWith("127.") || t.id === "::1") throw invalidTarget(`The IP address '${t.id}' is a loopback address and cannot be registered as a target`);
     } else if (!/^i-[0-9a-f]{8,17}$/.test(t.id)) {
       throw invalidTarget(`The following targets are not valid instances: '${t.id}'`);
     }

@@ -1,0 +1,195 @@
+/**
+ * The kernel state of the VPC data plane, named, recorded and removed: this Slipway's iptables
+ * chains (all named with its prefix), the four jumps into them (DOCKER-USER twice, OUTPUT, INPUT,
+ * each matching only its own bridges and carrying a comment that names it), and the load
+ * balancers' ENI addresses on the bridges. Every jump and address is written to
+ * <data-dir>/vpc-kernel.json before it is added, so a crash never leaves state nobody knows of;
+ * close() and `slipway clean` remove exactly what the file lists, and the chains with the prefix.
+ * Rules other programs made are never touched. All of it needs root (CAP_NET_ADMIN).
+ *
+ * Rules are replaced atomically per sync with `iptables-restore --noflush` (one transaction that
+ * declares, so flushes, and refills every chain); chains that are no longer needed are flushed,
+ * then deleted, in two more transactions (a chain cannot be deleted while the transaction that
+ * drops its last reference is pending).
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type Run, runCommand } from "../task-endpoint/address.ts";
+import type { RuleSet } from "./rules.ts";
+
+export type RunInput = (cmd: string, args: readonly string[], input: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+export const runWithInput: RunInput = (cmd, args, input) =>
+  new Promise((resolve) => {
+    const child = spawn(cmd, [...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", (err) => resolve({ code: 127, stdout, stderr: err.message }));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+
+export interface KernelRecord {
+  /** The chain prefix (one per data directory). */
+  prefix: string;
+  /** Jumps added, as iptables arguments after -I/-D (chain first). */
+  jumps: string[][];
+  /** Addresses added to bridges. */
+  addresses: { ip: string; dev: string }[];
+}
+
+function readRecord(file: string): KernelRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as KernelRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface KernelDeps {
+  readonly stateFile: string;
+  readonly prefix: string;
+  /** Interface pattern of this Slipway's bridges (`slw1a2b+`). */
+  readonly bridges: string;
+  readonly comment: string;
+  readonly run?: Run;
+  readonly runInput?: RunInput;
+}
+
+export class Kernel {
+  readonly #deps: KernelDeps;
+  readonly #run: Run;
+  readonly #runInput: RunInput;
+  #record: KernelRecord;
+  /** Chains present after the last successful apply. */
+  #chains = new Set<string>();
+  #lastText = "";
+
+  constructor(deps: KernelDeps) {
+    this.#deps = deps;
+    this.#run = deps.run ?? runCommand;
+    this.#runInput = deps.runInput ?? runWithInput;
+    const prior = readRecord(deps.stateFile);
+    this.#record = { prefix: deps.prefix, jumps: prior?.jumps ?? [], addresses: prior?.addresses ?? [] };
+  }
+
+  #save(): void {
+    writeFileSync(this.#deps.stateFile, `${JSON.stringify(this.#record)}\n`, { mode: 0o600 });
+  }
+
+  /** Why the kernel cannot be programmed here, or undefined (root, iptables answers). */
+  async probe(): Promise<string | undefined> {
+    if (typeof process.getuid === "function" && process.getuid() !== 0) return "Slipway is not running as root (iptables needs CAP_NET_ADMIN)";
+    const r = await this.#run("iptables", ["-w", "-S", "OUTPUT"]);
+    if (r.code === 127) return "iptables is not installed";
+    if (r.code !== 0) return `iptables cannot list the filter table (${r.stderr.trim() || `exit ${r.code}`})`;
+    return undefined;
+  }
+
+  /** The jumps into this Slipway's chains (DOCKER-USER when Docker made it, else FORWARD). */
+  async #wantedJumps(): Promise<string[][]> {
+    const P = this.#deps.prefix;
+    const tag = ["-m", "comment", "--comment", this.#deps.comment];
+    const hasDockerUser = (await this.#run("iptables", ["-w", "-S", "DOCKER-USER"])).code === 0;
+    const fwd = hasDockerUser ? "DOCKER-USER" : "FORWARD";
+    return [
+      [fwd, "-i", this.#deps.bridges, ...tag, "-j", `${P}-FWD`],
+      [fwd, "-o", this.#deps.bridges, ...tag, "-j", `${P}-FWD`],
+      ["OUTPUT", "-o", this.#deps.bridges, ...tag, "-j", `${P}-OUT`],
+      ["INPUT", "-i", this.#deps.bridges, ...tag, "-j", `${P}-IN`],
+    ];
+  }
+
+  /** Replaces the rules (when they changed), then makes sure the jumps are there (Docker may have rebuilt its chains). */
+  async apply(rules: RuleSet, opts: { checkJumps?: boolean } = {}): Promise<void> {
+    if (rules.text !== this.#lastText) {
+      const r = await this.#runInput("iptables-restore", ["-w", "--noflush"], rules.text);
+      if (r.code !== 0) throw new Error(`iptables-restore failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+      this.#lastText = rules.text;
+      const wanted = new Set(rules.chains);
+      const stale = [...(await this.#ownChains())].filter((c) => !wanted.has(c));
+      if (stale.length) {
+        await this.#runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...stale.map((c) => `:${c} - [0:0]`), "COMMIT", ""].join("\n"));
+        await this.#runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...stale.map((c) => `-X ${c}`), "COMMIT", ""].join("\n"));
+      }
+      this.#chains = wanted;
+      opts = { checkJumps: true };
+    }
+    if (opts.checkJumps) await this.#ensureJumps();
+  }
+
+  async #ensureJumps(): Promise<void> {
+    for (const jump of await this.#wantedJumps()) {
+      if ((await this.#run("iptables", ["-w", "-C", ...jump])).code === 0) continue;
+      if (!this.#record.jumps.some((j) => j.join(" ") === jump.join(" "))) {
+        this.#record.jumps.push(jump);
+        this.#save();
+      }
+      const r = await this.#run("iptables", ["-w", "-I", jump[0]!, "1", ...jump.slice(1)]);
+      if (r.code !== 0) throw new Error(`iptables -I ${jump[0]} failed: ${r.stderr.trim()}`);
+    }
+  }
+
+  /** The chains in the filter table that carry this Slipway's prefix. */
+  async #ownChains(): Promise<Set<string>> {
+    const r = await this.#run("iptables-save", ["-t", "filter"]);
+    const out = new Set<string>();
+    for (const line of r.stdout.split("\n")) {
+      const m = /^:(\S+) /.exec(line);
+      if (m && m[1]!.startsWith(`${this.#deps.prefix}-`)) out.add(m[1]!);
+    }
+    return out;
+  }
+
+  /** Makes the bridges' addresses exactly `wanted` (load balancer ENI addresses). */
+  async setAddresses(wanted: readonly { ip: string; dev: string }[]): Promise<void> {
+    const key = (a: { ip: string; dev: string }) => `${a.ip} ${a.dev}`;
+    const want = new Set(wanted.map(key));
+    for (const a of [...this.#record.addresses]) {
+      if (want.has(key(a))) continue;
+      await this.#run("ip", ["addr", "del", `${a.ip}/32`, "dev", a.dev]);
+      this.#record.addresses = this.#record.addresses.filter((x) => key(x) !== key(a));
+      this.#save();
+    }
+    for (const a of wanted) {
+      if (this.#record.addresses.some((x) => key(x) === key(a))) continue;
+      this.#record.addresses.push(a);
+      this.#save();
+      const r = await this.#run("ip", ["addr", "add", `${a.ip}/32`, "dev", a.dev]);
+      if (r.code !== 0 && !/exists/i.test(r.stderr)) throw new Error(`ip addr add ${a.ip} dev ${a.dev} failed: ${r.stderr.trim()}`);
+    }
+  }
+
+  /** Removes everything this Slipway added; returns a line per thing removed. */
+  async tearDown(): Promise<string[]> {
+    this.#lastText = "";
+    return tearDownVpcKernel(this.#deps.stateFile, this.#run, this.#runInput);
+  }
+}
+
+/** What `slipway clean` and close() run: jumps, chains with the prefix, addresses, then the record. */
+export async function tearDownVpcKernel(stateFile: string, run: Run = runCommand, runInput: RunInput = runWithInput): Promise<string[]> {
+  const rec = readRecord(stateFile);
+  if (!rec) return [];
+  const done: string[] = [];
+  for (const jump of rec.jumps) {
+    while ((await run("iptables", ["-w", "-D", ...jump])).code === 0) {}
+  }
+  const saved = await run("iptables-save", ["-t", "filter"]);
+  const chains = saved.stdout
+    .split("\n")
+    .map((l) => /^:(\S+) /.exec(l)?.[1])
+    .filter((c): c is string => c !== undefined && c.startsWith(`${rec.prefix}-`));
+  if (chains.length) {
+    await runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...chains.map((c) => `:${c} - [0:0]`), "COMMIT", ""].join("\n"));
+    const r = await runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...chains.map((c) => `-X ${c}`), "COMMIT", ""].join("\n"));
+    if (r.code === 0) done.push(`${chains.length} iptables chain(s) ${rec.prefix}-*`);
+  }
+  for (const a of rec.addresses) {
+    if ((await run("ip", ["addr", "del", `${a.ip}/32`, "dev", a.dev])).code === 0) done.push(`address ${a.ip} on ${a.dev}`);
+  }
+  rmSync(stateFile, { force: true });
+  return done;
+}

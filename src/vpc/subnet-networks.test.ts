@@ -1,0 +1,112 @@
+/** Subnet networks on FakeRuntime (collisions with Docker networks and host routes), the kernel record on a fake iptables, the drop log's parsing. */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { ManualClock } from "../core/clock.ts";
+import { FakeRuntime } from "../runtime/fake-runtime.ts";
+import type { Run } from "../task-endpoint/address.ts";
+import { DropLog, parseDrop, parseKmsg } from "./drop-log.ts";
+import { Kernel, tearDownVpcKernel } from "./kernel.ts";
+import { SubnetNetworks } from "./subnet-networks.ts";
+
+const INSTANCE = "1a2b3c4d-0000-4000-8000-000000000000";
+const routes = (stdout: string): Run => async () => ({ code: 0, stdout, stderr: "" });
+
+describe("subnet networks", () => {
+  test("a network per subnet with its range; base+1..3 kept; the bridge named for the instance", async () => {
+    const rt = new FakeRuntime({ clock: new ManualClock() });
+    const nets = new SubnetNetworks({ runtime: rt, instanceId: INSTANCE, run: routes("default via 192.0.2.1 dev eth0\n192.0.2.0/24 dev eth0 proto kernel\n") });
+    const r = await nets.ensure({ id: "subnet-0123456789abcdef0", vpcId: "vpc-1", cidr: "10.0.1.0/24" });
+    assert.deepEqual(r, { name: "slipway-1a2b3c4d-subnet-0123456789abcdef0" });
+    const listed = (await rt.networks()).find((n) => n.name === "slipway-1a2b3c4d-subnet-0123456789abcdef0")!;
+    assert.deepEqual(listed.subnets, ["10.0.1.0/24"]);
+    assert.equal(listed.bridge, "slw1a2b9abcdef0");
+    assert.equal(listed.labels["slipway.subnet"], "subnet-0123456789abcdef0");
+    assert.equal(nets.bridgeName("subnet-0123456789abcdef0").length <= 15, true);
+    await nets.sync(new Set());
+    assert.equal((await rt.networks()).length, 0, "no subnet wants it any more: removed");
+  });
+
+  test("a collision with another Docker network or a host route is refused with what collides and the fix", async () => {
+    const rt = new FakeRuntime({ clock: new ManualClock() });
+    await rt.createNetwork({ name: "compose_default", labels: {}, subnet: "172.31.0.0/16", gateway: "172.31.0.1" });
+    const nets = new SubnetNetworks({ runtime: rt, instanceId: INSTANCE, run: routes("10.9.0.0/16 via 192.0.2.1 dev eth0\n") });
+    const docker = await nets.ensure({ id: "subnet-aaaaaaaaaaaaaaaaa", vpcId: "vpc-d", cidr: "172.31.0.0/20" });
+    assert.ok("error" in docker);
+    assert.match(docker.error, /^Subnet subnet-aaaaaaaaaaaaaaaaa \(172\.31\.0\.0\/20\) of vpc-d overlaps Docker network "compose_default" \(172\.31\.0\.0\/16\) on this host/);
+    assert.match(docker.error, /never moves a subnet to another range/);
+    assert.match(docker.error, /docker network rm compose_default/);
+    assert.match(docker.error, /default-address-pools/);
+    const route = await nets.ensure({ id: "subnet-bbbbbbbbbbbbbbbbb", vpcId: "vpc-e", cidr: "10.9.4.0/24" });
+    assert.ok("error" in route);
+    assert.match(route.error, /overlaps the host route 10\.9\.0\.0\/16 \(dev eth0\).*give this VPC a CIDR outside 10\.9\.0\.0\/16/);
+
+    const other = new SubnetNetworks({ runtime: rt, instanceId: "ffff0000-0000-4000-8000-000000000000", run: routes("") });
+    assert.ok("name" in (await other.ensure({ id: "subnet-ccccccccccccccccc", vpcId: "vpc-f", cidr: "10.50.1.0/24" })));
+    const clash = await nets.ensure({ id: "subnet-ddddddddddddddddd", vpcId: "vpc-g", cidr: "10.50.0.0/16" });
+    assert.ok("error" in clash);
+    assert.match(clash.error, /of another Slipway on this host \(instance ffff0000-.*\).*slipway clean/);
+  });
+});
+
+describe("kernel record", () => {
+  test("jumps and addresses are recorded before they are added, and removed by the teardown", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-vpc-kernel-"));
+    const file = join(dir, "vpc-kernel.json");
+    const calls: string[] = [];
+    const chains = new Set<string>();
+    const run: Run = async (cmd, args) => {
+      calls.push(`${cmd} ${args.join(" ")}`);
+      if (cmd === "iptables" && args.includes("-C")) return { code: 1, stdout: "", stderr: "" };
+      if (cmd === "iptables" && args.includes("-D")) return { code: calls.filter((c) => c === `${cmd} ${args.join(" ")}`).length > 1 ? 1 : 0, stdout: "", stderr: "" };
+      if (cmd === "iptables-save") return { code: 0, stdout: ["*filter", ...[...chains].map((c) => `:${c} - [0:0]`), ":OTHER - [0:0]", "COMMIT"].join("\n"), stderr: "" };
+      return { code: 0, stdout: "", stderr: "" };
+    };
+    const restores: string[] = [];
+    const runInput = async (_cmd: string, _args: readonly string[], input: string) => {
+      restores.push(input);
+      for (const m of input.matchAll(/^:(\S+) /gm)) chains.add(m[1]!);
+      for (const m of input.matchAll(/^-X (\S+)$/gm)) chains.delete(m[1]!);
+      return { code: 0, stdout: "", stderr: "" };
+    };
+    const k = new Kernel({ stateFile: file, prefix: "SWVtest", bridges: "slwtest+", comment: "slipway vpc test", run, runInput });
+    await k.apply({ text: "*filter\n:SWVtest-FWD - [0:0]\n:SWVtest-OUT - [0:0]\n:SWVtest-IN - [0:0]\nCOMMIT\n", chains: ["SWVtest-FWD", "SWVtest-OUT", "SWVtest-IN"], reasons: new Map() });
+    await k.setAddresses([{ ip: "10.0.1.4", dev: "slwtest00000001" }]);
+    const rec = JSON.parse(readFileSync(file, "utf8")) as { jumps: string[][]; addresses: unknown[] };
+    assert.equal(rec.jumps.length, 4);
+    assert.deepEqual(rec.jumps.map((j) => j[0]), ["DOCKER-USER", "DOCKER-USER", "OUTPUT", "INPUT"]);
+    assert.deepEqual(rec.addresses, [{ ip: "10.0.1.4", dev: "slwtest00000001" }]);
+    assert.ok(calls.some((c) => c.startsWith("iptables -w -I DOCKER-USER 1 -i slwtest+ -m comment --comment slipway vpc test -j SWVtest-FWD")));
+    assert.ok(calls.includes("ip addr add 10.0.1.4/32 dev slwtest00000001"));
+
+    const removed = await tearDownVpcKernel(file, run, runInput);
+    assert.deepEqual(removed, ["3 iptables chain(s) SWVtest-*", "address 10.0.1.4 on slwtest00000001"]);
+    assert.ok(calls.some((c) => c.startsWith("iptables -w -D OUTPUT -o slwtest+")));
+    assert.ok(!restores.some((r) => r.includes("OTHER")), "chains of others are never touched");
+    assert.equal(existsSync(file), false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("drop log", () => {
+  test("a kernel line with this Slipway's prefix becomes a log line with the flow and the reason, once per flow", () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = new DropLog({ prefix: "slwvtest:", reason: (c) => (c === "abcd1234" ? "no inbound rule of sg-1 allows it" : undefined), log: (m) => lines.push(m), now: () => now });
+    const kmsg = "4,17241,7179630488,-;slwvtest:abcd1234 IN=slwtest1 OUT=slwtest2 SRC=10.0.1.9 DST=10.0.2.5 LEN=60 PROTO=TCP SPT=40000 DPT=8080 WINDOW=64";
+    const rec = parseKmsg(kmsg)!;
+    assert.equal(rec.usec, 7179630488);
+    assert.deepEqual(parseDrop(rec.text, "slwvtest:"), { code: "abcd1234", flow: "TCP 10.0.1.9:40000 → 10.0.2.5:8080" });
+    log.handle(rec.text);
+    log.handle(rec.text.replace("SPT=40000", "SPT=40001"));
+    now = 6000;
+    log.handle(rec.text);
+    log.handle("slwvother:abcd1234 SRC=1.1.1.1 DST=2.2.2.2 PROTO=UDP");
+    assert.deepEqual(lines, [
+      "vpc: dropped TCP 10.0.1.9:40000 → 10.0.2.5:8080: no inbound rule of sg-1 allows it",
+      "vpc: dropped TCP 10.0.1.9:40000 → 10.0.2.5:8080: no inbound rule of sg-1 allows it",
+    ]);
+  });
+});
