@@ -7,9 +7,12 @@
  *   the performance log group holds EMF events.
  * - Target tracking on ALBRequestCountPerTarget (target 50, min 1, max 4) under a bounded load:
  *   the high alarm fires after three one-minute periods and the service scales out; the scaling
- *   activity and the service events show it. (Scale-in needs 15 quiet minutes plus the cooldown
- *   at AWS's periods; it is covered on the injected clock in test/aws/autoscaling.test.ts.)
- * The slow part (about 4 minutes) runs once.
+ *   activity and the service events show it.
+ * - Then the traffic drops to a trickle and, after the low alarm's 15 one-minute periods, the
+ *   service scales back in, with no failed request while its tasks drain.
+ * The slow part (about 4 minutes out, then about 16 in) runs once, in real time; cooldowns,
+ * clamping, DisableScaleIn, scheduled actions and step adjustments are covered on the injected
+ * clock in test/aws/autoscaling.test.ts.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -39,7 +42,7 @@ const SUFFIX = `${process.pid}-${Date.now().toString(36)}`;
 const CLUSTER = `metrics-${SUFFIX}`;
 const N = 40;
 
-describe("metrics, Container Insights and target tracking in real time (AWS CLI, Docker)", { skip, timeout: 600_000 }, () => {
+describe("metrics, Container Insights and target tracking in real time (AWS CLI, Docker)", { skip, timeout: 1_800_000 }, () => {
   let env: Env | undefined;
   let cw: (...args: string[]) => Promise<any>;
   let aas: (...args: string[]) => Promise<any>;
@@ -71,7 +74,7 @@ describe("metrics, Container Insights and target tracking in real time (AWS CLI,
     return out.Datapoints[0]?.[statistic];
   };
 
-  test("ALB and Container Insights metrics, then scale-out under load", async () => {
+  test("ALB and Container Insights metrics, then scale-out under load and scale-in after it", async () => {
     const e = env!;
     const port = await freePort();
     const tgArn = await createTargetGroup(e, `mtg-${process.pid}`, { targetType: "ip", interval: 5, healthyThreshold: 2 });
@@ -157,5 +160,44 @@ describe("metrics, Container Insights and target tracking in real time (AWS CLI,
     assert.ok(ev.some((m) => /^\(service web\) has started 2 tasks: \(task [0-9a-f]{32}\) \(task [0-9a-f]{32}\)\.$/.test(m)), ev.join("\n"));
     const history = await cw("describe-alarm-history", "--alarm-name", high, "--history-item-type", "StateUpdate");
     assert.match(history.AlarmHistoryItems[0].HistorySummary, /^Alarm updated from (INSUFFICIENT_DATA|OK) to ALARM$/);
+
+    // Scale-in, in real time. The traffic drops to a trickle of 1 request/s: 15 per target per
+    // minute over 4 targets, under the low alarm's threshold of 45 (90 % of the target). A trickle,
+    // not silence: an ALB reports no RequestCount in a minute without requests
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html),
+    // and an alarm without datapoints does not invoke the policy. The low alarm wants 15 one-minute
+    // datapoints below its threshold; the policy then sets ceil(4 × M / 50), M the requests per target.
+    const low = policy.Alarms.find((a: { AlarmName: string }) => a.AlarmName.includes("-AlarmLow-")).AlarmName as string;
+    const quietFrom = Date.now();
+    const trickle = startLoad({ port, host: alb.dnsName, rate: 1, concurrency: 1, maxMs: 1_320_000 });
+    let shrunk: any;
+    try {
+      shrunk = await pollUntil(
+        async () => {
+          const s = (await e.ecs("describe-services", "--cluster", CLUSTER, "--services", "web")).services[0];
+          return s.desiredCount < 4 ? s : undefined;
+        },
+        { timeoutMs: 1_320_000, intervalMs: 10_000, what: "the service to scale in" },
+      );
+      // Let the tasks it removes drain while the trickle still flows.
+      await waitCompleted(e, CLUSTER, "web", 240_000);
+    } finally {
+      const report = await trickle.stop();
+      assert.equal(report.failed.length, 0, JSON.stringify(report.failed.slice(0, 3)));
+    }
+    const quiet = (Date.now() - quietFrom) / 60_000;
+    assert.ok(shrunk.desiredCount >= 1 && shrunk.desiredCount <= 2, `scaled in to ${shrunk.desiredCount}`);
+    const inActs = await aas("describe-scaling-activities", "--service-namespace", "ecs", "--resource-id", rid);
+    const scaleIn = inActs.ScalingActivities[0];
+    assert.equal(scaleIn.Description, `Setting desired count to ${shrunk.desiredCount}.`);
+    assert.equal(scaleIn.Cause, `monitor alarm ${low} in state ALARM triggered policy requests`);
+    assert.equal(scaleIn.StatusCode, "Successful");
+    const inStart = Date.parse(scaleIn.StartTime) || scaleIn.StartTime * 1000;
+    const minutesIn = (inStart - quietFrom) / 60_000;
+    assert.ok(minutesIn >= 14 && minutesIn < 20, `scaled in ${minutesIn.toFixed(1)} minutes after the load dropped (test took ${quiet.toFixed(1)})`);
+    const lowHistory = await cw("describe-alarm-history", "--alarm-name", low, "--history-item-type", "StateUpdate");
+    assert.match(lowHistory.AlarmHistoryItems[0].HistorySummary, /^Alarm updated from (INSUFFICIENT_DATA|OK) to ALARM$/);
+    const after = await serviceEvents(e, CLUSTER, "web");
+    assert.ok(after.some((m) => /^\(service web\) has stopped [12] running tasks?: /.test(m)), after.join("\n"));
   });
 });
