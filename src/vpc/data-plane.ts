@@ -116,6 +116,8 @@ export class VpcDataPlane {
 
   /** Syncs now (and again if something changed meanwhile); resolves when the host matches the view. */
   async sync(): Promise<void> {
+    // The kernel log's drop records, read on the same one-second tick (drop-log.ts).
+    this.#drops.poll();
     this.changed();
     await this.#running;
   }

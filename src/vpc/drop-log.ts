@@ -4,7 +4,7 @@
  * the lines with the prefix, and logs the flow with the reason (the rule, route or group that
  * refused it). A flow retried within a few seconds (TCP SYN retransmits) is said once.
  */
-import { createReadStream, readFileSync, type ReadStream } from "node:fs";
+import { closeSync, constants, openSync, readFileSync, readSync } from "node:fs";
 
 export interface DropLogDeps {
   readonly prefix: string;
@@ -38,38 +38,57 @@ export function parseDrop(text: string, prefix: string): { code: string; flow: s
 
 export class DropLog {
   readonly #deps: DropLogDeps;
-  #stream: ReadStream | undefined;
+  #fd: number | undefined;
+  #sinceUsec = 0;
+  #buffered = "";
+  readonly #buf = Buffer.alloc(16 * 1024);
   readonly #recent = new Map<string, number>();
 
   constructor(deps: DropLogDeps) {
     this.#deps = deps;
   }
 
-  /** Starts following the kernel log (records older than now are skipped). Fails silently where it is not readable. */
+  /**
+   * Opens the kernel log (records older than now are skipped); poll() reads it. Does nothing where
+   * it is not readable. The descriptor is non-blocking and read on the caller's tick: a blocking
+   * read of /dev/kmsg would sit in libuv's thread pool until the next kernel message, and Node's
+   * exit waits for that thread, so `slipway up` could not stop on a quiet host.
+   */
   start(): void {
-    let sinceUsec = 0;
     try {
-      sinceUsec = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1e6;
+      this.#sinceUsec = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * 1e6;
+      this.#fd = openSync(this.#deps.path ?? "/dev/kmsg", constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
-      return;
+      this.#fd = undefined;
     }
-    try {
-      this.#stream = createReadStream(this.#deps.path ?? "/dev/kmsg", { encoding: "utf8" });
-    } catch {
-      return;
-    }
-    let buffered = "";
-    this.#stream.on("error", () => this.stop());
-    this.#stream.on("data", (chunk: string | Buffer) => {
-      buffered += chunk.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        const rec = parseKmsg(line);
-        if (rec && rec.usec >= sinceUsec) this.handle(rec.text);
+  }
+
+  /** Reads every record the kernel log holds now, without waiting (at most a bounded number per call). */
+  poll(): void {
+    for (let i = 0; i < 1000 && this.#fd !== undefined; i++) {
+      let n: number;
+      try {
+        n = readSync(this.#fd, this.#buf, 0, this.#buf.length, null);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN") return;
+        // Records overwritten before they were read: /dev/kmsg goes on with the oldest one left.
+        if (code === "EPIPE") continue;
+        this.stop();
+        return;
       }
-    });
+      if (n <= 0) return;
+      // /dev/kmsg gives one record per read; a plain file (tests) gives many lines at once.
+      this.#buffered += this.#buf.toString("utf8", 0, n);
+      let nl: number;
+      while ((nl = this.#buffered.indexOf("\n")) >= 0) {
+        const line = this.#buffered.slice(0, nl);
+        this.#buffered = this.#buffered.slice(nl + 1);
+        const rec = parseKmsg(line);
+        if (rec && rec.usec >= this.#sinceUsec) this.handle(rec.text);
+      }
+      if (this.#buffered.length > 64 * 1024) this.#buffered = "";
+    }
   }
 
   /** One kernel log line's text. */
@@ -87,7 +106,7 @@ export class DropLog {
   }
 
   stop(): void {
-    this.#stream?.destroy();
-    this.#stream = undefined;
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
   }
 }

@@ -1,6 +1,7 @@
 /** Subnet networks on FakeRuntime (collisions with Docker networks and host routes), the kernel record on a fake iptables, the drop log's parsing. */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -108,5 +109,44 @@ describe("drop log", () => {
       "vpc: dropped TCP 10.0.1.9:40000 → 10.0.2.5:8080: no inbound rule of sg-1 allows it",
       "vpc: dropped TCP 10.0.1.9:40000 → 10.0.2.5:8080: no inbound rule of sg-1 allows it",
     ]);
+  });
+
+  test("poll() reads the records there are now, skips those from before the start, and never waits", () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-droplog-"));
+    try {
+      const path = join(dir, "kmsg");
+      const future = 1e15; // microseconds since boot, after any uptime
+      const line = (usec: number, port: number) => `4,1,${usec},-;slwvtest:abcd1234 SRC=10.0.1.9 DST=10.0.2.5 PROTO=TCP SPT=${port} DPT=8080\n`;
+      writeFileSync(path, line(1, 1) + line(future, 2) + "4,2,1,-;unrelated\n");
+      const lines: string[] = [];
+      const log = new DropLog({ prefix: "slwvtest:", reason: () => "no inbound rule", log: (m) => lines.push(m), now: () => 0, path });
+      log.start();
+      log.poll();
+      log.poll();
+      log.stop();
+      log.poll();
+      assert.deepEqual(lines, ["vpc: dropped TCP 10.0.1.9:2 → 10.0.2.5:8080: no inbound rule"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // A blocking read of /dev/kmsg left in libuv's thread pool kept a stopped `slipway up` alive until
+  // the next kernel message. A process that starts and stops the drop log must end on its own.
+  const kmsgReadable = (() => {
+    try {
+      accessSync("/dev/kmsg", constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  test("a process that reads the kernel log ends on its own once the drop log stops", { skip: kmsgReadable ? false : "/dev/kmsg is not readable here", timeout: 30_000 }, async () => {
+    const script = `import { DropLog } from ${JSON.stringify(new URL("./drop-log.ts", import.meta.url).href)};
+      const d = new DropLog({ prefix: "slwvtest:", reason: () => undefined, log: () => {}, now: () => 0 });
+      d.start(); d.poll(); d.stop(); process.exit(0);`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    assert.equal(code, 0);
   });
 });
