@@ -18,7 +18,8 @@
  * parsing); clients are parsed by Node's strict parser, and screen.ts refuses what ALB refuses.
  */
 import { randomBytes } from "node:crypto";
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer } from "../core/node-http.ts";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";

@@ -5,7 +5,8 @@
  * browser's unsigned GET / to the console, and the rest to the AWS gateway. No logic of any
  * service lives here.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer } from "../core/node-http.ts";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 
@@ -114,6 +115,15 @@ export async function listen(
     shouldUpgradeCallback: (req) => upgrades?.accepts(req.url ?? "/") ?? false,
   });
   server.keepAliveTimeout = opts.keepAliveTimeoutMs;
+  // A request that arrives between the bind and `serve` (a client polling for start-up) waits here
+  // and is handled once the front door exists; without this Node would emit it to no listener and
+  // the client would wait for an answer that never comes.
+  let handle: RequestHandler | undefined;
+  const early: [IncomingMessage, ServerResponse][] = [];
+  server.on("request", (req, res) => {
+    if (handle) void handle(req, res);
+    else early.push([req, res]);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => {
@@ -126,7 +136,8 @@ export async function listen(
     port: (server.address() as AddressInfo).port,
     serve: (handler, upgrade) => {
       upgrades = upgrade;
-      server.on("request", (req, res) => void handler(req, res));
+      handle = handler;
+      for (const [req, res] of early.splice(0)) void handler(req, res);
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         socket.on("error", () => socket.destroy());
         if (upgrade?.accepts(req.url ?? "/")) upgrade.handle(req, socket, head);

@@ -12,7 +12,8 @@
  * container finds its credentials and talks to Slipway. Ids are random UUIDs, kept in SQLite so
  * containers that outlive a restart keep working.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer } from "../core/node-http.ts";
 import type { Clock } from "../core/clock.ts";
 import type { IdGen } from "../core/ids.ts";
 import type { ContainerRuntime, ContainerState } from "../runtime/runtime.ts";

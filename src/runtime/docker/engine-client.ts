@@ -3,7 +3,8 @@
  * version like the docker CLI: GET /version, then prefixes every path with /v<min(ours, server)>.
  * JSON in and out; streaming endpoints (pull progress, events) are newline-delimited JSON.
  */
-import http from "node:http";
+import type http from "node:http";
+import { Agent, request } from "../../core/node-http.ts";
 import type { Duplex } from "node:stream";
 
 /** The newest Engine API version this client speaks. */
@@ -84,7 +85,7 @@ export class EngineClient {
 
   constructor(opts: { dockerHost?: string; socketPath?: string } = {}) {
     this.#target = opts.socketPath ? { socketPath: opts.socketPath } : targetFromDockerHost(opts.dockerHost);
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    this.#agent = new Agent({ keepAlive: true, maxSockets: 16 });
   }
 
   /** The negotiated API version (min of ours and the server's); cached after the first call. */
@@ -188,7 +189,7 @@ export class EngineClient {
       headers["content-length"] = String(Buffer.byteLength(payload));
     }
     // No keep-alive agent: the connection becomes the process's stream and is never reused.
-    const req = http.request({ ...this.#target, agent: false, method, path: `/v${version}${path}${toSearch(opts.query)}`, headers });
+    const req = request({ ...this.#target, agent: false, method, path: `/v${version}${path}${toSearch(opts.query)}`, headers });
     req.end(payload);
     return new Promise<Duplex>((resolve, reject) => {
       req.once("upgrade", (_res, socket, head) => {
@@ -216,7 +217,7 @@ export class EngineClient {
       headers["content-type"] = "application/json";
       headers["content-length"] = String(Buffer.byteLength(payload));
     }
-    const req = http.request({ ...this.#target, agent: this.#agent, method, path, headers });
+    const req = request({ ...this.#target, agent: this.#agent, method, path, headers });
     req.end(payload);
     return req;
   }
