@@ -35,4 +35,4 @@ function newest(dir) {
 
 // The compiled build (npm run build) when it is newer than every source file, else the sources.
 const fresh = existsSync(built) && statSync(built).mtimeMs >= newest(new URL("src", root).pathname);
-await import(fresh ? "../dist/src/cli/main.js" : "../src/cli/main.ts");
+await import(fresh ? "../dist/slipway.js" : "../src/cli/main.ts");

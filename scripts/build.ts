@@ -1,20 +1,36 @@
 /**
- * `npm run build` (also run by `npm install`/`npm ci` through `prepare`): compiles src/ to plain
- * JavaScript in dist/ so `slipway up` starts without type-stripping every file (faster start-up,
- * less memory), and bundles the web console's browser code into dist/console/ (esbuild; every
- * asset is served by Slipway itself). bin/slipway.js runs dist/ only while it is newer than every
- * source file, so a stale build never runs; the console rebuilds in memory when dist/console is
- * older than its sources.
+ * `npm run build` (also run by `npm install`/`npm ci` through `prepare`):
+ * - type-checks src/ (tsc, tsconfig.build.json, no output);
+ * - bundles the server into one ES module, dist/slipway.js (esbuild; npm packages stay external
+ *   and load from node_modules), so `slipway up` neither strips types nor resolves and links its
+ *   ~300 modules one by one: docs/benchmarks.md §17 has the start-up and memory figures;
+ * - bundles the web console's browser code into dist/console/ (every asset is served by Slipway
+ *   itself).
+ * bin/slipway.js runs dist/slipway.js only while it is newer than every source file, so a stale
+ * build never runs; the console rebuilds in memory when dist/console is older than its sources.
  */
 import { spawnSync } from "node:child_process";
 import { brotliCompressSync, constants } from "node:zlib";
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { buildClient } from "../src/console/build-client.ts";
 
 rmSync("dist", { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+const tsc = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--noEmit"], { stdio: "inherit" });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-cpSync("src/aws/model/generated", "dist/src/aws/model/generated", { recursive: true });
+
+const esbuild = await import("esbuild");
+await esbuild.build({
+  entryPoints: ["src/cli/main.ts"],
+  outfile: "dist/slipway.js",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22.18",
+  packages: "external",
+  sourcemap: "linked",
+  legalComments: "none",
+  logLevel: "warning",
+});
 
 const client = await buildClient();
 mkdirSync("dist/console", { recursive: true });

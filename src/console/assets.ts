@@ -6,9 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { packageRoot } from "../core/package-root.ts";
 import { type BuiltClient, buildClient, CLIENT_DIR } from "./build-client.ts";
 
 const TYPES: Record<string, string> = {
@@ -25,17 +25,6 @@ interface Asset {
   readonly type: string;
   br?: Buffer;
   gzip?: Buffer;
-}
-
-/** The directory holding package.json (src/console → ../..; dist/src/console → ../../..). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("console assets: package root not found");
-    dir = up;
-  }
-  return dir;
 }
 
 export const DIST_DIR = () => join(packageRoot(), "dist", "console");

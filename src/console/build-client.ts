@@ -5,9 +5,10 @@
  * dist/console/) and, when that build is missing or older than the sources, in memory on the
  * console's first request (a development checkout).
  */
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../core/package-root.ts";
 
-export const CLIENT_DIR = fileURLToPath(new URL("./client/", import.meta.url));
+export const CLIENT_DIR = `${join(packageRoot(), "src", "console", "client")}/`;
 
 export interface BuiltFile {
   /** Name under the assets path, e.g. "main-3KQ2ZJ7A.js". */

@@ -4,6 +4,7 @@
  * { StructureName: { member: Constraint } }.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { generatedModelFile } from "../../core/package-root.ts";
 
 export interface Constraint {
   /** The number is an integer ("i": 32-bit) or a long ("l": 64-bit). */
@@ -31,7 +32,7 @@ export function constraintFileName(namespace: string): string {
 export function loadConstraintTable(namespace: string): ConstraintTable {
   const hit = loaded.get(namespace);
   if (hit) return hit;
-  const url = new URL(`./generated/${constraintFileName(namespace)}`, import.meta.url);
+  const url = generatedModelFile(constraintFileName(namespace));
   const table: ConstraintTable = existsSync(url) ? (JSON.parse(readFileSync(url, "utf8")) as ConstraintTable) : {};
   loaded.set(namespace, table);
   return table;
