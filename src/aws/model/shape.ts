@@ -46,17 +46,31 @@ export class Shape {
     return shape;
   }
 
+  // A Shape is immutable and made once per schema (the cache above), so what the codecs and the
+  // validator ask of it on every request is worked out once: a profile of RegisterTaskDefinition
+  // and DescribeServices showed these getters re-deriving the same answers from the schema walker.
+  #name: string | undefined;
+  #id: string | undefined;
+  #kind: ShapeKind | undefined;
+  #traits: ShapeTraits | undefined;
+  #memberTraits: ShapeTraits | undefined;
+  #required: readonly string[] | undefined;
+
   /** Short shape name, e.g. "CreateServiceRequest" (member schemas give their target's name). */
   get name(): string {
-    return this.#ns.getName() ?? "";
+    return (this.#name ??= this.#ns.getName() ?? "");
   }
 
   /** Shape id with namespace, e.g. "com.amazonaws.ecs#CreateServiceRequest". */
   get id(): string {
-    return this.#ns.getName(true) ?? "";
+    return (this.#id ??= this.#ns.getName(true) ?? "");
   }
 
   get kind(): ShapeKind {
+    return (this.#kind ??= this.#deriveKind());
+  }
+
+  #deriveKind(): ShapeKind {
     const ns = this.#ns;
     if (ns.isUnitSchema()) return "unit";
     if (ns.isUnionSchema()) return "union";
@@ -75,12 +89,12 @@ export class Shape {
 
   /** Traits of the target merged with the member's own traits. */
   traits(): ShapeTraits {
-    return (this.#ns.getMergedTraits() ?? {}) as ShapeTraits;
+    return (this.#traits ??= (this.#ns.getMergedTraits() ?? {}) as ShapeTraits);
   }
 
   /** Only the traits set on the member (e.g. xmlName of a structure member). */
   memberTraits(): ShapeTraits {
-    return (this.#ns.getMemberTraits() ?? {}) as ShapeTraits;
+    return (this.#memberTraits ??= (this.#ns.getMemberTraits() ?? {}) as ShapeTraits);
   }
 
   /** Members of a structure/union in model order. */
@@ -104,6 +118,10 @@ export class Shape {
    * the first `requiredCount` members are the required ones (getMergedTraits() does not carry it).
    */
   requiredMembers(): readonly string[] {
+    return (this.#required ??= this.#deriveRequired());
+  }
+
+  #deriveRequired(): readonly string[] {
     const raw = this.#ns.getSchema() as unknown;
     if (!Array.isArray(raw)) return [];
     const names = raw[4];
