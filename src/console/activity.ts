@@ -37,8 +37,21 @@ export function toolOf(userAgent: string | undefined): string | undefined {
   return first ? first[0] : userAgent.slice(0, 40);
 }
 
+/** toolOf for the last User-Agent seen: a client sends the same one on every call. */
+let lastAgent: string | undefined;
+let lastTool: string | undefined;
+function toolOfCached(userAgent: string | undefined): string | undefined {
+  if (userAgent !== lastAgent) {
+    lastAgent = userAgent;
+    lastTool = toolOf(userAgent);
+  }
+  return lastTool;
+}
+
 export class Activity {
+  /** A ring buffer: #ring[#next] is the oldest entry once it is full. */
   readonly #ring: ActivityEntry[] = [];
+  #next = 0;
   readonly #capacity: number;
   readonly #listeners = new Set<(e: ActivityEntry) => void>();
   #seq = 0;
@@ -61,17 +74,21 @@ export class Activity {
       status: call.status,
       errorCode: call.errorCode,
       latencyMs: call.latencyMs,
-      tool: toolOf(call.userAgent),
+      tool: toolOfCached(call.userAgent),
       console: fromConsole,
     };
-    this.#ring.push(entry);
-    if (this.#ring.length > this.#capacity) this.#ring.shift();
+    if (this.#ring.length < this.#capacity) this.#ring.push(entry);
+    else {
+      this.#ring[this.#next] = entry;
+      this.#next = (this.#next + 1) % this.#capacity;
+    }
     for (const l of this.#listeners) l(entry);
   }
 
   /** Recent entries of one account and region, oldest first. */
   recent(accountId: string, region: string): ActivityEntry[] {
-    return this.#ring.filter((e) => e.accountId === accountId && e.region === region);
+    const inOrder = this.#ring.length < this.#capacity ? this.#ring : [...this.#ring.slice(this.#next), ...this.#ring.slice(0, this.#next)];
+    return inOrder.filter((e) => e.accountId === accountId && e.region === region);
   }
 
   onEntry(listener: (e: ActivityEntry) => void): () => void {

@@ -95,6 +95,7 @@ export class Feed {
   }
 
   activity(entry: ActivityEntry): void {
+    if (this.#clients.size === 0) return; // no console open: nothing to serialise per API call
     const frame = sseFrame("activity", entry);
     for (const c of this.#clients) if (c.accountId === entry.accountId && c.region === entry.region && c.seesActivity()) this.#send(c, frame);
   }
