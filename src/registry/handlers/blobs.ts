@@ -1,5 +1,4 @@
 /** `/v2/<name>/blobs/<digest>`: GetBlob (with Range), HEAD, DeleteBlob (unlinks; GC frees the file). */
-import { pipeline } from "node:stream/promises";
 import { RegistryError } from "../errcodes.ts";
 import { hexOf } from "../storage/paths.ts";
 import { type MethodHandler, type RequestContext, requireRepository, send } from "./context.ts";
@@ -36,7 +35,8 @@ async function getBlob(ctx: RequestContext): Promise<void> {
     ctx.res.end();
     return;
   }
-  await pipeline(ctx.deps.blobs.open(digest, range), ctx.res);
+  await ctx.deps.blobs.copyTo(digest, range ?? { start: 0, end: size - 1 }, ctx.res);
+  ctx.res.end();
 }
 
 async function deleteBlob(ctx: RequestContext): Promise<void> {
