@@ -39,7 +39,7 @@ const server = await esbuild.build({
 });
 mkdirSync("dist", { recursive: true });
 for (const f of server.outputFiles) {
-  const text = f.path.endsWith(".js") ? f.text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : f.text;
+  const text = f.path.endsWith(".js") ? f.text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : f.text;
   writeFileSync(f.path, text);
 }
 
