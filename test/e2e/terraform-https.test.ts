@@ -16,14 +16,14 @@
  * their fallback ports together; the test reads the host ports from /_slipway/listeners.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, globSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { loopbackLookup, terraformCliConfig } from "../helpers/terraform.ts";
+import { loopbackLookup, runTerraform, terraformCliConfig } from "../helpers/terraform.ts";
 import { awsCliAvailable, cleanDataDir, pollUntil, REPO_ROOT, type SlipwayProcess, startSlipwayProcess } from "../helpers/slipway-process.ts";
 
 const run = promisify(execFile);
@@ -65,32 +65,11 @@ class Stack {
     writeFileSync(join(this.dir, "e2e.auto.tfvars.json"), JSON.stringify(v, null, 2));
   }
 
-  terraform(args: string[], timeoutMs: number, cliConfig: string): Promise<{ code: number; out: string }> {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_") && !k.startsWith("TF_")) env[k] = v;
-    Object.assign(env, { TF_CLI_CONFIG_FILE: cliConfig, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" });
+  async terraform(args: string[], timeoutMs: number, cliConfig: string): Promise<{ code: number; out: string }> {
     appendFileSync(this.log, `\n$ terraform ${args.join(" ")}\n`);
-    return new Promise((resolve, reject) => {
-      const child = spawn("terraform", [...args, "-no-color"], { cwd: this.dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      const onData = (c: Buffer) => {
-        out += c.toString();
-        appendFileSync(this.log, c);
-      };
-      child.stdout.on("data", onData);
-      child.stderr.on("data", onData);
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {}
-        reject(new Error(`terraform ${args[0]} (${this.key}) timed out\n${this.tail()}`));
-      }, timeoutMs);
-      child.once("error", reject);
-      child.once("close", (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? -1, out });
-      });
-    });
+    const r = await runTerraform({ args, cwd: this.dir, cliConfigFile: cliConfig, timeoutMs, onOutput: (s) => appendFileSync(this.log, s) });
+    if (r.timedOut) throw new Error(`terraform ${args[0]} (${this.key}) timed out\n${this.tail()}`);
+    return r;
   }
 
   async ok(args: string[], timeoutMs: number, cliConfig: string): Promise<string> {

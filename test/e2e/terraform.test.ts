@@ -23,7 +23,7 @@
  * (~5 s each), so an apply takes ~75 s even though Slipway answers each call in milliseconds.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,7 +31,7 @@ import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { dockerAvailable, ensureTestImages } from "../helpers/docker.ts";
 import { hostLock } from "../helpers/host-lock.ts";
-import { albGet, terraformCliConfig } from "../helpers/terraform.ts";
+import { albGet, runTerraform, terraformCliConfig } from "../helpers/terraform.ts";
 import {
   aws,
   AWS_ENV,
@@ -139,52 +139,18 @@ class Workspace {
   }
 
   /** Runs terraform in the stack directory; output appended to the log. Resolves with the exit code. */
-  terraform(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
-    const env: NodeJS.ProcessEnv = {};
-    // The user's AWS settings must not leak into the provider (profiles, real endpoints, tokens).
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_") && !k.startsWith("TF_")) env[k] = v;
-    Object.assign(env, {
-      TF_CLI_CONFIG_FILE: join(this.dir, "terraformrc"),
-      TF_IN_AUTOMATION: "1",
-      TF_INPUT: "0",
-      CHECKPOINT_DISABLE: "1",
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    });
-    if (process.env.SLIPWAY_TF_DEBUG) Object.assign(env, { TF_LOG: "DEBUG", TF_LOG_PATH: join(this.dir, "terraform-debug.log") });
+  async terraform(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
     appendFileSync(this.log, `\n$ terraform ${args.join(" ")}\n`);
-    return new Promise((resolve, reject) => {
-      // Its own process group, so a timeout also ends the provider plugins it started.
-      const child: ChildProcess = spawn("terraform", [...args, "-no-color"], { cwd: this.stackDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString();
-        appendFileSync(this.log, chunk);
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        try {
-          process.kill(-child.pid!, "SIGTERM");
-          setTimeout(() => {
-            try {
-              process.kill(-child.pid!, "SIGKILL");
-            } catch {}
-          }, 10_000).unref();
-        } catch {}
-      }, timeoutMs);
-      child.once("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      child.once("close", (code) => {
-        clearTimeout(timer);
-        if (timedOut) reject(new TerraformError(`terraform ${args[0]} timed out after ${timeoutMs / 1000} s\n${this.tail()}`));
-        else resolve({ code: code ?? -1, out });
-      });
+    const r = await runTerraform({
+      args,
+      cwd: this.stackDir,
+      cliConfigFile: join(this.dir, "terraformrc"),
+      timeoutMs,
+      onOutput: (s) => appendFileSync(this.log, s),
+      ...(process.env.SLIPWAY_TF_DEBUG ? { debugLogFile: join(this.dir, "terraform-debug.log") } : {}),
     });
+    if (r.timedOut) throw new TerraformError(`terraform ${args[0]} timed out after ${timeoutMs / 1000} s\n${this.tail()}`);
+    return r;
   }
 
   /** terraform <args> that must exit 0. */

@@ -4,13 +4,13 @@
  * AWS settings, output appended to <dir>/terraform.log (its tail goes into failures). Used by the
  * Terraform e2e suites that are not the tutorial's (test/e2e/terraform.test.ts has its own).
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { aws, AWS_ENV, docker, type SlipwayProcess, startSlipwayProcess } from "./slipway-process.ts";
-import { terraformCliConfig } from "./terraform.ts";
+import { runTerraform, terraformCliConfig } from "./terraform.ts";
 
 const run = promisify(execFile);
 export const PROVIDER_MIRROR = process.env.SLIPWAY_TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
@@ -57,45 +57,18 @@ export class TerraformWorkspace {
   }
 
   /** Runs terraform in the stack directory; resolves with the exit code and output. */
-  terraform(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_") && !k.startsWith("TF_")) env[k] = v;
-    Object.assign(env, {
-      TF_CLI_CONFIG_FILE: join(this.dir, "terraformrc"),
-      TF_IN_AUTOMATION: "1",
-      TF_INPUT: "0",
-      CHECKPOINT_DISABLE: "1",
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    });
-    if (process.env.SLIPWAY_TF_DEBUG) Object.assign(env, { TF_LOG: "DEBUG", TF_LOG_PATH: join(this.dir, "terraform-debug.log") });
+  async terraform(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
     appendFileSync(this.log, `\n$ terraform ${args.join(" ")}\n`);
-    return new Promise((resolve, reject) => {
-      const child: ChildProcess = spawn("terraform", [...args, "-no-color"], { cwd: this.stackDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString();
-        appendFileSync(this.log, chunk);
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {}
-      }, timeoutMs);
-      child.once("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      child.once("close", (code) => {
-        clearTimeout(timer);
-        if (timedOut) reject(new TerraformError(`terraform ${args[0]} timed out after ${timeoutMs / 1000} s\n${this.tail()}`));
-        else resolve({ code: code ?? -1, out });
-      });
+    const r = await runTerraform({
+      args,
+      cwd: this.stackDir,
+      cliConfigFile: join(this.dir, "terraformrc"),
+      timeoutMs,
+      onOutput: (s) => appendFileSync(this.log, s),
+      ...(process.env.SLIPWAY_TF_DEBUG ? { debugLogFile: join(this.dir, "terraform-debug.log") } : {}),
     });
+    if (r.timedOut) throw new TerraformError(`terraform ${args[0]} timed out after ${timeoutMs / 1000} s\n${this.tail()}`);
+    return r;
   }
 
   async ok(args: string[], timeoutMs: number): Promise<string> {
