@@ -23,18 +23,16 @@
  * (~5 s each), so an apply takes ~75 s even though Slipway answers each call in milliseconds.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
+import { globSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { dockerAvailable, ensureTestImages } from "../helpers/docker.ts";
 import { hostLock } from "../helpers/host-lock.ts";
-import { albGet, runTerraform, terraformCliConfig } from "../helpers/terraform.ts";
+import { albGet } from "../helpers/terraform.ts";
+import { TerraformError, TerraformWorkspace } from "../helpers/terraform-workspace.ts";
 import {
-  aws,
-  AWS_ENV,
   awsCliAvailable,
   cleanDataDir,
   docker,
@@ -43,8 +41,6 @@ import {
   managedContainers,
   pollUntil,
   REPO_ROOT,
-  type SlipwayProcess,
-  startSlipwayProcess,
 } from "../helpers/slipway-process.ts";
 
 const run = promisify(execFile);
@@ -69,7 +65,6 @@ const skip = await whySkip();
 if (skip) console.log(`# skipping Terraform e2e: ${skip}`);
 
 /** Only the provider mirror; nothing is downloaded. */
-const CLI_CONFIG = terraformCliConfig(PROVIDER_MIRROR);
 
 interface Variant {
   readonly key: string;
@@ -85,12 +80,8 @@ const VARIANTS: Variant[] = [
   { key: "ec2", title: "EC2 / bridge (local image)", vars: { launch_type: "EC2", network_mode: "bridge" }, ecr: false },
 ];
 
-class TerraformError extends Error {}
-
 /** One working copy of examples/terraform, its own Slipway, and the commands run in it. */
-class Workspace {
-  readonly dir: string;
-  readonly log: string;
+class Workspace extends TerraformWorkspace {
   readonly name: string;
   readonly listenerPort: number;
 
@@ -103,8 +94,6 @@ class Workspace {
     const { listeners } = (await res.json()) as { listeners: { port: number; boundPort: number | null }[] };
     return listeners.find((l) => l.port === this.listenerPort && l.boundPort !== null)?.boundPort ?? this.listenerPort;
   }
-  readonly dockerConfig: string;
-  slipway!: SlipwayProcess;
   instanceId = "";
   repositoryUri = "";
   readonly durations: [string, number][] = [];
@@ -114,50 +103,15 @@ class Workspace {
   readonly variant: Variant;
 
   constructor(variant: Variant, listenerPort: number) {
+    super(EXAMPLE_TF, `slipway-tf-${variant.key}-`);
     this.variant = variant;
-    this.dir = mkdtempSync(join(tmpdir(), `slipway-tf-${variant.key}-`));
-    this.log = join(this.dir, "terraform.log");
     this.name = `tfe2e-${variant.key}-${SUFFIX}`;
     this.listenerPort = listenerPort;
-    this.dockerConfig = join(this.dir, "docker-config");
-    mkdirSync(this.dockerConfig);
-    cpSync(EXAMPLE_TF, join(this.dir, "stack"), { recursive: true, filter: (src) => !/(\.terraform|tfstate)/.test(src) });
-    writeFileSync(join(this.dir, "terraformrc"), CLI_CONFIG);
   }
 
-  get stackDir(): string {
-    return join(this.dir, "stack");
-  }
-
-  async start(): Promise<void> {
-    this.slipway = await startSlipwayProcess({ dataDir: join(this.dir, "data") });
+  override async start(): Promise<void> {
+    await super.start({ name: this.name, listener_port: this.listenerPort, ...this.variant.vars });
     this.instanceId = instanceIdOf(this.slipway.dataDir);
-    writeFileSync(
-      join(this.stackDir, "e2e.auto.tfvars.json"),
-      JSON.stringify({ endpoint: this.slipway.url, name: this.name, listener_port: this.listenerPort, ...this.variant.vars }, null, 2),
-    );
-  }
-
-  /** Runs terraform in the stack directory; output appended to the log. Resolves with the exit code. */
-  async terraform(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
-    appendFileSync(this.log, `\n$ terraform ${args.join(" ")}\n`);
-    const r = await runTerraform({
-      args,
-      cwd: this.stackDir,
-      cliConfigFile: join(this.dir, "terraformrc"),
-      timeoutMs,
-      onOutput: (s) => appendFileSync(this.log, s),
-      ...(process.env.SLIPWAY_TF_DEBUG ? { debugLogFile: join(this.dir, "terraform-debug.log") } : {}),
-    });
-    if (r.timedOut) throw new TerraformError(`terraform ${args[0]} timed out after ${timeoutMs / 1000} s\n${this.tail()}`);
-    return r;
-  }
-
-  /** terraform <args> that must exit 0. */
-  async ok(args: string[], timeoutMs: number): Promise<string> {
-    const r = await this.terraform(args, timeoutMs);
-    if (r.code !== 0) throw new TerraformError(`terraform ${args.join(" ")} exited ${r.code}\n${this.tail()}`);
-    return r.out;
   }
 
   apply(vars: Record<string, string> = {}, extra: string[] = []): Promise<string> {
@@ -166,20 +120,6 @@ class Workspace {
 
   destroy(): Promise<string> {
     return this.ok(["destroy", "-auto-approve", "-input=false", "-parallelism=10"], STEP_TIMEOUT.destroy);
-  }
-
-  async outputs(): Promise<Record<string, string>> {
-    const raw = JSON.parse(await this.ok(["output", "-json"], 60_000)) as Record<string, { value: string }>;
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value]));
-  }
-
-  tail(lines = 60): string {
-    const text = existsSync(this.log) ? readFileSync(this.log, "utf8") : "";
-    return `--- last ${lines} lines of ${this.log} ---\n${text.split("\n").slice(-lines).join("\n")}`;
-  }
-
-  awsCli<T = any>(args: string[]): Promise<T> {
-    return aws<T>(this.slipway.url, args);
   }
 
   /** The image for this variant's version: ECR (pushed) or the local tag. */
@@ -198,17 +138,10 @@ class Workspace {
       `${this.name}-app`,
     ]);
     this.repositoryUri = repositories[0]!.repositoryUri;
-    const registry = this.repositoryUri.split("/")[0]!;
-    const { stdout: password } = await run("aws", ["ecr", "get-login-password", "--endpoint-url", this.slipway.url], {
-      env: { ...process.env, ...AWS_ENV },
-      timeout: 60_000,
-    });
-    await withInput("docker", ["--config", this.dockerConfig, "login", "--username", "AWS", "--password-stdin", registry], password.trim());
     for (const v of ["v1", "v2"] as const) {
       const target = this.image(v);
-      await docker(["tag", APP_IMAGE[v], target]);
       this.tags.push(target);
-      await run("docker", ["--config", this.dockerConfig, "push", target], { timeout: 120_000, maxBuffer: 8 * 1024 * 1024 });
+      await this.push(APP_IMAGE[v], target);
     }
   }
 
@@ -221,16 +154,6 @@ function varArgs(vars: Record<string, string>): string[] {
   return Object.entries(vars).flatMap(([k, v]) => ["-var", `${k}=${v}`]);
 }
 
-async function withInput(cmd: string, args: string[], input: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err}`))));
-    child.stdin.end(input);
-  });
-}
 
 
 /** Requests through the ALB until `want` distinct task hostnames answered `version` (all 200). */
@@ -326,7 +249,7 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
       step("(1) terraform apply creates the stack", async () => {
         const out = await ws.apply(v1());
         assert.match(out, /Apply complete! Resources: \d+ added, 0 changed, 0 destroyed\./);
-        outputs = await ws.outputs();
+        outputs = await ws.outputs<string>();
         assert.match(outputs.alb_dns_name!, new RegExp(`^${ws.name}-alb-[0-9a-f]{8}\\.us-east-1\\.elb\\.localhost$`));
         assert.equal(outputs.cluster_name, `${ws.name}-cluster`);
         assert.equal(outputs.service_name, `${ws.name}-svc`);
@@ -400,7 +323,7 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
       step("(6) a second apply works, serves the app, and destroys cleanly", async () => {
         if (variant.ecr) await ws.pushToEcr(); // destroy deleted the repository with its images
         await ws.apply(v1());
-        outputs = await ws.outputs();
+        outputs = await ws.outputs<string>();
         await servedBy(outputs.alb_dns_name!, await ws.servedPort(), "v1", 2, 90_000);
         await ws.destroy();
         await pollUntil(async () => (await ws.runningContainers()).length === 0, { timeoutMs: 30_000, what: "no running containers of this Slipway" });

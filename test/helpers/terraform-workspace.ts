@@ -2,7 +2,7 @@
  * A working copy of one example Terraform stack against its own `slipway up`: terraform runs in
  * its own process group with only the provider mirror (nothing downloaded) and none of the user's
  * AWS settings, output appended to <dir>/terraform.log (its tail goes into failures). Used by the
- * Terraform e2e suites that are not the tutorial's (test/e2e/terraform.test.ts has its own).
+ * Terraform e2e suites (test/e2e/terraform.test.ts extends it for the tutorial's stack).
  */
 import { execFile, spawn } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -77,8 +77,8 @@ export class TerraformWorkspace {
     return r.out;
   }
 
-  async outputs(): Promise<Record<string, unknown>> {
-    const raw = JSON.parse(await this.ok(["output", "-json"], 60_000)) as Record<string, { value: unknown }>;
+  async outputs<T = unknown>(): Promise<Record<string, T>> {
+    const raw = JSON.parse(await this.ok(["output", "-json"], 60_000)) as Record<string, { value: T }>;
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value]));
   }
 
