@@ -13,11 +13,16 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import { createRequire } from "node:module";
+import type { WebSocket, WebSocketServer } from "ws";
 import { shellWords } from "../core/shell-words.ts";
 import type { ContainerRuntime, ExecProcess } from "../runtime/runtime.ts";
 import { isLoopbackAddress, isOwnOrigin } from "../console/guard.ts";
 import type { ExecSessions, ExecTarget } from "./sessions.ts";
+
+// `ws` (with the parts of node:https, node:tls and node:crypto it pulls in) costs ~25 ms and a few
+// MiB to load; it is required on the first exec upgrade, not at start-up.
+const require = createRequire(import.meta.url);
 
 export const EXEC_PATH = "/_slipway/exec/";
 /** A client that lets this much output queue up is too slow to keep. */
@@ -29,7 +34,7 @@ export class ExecStreams {
   readonly #runtime: ContainerRuntime;
   readonly #port: () => number;
   readonly #log: (msg: string) => void;
-  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  #wss: WebSocketServer | undefined;
   readonly #active = new Set<{ ws: WebSocket; proc?: ExecProcess }>();
 
   constructor(opts: { sessions: ExecSessions; runtime: ContainerRuntime; port: () => number; log: (msg: string) => void }) {
@@ -72,6 +77,7 @@ export class ExecStreams {
     }
     const cols = clampSize(url.searchParams.get("cols"), 80);
     const rows = clampSize(url.searchParams.get("rows"), 24);
+    this.#wss ??= new (require("ws") as typeof import("ws")).WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
     this.#wss.handleUpgrade(req, socket, head, (ws) => void this.#bridge(ws, sessionId, target, { cols, rows }));
   }
 
@@ -85,7 +91,7 @@ export class ExecStreams {
       a.ws.terminate();
     }
     this.#active.clear();
-    this.#wss.close();
+    this.#wss?.close();
   }
 
   async #bridge(ws: WebSocket, sessionId: string, target: ExecTarget, size: { cols: number; rows: number }): Promise<void> {

@@ -9,7 +9,7 @@
  * integer an integer, a timestamp tag 1 around epoch seconds. Go's decoder rejects a bare
  * integer where the model says timestamp or double.
  */
-import { cbor } from "@smithy/core/cbor";
+import { createRequire } from "node:module";
 import type { OperationModel, ServiceModel, Shape } from "../model/index.ts";
 import { ServiceError } from "../service-error.ts";
 import { errorInfo } from "./error-info.ts";
@@ -18,6 +18,12 @@ import { queryErrorHeader } from "./json.ts";
 import type { ParseOptions, ResponseMeta, WireProtocol, WireRequest, WireResponse } from "./types.ts";
 import { cborProblem } from "./input-limits.ts";
 import { validate, validationError } from "./validate.ts";
+
+// @smithy/core's CBOR module (with its serde helpers) costs ~18 ms and a few MiB to load, and
+// only CloudWatch's CBOR clients need it: it is required on the first CBOR request, not at start-up.
+const require = createRequire(import.meta.url);
+let cborLib: typeof import("@smithy/core/cbor").cbor | undefined;
+const cbor = () => (cborLib ??= (require("@smithy/core/cbor") as typeof import("@smithy/core/cbor")).cbor);
 
 function reply(status: number, body: Uint8Array, meta: ResponseMeta, extra: Record<string, string> = {}): WireResponse {
   return {
@@ -44,7 +50,7 @@ export const cborProtocol: WireProtocol = {
       const problem = cborProblem(bytes);
       if (problem) throw new ServiceError("SerializationException", `The request body is not valid CBOR: ${problem}.`, { status: 400 });
       try {
-        raw = cbor.deserialize(bytes);
+        raw = cbor().deserialize(bytes);
       } catch {
         throw new ServiceError("SerializationException", "The request body is not valid CBOR.", { status: 400 });
       }
