@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
     };
     const ttl = Number(values.ttl ?? 300);
     if (!Number.isInteger(ttl) || ttl < 1) throw new Error(`invalid --ttl ${values.ttl}`);
-    const issuer = await OidcIssuer.open(oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
+    const issuer = OidcIssuer.open(oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
     console.log(await issuer.mint({ claims, ttlSeconds: ttl, now: systemClock.now() }));
     return 0;
   }

@@ -28,62 +28,61 @@ export interface MintRequest {
   readonly now: number;
 }
 
+interface SigningKey {
+  readonly key: KeyObject;
+  readonly publicJwk: JWK;
+  readonly kid: string;
+}
+
 export class OidcIssuer {
   readonly url: string;
-  readonly #key: KeyObject;
-  readonly #publicJwk: JWK;
-  readonly #kid: string;
+  readonly #signing: Promise<SigningKey>;
 
-  private constructor(url: string, key: KeyObject, publicJwk: JWK, kid: string) {
+  private constructor(url: string, signing: Promise<SigningKey>) {
     this.url = url;
-    this.#key = key;
-    this.#publicJwk = publicJwk;
-    this.#kid = kid;
+    this.#signing = signing;
   }
 
-  /** The issuer `url` with the key in `keyFile` (made, mode 0600, when absent). */
-  static async open(url: string, keyFile: string): Promise<OidcIssuer> {
-    let jwk: JsonWebKey;
-    try {
-      jwk = JSON.parse(readFileSync(keyFile, "utf8")) as JsonWebKey;
-    } catch {
-      // Off the main thread (libuv's pool): a 2048-bit RSA key takes 50-200 ms to find.
-      const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
-      jwk = privateKey.export({ format: "jwk" });
-      mkdirSync(dirname(keyFile), { recursive: true });
-      const tmp = `${keyFile}.tmp`;
-      writeFileSync(tmp, JSON.stringify(jwk), { mode: 0o600 });
-      renameSync(tmp, keyFile);
-    }
-    const key = createPrivateKey({ key: jwk, format: "jwk" });
-    const pub = createPublicKey(key).export({ format: "jwk" }) as JWK;
-    const kid = rsaThumbprint(pub);
-    return new OidcIssuer(url.replace(/\/$/, ""), key, { ...pub, kid, alg: "RS256", use: "sig" }, kid);
+  /**
+   * The issuer `url` with the key in `keyFile` (made, mode 0600, when absent). Returns at once:
+   * a new key is generated off the main thread (libuv's pool; a 2048-bit RSA key takes 50-200 ms
+   * to find), and what signs or publishes keys waits for it, so start-up does not.
+   */
+  static open(url: string, keyFile: string): OidcIssuer {
+    const signing = loadOrCreateKey(keyFile);
+    signing.catch(() => {}); // surfaced by whatever needs the key; never an unhandled rejection
+    return new OidcIssuer(url.replace(/\/$/, ""), signing);
+  }
+
+  /** Resolves once the signing key is loaded or made; rejects when it cannot be. */
+  async ready(): Promise<void> {
+    await this.#signing;
   }
 
   /** A signed ID token (RS256) for `claims`. */
   async mint(req: MintRequest): Promise<string> {
+    const { key, kid } = await this.#signing;
     const iat = Math.floor(req.now / 1000);
     // jose is loaded when a token is first signed or verified, not at start-up.
     const { SignJWT } = await import("jose");
     return new SignJWT({ ...req.claims })
-      .setProtectedHeader({ alg: "RS256", kid: this.#kid, typ: "JWT" })
+      .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
       .setIssuer(this.url)
       .setIssuedAt(iat)
       .setNotBefore(iat)
       .setExpirationTime(iat + (req.ttlSeconds ?? 300))
-      .sign(this.#key);
+      .sign(key);
   }
 
   /** The JWKS document. */
-  jwks(): { keys: JWK[] } {
-    return { keys: [this.#publicJwk] };
+  async jwks(): Promise<{ keys: JWK[] }> {
+    return { keys: [(await this.#signing).publicJwk] };
   }
 
   /** A key set verifiers read (jose's local JWKS). */
   async keySet(): Promise<ReturnType<typeof createLocalJWKSet>> {
     const { createLocalJWKSet } = await import("jose");
-    return createLocalJWKSet(this.jwks());
+    return createLocalJWKSet(await this.jwks());
   }
 
   /** The discovery document, naming the JWKS where this Slipway serves it. */
@@ -98,6 +97,24 @@ export class OidcIssuer {
       scopes_supported: ["openid"],
     };
   }
+}
+
+async function loadOrCreateKey(keyFile: string): Promise<SigningKey> {
+  let jwk: JsonWebKey;
+  try {
+    jwk = JSON.parse(readFileSync(keyFile, "utf8")) as JsonWebKey;
+  } catch {
+    const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
+    jwk = privateKey.export({ format: "jwk" });
+    mkdirSync(dirname(keyFile), { recursive: true });
+    const tmp = `${keyFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(jwk), { mode: 0o600 });
+    renameSync(tmp, keyFile);
+  }
+  const key = createPrivateKey({ key: jwk, format: "jwk" });
+  const pub = createPublicKey(key).export({ format: "jwk" }) as JWK;
+  const kid = rsaThumbprint(pub);
+  return { key, publicJwk: { ...pub, kid, alg: "RS256", use: "sig" }, kid };
 }
 
 /** The JWK thumbprint of an RSA public key (RFC 7638: SHA-256 of {"e","kty","n"} in that order, base64url). */

@@ -111,9 +111,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   // Always random, even with seeded test ids: two Slipways must never share an instance label.
   const instanceId = readOrCreate(join(dataDir, "instance-id"), () => randomUUID());
   // Slipway's OIDC issuer (offline GitHub Actions tokens), its key in the data directory. A new
-  // key is generated off the main thread while the store opens and the services wire up.
-  const oidcOpening = OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
-  oidcOpening.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
+  // key is generated off the main thread; only signing and the key set wait for it.
+  const oidc = OidcIssuer.open(opts.oidcIssuer ?? GITHUB_ISSUER, join(dataDir, "oidc-signing-key.json"));
   const store = new Store(join(dataDir, "slipway.db"), { fsync: opts.fsync ?? false });
   const runtime = opts.runtime ?? new DockerRuntime();
   const host = new Host(runtime, log);
@@ -294,8 +293,6 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     if (mayChangeState(e)) feed.changed([`api:${e.accountId}:${e.region}:${e.service}:${e.operation}`]);
   });
 
-  const oidc = await oidcOpening;
-
   // The AWS APIs and the front door.
   const credentials = new Map((opts.credentials ?? []).map((c) => [c.accessKeyId, c]));
   // IAM-issued key ids start AKIA (users) or ASIA (sessions); other ids skip the IAM lookup.
@@ -355,11 +352,12 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
         listeners: () => ({ listeners: dataPlane.listeners() }),
         // The OIDC issuer's discovery document and keys (public).
         "oidc/.well-known/openid-configuration": () => oidc.discovery(`http://127.0.0.1:${port}`),
-        "oidc/jwks": () => oidc.jwks(),
       },
       documents: {
         // The local CA's root certificate (public): trust it to verify requested certificates.
         "ca.pem": async () => ({ contentType: "application/x-pem-file", body: await acm.authority.rootPem() }),
+        // The OIDC issuer's keys (public), once its key is loaded or made.
+        "oidc/jwks": async () => ({ contentType: "application/json", body: JSON.stringify(await oidc.jwks()) }),
       },
     }),
     { accepts: (url) => url.startsWith(EXEC_PATH), handle: (req, socket, head) => execStreams.upgrade(req, socket, head) },

@@ -158,9 +158,9 @@ describe("AssumeRoleWithWebIdentity (GitHub Actions through Slipway's issuer)", 
     await expectError(call(old), "ExpiredTokenException", `Token expired: current date/time ${nowS} must be before the expiration date/time ${nowS - 60}`);
     const otherDir = mkdtempSync(join(tmpdir(), "slipway-other-key-"));
     try {
-      const forger = await OidcIssuer.open(GITHUB_ISSUER, join(otherDir, "key.json"));
+      const forger = OidcIssuer.open(GITHUB_ISSUER, join(otherDir, "key.json"));
       await expectError(call(await token({ issuer: forger })), "InvalidIdentityTokenException", "Signature verification failed.");
-      const elsewhere = await OidcIssuer.open("https://issuer.example.net", join(otherDir, "key.json"));
+      const elsewhere = OidcIssuer.open("https://issuer.example.net", join(otherDir, "key.json"));
       await expectError(call(await token({ issuer: elsewhere })), "InvalidIdentityTokenException", "No OpenIDConnect provider found in your account for https://issuer.example.net");
     } finally {
       rmSync(otherDir, { recursive: true, force: true });
@@ -253,5 +253,29 @@ describe("AssumeRole evaluates the trust policy", () => {
       /user\/who is not authorized to perform: iam:ListUsers/,
       403,
     );
+  });
+});
+
+describe("Slipway's OIDC issuer over HTTP", () => {
+  test("the discovery document names the JWKS, and a minted token verifies against the JWKS fetched from it (jose's remote key set)", async () => {
+    const discovery = (await (await fetch(`${s.url}/_slipway/oidc/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
+    assert.equal(discovery.issuer, GITHUB_ISSUER);
+    assert.equal(discovery.jwks_uri, `${s.url}/_slipway/oidc/jwks`);
+    const res = await fetch(discovery.jwks_uri);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    const { createRemoteJWKSet, jwtVerify } = await import("jose");
+    const jwt = await token();
+    const { payload, protectedHeader } = await jwtVerify(jwt, createRemoteJWKSet(new URL(discovery.jwks_uri)), { issuer: GITHUB_ISSUER, currentDate: new Date(clock.now()) });
+    assert.equal(payload.sub, "repo:acme/app:ref:refs/heads/main");
+    assert.equal(protectedHeader.alg, "RS256");
+    // A token from another key (same issuer URL) does not verify against Slipway's key set.
+    const forgerDir = mkdtempSync(join(tmpdir(), "slipway-oidc-forger-"));
+    try {
+      const forged = await token({ issuer: OidcIssuer.open(GITHUB_ISSUER, join(forgerDir, "key.json")) });
+      await assert.rejects(jwtVerify(forged, createRemoteJWKSet(new URL(discovery.jwks_uri)), { currentDate: new Date(clock.now()) }), /no applicable key|signature verification failed/i);
+    } finally {
+      rmSync(forgerDir, { recursive: true, force: true });
+    }
   });
 });
