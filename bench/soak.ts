@@ -5,7 +5,7 @@
  *
  * 1. Bare Node (`node -e` holding an HTTP server on 127.0.0.1, nothing else): idle VmRSS, the floor.
  * 2. `slipway up` on a fresh data dir; cluster, task definition and a service of one real task
- *    (slipway-test/web:latest, bridge, hostPort 0) that reaches RUNNING; idle 10 s; VmRSS (median of
+ *    (slipway-test/web:latest, bridge, hostPort 0) that reaches RUNNING; idle 25 s; VmRSS (median of
  *    5 samples 1 s apart) = idle RSS.
  * 3. A browser-like `GET /` (Accept: text/html, a browser User-Agent, no Action); VmRSS 3 s later
  *    minus the idle RSS = what one browser visit adds.
@@ -100,7 +100,9 @@ try {
     await sleep(200);
   }
   taskArns = (await ecs.send(new ListTasksCommand({ cluster: "soak" }))).taskArns ?? [];
-  await sleep(10_000);
+  // Idle means settled: Slipway gives memory back once a 10-second check finds no request since the
+  // previous one (src/server/idle-gc.ts), so within 20 s of the last call.
+  await sleep(25_000);
   const idle = await steadyRss(pid);
   series.push(["idle (1 service, 1 task)", 0, "-", MiB(idle)]);
   console.error(`slipway idle: ${MiB(idle).toFixed(1)} MiB`);

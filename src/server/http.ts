@@ -101,7 +101,7 @@ export interface ListenOptions {
  */
 export async function listen(
   opts: ListenOptions,
-): Promise<{ server: Server; port: number; serve(handler: RequestHandler, upgrade?: Upgrades): void }> {
+): Promise<{ server: Server; port: number; serve(handler: RequestHandler, upgrade?: Upgrades): void; requests(): number }> {
   let upgrades: Upgrades | undefined;
   // No overall request timeout: layer pushes can stream for longer than any fixed limit. Stalls are
   // cut instead: the headers must arrive within headersTimeoutMs (checked every second), idle
@@ -120,7 +120,9 @@ export async function listen(
   // the client would wait for an answer that never comes.
   let handle: RequestHandler | undefined;
   const early: [IncomingMessage, ServerResponse][] = [];
+  let requests = 0;
   server.on("request", (req, res) => {
+    requests++;
     if (handle) void handle(req, res);
     else early.push([req, res]);
   });
@@ -134,6 +136,7 @@ export async function listen(
   return {
     server,
     port: (server.address() as AddressInfo).port,
+    requests: () => requests,
     serve: (handler, upgrade) => {
       upgrades = upgrade;
       handle = handler;

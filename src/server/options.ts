@@ -116,6 +116,8 @@ export interface Slipway {
   readonly taskEndpointUrl: string | undefined;
   /** The VPC data plane (subnet networks, security groups in the kernel). */
   readonly vpc: VpcDataPlane;
+  /** How many times memory was given back after a burst of requests (src/server/idle-gc.ts; tests). */
+  idleCollections(): number;
   /** Resolves when the schedulers have nothing queued or running (tests). */
   idle(): Promise<void>;
   /** What keeps running when Slipway stops (its tasks' containers): for the shutdown summary. */

@@ -68,6 +68,7 @@ export type { Credentials, LeftRunning, Slipway, SlipwayOptions } from "./option
 import type { Slipway, SlipwayOptions } from "./options.ts";
 import { Authorizer } from "../authz/authorizer.ts";
 import { GITHUB_ISSUER, OidcIssuer } from "../oidc/issuer.ts";
+import { fullGc, IdleCollector } from "./idle-gc.ts";
 import {
   consolePermitsPort,
   resourceLookupPort,
@@ -433,6 +434,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("high-resolution alarm evaluation", INTERVALS.highResolutionAlarms, () => cloudwatch.alarms.evaluateAll({ highResolutionOnly: true }));
   background.every("metric roll-up and retention", INTERVALS.metricRetention, () => (cloudwatch.expire(), autoscaling.expireActivities()), { immediately: true });
   background.every("scheduled scaling", INTERVALS.scheduledScaling, () => autoscaling.runScheduled());
+  const idleCollector = new IdleCollector(() => http.requests(), fullGc());
+  background.every("memory return after a burst", INTERVALS.idleCollection, () => idleCollector.check());
 
   // Adopt what survived a restart, then reconcile everything.
   const stopping = new AbortController();
@@ -460,6 +463,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     oidc,
     taskEndpointUrl,
     vpc,
+    idleCollections: () => idleCollector.collections,
     idle: async () => {
       await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ManualClock } from "../core/clock.ts";
+import { FakeRuntime } from "../runtime/fake-runtime.ts";
+import { INTERVALS } from "./background.ts";
+import { fullGc, IdleCollector } from "./idle-gc.ts";
+import { startSlipway } from "./slipway.ts";
+
+test("collects once when a check finds no request since the previous one, and not again until requests come", () => {
+  let requests = 0;
+  let collections = 0;
+  const c = new IdleCollector(
+    () => requests,
+    () => collections++,
+  );
+  // Start-up's garbage: the first idle check collects.
+  assert.equal(c.check(), true);
+  assert.equal(c.check(), false);
+  assert.equal(collections, 1);
+  // Busy: requests keep arriving between checks, so no check collects.
+  for (let i = 0; i < 5; i++) {
+    requests += 100;
+    assert.equal(c.check(), false);
+  }
+  assert.equal(collections, 1);
+  // The burst stops: the next check collects, later idle checks do not.
+  assert.equal(c.check(), true);
+  assert.equal(c.check(), false);
+  assert.equal(c.check(), false);
+  assert.equal(collections, 2);
+  // One more request, then idle: one more collection.
+  requests++;
+  assert.equal(c.check(), false);
+  assert.equal(c.check(), true);
+  assert.equal(collections, 3);
+});
+
+test("fullGc reclaims unreachable memory, without leaving a global gc behind", () => {
+  const gc = fullGc();
+  assert.equal(typeof (globalThis as { gc?: unknown }).gc, "undefined");
+  let garbage: { i: number; s: string }[] | null = Array.from({ length: 300_000 }, (_, i) => ({ i, s: `x${i}` }));
+  const before = process.memoryUsage().heapUsed;
+  assert.ok(garbage.length > 0);
+  garbage = null;
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  assert.ok(after < before - 10 * 1024 * 1024, `heap ${before} -> ${after}`);
+});
+
+test("a running Slipway collects once after start-up and once after each burst of requests, on its clock's checks", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-idle-gc-"));
+  const clock = new ManualClock(Date.now());
+  const s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock }), clock, log: () => {} });
+  const check = async () => {
+    clock.advance(INTERVALS.idleCollection);
+    // The background job runs after the clock's sleeper resolves: a few turns of the event loop.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+  const listClusters = async () => {
+    const res = await fetch(s.url, {
+      method: "POST",
+      headers: { "x-amz-target": "AmazonEC2ContainerServiceV20141113.ListClusters", "content-type": "application/x-amz-json-1.1" },
+      body: "{}",
+    });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+  };
+  try {
+    assert.equal(s.idleCollections(), 0);
+    await check(); // idle since start-up: start-up's garbage
+    assert.equal(s.idleCollections(), 1);
+    await check(); // still idle: nothing new to collect
+    assert.equal(s.idleCollections(), 1);
+    await listClusters();
+    await check(); // a request since the last check: busy, no collection
+    assert.equal(s.idleCollections(), 1);
+    await check(); // the burst is over
+    assert.equal(s.idleCollections(), 2);
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
