@@ -50,6 +50,8 @@ const BIG_GIB = Number(values["big-gib"]);
 const CONC = Number(values.conc);
 const CONC_MIB = Number(values["conc-mib"]);
 const SKIP = new Set(values.skip!.split(",").filter(Boolean));
+if (CONC <= 0) SKIP.add("concurrency"); // --conc 0: no parallel pushes to measure
+if (BIG_GIB <= 0) SKIP.add("memory");
 const MiB = 1 << 20;
 const SKOPEO_TIMEOUT_MS = 600_000;
 
