@@ -77,6 +77,42 @@ describe("UploadStore", () => {
     assert.equal(blob.size, 9);
   });
 
+  test("bodies of many MiB and of thousands of tiny chunks are appended whole and in order (batched writes)", async () => {
+    const { uploads, paths } = f.registry;
+    const s = await uploads.start(scope, "app");
+    // 3.5 MiB in 64 KiB chunks: three full 1 MiB batches and a partial one.
+    const big = Buffer.alloc(3.5 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 13)) & 0xff;
+    const chunks = Array.from({ length: big.length / 65536 }, (_, i) => big.subarray(i * 65536, (i + 1) * 65536));
+    assert.equal((await uploads.append(scope, "app", s.uuid, Readable.from(chunks))).size, big.length);
+    // 5,000 chunks of 1-64 bytes: more buffers than one writev takes.
+    const tiny = Array.from({ length: 5000 }, (_, i) => Buffer.alloc(1 + (i % 64), i & 0xff));
+    const tinyBytes = Buffer.concat(tiny);
+    const after = await uploads.append(scope, "app", s.uuid, Readable.from(tiny), { start: big.length });
+    assert.equal(after.size, big.length + tinyBytes.length);
+    const whole = Buffer.concat([big, tinyBytes]);
+    const blob = await uploads.commit(scope, "app", s.uuid, digest(whole));
+    assert.equal(blob.size, whole.length);
+    assert.ok(readFileSync(paths.blob(blob.digest)).equals(whole));
+  });
+
+  test("a body that breaks after more than one batch is rolled back whole", async () => {
+    const { uploads } = f.registry;
+    const s = await uploads.start(scope, "app");
+    await uploads.append(scope, "app", s.uuid, body("head "));
+    let n = 0;
+    const breaking = new Readable({
+      read() {
+        if (n++ < 40) this.push(Buffer.alloc(65536, 7)); // 2.5 MiB: two batches written
+        else this.destroy(new Error("client went away"));
+      },
+    });
+    await assert.rejects(uploads.append(scope, "app", s.uuid, breaking));
+    assert.equal((await uploads.status(scope, "app", s.uuid)).size, 5);
+    await uploads.append(scope, "app", s.uuid, body("tail"));
+    assert.equal((await uploads.commit(scope, "app", s.uuid, digest("head tail"))).size, 9);
+  });
+
   test("a restarted process continues a session (hash rebuilt from the file)", async () => {
     const s = await f.registry.uploads.start(scope, "app");
     await f.registry.uploads.append(scope, "app", s.uuid, body("before restart, "));

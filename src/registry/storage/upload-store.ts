@@ -11,11 +11,9 @@
  * so a mismatched or broken upload leaves nothing visible.
  */
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rm, stat, truncate, writeFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { IdGen } from "../../core/ids.ts";
 import { RegistryError } from "../errcodes.ts";
 import type { Scope } from "../../core/arn.ts";
@@ -135,15 +133,8 @@ export class UploadStore {
     const before = state.size;
     const base = state.hash.copy();
     let written = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        state.hash.update(chunk);
-        written += chunk.length;
-        cb(null, chunk);
-      },
-    });
     try {
-      await pipeline(body, hasher, createWriteStream(file, { flags: "a" }));
+      written = await appendHashed(file, body, state.hash);
       if (range?.end !== undefined && range.end - range.start + 1 !== written) {
         throw new RegistryError("SIZE_INVALID", { expected: range.end - range.start + 1, received: written });
       }
@@ -200,5 +191,51 @@ export class UploadStore {
       if (this.#locks.get(uuid) === tail) this.#locks.delete(uuid);
     });
     return next;
+  }
+}
+
+/** Bytes gathered before one writev to the upload file; at most two batches are held per upload. */
+const WRITE_BATCH = 1 << 20;
+
+/**
+ * Appends `body` to `file`, updating `hash` with every byte: the request's chunks (~64 KiB each)
+ * are hashed as they arrive and written in batches of WRITE_BATCH with one writev, while the next
+ * batch is read. One system call per MiB instead of one per chunk, no stream between the socket
+ * and the file, no copy of the bytes. Returns how many bytes were appended.
+ */
+async function appendHashed(file: string, body: Readable, hash: Hash): Promise<number> {
+  const fh = await open(file, "a");
+  let written = 0;
+  let inFlight: Promise<void> | undefined;
+  const write = async (batch: Buffer[], bytes: number) => {
+    const { bytesWritten } = await fh.writev(batch);
+    if (bytesWritten !== bytes) throw new Error(`short write to the upload file (${bytesWritten} of ${bytes} bytes)`);
+  };
+  try {
+    let batch: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of body) {
+      const b = chunk as Buffer;
+      hash.update(b);
+      written += b.length;
+      batch.push(b);
+      bytes += b.length;
+      // A body of many tiny chunks (chunked encoding allows 1-byte chunks) is written every
+      // IOV_MAX chunks, so a batch never holds more than 1,024 buffers.
+      if (bytes >= WRITE_BATCH || batch.length >= 1024) {
+        await inFlight;
+        inFlight = write(batch, bytes);
+        inFlight.catch(() => {}); // awaited before the next batch or below
+        batch = [];
+        bytes = 0;
+      }
+    }
+    await inFlight;
+    inFlight = undefined;
+    if (bytes > 0) await write(batch, bytes);
+    return written;
+  } finally {
+    await inFlight?.catch(() => {});
+    await fh.close();
   }
 }
