@@ -4,12 +4,15 @@
  *
  *   node bench/fuzz.ts --inputs 1000000 [--registry 100000] [--data-plane 100000] [--seed 1]
  *                      [--protocols awsQuery,ec2Query] [--until 2026-12-07T03:00:00Z] [--dp-concurrency 8]
+ *                      [--data-plane-kind node|haproxy]
  *
  * --inputs is per API protocol Slipway serves (awsJson1_1, awsQuery, ec2Query, and any other a
  * registered service speaks); --registry and --data-plane default to a tenth of it (0 skips a
  * part). --protocols fuzzes only those API protocols (they take turns input by input). --until
  * ends the run at that time whatever the counts, and the counts printed are the inputs actually
- * sent. --dp-concurrency sends that many data plane inputs at once (default 8). It prints
+ * sent. --dp-concurrency sends that many data plane inputs at once (default 8). --data-plane-kind
+ * haproxy sends the data plane inputs to the HAProxy data plane (Debian's haproxy, configured from
+ * the same routing table) instead of the Node one. It prints
  * progress, then the counts per protocol, the registry and the data plane, the live heap before
  * and after, and each distinct finding with its seed and input number (a finding is reproduced by
  * running the same seed). Exit code 1 when anything was found.
@@ -27,12 +30,15 @@ const { values } = parseArgs({
     protocols: { type: "string" },
     until: { type: "string" },
     "dp-concurrency": { type: "string", default: "8" },
+    "data-plane-kind": { type: "string", default: "node" },
   },
 });
 const inputs = Number(values.inputs);
 const registryInputs = Number(values.registry ?? Math.ceil(inputs / 10));
 const dataPlaneInputs = Number(values["data-plane"] ?? Math.ceil(inputs / 10));
 const seed = Number(values.seed);
+const dataPlaneKind = values["data-plane-kind"];
+if (dataPlaneKind !== "node" && dataPlaneKind !== "haproxy") throw new Error(`--data-plane-kind ${dataPlaneKind}: node or haproxy`);
 const protocols = values.protocols ? (values.protocols.split(",") as Protocol[]) : undefined;
 const until = values.until ? Date.parse(values.until) : Number.POSITIVE_INFINITY;
 if (Number.isNaN(until)) throw new Error(`--until ${values.until} is not a date`);
@@ -46,7 +52,7 @@ const shouldStop = () => {
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 console.log(
-  `fuzz: seed ${seed}, ${inputs} inputs per API protocol${protocols ? ` (${protocols.join(", ")})` : ""}, ${registryInputs} registry, ${dataPlaneInputs} data plane (${new Date().toISOString()})`,
+  `fuzz: seed ${seed}, ${inputs} inputs per API protocol${protocols ? ` (${protocols.join(", ")})` : ""}, ${registryInputs} registry, ${dataPlaneInputs} data plane (${dataPlaneKind}) (${new Date().toISOString()})`,
 );
 const r = await runCampaign({
   seed,
@@ -54,6 +60,7 @@ const r = await runCampaign({
   registryInputs,
   dataPlaneInputs,
   dataPlaneConcurrency: Number(values["dp-concurrency"]),
+  dataPlaneKind,
   ...(protocols ? { protocols } : {}),
   shouldStop,
   progress: (what, done) => {

@@ -15,6 +15,7 @@ import type { Protocol } from "../../src/aws/service.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
 import { DataPlane } from "../../src/proxy/data-plane.ts";
+import { HaproxyDataPlane } from "../../src/proxy/haproxy/haproxy-data-plane.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { startSlipway } from "../../src/server/slipway.ts";
 import { FakeHealth, forward, listener, rule, table, target, targetGroup } from "../proxy/helpers.ts";
@@ -31,6 +32,8 @@ export interface CampaignOptions {
   readonly progress?: (what: string, done: number) => void;
   /** The API protocols to fuzz (default: all of them). */
   readonly protocols?: readonly Protocol[];
+  /** Which data plane the data plane inputs go to: the Node one (default) or HAProxy, driven from the same routing table. */
+  readonly dataPlaneKind?: "node" | "haproxy";
   /** Data plane connections in flight at once (default 1). */
   readonly dataPlaneConcurrency?: number;
   /** Asked between inputs: true ends each phase early (a long run with a deadline). */
@@ -73,7 +76,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult
   });
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   const health = new FakeHealth();
-  const dp = new DataPlane({ health, preferredPort: () => 0 });
+  const dp: DataPlane | HaproxyDataPlane = opts.dataPlaneKind === "haproxy" ? new HaproxyDataPlane({ health, preferredPort: () => 0, log }) : new DataPlane({ health, preferredPort: () => 0 });
   try {
     const pools = await prepareWorld(s.url);
     const image = await pushFuzzImage(s.url);

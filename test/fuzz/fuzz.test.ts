@@ -4,10 +4,12 @@
  * balancer listener over raw sockets (test/fuzz/campaign.ts). Zero findings allowed: no 5xx (but
  * 501 for unimplemented operations), no answer outside the protocol's shape, no hang, nothing
  * logged as a failure, and a live heap that does not grow with the inputs. The seed is fixed, so a
- * failure here is reproduced by running the same campaign; FUZZ_SEED picks another.
+ * failure here is reproduced by running the same campaign; FUZZ_SEED picks another. A second run
+ * sends data plane inputs to the HAProxy data plane (skipped where haproxy is absent).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { haproxyAvailable } from "../../src/proxy/haproxy/haproxy-data-plane.ts";
 import { runCampaign } from "./campaign.ts";
 
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261206);
@@ -28,4 +30,19 @@ test(`short fuzz run (seed ${seed})`, { timeout: 300_000 }, async () => {
   // The inputs create resources (rows on disk, not in the heap); a leak per input would show here.
   assert.ok(r.heap.after - r.heap.before < 24 * 1024 * 1024, `live heap grew ${((r.heap.after - r.heap.before) / 1048576).toFixed(1)} MiB`);
   for (const c of Object.values(r.api.counts)) assert.ok(c.ok2xx > 0 && c.err4xx > 0, "each protocol saw both answers and errors");
+});
+
+test(`short fuzz run of the HAProxy data plane (seed ${seed})`, { timeout: 300_000 }, async (t) => {
+  const why = await haproxyAvailable();
+  if (why) {
+    t.skip(`haproxy is not available: ${why}`);
+    return;
+  }
+  const r = await runCampaign({ seed, apiInputsPerProtocol: 0, registryInputs: 0, dataPlaneInputs: 1000, dataPlaneConcurrency: 8, dataPlaneKind: "haproxy" });
+  console.log(`# fuzz haproxy ${JSON.stringify(r.dataPlane.counts)}`);
+  for (const f of r.dataPlane.findings.slice(0, 30)) console.log(`# finding (seed ${f.seed}, input ${f.input}): ${f.what}\n${f.request}`);
+  assert.equal(r.dataPlane.counts.inputs, 1000);
+  assert.ok(r.dataPlane.counts.answered > 0, "HAProxy answered inputs");
+  assert.equal(r.dataPlane.findings.length, 0, `${r.dataPlane.findings.length} findings`);
+  assert.deepEqual(r.logged, []);
 });
