@@ -18,23 +18,21 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { cpSync, existsSync, globSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import * as ecs from "@aws-sdk/client-ecs";
 import * as iam from "@aws-sdk/client-iam";
 import { dockerAvailable, ensureTestImages, TEST_IMAGES } from "../helpers/docker.ts";
 import { expectError } from "../helpers/errors.ts";
-import { terraformCliConfig } from "../helpers/terraform.ts";
+import { runTerraform, terraformCliConfig } from "../helpers/terraform.ts";
+import { PROVIDER_MIRROR, terraformSkip } from "../helpers/terraform-workspace.ts";
 import { cleanDataDir, REPO_ROOT, type SlipwayProcess, startSlipwayProcess } from "../helpers/slipway-process.ts";
 
-const run = promisify(execFile);
 const FIXTURE = join(REPO_ROOT, "test", "e2e", "fixtures", "github-oidc");
-const MIRROR = process.env.SLIPWAY_TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
 const ACTIONS = process.env.SLIPWAY_AWS_ACTIONS ?? resolve(REPO_ROOT, "..", "shared", "tools", "aws-actions");
 const CONFIGURE = join(ACTIONS, "configure-aws-credentials", "dist", "index.js");
 const DEPLOY = join(ACTIONS, "amazon-ecs-deploy-task-definition", "dist", "index.js");
@@ -42,14 +40,7 @@ const REPOSITORY = "acme/webapp";
 
 async function whySkip(): Promise<string | undefined> {
   if (!existsSync(CONFIGURE) || !existsSync(DEPLOY)) return `the aws-actions dist/ are not at ${ACTIONS}`;
-  try {
-    await run("terraform", ["version"], { timeout: 20_000, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-  } catch (err) {
-    return `terraform not usable (${(err as Error).message.split("\n")[0]})`;
-  }
-  if (!globSync(join(MIRROR, "registry.terraform.io", "hashicorp", "aws", "*", "*", "terraform-provider-aws*")).length)
-    return `no hashicorp/aws provider in the filesystem mirror ${MIRROR} (set SLIPWAY_TF_PLUGIN_MIRROR)`;
-  return dockerAvailable();
+  return (await terraformSkip()) ?? dockerAvailable();
 }
 const skip = await whySkip();
 if (skip) console.log(`# skipping GitHub OIDC e2e: ${skip}`);
@@ -105,18 +96,7 @@ describe("GitHub Actions OIDC: Terraform stack, the real configure-aws-credentia
   const name = `gho-${Date.now().toString(36).slice(-5)}`;
   let outputs: Record<string, { value: string }> = {};
 
-  const tf = async (args: string[]): Promise<{ code: number; out: string }> => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_") && !k.startsWith("TF_")) env[k] = v;
-    Object.assign(env, { TF_CLI_CONFIG_FILE: join(dir, "terraformrc"), TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" });
-    try {
-      const { stdout, stderr } = await run("terraform", [...args, "-no-color"], { cwd: join(dir, "stack"), env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
-      return { code: 0, out: stdout + stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof e.code === "number" ? e.code : 1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-    }
-  };
+  const tf = (args: string[]) => runTerraform({ args, cwd: join(dir, "stack"), cliConfigFile: join(dir, "terraformrc"), timeoutMs: 300_000 });
   const ok = async (args: string[]) => {
     const r = await tf(args);
     assert.equal(r.code, 0, `terraform ${args.join(" ")} failed:\n${r.out.slice(-4000)}`);
@@ -140,7 +120,7 @@ describe("GitHub Actions OIDC: Terraform stack, the real configure-aws-credentia
     dir = mkdtempSync(join(tmpdir(), "slipway-gh-oidc-"));
     cpSync(FIXTURE, join(dir, "stack"), { recursive: true });
     mkdirSync(join(dir, "workspace"));
-    writeFileSync(join(dir, "terraformrc"), terraformCliConfig(MIRROR));
+    writeFileSync(join(dir, "terraformrc"), terraformCliConfig(PROVIDER_MIRROR));
     s = await startSlipwayProcess({ dataDir: join(dir, "data"), env: { SLIPWAY_ENFORCE_IAM: "true" } });
     writeFileSync(join(dir, "stack", "e2e.auto.tfvars.json"), JSON.stringify({ endpoint: s.url, name, repository: REPOSITORY }));
     // The runner's ID-token service: `slipway oidc-token` mints the job's token (GitHub's claims).

@@ -17,26 +17,22 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, globSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { loopbackLookup, runTerraform, terraformCliConfig } from "../helpers/terraform.ts";
+import { PROVIDER_MIRROR, terraformSkip } from "../helpers/terraform-workspace.ts";
 import { awsCliAvailable, cleanDataDir, pollUntil, REPO_ROOT, type SlipwayProcess, startSlipwayProcess } from "../helpers/slipway-process.ts";
 
 const run = promisify(execFile);
 const EXAMPLE = join(REPO_ROOT, "examples", "terraform-https");
-const MIRROR = process.env.SLIPWAY_TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
 
 async function whySkip(): Promise<string | undefined> {
-  try {
-    await run("terraform", ["version"], { timeout: 20_000, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-  } catch (err) {
-    return `terraform not usable (${(err as Error).message.split("\n")[0]})`;
-  }
-  if (!globSync(join(MIRROR, "registry.terraform.io", "hashicorp", "aws", "*", "*", "terraform-provider-aws*")).length) return `no hashicorp/aws provider in ${MIRROR}`;
+  const terraform = await terraformSkip();
+  if (terraform) return terraform;
   try {
     await run("curl", ["--version"], { timeout: 10_000 });
   } catch {
@@ -132,7 +128,7 @@ describe("Terraform: two stacks on port 80, HTTPS with ACM (examples/terraform-h
   before(async () => {
     root = mkdtempSync(join(tmpdir(), "slipway-tf-https-"));
     cli = join(root, "terraformrc");
-    writeFileSync(cli, terraformCliConfig(MIRROR));
+    writeFileSync(cli, terraformCliConfig(PROVIDER_MIRROR));
     slipway = await startSlipwayProcess({ dataDir: join(root, "data") });
     const appA = await app("app A");
     const appB = await app("app B");

@@ -10,34 +10,24 @@
  * Skipped, with the reason, when terraform, the provider mirror or Docker is missing.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { cpSync, globSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import * as kms from "@aws-sdk/client-kms";
 import * as sm from "@aws-sdk/client-secrets-manager";
 import { dockerAvailable, ensureTestImages, TEST_IMAGES } from "../helpers/docker.ts";
 import { hostLock } from "../helpers/host-lock.ts";
-import { terraformCliConfig } from "../helpers/terraform.ts";
+import { runTerraform, terraformCliConfig } from "../helpers/terraform.ts";
+import { PROVIDER_MIRROR, terraformSkip } from "../helpers/terraform-workspace.ts";
 import { cleanDataDir, docker, instanceIdOf, managedContainers, REPO_ROOT, type SlipwayProcess, startSlipwayProcess } from "../helpers/slipway-process.ts";
 
-const run = promisify(execFile);
 const FIXTURE = join(REPO_ROOT, "test", "e2e", "fixtures", "terraform-secrets");
-const MIRROR = process.env.SLIPWAY_TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
 const PASSWORD = "tf-db-CANARY-91ab";
 const API_KEY = "tf-key-CANARY-3c2d";
 
 async function whySkip(): Promise<string | undefined> {
-  try {
-    await run("terraform", ["version"], { timeout: 20_000, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-  } catch (err) {
-    return `terraform not usable (${(err as Error).message.split("\n")[0]})`;
-  }
-  if (!globSync(join(MIRROR, "registry.terraform.io", "hashicorp", "aws", "*", "*", "terraform-provider-aws*")).length)
-    return `no hashicorp/aws provider in the filesystem mirror ${MIRROR} (set SLIPWAY_TF_PLUGIN_MIRROR)`;
-  return dockerAvailable();
+  return (await terraformSkip()) ?? dockerAvailable();
 }
 const skip = await whySkip();
 if (skip) console.log(`# skipping Terraform secrets e2e: ${skip}`);
@@ -54,25 +44,7 @@ describe("Terraform: KMS key, secret, SecureString and a Fargate service using t
   let s: SlipwayProcess | undefined;
   const name = `tfsec-${Date.now().toString(36).slice(-5)}`;
 
-  const tf = async (args: string[], timeoutMs = 300_000): Promise<{ code: number; out: string }> => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("AWS_") && !k.startsWith("TF_")) env[k] = v;
-    Object.assign(env, {
-      TF_CLI_CONFIG_FILE: join(dir, "terraformrc"),
-      TF_IN_AUTOMATION: "1",
-      TF_INPUT: "0",
-      CHECKPOINT_DISABLE: "1",
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    });
-    try {
-      const { stdout, stderr } = await run("terraform", [...args, "-no-color"], { cwd: join(dir, "stack"), env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-      return { code: 0, out: stdout + stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof e.code === "number" ? e.code : 1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-    }
-  };
+  const tf = (args: string[], timeoutMs = 300_000) => runTerraform({ args, cwd: join(dir, "stack"), cliConfigFile: join(dir, "terraformrc"), timeoutMs });
   const ok = async (args: string[]) => {
     const r = await tf(args);
     assert.equal(r.code, 0, `terraform ${args.join(" ")} failed:\n${r.out.slice(-4000)}`);
@@ -86,7 +58,7 @@ describe("Terraform: KMS key, secret, SecureString and a Fargate service using t
     unlock = await hostLock("default-vpc");
     dir = mkdtempSync(join(tmpdir(), "slipway-tfsec-"));
     cpSync(FIXTURE, join(dir, "stack"), { recursive: true });
-    writeFileSync(join(dir, "terraformrc"), terraformCliConfig(MIRROR));
+    writeFileSync(join(dir, "terraformrc"), terraformCliConfig(PROVIDER_MIRROR));
     s = await startSlipwayProcess({ dataDir: join(dir, "data") });
     writeFileSync(
       join(dir, "stack", "e2e.auto.tfvars.json"),

@@ -24,14 +24,14 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { globSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import { dockerAvailable, ensureTestImages } from "../helpers/docker.ts";
 import { hostLock } from "../helpers/host-lock.ts";
 import { albGet } from "../helpers/terraform.ts";
-import { TerraformError, TerraformWorkspace } from "../helpers/terraform-workspace.ts";
+import { TerraformError, TerraformWorkspace, terraformSkip } from "../helpers/terraform-workspace.ts";
 import {
   awsCliAvailable,
   cleanDataDir,
@@ -46,19 +46,11 @@ import {
 const run = promisify(execFile);
 const EXAMPLE_TF = join(REPO_ROOT, "examples", "terraform");
 const EXAMPLE_APP = join(REPO_ROOT, "examples", "app");
-const PROVIDER_MIRROR = process.env.SLIPWAY_TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
 const APP_IMAGE = { v1: "slipway-example/app:e2e-v1", v2: "slipway-example/app:e2e-v2" } as const;
 const STEP_TIMEOUT = { init: 60_000, apply: 300_000, plan: 120_000, destroy: 240_000, target: 120_000 } as const;
 
 async function whySkip(): Promise<string | undefined> {
-  try {
-    await run("terraform", ["version"], { timeout: 20_000, env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-  } catch (err) {
-    return `terraform not usable (terraform version failed: ${(err as Error).message.split("\n")[0]})`;
-  }
-  const providers = globSync(join(PROVIDER_MIRROR, "registry.terraform.io", "hashicorp", "aws", "*", "*", "terraform-provider-aws*"));
-  if (!providers.length) return `no hashicorp/aws provider in the filesystem mirror ${PROVIDER_MIRROR} (set SLIPWAY_TF_PLUGIN_MIRROR)`;
-  return (await dockerAvailable()) ?? (await awsCliAvailable());
+  return (await terraformSkip()) ?? (await dockerAvailable()) ?? (await awsCliAvailable());
 }
 
 const skip = await whySkip();
