@@ -127,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
       ...(oidcIssuer ? { oidcIssuer } : {}),
       credentials,
       fsync: values.fsync ?? process.env.SLIPWAY_FSYNC === "true",
+      idleCollection: true,
       dataPlane: dataPlaneOption(values["data-plane"] ?? process.env.SLIPWAY_DATA_PLANE),
       taskEndpoint: taskEndpointMode(values["task-endpoint"] ?? process.env.SLIPWAY_TASK_ENDPOINT ?? "auto"),
       injectEndpointUrl: !(values["no-endpoint-url"] ?? process.env.SLIPWAY_INJECT_ENDPOINT_URL === "false"),

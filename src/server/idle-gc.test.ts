@@ -50,10 +50,10 @@ test("fullGc reclaims unreachable memory, without leaving a global gc behind", (
   assert.ok(after < before - 10 * 1024 * 1024, `heap ${before} -> ${after}`);
 });
 
-test("a running Slipway collects once after start-up and once after each burst of requests, on its clock's checks", async () => {
+test("a running Slipway (idleCollection, as `slipway up` sets it) collects once after start-up and once after each burst of requests, on its clock's checks", async () => {
   const dir = mkdtempSync(join(tmpdir(), "slipway-idle-gc-"));
   const clock = new ManualClock(Date.now());
-  const s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock }), clock, log: () => {} });
+  const s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock }), clock, log: () => {}, idleCollection: true });
   const check = async () => {
     clock.advance(INTERVALS.idleCollection);
     // The background job runs after the clock's sleeper resolves: a few turns of the event loop.
@@ -79,6 +79,22 @@ test("a running Slipway collects once after start-up and once after each burst o
     assert.equal(s.idleCollections(), 1);
     await check(); // the burst is over
     assert.equal(s.idleCollections(), 2);
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("startSlipway without idleCollection (tests, embedding) never collects: a GC would cover the host process's heap too", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-idle-gc-off-"));
+  const clock = new ManualClock(Date.now());
+  const s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock }), clock, log: () => {} });
+  try {
+    for (let i = 0; i < 3; i++) {
+      clock.advance(INTERVALS.idleCollection);
+      for (let j = 0; j < 5; j++) await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(s.idleCollections(), 0);
   } finally {
     await s.close();
     rmSync(dir, { recursive: true, force: true });

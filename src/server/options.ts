@@ -60,6 +60,12 @@ export interface SlipwayOptions {
    * (Debian's haproxy, driven from the same routing snapshot; see src/proxy/haproxy/).
    */
   dataPlane?: "node" | "haproxy";
+  /**
+   * A last-resort GC once the API goes quiet after a burst (src/server/idle-gc.ts). A collection
+   * covers the whole process, so only `slipway up`, whose process is Slipway's alone, turns it on;
+   * in a test process it would collect the test runner's heap too. Default: off.
+   */
+  idleCollection?: boolean;
   /** The OCI registry under /v2/. `strict` defaults to strictAuth. */
   registry?: { strict?: boolean; autoCreateRepositories?: boolean };
   /** How long the API port waits on a stalled client (defaults: DEFAULT_TIMEOUTS). */
