@@ -117,6 +117,18 @@ async function main(argv: string[]): Promise<number> {
           return { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey!, accountId: accountId ?? values["account-id"] ?? "000000000000" };
         })
       : [];
+    // Listening for SIGINT/SIGTERM from the start: a signal during start-up (requests are served
+    // before the ready line) waits for start-up to finish, then stops cleanly, so nothing Slipway
+    // added to the kernel or started is left behind, as the default action would.
+    let stopRequested = false;
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => {
+        stopRequested = true;
+        resolve();
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
     const slipway = await startSlipway({
       port,
       dataDir,
@@ -135,12 +147,8 @@ async function main(argv: string[]): Promise<number> {
       securityGroups: onOff("security-groups", values["security-groups"] ?? process.env.SLIPWAY_SECURITY_GROUPS ?? "auto"),
       unreachableTimeoutMs: seconds("unreachable-timeout", values["unreachable-timeout"] ?? process.env.SLIPWAY_UNREACHABLE_TIMEOUT ?? "5") * 1000,
     });
-    console.log(`Slipway ready on ${slipway.url}\nConsole: ${slipway.consoleUrl}`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    if (!stopRequested) console.log(`Slipway ready on ${slipway.url}\nConsole: ${slipway.consoleUrl}`);
+    await stopped;
     const left = await slipway.leftRunning();
     await slipway.close();
     console.log(shutdownSummary(left, dataDir));

@@ -1,13 +1,17 @@
 /**
  * What `slipway up` prints, as a real process on real Docker: the console's URL, a line per
  * deployment start and finish and per failed task, the shutdown summary of what is left running
- * (and how to clean it up), and `--quiet`, which turns the deployment and task lines off.
+ * (and how to clean it up), `--quiet`, which turns the deployment and task lines off, and a
+ * SIGTERM during start-up, which still stops cleanly.
  */
 import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as ecs from "@aws-sdk/client-ecs";
 import { dockerAvailable, ensureTestImages, TEST_IMAGES } from "../helpers/docker.ts";
-import { cleanDataDir, pollUntil, type SlipwayProcess, startSlipwayProcess, tempDataDir } from "../helpers/slipway-process.ts";
+import { cleanDataDir, freePort, pollUntil, REPO_ROOT, type SlipwayProcess, startSlipwayProcess, tempDataDir } from "../helpers/slipway-process.ts";
 
 const skip = await dockerAvailable();
 if (skip) console.log(`# skipping terminal output e2e: ${skip}`);
@@ -101,4 +105,36 @@ describe("slipway up's terminal output", { skip, timeout: 240_000 }, () => {
     assert.doesNotMatch(out, /deployment ecs-svc/);
     assert.match(out, /Slipway stopped\. Left running: 1 task, 1 container\./);
   });
+
+  test("SIGTERM during start-up (after the data directory is set up, before the ready line): a clean stop, nothing left in the kernel", async () => {
+    const dir = tempDataDir("slipway-term-early-");
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(REPO_ROOT, "bin", "slipway.js"), "up", "--port", String(port), "--data-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    try {
+      // The instance id is written at the start of start-up, long before the ready line.
+      const instanceId = await pollUntil(async () => (existsSync(join(dir, "instance-id")) ? readFileSync(join(dir, "instance-id"), "utf8").trim() : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 1,
+        what: "the instance id file",
+      });
+      child.kill("SIGTERM");
+      const { code, signal } = await exited;
+      assert.equal(signal, null, `killed by ${signal} (the default action) instead of stopping:\n${out}`);
+      assert.equal(code, 0, out);
+      assert.match(out, /Slipway stopped\. Nothing is left running\./);
+      assert.doesNotMatch(out, /Slipway ready on/);
+      // Whatever the VPC data plane added to the kernel under this instance's name is gone.
+      const rules = await new Promise<string>((resolve) => execFile("iptables-save", (err, stdout) => resolve(err ? "" : stdout)));
+      assert.doesNotMatch(rules, new RegExp(`slipway vpc ${instanceId}`));
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+      await cleanDataDir(dir);
+    }
+  });
 });
+
