@@ -46,13 +46,13 @@ export class IdleCollector {
   }
 }
 
+type GcFunction = (options?: { type: "major" | "minor"; execution: "sync" | "async"; flavor?: "regular" | "last-resort" }) => void;
+
 /**
  * V8's full garbage collection: `gc` when Node runs with --expose-gc, else the same function taken
  * from a fresh context with the flag set only while that context is made, so no code of Slipway's
  * or its packages sees a global `gc` (https://nodejs.org/api/v8.html#v8setflagsfromstringflags).
  */
-type GcFunction = (options?: { type: "major" | "minor"; execution: "sync" | "async"; flavor?: "regular" | "last-resort" }) => void;
-
 export function fullGc(): () => void {
   const exposed = (globalThis as { gc?: () => void }).gc;
   let gc: GcFunction;
