@@ -23,8 +23,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { ManualClock } from "../src/core/clock.ts";
 import { randomIds } from "../src/core/ids.ts";
 import { FakeRuntime } from "../src/runtime/fake-runtime.ts";
@@ -35,9 +33,9 @@ import type { HostDescription } from "../src/services/ecs/container-instances.ts
 import { Ecs } from "../src/services/ecs/ecs.ts";
 import { Store } from "../src/store/store.ts";
 import { median, table } from "./lib.ts";
+import { v8Gc } from "../src/core/gc.ts";
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
+const gc = v8Gc();
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "100,1000" }, passes: { type: "string", default: "3" } } });
 const SIZES = values.sizes!.split(",").map(Number);

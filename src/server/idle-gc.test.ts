@@ -50,15 +50,17 @@ test("fullGc reclaims unreachable memory, without leaving a global gc behind", (
   assert.ok(after < before - 10 * 1024 * 1024, `heap ${before} -> ${after}`);
 });
 
+/** One idle check's worth of the clock; the background job runs a few turns of the event loop later. */
+async function idleCheck(clock: ManualClock): Promise<void> {
+  clock.advance(INTERVALS.idleCollection);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
 test("a running Slipway (idleCollection, as `slipway up` sets it) collects once after start-up and once after each burst of requests, on its clock's checks", async () => {
   const dir = mkdtempSync(join(tmpdir(), "slipway-idle-gc-"));
   const clock = new ManualClock(Date.now());
   const s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock }), clock, log: () => {}, idleCollection: true });
-  const check = async () => {
-    clock.advance(INTERVALS.idleCollection);
-    // The background job runs after the clock's sleeper resolves: a few turns of the event loop.
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  };
+  const check = () => idleCheck(clock);
   const listClusters = async () => {
     const res = await fetch(s.url, {
       method: "POST",
@@ -90,10 +92,7 @@ test("startSlipway without idleCollection (tests, embedding) never collects: a G
   const clock = new ManualClock(Date.now());
   const s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock }), clock, log: () => {} });
   try {
-    for (let i = 0; i < 3; i++) {
-      clock.advance(INTERVALS.idleCollection);
-      for (let j = 0; j < 5; j++) await new Promise((r) => setImmediate(r));
-    }
+    for (let i = 0; i < 3; i++) await idleCheck(clock);
     assert.equal(s.idleCollections(), 0);
   } finally {
     await s.close();

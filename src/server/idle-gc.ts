@@ -8,8 +8,7 @@
  * changes nothing. Busy servers are never interrupted; an idle one collects once, not repeatedly.
  * docs/benchmarks.md has the RSS series with and without it (bench/soak.ts).
  */
-import { runInNewContext } from "node:vm";
-import { setFlagsFromString } from "node:v8";
+import { v8Gc } from "../core/gc.ts";
 
 export class IdleCollector {
   readonly #collect: () => void;
@@ -46,26 +45,9 @@ export class IdleCollector {
   }
 }
 
-type GcFunction = (options?: { type: "major" | "minor"; execution: "sync" | "async"; flavor?: "regular" | "last-resort" }) => void;
-
-/**
- * V8's full garbage collection: `gc` when Node runs with --expose-gc, else the same function taken
- * from a fresh context with the flag set only while that context is made, so no code of Slipway's
- * or its packages sees a global `gc` (https://nodejs.org/api/v8.html#v8setflagsfromstringflags).
- */
+/** A last-resort collection: V8's CollectAllAvailableGarbage, which compacts and releases pooled
+ * pages, as a heap under memory pressure does; a plain gc() leaves the freed pages with V8. */
 export function fullGc(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  let gc: GcFunction;
-  if (typeof exposed === "function") gc = exposed as GcFunction;
-  else {
-    setFlagsFromString("--expose-gc");
-    try {
-      gc = runInNewContext("gc") as GcFunction;
-    } finally {
-      setFlagsFromString("--no-expose-gc");
-    }
-  }
-  // "last-resort": V8's CollectAllAvailableGarbage, which compacts and releases pooled pages, as a
-  // heap under memory pressure does; a plain gc() leaves the freed pages with V8.
+  const gc = v8Gc();
   return () => gc({ type: "major", execution: "sync", flavor: "last-resort" });
 }

@@ -434,8 +434,8 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("high-resolution alarm evaluation", INTERVALS.highResolutionAlarms, () => cloudwatch.alarms.evaluateAll({ highResolutionOnly: true }));
   background.every("metric roll-up and retention", INTERVALS.metricRetention, () => (cloudwatch.expire(), autoscaling.expireActivities()), { immediately: true });
   background.every("scheduled scaling", INTERVALS.scheduledScaling, () => autoscaling.runScheduled());
-  const idleCollector = new IdleCollector(() => http.requests(), opts.idleCollection ? fullGc() : () => {});
-  if (opts.idleCollection) background.every("memory return after a burst", INTERVALS.idleCollection, () => idleCollector.check());
+  const idleCollector = opts.idleCollection ? new IdleCollector(() => http.requests(), fullGc()) : undefined;
+  if (idleCollector) background.every("memory return after a burst", INTERVALS.idleCollection, () => idleCollector.check());
 
   // Adopt what survived a restart, then reconcile everything.
   const stopping = new AbortController();
@@ -463,7 +463,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
     oidc,
     taskEndpointUrl,
     vpc,
-    idleCollections: () => idleCollector.collections,
+    idleCollections: () => idleCollector?.collections ?? 0,
     idle: async () => {
       await started;
       // Each controller can enqueue work for the other: wait until both are idle at once.

@@ -9,8 +9,6 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import type { Protocol } from "../../src/aws/service.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { seededIds } from "../../src/core/ids.ts";
@@ -23,6 +21,7 @@ import { type ApiFuzzResult, fuzzApi } from "./api.ts";
 import { type DataPlaneFuzzResult, fuzzDataPlane } from "./data-plane.ts";
 import { fuzzRegistry, pushFuzzImage, type RegistryFuzzResult } from "./registry.ts";
 import { prepareWorld } from "./world.ts";
+import { v8Gc } from "../../src/core/gc.ts";
 
 export interface CampaignOptions {
   readonly seed: number;
@@ -51,8 +50,7 @@ export interface CampaignResult {
 }
 
 export async function runCampaign(opts: CampaignOptions): Promise<CampaignResult> {
-  setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
+  const gc = v8Gc();
   const liveHeap = () => {
     gc();
     gc();

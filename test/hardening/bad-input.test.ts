@@ -9,8 +9,6 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { after, before, describe, test } from "node:test";
 import * as cw from "@aws-sdk/client-cloudwatch";
 import * as cwl from "@aws-sdk/client-cloudwatch-logs";
@@ -26,6 +24,7 @@ import { seededIds } from "../../src/core/ids.ts";
 import { FakeRuntime } from "../../src/runtime/fake-runtime.ts";
 import { type Slipway, startSlipway } from "../../src/server/slipway.ts";
 import { expectError } from "../helpers/errors.ts";
+import { v8Gc } from "../../src/core/gc.ts";
 
 const REGION = "us-east-1";
 const ACCOUNT = "000000000000";
@@ -258,8 +257,7 @@ describe("client patterns are matched in linear time and never kept", () => {
   });
 
   test("EC2 and Logs: 2,000 distinct filter values and 1,000 distinct filter patterns do not grow memory", { timeout: 120_000 }, async () => {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as () => void;
+    const gc = v8Gc();
     const heap = () => {
       gc();
       return process.memoryUsage().heapUsed;

@@ -16,8 +16,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { after, before, describe, test } from "node:test";
 import * as ec2 from "@aws-sdk/client-ec2";
 import * as ecs from "@aws-sdk/client-ecs";
@@ -33,6 +31,7 @@ import { echoEcs } from "../aws/echo-services.ts";
 import { recordingLogger } from "../aws/fixtures.ts";
 import { expectError } from "../helpers/errors.ts";
 import { startGatewayServer } from "../helpers/in-process.ts";
+import { v8Gc } from "../../src/core/gc.ts";
 
 const REGION = "us-east-1";
 const ACCOUNT = "111122223333";
@@ -251,8 +250,7 @@ describe("refusing costs nothing", () => {
   });
 
   test("memory does not grow with refused 15 MiB bodies", async () => {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as () => void;
+    const gc = v8Gc();
     const mib15 = 15 * 1024 * 1024;
     const used = () => {
       gc();
