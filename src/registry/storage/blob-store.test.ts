@@ -53,3 +53,23 @@ test("copyTo rejects when the sink fails (a client that went away), and when the
   const { out } = collector();
   await assert.rejects(store.copyTo(digest, { start: 0, end: bytes.length + 10 }, out), /ended at byte/);
 });
+
+test("copyTo ends when the response closes with a write's callback still owed (the client gone mid-download)", { timeout: 10_000 }, async () => {
+  // Node's ServerResponse drops a write's callback when its socket is already destroyed
+  // (OutgoingMessage#_writeRaw returns false); what still comes is the response's 'close'.
+  const { EventEmitter } = await import("node:events");
+  let writes = 0;
+  const out = Object.assign(new EventEmitter(), {
+    destroyed: false,
+    write(_chunk: Buffer, _cb: (err?: Error | null) => void): boolean {
+      writes++;
+      setImmediate(() => {
+        out.destroyed = true;
+        out.emit("close");
+      });
+      return false;
+    },
+  });
+  await assert.rejects(store.copyTo(digest, { start: 0, end: bytes.length - 1 }, out as unknown as Writable), /closed before the blob was sent/);
+  assert.equal(writes, 1);
+});

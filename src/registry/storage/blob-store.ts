@@ -60,9 +60,7 @@ export class BlobStore {
         if (bytesRead === 0) throw new Error(`blob ${digest} ended at byte ${pos}, before ${range.end + 1}`);
         pos += bytesRead;
         await writing; // the other buffer's write: it may be read into next
-        writing = new Promise<void>((resolve, reject) => {
-          out.write(bytesRead === COPY_BUFFER ? buffer : buffer.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve()));
-        });
+        writing = writeChunk(out, bytesRead === COPY_BUFFER ? buffer : buffer.subarray(0, bytesRead));
         writing.catch(() => {}); // awaited on the next turn or below; never unhandled meanwhile
       }
       await writing;
@@ -138,4 +136,22 @@ async function fsyncDir(path: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Writes `chunk` to `out`, resolving once it is flushed. A response destroyed before its buffered
+ * data reached the socket (a client gone mid-download) never calls the write's callback, so its
+ * 'close' fails the write instead: the copy then ends and closes its file.
+ */
+function writeChunk(out: Writable, chunk: Buffer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const gone = () => reject(new Error("the response closed before the blob was sent"));
+    if (out.destroyed) return gone();
+    out.once("close", gone);
+    out.write(chunk, (err) => {
+      out.off("close", gone);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }
