@@ -113,6 +113,21 @@ describe("UploadStore", () => {
     assert.equal((await uploads.commit(scope, "app", s.uuid, digest("head tail"))).size, 9);
   });
 
+  test("a body cut before it is read (the client gone while the chunk waited its turn) fails and changes nothing", async () => {
+    const { uploads } = f.registry;
+    const s = await uploads.start(scope, "app");
+    await uploads.append(scope, "app", s.uuid, body("kept "));
+    const cut = new Readable({ read() {} });
+    cut.push(Buffer.from("partial"));
+    cut.on("error", () => {}); // as the HTTP server's request has by then
+    cut.destroy(new Error("aborted"));
+    await assert.rejects(uploads.append(scope, "app", s.uuid, cut));
+    const closed = new Readable({ read() {} });
+    closed.destroy();
+    await assert.rejects(uploads.append(scope, "app", s.uuid, closed));
+    assert.equal((await uploads.status(scope, "app", s.uuid)).size, 5);
+  });
+
   test("a restarted process continues a session (hash rebuilt from the file)", async () => {
     const s = await f.registry.uploads.start(scope, "app");
     await f.registry.uploads.append(scope, "app", s.uuid, body("before restart, "));
