@@ -24,11 +24,16 @@ if (major < 22 || (major === 22 && minor < 18)) {
 const root = new URL("../", import.meta.url);
 const built = new URL("dist/BUILT", root);
 
-/** Newest modification time of any file under dir (ms). */
+/**
+ * Newest modification time of any file under dir (ms). A walk by hand: readdirSync's `recursive`
+ * option took ~7.6 ms over src/ on a cold start, this ~3 ms (docs/benchmarks.md, section 19).
+ */
 function newest(dir) {
   let max = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) max = Math.max(max, statSync(`${e.parentPath}/${e.name}`).mtimeMs);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory()) max = Math.max(max, newest(path));
+    else if (e.isFile()) max = Math.max(max, statSync(path).mtimeMs);
   }
   return max;
 }
