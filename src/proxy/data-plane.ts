@@ -20,10 +20,10 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "../core/node-http.ts";
-import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { type SecureContext, type TLSSocket, createSecureContext } from "node:tls";
+import type { SecureContext, TLSSocket } from "node:tls";
+import { createHttpsServer, createSecureContext } from "../core/node-tls.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { compileGlob, type Glob } from "../core/glob.ts";
 import { Balancer, type Slot, pickWeighted, seededRandom, targetKey } from "./balancer.ts";

@@ -9,7 +9,7 @@
  * to the exchange in progress.
  */
 import { type Socket, connect as netConnect, isIP } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import { tlsConnect } from "../core/node-tls.ts";
 import { ChunkedDecoder, parseResponseHead, type ResponseHead } from "./http1.ts";
 
 /** Largest upstream response header block ALB accepts: more than 32 KB of headers is a 502. */
