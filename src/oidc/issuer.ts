@@ -12,7 +12,7 @@
  * https://docs.github.com/en/actions/reference/security/oidc
  */
 import { createHash, createPrivateKey, generateKeyPair, type JsonWebKey, type KeyObject, createPublicKey } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { promisify } from "node:util";
 import type { createLocalJWKSet, JWK } from "jose";
@@ -36,32 +36,46 @@ interface SigningKey {
 
 export class OidcIssuer {
   readonly url: string;
-  readonly #signing: Promise<SigningKey>;
+  readonly #keyFile: string;
+  #signing: Promise<SigningKey> | undefined;
 
-  private constructor(url: string, signing: Promise<SigningKey>) {
+  private constructor(url: string, keyFile: string) {
     this.url = url;
-    this.#signing = signing;
+    this.#keyFile = keyFile;
   }
 
   /**
-   * The issuer `url` with the key in `keyFile` (made, mode 0600, when absent). Returns at once:
-   * a new key is generated off the main thread (libuv's pool; a 2048-bit RSA key takes 50-200 ms
-   * to find), and what signs or publishes keys waits for it, so start-up does not.
+   * The issuer `url` with the key in `keyFile` (made, mode 0600, when absent). Returns at once and
+   * touches nothing: the key is read or made when something first signs or publishes keys. A new
+   * key is generated off the main thread (libuv's pool; a 2048-bit RSA key takes 50-200 ms to
+   * find), so neither start-up nor a Slipway that never uses OIDC pays for it.
    */
   static open(url: string, keyFile: string): OidcIssuer {
-    const signing = loadOrCreateKey(keyFile);
-    signing.catch(() => {}); // surfaced by whatever needs the key; never an unhandled rejection
-    return new OidcIssuer(url.replace(/\/$/, ""), signing);
+    return new OidcIssuer(url.replace(/\/$/, ""), keyFile);
   }
 
-  /** Resolves once the signing key is loaded or made; rejects when it cannot be. */
+  /** The signing key, read or made on first use. */
+  #key(): Promise<SigningKey> {
+    if (!this.#signing) {
+      this.#signing = loadOrCreateKey(this.#keyFile);
+      this.#signing.catch(() => {}); // surfaced by whatever needs the key; never an unhandled rejection
+    }
+    return this.#signing;
+  }
+
+  /** Reads or makes the signing key; resolves once it is there, rejects when it cannot be. */
   async ready(): Promise<void> {
-    await this.#signing;
+    await this.#key();
+  }
+
+  /** Resolves once a key being read or made is settled (at once when nothing asked for it). */
+  async settled(): Promise<void> {
+    await this.#signing?.catch(() => {});
   }
 
   /** A signed ID token (RS256) for `claims`. */
   async mint(req: MintRequest): Promise<string> {
-    const { key, kid } = await this.#signing;
+    const { key, kid } = await this.#key();
     const iat = Math.floor(req.now / 1000);
     // jose is loaded when a token is first signed or verified, not at start-up.
     const { SignJWT } = await import("jose");
@@ -76,7 +90,7 @@ export class OidcIssuer {
 
   /** The JWKS document. */
   async jwks(): Promise<{ keys: JWK[] }> {
-    return { keys: [(await this.#signing).publicJwk] };
+    return { keys: [(await this.#key()).publicJwk] };
   }
 
   /** A key set verifiers read (jose's local JWKS). */
@@ -102,19 +116,39 @@ export class OidcIssuer {
 async function loadOrCreateKey(keyFile: string): Promise<SigningKey> {
   let jwk: JsonWebKey;
   try {
-    jwk = JSON.parse(readFileSync(keyFile, "utf8")) as JsonWebKey;
-  } catch {
+    jwk = readKey(keyFile);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
-    jwk = privateKey.export({ format: "jwk" });
     mkdirSync(dirname(keyFile), { recursive: true });
-    const tmp = `${keyFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(jwk), { mode: 0o600 });
-    renameSync(tmp, keyFile);
+    // Written whole under a private name, then linked into place only if no key is there yet: when
+    // two processes make a key at once (`slipway up` and `slipway oidc-token` on one data dir),
+    // the first link wins and both sign with that key.
+    const tmp = `${keyFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    writeFileSync(tmp, JSON.stringify(privateKey.export({ format: "jwk" })), { mode: 0o600 });
+    try {
+      linkSync(tmp, keyFile);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    jwk = readKey(keyFile);
   }
   const key = createPrivateKey({ key: jwk, format: "jwk" });
   const pub = createPublicKey(key).export({ format: "jwk" }) as JWK;
   const kid = rsaThumbprint(pub);
   return { key, publicJwk: { ...pub, kid, alg: "RS256", use: "sig" }, kid };
+}
+
+/** The key file's JWK; a file that is not JSON is an error naming it (never silently replaced). */
+function readKey(keyFile: string): JsonWebKey {
+  const text = readFileSync(keyFile, "utf8");
+  try {
+    return JSON.parse(text) as JsonWebKey;
+  } catch (err) {
+    throw new Error(`${keyFile} is not a JSON Web Key (${(err as Error).message}); remove it to make a new OIDC signing key`);
+  }
 }
 
 /** The JWK thumbprint of an RSA public key (RFC 7638: SHA-256 of {"e","kty","n"} in that order, base64url). */

@@ -506,7 +506,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
       await vpc.close();
       // A signing key still being made writes its file when done: let it, before the caller may
       // remove the data directory.
-      await oidc.ready().catch(() => {});
+      await oidc.settled();
       if (taskEndpoint && taskEndpointServes) {
         await taskEndpoint.close();
         if (typeof opts.taskEndpoint !== "object") await tearDownAddress(join(dataDir, "task-endpoint.json"));
