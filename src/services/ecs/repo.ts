@@ -91,6 +91,63 @@ interface Reservation {
   status: string;
 }
 
+/**
+ * The stored text of cluster and service rows, by key, as the store holds it now: DescribeServices,
+ * ListTasks and most other calls read their cluster (and service) row on every request, and the
+ * SQLite lookup was most of their cost. Every write to ecs_clusters and ecs_services is an upsert
+ * in this file, which puts the text it wrote here once the statement succeeded; a transaction that
+ * rolls back empties the cache (an uncommitted write must not outlive it). Reads still parse the
+ * text into fresh objects, so callers may change what they get. Only rows that exist are cached,
+ * and each table keeps at most ROW_CACHE_LIMIT of them (the oldest written or read go first).
+ * One cache per store, shared by every EcsRepo on it.
+ */
+export const ROW_CACHE_LIMIT = 2048;
+
+class RowCache {
+  readonly #rows = new Map<string, StatefulRow | Row>();
+  get(key: string): StatefulRow | Row | undefined {
+    const row = this.#rows.get(key);
+    if (row) {
+      // Most recently used last: eviction takes the first.
+      this.#rows.delete(key);
+      this.#rows.set(key, row);
+    }
+    return row;
+  }
+  set(key: string, row: StatefulRow | Row): void {
+    this.#rows.delete(key);
+    this.#rows.set(key, row);
+    if (this.#rows.size > ROW_CACHE_LIMIT) this.#rows.delete(this.#rows.keys().next().value!);
+  }
+  clear(): void {
+    this.#rows.clear();
+  }
+  get size(): number {
+    return this.#rows.size;
+  }
+}
+
+const rowCaches = new WeakMap<Store, { clusters: RowCache; services: RowCache }>();
+
+function rowCachesOf(store: Store): { clusters: RowCache; services: RowCache } {
+  let c = rowCaches.get(store);
+  if (!c) {
+    const caches = { clusters: new RowCache(), services: new RowCache() };
+    store.onRollback(() => {
+      caches.clusters.clear();
+      caches.services.clear();
+    });
+    rowCaches.set(store, (c = caches));
+  }
+  return c;
+}
+
+/** How many rows each table's cache holds now (tests read this; the bound is ROW_CACHE_LIMIT). */
+export function rowCacheSizes(store: Store): { clusters: number; services: number } {
+  const c = rowCachesOf(store);
+  return { clusters: c.clusters.size, services: c.services.size };
+}
+
 export class EcsRepo {
   readonly store: Store;
   /**
@@ -102,8 +159,11 @@ export class EcsRepo {
   #memoryMiB = 0;
   #ports = new Map<number, number>();
 
+  readonly #cache: { clusters: RowCache; services: RowCache };
+
   constructor(store: Store) {
     this.store = store;
+    this.#cache = rowCachesOf(store);
     store.onRollback(() => {
       this.#ledger = undefined;
     });
@@ -111,9 +171,14 @@ export class EcsRepo {
 
   // ---- clusters
   getCluster(scope: Scope, name: string): ClusterDoc | undefined {
-    const row = this.store
-      .prepare("SELECT doc FROM ecs_clusters WHERE account = ? AND region = ? AND name = ?")
-      .get(scope.accountId, scope.region, name) as Row | undefined;
+    const key = `${scope.accountId}\0${scope.region}\0${name}`;
+    let row = this.#cache.clusters.get(key);
+    if (!row) {
+      row = this.store
+        .prepare("SELECT doc FROM ecs_clusters WHERE account = ? AND region = ? AND name = ?")
+        .get(scope.accountId, scope.region, name) as Row | undefined;
+      if (row) this.#cache.clusters.set(key, { doc: row.doc });
+    }
     return row ? parseDoc<ClusterDoc>(row.doc) : undefined;
   }
   listClusters(scope: Scope): ClusterDoc[] {
@@ -123,19 +188,26 @@ export class EcsRepo {
     return rows.map((r) => parseDoc<ClusterDoc>(r.doc));
   }
   putCluster(scope: Scope, c: ClusterDoc): void {
+    let doc: string;
     this.store
       .prepare(
         `INSERT INTO ecs_clusters (account, region, name, arn, status, doc) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (account, region, name) DO UPDATE SET arn = excluded.arn, status = excluded.status, doc = excluded.doc`,
       )
-      .run(scope.accountId, scope.region, c.clusterName, c.clusterArn, c.status, JSON.stringify(c));
+      .run(scope.accountId, scope.region, c.clusterName, c.clusterArn, c.status, (doc = JSON.stringify(c)));
+    this.#cache.clusters.set(`${scope.accountId}\0${scope.region}\0${c.clusterName}`, { doc });
   }
 
   // ---- services
   getService(scope: Scope, cluster: string, name: string): ServiceRecord | undefined {
-    const row = this.store
-      .prepare("SELECT doc, state FROM ecs_services WHERE account = ? AND region = ? AND cluster = ? AND name = ?")
-      .get(scope.accountId, scope.region, cluster, name) as StatefulRow | undefined;
+    const key = `${scope.accountId}\0${scope.region}\0${cluster}\0${name}`;
+    let row = this.#cache.services.get(key) as StatefulRow | undefined;
+    if (!row) {
+      row = this.store
+        .prepare("SELECT doc, state FROM ecs_services WHERE account = ? AND region = ? AND cluster = ? AND name = ?")
+        .get(scope.accountId, scope.region, cluster, name) as StatefulRow | undefined;
+      if (row) this.#cache.services.set(key, { doc: row.doc, state: row.state });
+    }
     return row ? { doc: parseDoc<ServiceDoc>(row.doc), state: parseDoc<ServiceState>(row.state) } : undefined;
   }
   getServiceByArn(arn: string): (ServiceRecord & Located) | undefined {
@@ -187,6 +259,8 @@ export class EcsRepo {
   }
   putService(scope: Scope, cluster: string, rec: ServiceRecord): void {
     const s = rec.doc;
+    const doc = JSON.stringify(s);
+    const state = JSON.stringify(rec.state);
     this.store
       .prepare(
         `INSERT INTO ecs_services (account, region, cluster, name, arn, status, created_at, doc, state)
@@ -202,9 +276,10 @@ export class EcsRepo {
         s.serviceArn,
         s.status,
         s.createdAt.getTime(),
-        JSON.stringify(s),
-        JSON.stringify(rec.state),
+        doc,
+        state,
       );
+    this.#cache.services.set(`${scope.accountId}\0${scope.region}\0${cluster}\0${s.serviceName}`, { doc, state });
     this.store.changed(`service:${s.serviceArn}`);
   }
 

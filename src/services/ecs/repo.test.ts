@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Store } from "../../store/store.ts";
+import type { ClusterDoc, ServiceDoc } from "./model.ts";
+import { EcsRepo, ROW_CACHE_LIMIT, rowCacheSizes } from "./repo.ts";
+
+const scope = { accountId: "000000000000", region: "us-east-1" };
+
+function cluster(name: string, status = "ACTIVE"): ClusterDoc {
+  return { clusterName: name, clusterArn: `arn:aws:ecs:us-east-1:000000000000:cluster/${name}`, status } as ClusterDoc;
+}
+
+function service(name: string, desiredCount: number): ServiceDoc {
+  return {
+    serviceName: name,
+    serviceArn: `arn:aws:ecs:us-east-1:000000000000:service/c1/${name}`,
+    status: "ACTIVE",
+    desiredCount,
+    createdAt: new Date("2026-12-07T00:00:00Z"),
+  } as ServiceDoc;
+}
+
+test("the row cache: a write is read back, through another EcsRepo on the same store too", () => {
+  const store = new Store(":memory:");
+  const a = new EcsRepo(store);
+  const b = new EcsRepo(store);
+  a.putCluster(scope, cluster("c1"));
+  assert.equal(b.getCluster(scope, "c1")?.status, "ACTIVE");
+  b.putCluster(scope, cluster("c1", "INACTIVE"));
+  assert.equal(a.getCluster(scope, "c1")?.status, "INACTIVE");
+  a.putService(scope, "c1", { doc: service("web", 1), state: { history: [], steady: false } });
+  assert.equal(b.getService(scope, "c1", "web")?.doc.desiredCount, 1);
+  b.putService(scope, "c1", { doc: service("web", 3), state: { history: [], steady: true } });
+  const read = a.getService(scope, "c1", "web")!;
+  assert.equal(read.doc.desiredCount, 3);
+  assert.equal(read.state.steady, true);
+  assert.ok(read.doc.createdAt instanceof Date, "dates are revived on every read");
+  // What the cache answers is what SQLite holds.
+  const row = store.prepare("SELECT doc FROM ecs_services WHERE name = 'web'").get() as { doc: string };
+  assert.equal(JSON.parse(row.doc).desiredCount, 3);
+});
+
+test("the row cache: each read is a fresh object; changing one changes nothing stored", () => {
+  const repo = new EcsRepo(new Store(":memory:"));
+  repo.putCluster(scope, cluster("c1"));
+  const first = repo.getCluster(scope, "c1")!;
+  first.status = "CHANGED";
+  assert.equal(repo.getCluster(scope, "c1")?.status, "ACTIVE");
+  repo.putService(scope, "c1", { doc: service("web", 1), state: { history: [], steady: false } });
+  const rec = repo.getService(scope, "c1", "web")!;
+  rec.doc.desiredCount = 99;
+  rec.state.steady = true;
+  const again = repo.getService(scope, "c1", "web")!;
+  assert.equal(again.doc.desiredCount, 1);
+  assert.equal(again.state.steady, false);
+});
+
+test("the row cache: a write in a transaction that rolls back is forgotten", () => {
+  const store = new Store(":memory:");
+  const repo = new EcsRepo(store);
+  repo.putCluster(scope, cluster("c1"));
+  repo.putService(scope, "c1", { doc: service("web", 1), state: { history: [], steady: false } });
+  assert.equal(repo.getCluster(scope, "c1")?.status, "ACTIVE"); // cached
+  assert.throws(
+    () =>
+      store.tx(() => {
+        repo.putCluster(scope, cluster("c1", "INACTIVE"));
+        repo.putCluster(scope, cluster("c2"));
+        repo.putService(scope, "c1", { doc: service("web", 5), state: { history: [], steady: true } });
+        // Inside the transaction its own writes are what a read sees, as in SQLite.
+        assert.equal(repo.getCluster(scope, "c1")?.status, "INACTIVE");
+        assert.equal(repo.getService(scope, "c1", "web")?.doc.desiredCount, 5);
+        throw new Error("abort");
+      }),
+    /abort/,
+  );
+  assert.equal(repo.getCluster(scope, "c1")?.status, "ACTIVE");
+  assert.equal(repo.getCluster(scope, "c2"), undefined);
+  assert.equal(repo.getService(scope, "c1", "web")?.doc.desiredCount, 1);
+});
+
+test("the row cache: a statement that fails leaves the cache as the table is", () => {
+  const store = new Store(":memory:");
+  const repo = new EcsRepo(store);
+  repo.putCluster(scope, cluster("c1"));
+  // Same ARN under another name: the UNIQUE constraint refuses the insert.
+  const clash = { ...cluster("c1"), clusterName: "other" };
+  assert.throws(() => repo.putCluster(scope, clash), /UNIQUE/);
+  assert.equal(repo.getCluster(scope, "other"), undefined);
+});
+
+test(`the row cache holds at most ${ROW_CACHE_LIMIT} rows per table, misses are not cached, and evicted rows are read from SQLite`, () => {
+  const store = new Store(":memory:");
+  const repo = new EcsRepo(store);
+  const n = ROW_CACHE_LIMIT + 100;
+  store.tx(() => {
+    for (let i = 0; i < n; i++) repo.putCluster(scope, cluster(`c${i}`));
+  });
+  assert.equal(rowCacheSizes(store).clusters, ROW_CACHE_LIMIT);
+  for (let i = 0; i < n; i++) assert.equal(repo.getCluster(scope, `c${i}`)?.clusterName, `c${i}`);
+  assert.equal(rowCacheSizes(store).clusters, ROW_CACHE_LIMIT);
+  for (let i = 0; i < 5000; i++) assert.equal(repo.getCluster(scope, `missing-${i}`), undefined);
+  assert.equal(rowCacheSizes(store).clusters, ROW_CACHE_LIMIT);
+  assert.equal(rowCacheSizes(store).services, 0);
+});
