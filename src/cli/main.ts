@@ -18,8 +18,9 @@
  *       removes the containers this data directory's Slipway made, its subnet networks, the awsvpc
  *       network once unused, the 169.254.170.2 address and iptables chain it added (task
  *       endpoint), its security-group chains, their jumps and the load balancers' addresses on its
- *       bridges (VPC data plane), HAProxy data planes left by a Slipway that was killed, and the
- *       data directory; --all removes every Slipway container on the host
+ *       bridges (VPC data plane), HAProxy data planes and VPC kernel state left by any Slipway
+ *       whose process is gone (/run/slipway/vpc), and the data directory; --all removes every
+ *       Slipway container on the host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -35,7 +36,7 @@ import { installLastResort } from "../server/last-resort.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
 import { VPC_STATE_FILE } from "../vpc/data-plane.ts";
-import { tearDownVpcKernel } from "../vpc/kernel.ts";
+import { collectVpcOrphans, tearDownVpcKernel } from "../vpc/kernel.ts";
 import { SubnetNetworks } from "../vpc/subnet-networks.ts";
 import { GITHUB_ISSUER, githubClaims, OidcIssuer } from "../oidc/issuer.ts";
 import { shutdownSummary } from "./summary.ts";
@@ -161,8 +162,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "clean") {
-    // HAProxy data planes whose Slipway died without stopping them (kill -9).
+    // HAProxy data planes whose Slipway died without stopping them (kill -9), and the VPC kernel
+    // state (iptables, addresses) of Slipways that are gone, whatever their data directory.
     collectHaproxyOrphans((m) => console.log(m));
+    for (const line of await collectVpcOrphans()) console.log(line);
     // Only what this data directory's Slipway made (its instance label), unless --all.
     const rt = new DockerRuntime();
     let instance: string | undefined;

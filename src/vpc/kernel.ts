@@ -7,13 +7,19 @@
  * close() and `slipway clean` remove exactly what the file lists, and the chains with the prefix.
  * Rules other programs made are never touched. All of it needs root (CAP_NET_ADMIN).
  *
+ * The same record, with the Slipway's pid, is kept host-wide in /run/slipway/vpc/ (a tmpfs, which
+ * a reboot empties as it empties iptables): `slipway clean` removes the kernel state of every
+ * Slipway there whose process is gone, even when its data directory was deleted without a clean.
+ *
  * Rules are replaced atomically per sync with `iptables-restore --noflush` (one transaction that
  * declares, so flushes, and refills every chain); chains that are no longer needed are flushed,
  * then deleted, in two more transactions (a chain cannot be deleted while the transaction that
  * drops its last reference is pending).
  */
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { type Run, runCommand } from "../task-endpoint/address.ts";
 import type { RuleSet } from "./rules.ts";
 
@@ -40,6 +46,19 @@ export interface KernelRecord {
   addresses: { ip: string; dev: string }[];
 }
 
+/** Where every running Slipway's VPC kernel record is mirrored, with its pid. */
+export const HOST_RECORD_DIR = "/run/slipway/vpc";
+
+/** The host-wide copy of a data directory's record: the record, whose it is, and where it lives. */
+interface HostRecord extends KernelRecord {
+  pid: number;
+  stateFile: string;
+}
+
+function hostRecordFile(hostDir: string, stateFile: string): string {
+  return join(hostDir, `${createHash("sha256").update(resolve(stateFile)).digest("hex").slice(0, 16)}.json`);
+}
+
 function readRecord(file: string): KernelRecord | undefined {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as KernelRecord;
@@ -56,6 +75,8 @@ export interface KernelDeps {
   readonly comment: string;
   readonly run?: Run;
   readonly runInput?: RunInput;
+  /** Host-wide record folder (default HOST_RECORD_DIR; tests give their own). */
+  readonly hostDir?: string;
 }
 
 export class Kernel {
@@ -66,17 +87,28 @@ export class Kernel {
   /** Chains present after the last successful apply. */
   #chains = new Set<string>();
   #lastText = "";
+  readonly #hostFile: string;
+  #saved = false;
 
   constructor(deps: KernelDeps) {
     this.#deps = deps;
     this.#run = deps.run ?? runCommand;
     this.#runInput = deps.runInput ?? runWithInput;
+    this.#hostFile = hostRecordFile(deps.hostDir ?? HOST_RECORD_DIR, deps.stateFile);
     const prior = readRecord(deps.stateFile);
     this.#record = { prefix: deps.prefix, jumps: prior?.jumps ?? [], addresses: prior?.addresses ?? [] };
   }
 
+  /**
+   * Writes the record to the data directory, and with this process's pid to the host-wide folder
+   * (before the first change to the kernel, so a crash at any point leaves a record of it).
+   */
   #save(): void {
     writeFileSync(this.#deps.stateFile, `${JSON.stringify(this.#record)}\n`, { mode: 0o600 });
+    mkdirSync(this.#deps.hostDir ?? HOST_RECORD_DIR, { recursive: true, mode: 0o700 });
+    const host: HostRecord = { ...this.#record, pid: process.pid, stateFile: resolve(this.#deps.stateFile) };
+    writeFileSync(this.#hostFile, `${JSON.stringify(host)}\n`, { mode: 0o600 });
+    this.#saved = true;
   }
 
   /** Why the kernel cannot be programmed here, or undefined (root, iptables answers). */
@@ -105,6 +137,8 @@ export class Kernel {
   /** Replaces the rules (when they changed), then makes sure the jumps are there (Docker may have rebuilt its chains). */
   async apply(rules: RuleSet, opts: { checkJumps?: boolean } = {}): Promise<void> {
     if (rules.text !== this.#lastText) {
+      // The chains are made here, before any jump: the record (and this pid) must exist first.
+      if (!this.#saved) this.#save();
       const r = await this.#runInput("iptables-restore", ["-w", "--noflush"], rules.text);
       if (r.code !== 0) throw new Error(`iptables-restore failed: ${r.stderr.trim() || `exit ${r.code}`}`);
       this.#lastText = rules.text;
@@ -165,18 +199,72 @@ export class Kernel {
   /** Removes everything this Slipway added; returns a line per thing removed. */
   async tearDown(): Promise<string[]> {
     this.#lastText = "";
-    return tearDownVpcKernel(this.#deps.stateFile, this.#run, this.#runInput);
+    return tearDownVpcKernel(this.#deps.stateFile, this.#run, this.#runInput, this.#deps.hostDir);
   }
 }
 
-/** What `slipway clean` and close() run: jumps, chains with the prefix, addresses, then the record. */
-export async function tearDownVpcKernel(stateFile: string, run: Run = runCommand, runInput: RunInput = runWithInput): Promise<string[]> {
-  const rec = readRecord(stateFile);
+/** What `slipway clean` and close() run: jumps, chains with the prefix, addresses, then the records. */
+export async function tearDownVpcKernel(
+  stateFile: string,
+  run: Run = runCommand,
+  runInput: RunInput = runWithInput,
+  hostDir: string = HOST_RECORD_DIR,
+): Promise<string[]> {
+  const hostFile = hostRecordFile(hostDir, stateFile);
+  const rec = readRecord(stateFile) ?? readRecord(hostFile);
   if (!rec) return [];
-  const done: string[] = [];
-  for (const jump of rec.jumps) {
-    while ((await run("iptables", ["-w", "-D", ...jump])).code === 0) {}
+  const done = await tearDownRecord(rec, { chains: true }, run, runInput);
+  rmSync(stateFile, { force: true });
+  rmSync(hostFile, { force: true });
+  return done;
+}
+
+/**
+ * The kernel state of every Slipway in the host-wide folder whose process is gone: its jumps, its
+ * addresses, its chains (unless a live Slipway shares the prefix), its records. Returns a line per
+ * Slipway collected. A pid that is alive is never collected, whatever process it is now.
+ */
+export async function collectVpcOrphans(hostDir: string = HOST_RECORD_DIR, run: Run = runCommand, runInput: RunInput = runWithInput): Promise<string[]> {
+  let names: string[];
+  try {
+    names = readdirSync(hostDir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return [];
   }
+  const records = names.flatMap((name) => {
+    const rec = readRecord(join(hostDir, name)) as HostRecord | undefined;
+    return rec && typeof rec.pid === "number" ? [{ file: join(hostDir, name), rec }] : [];
+  });
+  const livePrefixes = new Set(records.filter((r) => alive(r.rec.pid)).map((r) => r.rec.prefix));
+  const out: string[] = [];
+  for (const { file, rec } of records) {
+    if (alive(rec.pid)) continue;
+    const done = await tearDownRecord(rec, { chains: !livePrefixes.has(rec.prefix) }, run, runInput);
+    rmSync(file, { force: true });
+    // The data directory's copy (if the directory is still there) lists what is gone now.
+    if (typeof rec.stateFile === "string" && readRecord(rec.stateFile)?.prefix === rec.prefix) rmSync(rec.stateFile, { force: true });
+    out.push(`VPC kernel state of a Slipway that is gone (pid ${rec.pid}, ${rec.stateFile}): ${done.length ? done.join(", ") : "nothing left"}`);
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function tearDownRecord(rec: KernelRecord, opts: { chains: boolean }, run: Run, runInput: RunInput): Promise<string[]> {
+  const done: string[] = [];
+  let jumps = 0;
+  for (const jump of rec.jumps) {
+    while ((await run("iptables", ["-w", "-D", ...jump])).code === 0) jumps++;
+  }
+  if (jumps) done.push(`${jumps} iptables jump(s)`);
+  if (!opts.chains) return [...done, ...(await deleteAddresses(rec, run))];
   const saved = await run("iptables-save", ["-t", "filter"]);
   const chains = saved.stdout
     .split("\n")
@@ -187,9 +275,13 @@ export async function tearDownVpcKernel(stateFile: string, run: Run = runCommand
     const r = await runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...chains.map((c) => `-X ${c}`), "COMMIT", ""].join("\n"));
     if (r.code === 0) done.push(`${chains.length} iptables chain(s) ${rec.prefix}-*`);
   }
+  return [...done, ...(await deleteAddresses(rec, run))];
+}
+
+async function deleteAddresses(rec: KernelRecord, run: Run): Promise<string[]> {
+  const done: string[] = [];
   for (const a of rec.addresses) {
     if ((await run("ip", ["addr", "del", `${a.ip}/32`, "dev", a.dev])).code === 0) done.push(`address ${a.ip} on ${a.dev}`);
   }
-  rmSync(stateFile, { force: true });
   return done;
 }

@@ -1,7 +1,7 @@
 /** Subnet networks on FakeRuntime (collisions with Docker networks and host routes), the kernel record on a fake iptables, the drop log's parsing. */
 import assert from "node:assert/strict";
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawn } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -9,7 +9,7 @@ import { ManualClock } from "../core/clock.ts";
 import { FakeRuntime } from "../runtime/fake-runtime.ts";
 import type { Run } from "../task-endpoint/address.ts";
 import { DropLog, parseDrop, parseKmsg } from "./drop-log.ts";
-import { Kernel, tearDownVpcKernel } from "./kernel.ts";
+import { collectVpcOrphans, Kernel, tearDownVpcKernel } from "./kernel.ts";
 import { SubnetNetworks } from "./subnet-networks.ts";
 
 const INSTANCE = "1a2b3c4d-0000-4000-8000-000000000000";
@@ -72,7 +72,8 @@ describe("kernel record", () => {
       for (const m of input.matchAll(/^-X (\S+)$/gm)) chains.delete(m[1]!);
       return { code: 0, stdout: "", stderr: "" };
     };
-    const k = new Kernel({ stateFile: file, prefix: "SWVtest", bridges: "slwtest+", comment: "slipway vpc test", run, runInput });
+    const hostDir = join(dir, "host");
+    const k = new Kernel({ stateFile: file, prefix: "SWVtest", bridges: "slwtest+", comment: "slipway vpc test", run, runInput, hostDir });
     await k.apply({ text: "*filter\n:SWVtest-FWD - [0:0]\n:SWVtest-OUT - [0:0]\n:SWVtest-IN - [0:0]\nCOMMIT\n", chains: ["SWVtest-FWD", "SWVtest-OUT", "SWVtest-IN"], reasons: new Map() });
     await k.setAddresses([{ ip: "10.0.1.4", dev: "slwtest00000001" }]);
     const rec = JSON.parse(readFileSync(file, "utf8")) as { jumps: string[][]; addresses: unknown[] };
@@ -82,12 +83,72 @@ describe("kernel record", () => {
     assert.ok(calls.some((c) => c.startsWith("iptables -w -I DOCKER-USER 1 -i slwtest+ -m comment --comment slipway vpc test -j SWVtest-FWD")));
     assert.ok(calls.includes("ip addr add 10.0.1.4/32 dev slwtest00000001"));
 
-    const removed = await tearDownVpcKernel(file, run, runInput);
-    assert.deepEqual(removed, ["3 iptables chain(s) SWVtest-*", "address 10.0.1.4 on slwtest00000001"]);
+    // The host-wide copy names this process and the data directory's file.
+    const [hostName] = readdirSync(hostDir);
+    const host = JSON.parse(readFileSync(join(hostDir, hostName!), "utf8")) as { pid: number; stateFile: string; jumps: unknown[] };
+    assert.equal(host.pid, process.pid);
+    assert.equal(host.stateFile, file);
+    assert.deepEqual(host.jumps, rec.jumps);
+
+    const removed = await tearDownVpcKernel(file, run, runInput, hostDir);
+    assert.deepEqual(removed, ["4 iptables jump(s)", "3 iptables chain(s) SWVtest-*", "address 10.0.1.4 on slwtest00000001"]);
+    assert.deepEqual(readdirSync(hostDir), []);
     assert.ok(calls.some((c) => c.startsWith("iptables -w -D OUTPUT -o slwtest+")));
     assert.ok(!restores.some((r) => r.includes("OTHER")), "chains of others are never touched");
     assert.equal(existsSync(file), false);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("collecting the kernel state of Slipways that are gone", () => {
+  test("a dead pid's jumps, chains and addresses go, with its records; a live Slipway and its prefix are left alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-vpc-orphans-"));
+    try {
+      const hostDir = join(dir, "host");
+      mkdirSync(hostDir);
+      const dead = spawnSync(process.execPath, ["-e", "0"]).pid!; // exited: nobody has this pid now
+      const jump = (prefix: string, id: string) => ["INPUT", "-i", "slwx+", "-m", "comment", "--comment", `slipway vpc ${id}`, "-j", `${prefix}-IN`];
+      const keptState = join(dir, "data", "vpc-kernel.json");
+      mkdirSync(join(dir, "data"));
+      const records = {
+        a: { prefix: "SWVdead", jumps: [jump("SWVdead", "a")], addresses: [{ ip: "10.0.9.4", dev: "slwx1" }], pid: dead, stateFile: join(dir, "deleted", "vpc-kernel.json") },
+        b: { prefix: "SWVlive", jumps: [jump("SWVlive", "b")], addresses: [], pid: process.pid, stateFile: join(dir, "b.json") },
+        c: { prefix: "SWVlive", jumps: [jump("SWVlive", "c")], addresses: [], pid: dead, stateFile: keptState },
+      };
+      for (const [name, rec] of Object.entries(records)) writeFileSync(join(hostDir, `${name}.json`), JSON.stringify(rec));
+      writeFileSync(keptState, JSON.stringify({ prefix: "SWVlive", jumps: records.c.jumps, addresses: [] }));
+      const chains = new Set(["SWVdead-IN", "SWVdead-FWD", "SWVlive-IN", "OTHER"]);
+      const rules = new Set(Object.values(records).flatMap((r) => r.jumps.map((j) => j.join(" "))));
+      const calls: string[] = [];
+      const run: Run = async (cmd, args) => {
+        calls.push(`${cmd} ${args.join(" ")}`);
+        if (cmd === "iptables" && args[1] === "-D") return { code: rules.delete(args.slice(2).join(" ")) ? 0 : 1, stdout: "", stderr: "" };
+        if (cmd === "iptables-save") return { code: 0, stdout: ["*filter", ...[...chains].map((c) => `:${c} - [0:0]`), "COMMIT"].join("\n"), stderr: "" };
+        return { code: 0, stdout: "", stderr: "" };
+      };
+      const restores: string[] = [];
+      const runInput = async (_cmd: string, _args: readonly string[], input: string) => {
+        restores.push(input);
+        for (const m of input.matchAll(/^-X (\S+)$/gm)) chains.delete(m[1]!);
+        return { code: 0, stdout: "", stderr: "" };
+      };
+      const lines = await collectVpcOrphans(hostDir, run, runInput);
+      assert.equal(lines.length, 2);
+      assert.match(lines.find((l) => l.includes("deleted"))!, new RegExp(`pid ${dead}.*1 iptables jump\\(s\\), 2 iptables chain\\(s\\) SWVdead-\\*, address 10\\.0\\.9\\.4 on slwx1`));
+      assert.deepEqual([...rules], [jump("SWVlive", "b").join(" ")], "only the live Slipway's jump is left");
+      assert.deepEqual([...chains].sort(), ["OTHER", "SWVlive-IN"], "a prefix a live Slipway uses keeps its chains");
+      assert.ok(!restores.some((r) => r.includes("SWVlive") || r.includes("OTHER")));
+      assert.ok(calls.includes("ip addr del 10.0.9.4/32 dev slwx1"));
+      assert.deepEqual(readdirSync(hostDir), ["b.json"]);
+      assert.equal(existsSync(keptState), false, "the data directory's copy of a collected record goes too");
+      assert.deepEqual(await collectVpcOrphans(hostDir, run, runInput), [], "a second pass finds nothing");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("no host-wide folder: nothing to collect", async () => {
+    assert.deepEqual(await collectVpcOrphans(join(tmpdir(), "slipway-no-such-folder-ever")), []);
   });
 });
 
