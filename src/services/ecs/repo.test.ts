@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Store } from "../../store/store.ts";
 import type { ClusterDoc, ServiceDoc } from "./model.ts";
-import { EcsRepo, ROW_CACHE_LIMIT, rowCacheSizes } from "./repo.ts";
+import { EcsRepo, ROW_CACHE_CHARS, ROW_CACHE_LIMIT, rowCacheSizes } from "./repo.ts";
 
 const scope = { accountId: "000000000000", region: "us-east-1" };
 
@@ -102,4 +102,25 @@ test(`the row cache holds at most ${ROW_CACHE_LIMIT} rows per table, misses are 
   for (let i = 0; i < 5000; i++) assert.equal(repo.getCluster(scope, `missing-${i}`), undefined);
   assert.equal(rowCacheSizes(store).clusters, ROW_CACHE_LIMIT);
   assert.equal(rowCacheSizes(store).services, 0);
+});
+
+test("the row cache holds at most ROW_CACHE_CHARS of text per table: big rows push older ones out", () => {
+  const store = new Store(":memory:");
+  const repo = new EcsRepo(store);
+  const events = Array.from({ length: 100 }, (_, i) => ({ id: `e${i}`, message: "x".repeat(1000) }));
+  const big = (name: string) => ({ ...service(name, 1), events }) as unknown as ServiceDoc;
+  const perRow = JSON.stringify(big("s0")).length;
+  const n = Math.ceil(ROW_CACHE_CHARS / perRow) + 10;
+  for (let i = 0; i < n; i++) repo.putService(scope, "c1", { doc: big(`s${i}`), state: { history: [], steady: false } });
+  const sizes = rowCacheSizes(store);
+  assert.ok(sizes.serviceChars <= ROW_CACHE_CHARS, `${sizes.serviceChars} chars cached`);
+  assert.ok(sizes.services < n, "older rows were dropped");
+  assert.ok(sizes.services > 0);
+  // A row pushed out is still read whole from SQLite, and a re-read caches it again.
+  assert.equal(repo.getService(scope, "c1", "s0")?.doc.events?.length, 100);
+  assert.ok(rowCacheSizes(store).serviceChars <= ROW_CACHE_CHARS);
+  // Rewriting a row replaces its text in the count rather than adding to it.
+  const before = rowCacheSizes(store).serviceChars;
+  repo.putService(scope, "c1", { doc: big(`s${n - 1}`), state: { history: [], steady: false } });
+  assert.equal(rowCacheSizes(store).serviceChars, before);
 });

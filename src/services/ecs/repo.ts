@@ -98,13 +98,17 @@ interface Reservation {
  * in this file, which puts the text it wrote here once the statement succeeded; a transaction that
  * rolls back empties the cache (an uncommitted write must not outlive it). Reads still parse the
  * text into fresh objects, so callers may change what they get. Only rows that exist are cached,
- * and each table keeps at most ROW_CACHE_LIMIT of them (the oldest written or read go first).
- * One cache per store, shared by every EcsRepo on it.
+ * and each table keeps at most ROW_CACHE_LIMIT rows and ROW_CACHE_CHARS characters of text (the
+ * least recently written or read go first). One cache per store, shared by every EcsRepo on it.
  */
 export const ROW_CACHE_LIMIT = 2048;
+export const ROW_CACHE_CHARS = 4 * 1024 * 1024;
+
+const rowChars = (row: StatefulRow | Row): number => row.doc.length + ("state" in row ? row.state.length : 0);
 
 class RowCache {
   readonly #rows = new Map<string, StatefulRow | Row>();
+  #chars = 0;
   get(key: string): StatefulRow | Row | undefined {
     const row = this.#rows.get(key);
     if (row) {
@@ -115,15 +119,26 @@ class RowCache {
     return row;
   }
   set(key: string, row: StatefulRow | Row): void {
-    this.#rows.delete(key);
+    this.#drop(key);
     this.#rows.set(key, row);
-    if (this.#rows.size > ROW_CACHE_LIMIT) this.#rows.delete(this.#rows.keys().next().value!);
+    this.#chars += rowChars(row);
+    while (this.#rows.size > ROW_CACHE_LIMIT || this.#chars > ROW_CACHE_CHARS) this.#drop(this.#rows.keys().next().value!);
+  }
+  #drop(key: string): void {
+    const old = this.#rows.get(key);
+    if (!old) return;
+    this.#rows.delete(key);
+    this.#chars -= rowChars(old);
   }
   clear(): void {
     this.#rows.clear();
+    this.#chars = 0;
   }
   get size(): number {
     return this.#rows.size;
+  }
+  get chars(): number {
+    return this.#chars;
   }
 }
 
@@ -142,10 +157,10 @@ function rowCachesOf(store: Store): { clusters: RowCache; services: RowCache } {
   return c;
 }
 
-/** How many rows each table's cache holds now (tests read this; the bound is ROW_CACHE_LIMIT). */
-export function rowCacheSizes(store: Store): { clusters: number; services: number } {
+/** What each table's cache holds now (tests read this; the bounds are ROW_CACHE_LIMIT and ROW_CACHE_CHARS). */
+export function rowCacheSizes(store: Store): { clusters: number; services: number; clusterChars: number; serviceChars: number } {
   const c = rowCachesOf(store);
-  return { clusters: c.clusters.size, services: c.services.size };
+  return { clusters: c.clusters.size, services: c.services.size, clusterChars: c.clusters.chars, serviceChars: c.services.chars };
 }
 
 export class EcsRepo {
