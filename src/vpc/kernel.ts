@@ -19,7 +19,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type Run, runCommand } from "../task-endpoint/address.ts";
 import type { RuleSet } from "./rules.ts";
 
@@ -111,12 +111,22 @@ export class Kernel {
     this.#saved = true;
   }
 
-  /** Why the kernel cannot be programmed here, or undefined (root, iptables answers). */
+  /**
+   * Why the kernel cannot be programmed here, or undefined (root, iptables answers, and no other
+   * running Slipway uses this prefix: chains are found and removed by prefix, so two Slipways with
+   * one prefix would delete each other's rules).
+   */
   async probe(): Promise<string | undefined> {
     if (typeof process.getuid === "function" && process.getuid() !== 0) return "Slipway is not running as root (iptables needs CAP_NET_ADMIN)";
     const r = await this.#run("iptables", ["-w", "-S", "OUTPUT"]);
     if (r.code === 127) return "iptables is not installed";
     if (r.code !== 0) return `iptables cannot list the filter table (${r.stderr.trim() || `exit ${r.code}`})`;
+    const other = hostRecords(this.#deps.hostDir ?? HOST_RECORD_DIR).find(
+      ({ rec }) => rec.prefix === this.#deps.prefix && rec.stateFile !== resolve(this.#deps.stateFile) && rec.pid !== process.pid && alive(rec.pid),
+    );
+    if (other) {
+      return `another running Slipway (pid ${other.rec.pid}, ${dirname(other.rec.stateFile)}) uses the same iptables chain prefix ${this.#deps.prefix}; start this one with another --data-dir`;
+    }
     return undefined;
   }
 
@@ -225,16 +235,7 @@ export async function tearDownVpcKernel(
  * Slipway collected. A pid that is alive is never collected, whatever process it is now.
  */
 export async function collectVpcOrphans(hostDir: string = HOST_RECORD_DIR, run: Run = runCommand, runInput: RunInput = runWithInput): Promise<string[]> {
-  let names: string[];
-  try {
-    names = readdirSync(hostDir).filter((n) => n.endsWith(".json"));
-  } catch {
-    return [];
-  }
-  const records = names.flatMap((name) => {
-    const rec = readRecord(join(hostDir, name)) as HostRecord | undefined;
-    return rec && typeof rec.pid === "number" ? [{ file: join(hostDir, name), rec }] : [];
-  });
+  const records = hostRecords(hostDir);
   const livePrefixes = new Set(records.filter((r) => alive(r.rec.pid)).map((r) => r.rec.prefix));
   const out: string[] = [];
   for (const { file, rec } of records) {
@@ -242,10 +243,24 @@ export async function collectVpcOrphans(hostDir: string = HOST_RECORD_DIR, run: 
     const done = await tearDownRecord(rec, { chains: !livePrefixes.has(rec.prefix) }, run, runInput);
     rmSync(file, { force: true });
     // The data directory's copy (if the directory is still there) lists what is gone now.
-    if (typeof rec.stateFile === "string" && readRecord(rec.stateFile)?.prefix === rec.prefix) rmSync(rec.stateFile, { force: true });
+    if (readRecord(rec.stateFile)?.prefix === rec.prefix) rmSync(rec.stateFile, { force: true });
     out.push(`VPC kernel state of a Slipway that is gone (pid ${rec.pid}, ${rec.stateFile}): ${done.length ? done.join(", ") : "nothing left"}`);
   }
   return out;
+}
+
+/** The host-wide records there are (none when the folder does not exist). */
+function hostRecords(hostDir: string): { file: string; rec: HostRecord }[] {
+  let names: string[];
+  try {
+    names = readdirSync(hostDir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const rec = readRecord(join(hostDir, name)) as HostRecord | undefined;
+    return rec && typeof rec.pid === "number" && typeof rec.stateFile === "string" ? [{ file: join(hostDir, name), rec }] : [];
+  });
 }
 
 function alive(pid: number): boolean {

@@ -147,6 +147,28 @@ describe("collecting the kernel state of Slipways that are gone", () => {
     }
   });
 
+  test("probe refuses a prefix another running Slipway uses (chains are removed by prefix), not its own or a dead one's", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-vpc-clash-"));
+    try {
+      const hostDir = join(dir, "host");
+      mkdirSync(hostDir);
+      const run: Run = async () => ({ code: 0, stdout: "", stderr: "" });
+      const mine = join(dir, "mine", "vpc-kernel.json");
+      const k = new Kernel({ stateFile: mine, prefix: "SWVabcd", bridges: "slwabcd+", comment: "slipway vpc mine", run, hostDir });
+      assert.equal(await k.probe(), undefined);
+      const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+      writeFileSync(join(hostDir, "dead.json"), JSON.stringify({ prefix: "SWVabcd", jumps: [], addresses: [], pid: dead, stateFile: join(dir, "old", "vpc-kernel.json") }));
+      writeFileSync(join(hostDir, "self.json"), JSON.stringify({ prefix: "SWVabcd", jumps: [], addresses: [], pid: 1, stateFile: mine }));
+      writeFileSync(join(hostDir, "otherprefix.json"), JSON.stringify({ prefix: "SWVffff", jumps: [], addresses: [], pid: 1, stateFile: join(dir, "x", "vpc-kernel.json") }));
+      assert.equal(await k.probe(), undefined, "a dead owner, this data dir's own record and other prefixes are no clash");
+      writeFileSync(join(hostDir, "live.json"), JSON.stringify({ prefix: "SWVabcd", jumps: [], addresses: [], pid: 1, stateFile: join(dir, "theirs", "vpc-kernel.json") }));
+      const reason = await k.probe();
+      assert.match(reason ?? "", /another running Slipway \(pid 1, .*theirs\) uses the same iptables chain prefix SWVabcd/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("no host-wide folder: nothing to collect", async () => {
     assert.deepEqual(await collectVpcOrphans(join(tmpdir(), "slipway-no-such-folder-ever")), []);
   });
