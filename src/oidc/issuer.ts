@@ -12,7 +12,7 @@
  * https://docs.github.com/en/actions/reference/security/oidc
  */
 import { createHash, createPrivateKey, generateKeyPair, type JsonWebKey, type KeyObject, createPublicKey } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { promisify } from "node:util";
 import type { createLocalJWKSet, JWK } from "jose";
@@ -129,7 +129,10 @@ async function loadOrCreateKey(keyFile: string): Promise<SigningKey> {
     try {
       linkSync(tmp, keyFile);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      // A file system without hard links: the rename of before (the last writer wins a race).
+      if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") renameSync(tmp, keyFile);
+      else if (code !== "EEXIST") throw err;
     } finally {
       rmSync(tmp, { force: true });
     }
