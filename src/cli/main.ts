@@ -5,7 +5,8 @@
  *              [--task-endpoint auto|off] [--no-endpoint-url] [--enforce-iam | --no-enforce-iam]
  *              [--oidc-issuer URL] [--security-groups auto|off] [--unreachable-timeout SECONDS] [--quiet]
  *       serves until SIGINT/SIGTERM; prints the console's URL, a line per deployment start and
- *       finish and per failed task (not with --quiet), and on shutdown what is left running
+ *       finish and per failed task (not with --quiet), and on shutdown what is left running;
+ *       refused while another `slipway up` runs on the same data directory
  *   slipway oidc-token --repository ORG/REPO [--ref refs/heads/main] [--environment NAME]
  *              [--audience sts.amazonaws.com] [--sub SUBJECT] [--claim key=value]... [--ttl 300]
  *              [--data-dir DIR] [--oidc-issuer URL]
@@ -15,7 +16,7 @@
  *       prints the data directory's local certificate authority root (PEM; created if absent): the
  *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
- *       removes the containers this data directory's Slipway made, its subnet networks, the awsvpc
+ *       (refused while that data directory's Slipway runs) removes the containers this data directory's Slipway made, its subnet networks, the awsvpc
  *       network once unused, the 169.254.170.2 address and iptables chain it added (task
  *       endpoint), its security-group chains, their jumps and the load balancers' addresses on its
  *       bridges (VPC data plane), HAProxy data planes and VPC kernel state left by any Slipway
@@ -33,6 +34,7 @@ import { KeyStore } from "../services/acm/keystore.ts";
 import { LABELS } from "../runtime/runtime.ts";
 import { collectHaproxyOrphans } from "../proxy/haproxy/haproxy-data-plane.ts";
 import { installLastResort } from "../server/last-resort.ts";
+import { type DataDirLock, dataDirInUse, lockDataDir } from "../server/data-dir-lock.ts";
 import { startSlipway } from "../server/slipway.ts";
 import { tearDownAddress } from "../task-endpoint/address.ts";
 import { VPC_STATE_FILE } from "../vpc/data-plane.ts";
@@ -130,6 +132,14 @@ async function main(argv: string[]): Promise<number> {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+    // One server per data directory (src/server/data-dir-lock.ts); refused before anything starts.
+    let lock: DataDirLock;
+    try {
+      lock = lockDataDir(dataDir);
+    } catch (err) {
+      if ((err as Error).name === "DataDirInUse") (err as Error).message += "; stop it first, or give this one another --data-dir";
+      throw err;
+    }
     const slipway = await startSlipway({
       port,
       dataDir,
@@ -152,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
     await stopped;
     const left = await slipway.leftRunning();
     await slipway.close();
+    lock.release();
     console.log(shutdownSummary(left, dataDir));
     return 0;
   }
@@ -177,6 +188,12 @@ async function main(argv: string[]): Promise<number> {
     if (!instance && !values.all) {
       console.log(`nothing to clean: ${dataDir} holds no Slipway instance (use --all for every Slipway container)`);
       return 0;
+    }
+    // Never from under a running server: its containers and files are in use.
+    const inUse = instance ? dataDirInUse(dataDir) : undefined;
+    if (inUse) {
+      console.error(`slipway clean: ${inUse}; stop it first (Ctrl-C or SIGTERM), then clean`);
+      return 1;
     }
     const filter: Record<string, string> = values.all ? { [LABELS.managed]: "true" } : { [LABELS.managed]: "true", [LABELS.instance]: instance! };
     const containers = await rt.list(filter);

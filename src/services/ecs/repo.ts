@@ -99,7 +99,9 @@ interface Reservation {
  * rolls back empties the cache (an uncommitted write must not outlive it). Reads still parse the
  * text into fresh objects, so callers may change what they get. Only rows that exist are cached,
  * and each table keeps at most ROW_CACHE_LIMIT rows and ROW_CACHE_CHARS characters of text (the
- * least recently written or read go first). One cache per store, shared by every EcsRepo on it.
+ * least recently written or read go first). One cache per store, shared by every EcsRepo on it;
+ * no other process writes the database (`slipway up` holds the data directory's lock,
+ * src/server/data-dir-lock.ts).
  */
 export const ROW_CACHE_LIMIT = 2048;
 export const ROW_CACHE_CHARS = 4 * 1024 * 1024;
