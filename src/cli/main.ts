@@ -16,12 +16,13 @@
  *       prints the data directory's local certificate authority root (PEM; created if absent): the
  *       issuer of ACM's requested certificates. `slipway ca > ca.pem; curl --cacert ca.pem https://…`
  *   slipway clean [--data-dir DIR] [--keep-data] [--all]
- *       (refused while that data directory's Slipway runs) removes the containers this data directory's Slipway made, its subnet networks, the awsvpc
- *       network once unused, the 169.254.170.2 address and iptables chain it added (task
- *       endpoint), its security-group chains, their jumps and the load balancers' addresses on its
- *       bridges (VPC data plane), HAProxy data planes and VPC kernel state left by any Slipway
- *       whose process is gone (/run/slipway/vpc), and the data directory; --all removes every
- *       Slipway container on the host
+ *       (refused while that data directory's Slipway runs) removes the containers this data
+ *       directory's Slipway made, its subnet networks, the awsvpc network once unused, the
+ *       169.254.170.2 address and iptables chain it added (task endpoint), its security-group
+ *       chains, their jumps and the load balancers' addresses on its bridges (VPC data plane),
+ *       HAProxy data planes and VPC kernel state left by any Slipway whose process is gone
+ *       (/run/slipway/vpc), and the data directory; --all removes every Slipway container on the
+ *       host
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
