@@ -21,6 +21,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { type Run, runCommand } from "../task-endpoint/address.ts";
+import { processAlive } from "../core/process-alive.ts";
 import type { RuleSet } from "./rules.ts";
 
 export type RunInput = (cmd: string, args: readonly string[], input: string) => Promise<{ code: number; stdout: string; stderr: string }>;
@@ -122,7 +123,7 @@ export class Kernel {
     if (r.code === 127) return "iptables is not installed";
     if (r.code !== 0) return `iptables cannot list the filter table (${r.stderr.trim() || `exit ${r.code}`})`;
     const other = hostRecords(this.#deps.hostDir ?? HOST_RECORD_DIR).find(
-      ({ rec }) => rec.prefix === this.#deps.prefix && rec.stateFile !== resolve(this.#deps.stateFile) && rec.pid !== process.pid && alive(rec.pid),
+      ({ rec }) => rec.prefix === this.#deps.prefix && rec.stateFile !== resolve(this.#deps.stateFile) && rec.pid !== process.pid && processAlive(rec.pid),
     );
     if (other) {
       return `another running Slipway (pid ${other.rec.pid}, ${dirname(other.rec.stateFile)}) uses the same iptables chain prefix ${this.#deps.prefix}; start this one with another --data-dir`;
@@ -236,10 +237,11 @@ export async function tearDownVpcKernel(
  */
 export async function collectVpcOrphans(hostDir: string = HOST_RECORD_DIR, run: Run = runCommand, runInput: RunInput = runWithInput): Promise<string[]> {
   const records = hostRecords(hostDir);
-  const livePrefixes = new Set(records.filter((r) => alive(r.rec.pid)).map((r) => r.rec.prefix));
+  const live = records.filter((r) => processAlive(r.rec.pid));
+  const livePrefixes = new Set(live.map((r) => r.rec.prefix));
   const out: string[] = [];
   for (const { file, rec } of records) {
-    if (alive(rec.pid)) continue;
+    if (live.some((r) => r.file === file)) continue;
     const done = await tearDownRecord(rec, { chains: !livePrefixes.has(rec.prefix) }, run, runInput);
     rmSync(file, { force: true });
     // The data directory's copy (if the directory is still there) lists what is gone now.
@@ -261,15 +263,6 @@ function hostRecords(hostDir: string): { file: string; rec: HostRecord }[] {
     const rec = readRecord(join(hostDir, name)) as HostRecord | undefined;
     return rec && typeof rec.pid === "number" && typeof rec.stateFile === "string" ? [{ file: join(hostDir, name), rec }] : [];
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 async function tearDownRecord(rec: KernelRecord, opts: { chains: boolean }, run: Run, runInput: RunInput): Promise<string[]> {

@@ -8,17 +8,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "../../src/core/process-alive.ts";
 
 const ROOT = join(tmpdir(), "slipway-test-locks");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Waits (polling) until the lock is ours; resolves with its release. */
 export async function hostLock(name: string, timeoutMs = 30 * 60_000): Promise<() => void> {
@@ -39,7 +31,7 @@ export async function hostLock(name: string, timeoutMs = 30 * 60_000): Promise<(
     } catch {
       // Being written: look again.
     }
-    if (owner && !alive(owner)) rmSync(dir, { recursive: true, force: true });
+    if (owner && !processAlive(owner)) rmSync(dir, { recursive: true, force: true });
     if (Date.now() > deadline) throw new Error(`host lock ${name} still held by pid ${owner} after ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 500));
   }

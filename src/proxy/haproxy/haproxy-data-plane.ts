@@ -36,6 +36,7 @@ import type { RoutingTable } from "../routing-table.ts";
 import type { TargetHealthView } from "../target-health.ts";
 import { type PortPlan, type Slot, renderConfig, slotCount, usableTlsPort } from "./config.ts";
 import { runtimeCommand, runtimeCommands } from "./runtime.ts";
+import { processAlive } from "../../core/process-alive.ts";
 
 const run = promisify(execFile);
 
@@ -439,7 +440,7 @@ export function collectOrphans(base: string, log: ((m: string) => void) | undefi
   }
   for (const name of entries) {
     const m = /^slipway-haproxy-(\d+)-/.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || processAlive(Number(m[1]))) continue;
     const dir = join(base, name);
     try {
       const pid = Number(readFileSync(join(dir, "haproxy.pid"), "utf8").trim());
@@ -452,15 +453,6 @@ export function collectOrphans(base: string, log: ((m: string) => void) | undefi
       // no pid file, or the process is gone
     }
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
