@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Store } from "../../store/store.ts";
-import type { ClusterDoc, ServiceDoc } from "./model.ts";
-import { EcsRepo, ROW_CACHE_CHARS, ROW_CACHE_LIMIT, rowCacheSizes } from "./repo.ts";
+import type { ClusterDoc, ServiceDoc, TaskDoc } from "./model.ts";
+import { EcsRepo, ROW_CACHE_CHARS, ROW_CACHE_LIMIT, rowCacheSizes, type TaskRecord } from "./repo.ts";
 
 const scope = { accountId: "000000000000", region: "us-east-1" };
 
@@ -123,4 +123,78 @@ test("the row cache holds at most ROW_CACHE_CHARS of text per table: big rows pu
   const before = rowCacheSizes(store).serviceChars;
   repo.putService(scope, "c1", { doc: big(`s${n - 1}`), state: { history: [], steady: false } });
   assert.equal(rowCacheSizes(store).serviceChars, before);
+});
+
+function task(id: string, serviceName: string, deploymentId: string, lastStatus: string): TaskRecord {
+  return {
+    doc: {
+      taskArn: `arn:aws:ecs:us-east-1:000000000000:task/c1/${id}`,
+      lastStatus,
+      desiredStatus: lastStatus === "STOPPED" ? "STOPPED" : "RUNNING",
+      launchType: "EC2",
+      createdAt: new Date("2026-12-07T00:00:00Z"),
+      stoppedAt: lastStatus === "STOPPED" ? new Date("2026-12-07T00:01:00Z") : undefined,
+    } as TaskDoc,
+    state: { family: "web", serviceName, deploymentId, networkMode: "bridge", cpu: 0, memoryMiB: 0, hostPorts: [], containers: [], hasHealthChecks: false },
+  };
+}
+
+/** serviceTaskCounts straight from SQLite, bypassing the cache: what the cached answer must equal. */
+function countsInTable(store: Store, service: string): Record<string, { running: number; pending: number }> {
+  const rows = store
+    .prepare(
+      `SELECT deployment, SUM(last_status = 'RUNNING') AS running, SUM(last_status IN ('PROVISIONING','PENDING','ACTIVATING')) AS pending
+       FROM ecs_tasks WHERE service = ? AND last_status != 'STOPPED' GROUP BY deployment`,
+    )
+    .all(service) as { deployment: string; running: number; pending: number }[];
+  return Object.fromEntries(rows.map((r) => [r.deployment, { running: r.running, pending: r.pending }]));
+}
+const plain = (m: ReadonlyMap<string, { running: number; pending: number }>) => Object.fromEntries([...m].map(([k, v]) => [k, { ...v }]));
+
+test("serviceTaskCounts is cached per service and follows every putTask, through another EcsRepo too", () => {
+  const store = new Store(":memory:");
+  const a = new EcsRepo(store);
+  const b = new EcsRepo(store);
+  assert.deepEqual(plain(a.serviceTaskCounts(scope, "c1", "web")), {});
+  a.putTask(scope, "c1", task("t1", "web", "d1", "PENDING"));
+  assert.deepEqual(plain(b.serviceTaskCounts(scope, "c1", "web")), { d1: { running: 0, pending: 1 } });
+  b.putTask(scope, "c1", task("t1", "web", "d1", "RUNNING"));
+  b.putTask(scope, "c1", task("t2", "web", "d2", "PROVISIONING"));
+  a.putTask(scope, "c1", task("t3", "api", "d9", "RUNNING"));
+  assert.deepEqual(plain(a.serviceTaskCounts(scope, "c1", "web")), { d1: { running: 1, pending: 0 }, d2: { running: 0, pending: 1 } });
+  assert.deepEqual(plain(a.serviceTaskCounts(scope, "c1", "web")), countsInTable(store, "web"));
+  assert.equal(rowCacheSizes(store).taskCounts, 1, "the answer is cached");
+  assert.deepEqual(plain(a.serviceTaskCounts(scope, "c1", "api")), countsInTable(store, "api"));
+  a.putTask(scope, "c1", task("t1", "web", "d1", "STOPPED"));
+  assert.deepEqual(plain(b.serviceTaskCounts(scope, "c1", "web")), { d2: { running: 0, pending: 1 } });
+  assert.deepEqual(plain(b.serviceTaskCounts(scope, "c1", "web")), countsInTable(store, "web"));
+  // Purging STOPPED rows changes no count; the cached answer still equals the table's.
+  a.purgeStoppedTasks(Date.parse("2026-12-08T00:00:00Z"));
+  assert.deepEqual(plain(a.serviceTaskCounts(scope, "c1", "web")), countsInTable(store, "web"));
+  // Another cluster's service of the same name is another key.
+  assert.deepEqual(plain(a.serviceTaskCounts(scope, "c2", "web")), {});
+});
+
+test("serviceTaskCounts: a putTask in a transaction that rolls back is forgotten", () => {
+  const store = new Store(":memory:");
+  const repo = new EcsRepo(store);
+  repo.putTask(scope, "c1", task("t1", "web", "d1", "RUNNING"));
+  assert.deepEqual(plain(repo.serviceTaskCounts(scope, "c1", "web")), { d1: { running: 1, pending: 0 } });
+  assert.throws(
+    () =>
+      store.tx(() => {
+        repo.putTask(scope, "c1", task("t2", "web", "d1", "RUNNING"));
+        assert.deepEqual(plain(repo.serviceTaskCounts(scope, "c1", "web")), { d1: { running: 2, pending: 0 } });
+        throw new Error("abort");
+      }),
+    /abort/,
+  );
+  assert.deepEqual(plain(repo.serviceTaskCounts(scope, "c1", "web")), { d1: { running: 1, pending: 0 } });
+});
+
+test(`serviceTaskCounts keeps at most ${ROW_CACHE_LIMIT} services' answers`, () => {
+  const store = new Store(":memory:");
+  const repo = new EcsRepo(store);
+  for (let i = 0; i < ROW_CACHE_LIMIT + 50; i++) repo.serviceTaskCounts(scope, "c1", `s${i}`);
+  assert.equal(rowCacheSizes(store).taskCounts, ROW_CACHE_LIMIT);
 });

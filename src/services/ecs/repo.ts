@@ -108,51 +108,78 @@ export const ROW_CACHE_CHARS = 4 * 1024 * 1024;
 
 const rowChars = (row: StatefulRow | Row): number => row.doc.length + ("state" in row ? row.state.length : 0);
 
-class RowCache {
-  readonly #rows = new Map<string, StatefulRow | Row>();
-  #chars = 0;
-  get(key: string): StatefulRow | Row | undefined {
-    const row = this.#rows.get(key);
-    if (row) {
+/** Least recently used entries go first once there are more than `limit`, or their weights sum past `maxWeight`. */
+class Lru<V> {
+  readonly #entries = new Map<string, V>();
+  #weight = 0;
+  readonly limit: number;
+  readonly maxWeight: number;
+  readonly weigh: (v: V) => number;
+  constructor(limit: number, maxWeight: number, weigh: (v: V) => number) {
+    this.limit = limit;
+    this.maxWeight = maxWeight;
+    this.weigh = weigh;
+  }
+  get(key: string): V | undefined {
+    const v = this.#entries.get(key);
+    if (v !== undefined) {
       // Most recently used last: eviction takes the first.
-      this.#rows.delete(key);
-      this.#rows.set(key, row);
+      this.#entries.delete(key);
+      this.#entries.set(key, v);
     }
-    return row;
+    return v;
   }
-  set(key: string, row: StatefulRow | Row): void {
-    this.#drop(key);
-    this.#rows.set(key, row);
-    this.#chars += rowChars(row);
-    while (this.#rows.size > ROW_CACHE_LIMIT || this.#chars > ROW_CACHE_CHARS) this.#drop(this.#rows.keys().next().value!);
+  set(key: string, v: V): void {
+    this.delete(key);
+    this.#entries.set(key, v);
+    this.#weight += this.weigh(v);
+    while (this.#entries.size > this.limit || this.#weight > this.maxWeight) this.delete(this.#entries.keys().next().value!);
   }
-  #drop(key: string): void {
-    const old = this.#rows.get(key);
-    if (!old) return;
-    this.#rows.delete(key);
-    this.#chars -= rowChars(old);
+  delete(key: string): void {
+    const old = this.#entries.get(key);
+    if (old === undefined) return;
+    this.#entries.delete(key);
+    this.#weight -= this.weigh(old);
   }
   clear(): void {
-    this.#rows.clear();
-    this.#chars = 0;
+    this.#entries.clear();
+    this.#weight = 0;
   }
   get size(): number {
-    return this.#rows.size;
+    return this.#entries.size;
   }
-  get chars(): number {
-    return this.#chars;
+  get weight(): number {
+    return this.#weight;
   }
 }
 
-const rowCaches = new WeakMap<Store, { clusters: RowCache; services: RowCache }>();
+type TaskCounts = ReadonlyMap<string, { readonly running: number; readonly pending: number }>;
 
-function rowCachesOf(store: Store): { clusters: RowCache; services: RowCache } {
+interface RepoCaches {
+  clusters: Lru<Row>;
+  services: Lru<StatefulRow>;
+  /**
+   * serviceTaskCounts' answer by service key: its GROUP BY was a tenth of DescribeServices' cost.
+   * putTask is the only write that changes a count (purgeStoppedTasks deletes STOPPED rows only,
+   * which no count includes), and it drops its service's entry; a rollback empties it.
+   */
+  taskCounts: Lru<TaskCounts>;
+}
+
+const rowCaches = new WeakMap<Store, RepoCaches>();
+
+function rowCachesOf(store: Store): RepoCaches {
   let c = rowCaches.get(store);
   if (!c) {
-    const caches = { clusters: new RowCache(), services: new RowCache() };
+    const caches: RepoCaches = {
+      clusters: new Lru<Row>(ROW_CACHE_LIMIT, ROW_CACHE_CHARS, rowChars),
+      services: new Lru<StatefulRow>(ROW_CACHE_LIMIT, ROW_CACHE_CHARS, rowChars),
+      taskCounts: new Lru<TaskCounts>(ROW_CACHE_LIMIT, Infinity, () => 0),
+    };
     store.onRollback(() => {
       caches.clusters.clear();
       caches.services.clear();
+      caches.taskCounts.clear();
     });
     rowCaches.set(store, (c = caches));
   }
@@ -160,9 +187,15 @@ function rowCachesOf(store: Store): { clusters: RowCache; services: RowCache } {
 }
 
 /** What each table's cache holds now (tests read this; the bounds are ROW_CACHE_LIMIT and ROW_CACHE_CHARS). */
-export function rowCacheSizes(store: Store): { clusters: number; services: number; clusterChars: number; serviceChars: number } {
+export function rowCacheSizes(store: Store): { clusters: number; services: number; clusterChars: number; serviceChars: number; taskCounts: number } {
   const c = rowCachesOf(store);
-  return { clusters: c.clusters.size, services: c.services.size, clusterChars: c.clusters.chars, serviceChars: c.services.chars };
+  return {
+    clusters: c.clusters.size,
+    services: c.services.size,
+    clusterChars: c.clusters.weight,
+    serviceChars: c.services.weight,
+    taskCounts: c.taskCounts.size,
+  };
 }
 
 export class EcsRepo {
@@ -176,7 +209,7 @@ export class EcsRepo {
   #memoryMiB = 0;
   #ports = new Map<number, number>();
 
-  readonly #cache: { clusters: RowCache; services: RowCache };
+  readonly #cache: RepoCaches;
 
   constructor(store: Store) {
     this.store = store;
@@ -218,7 +251,7 @@ export class EcsRepo {
   // ---- services
   getService(scope: Scope, cluster: string, name: string): ServiceRecord | undefined {
     const key = `${scope.accountId}\0${scope.region}\0${cluster}\0${name}`;
-    let row = this.#cache.services.get(key) as StatefulRow | undefined;
+    let row = this.#cache.services.get(key);
     if (!row) {
       row = this.store
         .prepare("SELECT doc, state FROM ecs_services WHERE account = ? AND region = ? AND cluster = ? AND name = ?")
@@ -429,7 +462,10 @@ export class EcsRepo {
     }
   }
   /** RUNNING and pending task counts of a service, per deployment id (no document parsing). */
-  serviceTaskCounts(scope: Scope, cluster: string, service: string): Map<string, { running: number; pending: number }> {
+  serviceTaskCounts(scope: Scope, cluster: string, service: string): TaskCounts {
+    const key = `${scope.accountId}\0${scope.region}\0${cluster}\0${service}`;
+    const cached = this.#cache.taskCounts.get(key);
+    if (cached) return cached;
     const rows = this.store
       .prepare(
         `SELECT deployment, SUM(last_status = 'RUNNING') AS running,
@@ -438,7 +474,9 @@ export class EcsRepo {
          GROUP BY deployment`,
       )
       .all(scope.accountId, scope.region, cluster, service) as { deployment: string | null; running: number; pending: number }[];
-    return new Map(rows.map((r) => [r.deployment ?? "", { running: r.running, pending: r.pending }]));
+    const counts: TaskCounts = new Map(rows.map((r) => [r.deployment ?? "", Object.freeze({ running: r.running, pending: r.pending })]));
+    this.#cache.taskCounts.set(key, counts);
+    return counts;
   }
   /** Task counts of a cluster; `fargate*` are the FARGATE launch type's share of running and pending. */
   countTasks(scope: Scope, cluster: string): { running: number; pending: number; active: number; fargateRunning: number; fargatePending: number } {
@@ -499,6 +537,9 @@ export class EcsRepo {
           : { cpu: rec.state.cpu, memoryMiB: rec.state.memoryMiB, ports: rec.state.hostPorts, containerInstance: t.containerInstanceArn, status: t.lastStatus },
       );
     }
+    // The counts of the task's service may have changed (its service and deployment never do:
+    // the upsert above leaves them as inserted).
+    if (rec.state.serviceName !== undefined) this.#cache.taskCounts.delete(`${scope.accountId}\0${scope.region}\0${cluster}\0${rec.state.serviceName}`);
     this.store.changed(`task:${t.taskArn}`);
     if (rec.state.serviceArn) this.store.changed(`service:${rec.state.serviceArn}`);
   }
