@@ -47,6 +47,16 @@ function reviveDates(v: unknown): unknown {
   return v;
 }
 
+/** What queryTasks and queryTaskArns select by (desiredStatus always). */
+export interface TaskFilter {
+  family?: string;
+  service?: string;
+  startedBy?: string;
+  launchType?: string;
+  desiredStatus: string;
+  containerInstance?: string;
+}
+
 /** A row's API document. */
 interface Row {
   doc: string;
@@ -362,11 +372,14 @@ export class EcsRepo {
       .all(scope.accountId, scope.region, cluster, service, stoppedSince) as unknown as StatefulRow[];
     return rows.map((r) => ({ doc: parseDoc<TaskDoc>(r.doc), state: parseDoc<TaskState>(r.state) }));
   }
-  queryTasks(
-    scope: Scope,
-    cluster: string,
-    f: { family?: string; service?: string; startedBy?: string; launchType?: string; desiredStatus: string; containerInstance?: string },
-  ): TaskDoc[] {
+  queryTasks(scope: Scope, cluster: string, f: TaskFilter): TaskDoc[] {
+    return this.#taskQuery("doc", scope, cluster, f).map((r) => parseDoc<TaskDoc>(r.doc!));
+  }
+  /** queryTasks' ARNs alone, in the same order: ListTasks needs no more, and parses no document. */
+  queryTaskArns(scope: Scope, cluster: string, f: TaskFilter): string[] {
+    return this.#taskQuery("arn", scope, cluster, f).map((r) => r.arn!);
+  }
+  #taskQuery(column: "doc" | "arn", scope: Scope, cluster: string, f: TaskFilter): { doc?: string; arn?: string }[] {
     const where = ["account = ?", "region = ?", "cluster = ?", "desired_status = ?"];
     const args: (string | number)[] = [scope.accountId, scope.region, cluster, f.desiredStatus];
     const add = (col: string, v: string | undefined) => {
@@ -379,10 +392,7 @@ export class EcsRepo {
     add("started_by", f.startedBy);
     add("launch_type", f.launchType);
     add("container_instance", f.containerInstance);
-    const rows = this.store
-      .prepare(`SELECT doc FROM ecs_tasks WHERE ${where.join(" AND ")} ORDER BY arn`)
-      .all(...args) as unknown as Row[];
-    return rows.map((r) => parseDoc<TaskDoc>(r.doc));
+    return this.store.prepare(`SELECT ${column} FROM ecs_tasks WHERE ${where.join(" AND ")} ORDER BY arn`).all(...args) as { doc?: string; arn?: string }[];
   }
   /** Tasks the scheduler must look after: not yet STOPPED, or STOPPED with containers to clean. */
   liveTaskArns(): string[] {

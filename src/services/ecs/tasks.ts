@@ -373,7 +373,7 @@ export class Tasks {
     if (input.family !== undefined && input.serviceName !== undefined) {
       throw invalidParameter("Only one of family or serviceName may be specified.");
     }
-    const tasks = this.#repo.queryTasks(scope, name, {
+    const arns = this.#repo.queryTaskArns(scope, name, {
       desiredStatus: input.desiredStatus ?? "RUNNING",
       ...opt("family", input.family),
       ...opt("service", service),
@@ -381,7 +381,7 @@ export class Tasks {
       ...opt("launchType", input.launchType),
       ...(input.containerInstance ? { containerInstance: this.#instances.arnOf(scope, name, input.containerInstance) } : {}),
     });
-    const page = offsetPage(tasks.map((t) => t.taskArn), input.maxResults ?? 100, input.nextToken, badNextToken);
+    const page = offsetPage(arns, input.maxResults ?? 100, input.nextToken, badNextToken);
     return { taskArns: page.items, ...opt("nextToken", page.next) };
   }
 
