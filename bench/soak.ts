@@ -1,9 +1,13 @@
 /**
  * Memory soak: the RSS of `slipway up` over its life with one running service.
  *
- *   node bench/soak.ts [--calls 500000] [--concurrency 8] [--idle-after 60] [--every 25000]
+ *   node bench/soak.ts [--calls 500000] [--concurrency 8] [--idle-after 60] [--every 25000] [--bare-requests 20000]
  *
- * 1. Bare Node (`node -e` holding an HTTP server on 127.0.0.1, nothing else): idle VmRSS, the floor.
+ * 1. Bare Node (`node -e` holding an HTTP server on 127.0.0.1, nothing else, with Slipway's V8
+ *    flags): idle VmRSS, the floor. Then a second bare Node that first answers `--bare-requests`
+ *    requests (keep-alive, `--concurrency` in flight) and idles 25 s as Slipway does below: the
+ *    floor of a Node server that has done some work (its JIT compilers' code pages are mapped by
+ *    then, and its heap has grown). Both are printed with VmRSS's anonymous and file-backed parts.
  * 2. `slipway up` on a fresh data dir; cluster, task definition and a service of one real task
  *    (slipway-test/web:latest, bridge, hostPort 0) that reaches RUNNING; idle 25 s; VmRSS (median of
  *    5 samples 1 s apart) = idle RSS.
@@ -17,6 +21,7 @@
  * is ended by its PID.
  */
 import { execFileSync, spawn } from "node:child_process";
+import { Agent, request } from "node:http";
 import { parseArgs } from "node:util";
 import {
   CreateClusterCommand,
@@ -27,7 +32,7 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
-import { ecsClient, freePort, median, onExitStop, type Proc, rssKiB, sleep, startSlipwayProcess, table } from "./lib.ts";
+import { ecsClient, freePort, median, onExitStop, type Proc, rssKiB, rssPartsKiB, sleep, slipwayNodeFlags, startSlipwayProcess, table } from "./lib.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,12 +40,14 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "8" },
     "idle-after": { type: "string", default: "60" },
     every: { type: "string", default: "25000" },
+    "bare-requests": { type: "string", default: "20000" },
   },
 });
 const CALLS = Number(values.calls);
 const CONC = Number(values.concurrency);
 const IDLE_AFTER_S = Number(values["idle-after"]);
 const EVERY = Number(values.every);
+const BARE_REQUESTS = Number(values["bare-requests"]);
 const MiB = (kib: number) => kib / 1024;
 
 const procs: Proc[] = [];
@@ -55,24 +62,62 @@ async function steadyRss(pid: number, samples = 5): Promise<number> {
   return median(xs);
 }
 
-/** Bare Node with an HTTP server listening: the floor a Node server cannot go under. */
-async function bareNodeIdle(): Promise<number> {
+/** Median VmRSS of 5 samples 1 s apart, with the anonymous and file-backed parts of the last one. */
+async function steadyParts(pid: number): Promise<{ rss: number; anon: number; file: number }> {
+  const rss = await steadyRss(pid);
+  return { ...rssPartsKiB(pid), rss };
+}
+
+/** `n` GET requests to 127.0.0.1:port, CONC at a time over keep-alive connections. */
+async function drive(port: number, n: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONC });
+  let sent = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const r = request({ host: "127.0.0.1", port, path: `/${sent}`, agent }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+      });
+      r.on("error", reject);
+      r.end();
+    });
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      while (sent++ < n) await one();
+    }),
+  );
+  agent.destroy();
+}
+
+/**
+ * Bare Node with an HTTP server listening (Slipway's V8 flags, a JSON answer): the floor a Node
+ * server cannot go under. With `requests` > 0 it first answers that many, then idles 25 s.
+ */
+async function bareNode(requests: number): Promise<{ rss: number; anon: number; file: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["-e", `require("node:http").createServer((q,s)=>s.end()).listen(${port},"127.0.0.1",()=>console.log("up"))`], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const server = `require("node:http").createServer((q,s)=>s.end(JSON.stringify({url:q.url}))).listen(${port},"127.0.0.1",()=>console.log("up"))`;
+  const child = spawn(process.execPath, [...slipwayNodeFlags(), "-e", server], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((r) => child.stdout!.once("data", () => r()));
-  await sleep(3000);
-  const rss = await steadyRss(child.pid!);
+  if (requests > 0) {
+    await drive(port, requests);
+    await sleep(25_000);
+  } else {
+    await sleep(3000);
+  }
+  const parts = await steadyParts(child.pid!);
   await new Promise<void>((r) => {
     child.once("exit", () => r());
     child.kill("SIGTERM");
   });
-  return rss;
+  return parts;
 }
 
-const bare = await bareNodeIdle();
-console.error(`bare node idle: ${MiB(bare).toFixed(1)} MiB`);
+const split = (p: { anon: number; file: number }) => `anon ${MiB(p.anon).toFixed(1)}, file ${MiB(p.file).toFixed(1)}`;
+const bareParts = await bareNode(0);
+const bare = bareParts.rss;
+console.error(`bare node idle: ${MiB(bare).toFixed(1)} MiB (${split(bareParts)})`);
+const worked = BARE_REQUESTS > 0 ? await bareNode(BARE_REQUESTS) : undefined;
+if (worked) console.error(`bare node after ${BARE_REQUESTS} requests and 25 s idle: ${MiB(worked.rss).toFixed(1)} MiB (${split(worked)})`);
 
 const slipway = await startSlipwayProcess();
 procs.push(slipway);
@@ -103,9 +148,10 @@ try {
   // Idle means settled: Slipway gives memory back once a 10-second check finds no request since the
   // previous one (src/server/idle-gc.ts), so within 20 s of the last call.
   await sleep(25_000);
-  const idle = await steadyRss(pid);
+  const idleParts = await steadyParts(pid);
+  const idle = idleParts.rss;
   series.push(["idle (1 service, 1 task)", 0, "-", MiB(idle)]);
-  console.error(`slipway idle: ${MiB(idle).toFixed(1)} MiB`);
+  console.error(`slipway idle: ${MiB(idle).toFixed(1)} MiB (${split(idleParts)})`);
 
   // A browser visit: GET / with no Action.
   const g = await fetch(`${slipway.url}/`, {
@@ -164,8 +210,9 @@ try {
     table(
       ["figure", "MiB", "goal", ""],
       [
-        ["bare Node idle (HTTP server)", MiB(bare), "-", "-"],
-        ["idle RSS, 1 running service", MiB(idle), "≤ 64", yes(MiB(idle) <= 64)],
+        [`bare Node idle (HTTP server; ${split(bareParts)})`, MiB(bare), "-", "-"],
+        ...(worked ? [[`bare Node after ${BARE_REQUESTS} requests, 25 s idle (${split(worked)})`, MiB(worked.rss), "-", "-"]] : []),
+        [`idle RSS, 1 running service (${split(idleParts)})`, MiB(idle), "≤ 64", yes(MiB(idle) <= 64)],
         ["added by one browser GET /", MiB(afterGet - idle), "< 2", yes(MiB(afterGet - idle) < 2)],
         [`after ${done} DescribeServices`, MiB(afterLoad), "≤ 150", yes(MiB(afterLoad) <= 150)],
         [`after ${IDLE_AFTER_S} s idle`, MiB(afterIdle), "< 100", yes(MiB(afterIdle) < 100)],
