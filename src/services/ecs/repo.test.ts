@@ -35,6 +35,10 @@ test("the row cache: a write is read back, through another EcsRepo on the same s
   assert.equal(read.doc.desiredCount, 3);
   assert.equal(read.state.steady, true);
   assert.ok(read.doc.createdAt instanceof Date, "dates are revived on every read");
+  // getServiceDoc answers the same document from the same cached row, without the state.
+  assert.deepEqual(b.getServiceDoc(scope, "c1", "web"), read.doc);
+  assert.notEqual(b.getServiceDoc(scope, "c1", "web"), b.getServiceDoc(scope, "c1", "web"), "a fresh object per read");
+  assert.equal(a.getServiceDoc(scope, "c1", "missing"), undefined);
   // What the cache answers is what SQLite holds.
   const row = store.prepare("SELECT doc FROM ecs_services WHERE name = 'web'").get() as { doc: string };
   assert.equal(JSON.parse(row.doc).desiredCount, 3);

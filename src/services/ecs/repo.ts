@@ -260,6 +260,18 @@ export class EcsRepo {
 
   // ---- services
   getService(scope: Scope, cluster: string, name: string): ServiceRecord | undefined {
+    const row = this.#serviceRow(scope, cluster, name);
+    return row ? { doc: parseDoc<ServiceDoc>(row.doc), state: parseDoc<ServiceState>(row.state) } : undefined;
+  }
+  /**
+   * The service's API document alone, for reads that answer with it (DescribeServices): the
+   * state, whose deployment history grows with every deployment, is not parsed.
+   */
+  getServiceDoc(scope: Scope, cluster: string, name: string): ServiceDoc | undefined {
+    const row = this.#serviceRow(scope, cluster, name);
+    return row ? parseDoc<ServiceDoc>(row.doc) : undefined;
+  }
+  #serviceRow(scope: Scope, cluster: string, name: string): StatefulRow | undefined {
     const key = `${scope.accountId}\0${scope.region}\0${cluster}\0${name}`;
     let row = this.#cache.services.get(key);
     if (!row) {
@@ -268,7 +280,7 @@ export class EcsRepo {
         .get(scope.accountId, scope.region, cluster, name) as StatefulRow | undefined;
       if (row) this.#cache.services.set(key, { doc: row.doc, state: row.state });
     }
-    return row ? { doc: parseDoc<ServiceDoc>(row.doc), state: parseDoc<ServiceState>(row.state) } : undefined;
+    return row;
   }
   getServiceByArn(arn: string): (ServiceRecord & Located) | undefined {
     const row = this.store

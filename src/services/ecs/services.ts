@@ -250,8 +250,8 @@ export class Services {
     const services: Service[] = [];
     const failures: { arn: string; reason: string }[] = [];
     for (const ref of names) {
-      const rec = this.#repo.getService(scope, cluster.clusterName, shortName(ref));
-      if (rec) services.push(this.present(scope, cluster.clusterName, rec, withTags));
+      const doc = this.#repo.getServiceDoc(scope, cluster.clusterName, shortName(ref));
+      if (doc) services.push(this.present(scope, cluster.clusterName, { doc }, withTags));
       else failures.push({ arn: ref.startsWith("arn:") ? ref : serviceArn(scope, cluster.clusterName, ref), reason: "MISSING" });
     }
     return { services, failures };
@@ -286,7 +286,7 @@ export class Services {
   }
 
   /** The Service as Describe returns it, with live task counts (fills in `rec.doc` itself). */
-  present(scope: Scope, clusterName: string, rec: ServiceRecord, withTags: boolean): Service {
+  present(scope: Scope, clusterName: string, rec: Pick<ServiceRecord, "doc">, withTags: boolean): Service {
     const doc = rec.doc;
     const counts = this.#repo.serviceTaskCounts(scope, clusterName, doc.serviceName);
     let running = 0;
