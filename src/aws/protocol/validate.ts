@@ -77,12 +77,16 @@ function walk(
       const obj = value as Record<string, unknown>;
       const required = shape.requiredMembers();
       for (const [name, member] of shape.members()) {
-        const memberPath = join(path, wireName(name, member, style));
         const v = Object.hasOwn(obj, name) ? obj[name] : undefined;
-        if ((v === undefined || v === null) && required.includes(name)) {
-          out.missing.push(`Value null at '${memberPath}' failed to satisfy constraint: Member must not be null`);
+        // An absent member has nothing to check unless it is required: most members of a big
+        // structure (ContainerDefinition has ~50) are absent, so no path or lookup is made for them.
+        if (v === undefined || v === null) {
+          if (required.includes(name)) {
+            out.missing.push(`Value null at '${join(path, wireName(name, member, style))}' failed to satisfy constraint: Member must not be null`);
+          }
           continue;
         }
+        const memberPath = join(path, wireName(name, member, style));
         walk(model, member, v, memberPath, style, model.constraint(shape.name, name), model.enumValues(shape.name, name), out, traits, secret);
       }
       return;
