@@ -49,7 +49,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { CreateRepositoryCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { cleanDataDir, managedContainers } from "../test/helpers/slipway-process.ts";
-import { ecsClient, freePort, median, ROOT, sleep, table } from "./lib.ts";
+import { ecsClient, freePort, median, requireFreshBuild, ROOT, sleep, table } from "./lib.ts";
 
 const { values } = parseArgs({
   options: {
@@ -80,6 +80,7 @@ interface Running {
 }
 
 async function start(dataDir: string, port: number): Promise<{ proc: Running; ms: number }> {
+  requireFreshBuild();
   const t0 = performance.now();
   const child = spawn(process.execPath, [join(ROOT, "bin/slipway.js"), "up", "--port", String(port), "--data-dir", dataDir], {
     stdio: ["ignore", "pipe", "pipe"],

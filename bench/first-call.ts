@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ListClustersCommand } from "@aws-sdk/client-ecs";
-import { ecsClient, freePort, median, ROOT, table } from "./lib.ts";
+import { ecsClient, freePort, median, ROOT, requireFreshBuild, table } from "./lib.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "10" }, compare: { type: "string" } } });
 const RUNS = Number(values.runs);
@@ -50,6 +50,7 @@ const cfgs: Cfg[] = [
 const roots: [string, string][] = [["this tree", ROOT]];
 if (values.compare) roots.push([`--compare ${values.compare}`, resolve(values.compare)]);
 for (const [name, root] of roots) {
+  requireFreshBuild(root);
   const flags = flagsOf(root);
   const bin = join(root, "bin/slipway.js");
   cfgs.push({ label: `${name}, fresh data dir`, keep: false, args: (port, dd) => [...flags, bin, "up", "--port", String(port), "--data-dir", dd] });
