@@ -4,12 +4,13 @@
  * Every process a benchmark starts is ended by its PID (never by name).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { buildIsFresh } from "../bin/build-fresh.js";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 
@@ -23,25 +24,8 @@ export function ecsClient(endpoint: string, maxSockets = 64): ECSClient {
   });
 }
 
-/** Newest modification time (ms) of any file under dir. */
-function newestUnder(dir: string): number {
-  let max = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) max = Math.max(max, newestUnder(path));
-    else if (e.isFile()) max = Math.max(max, statSync(path).mtimeMs);
-  }
-  return max;
-}
-
-/**
- * Benchmarks measure the build. bin/slipway.js runs the TypeScript sources instead when dist/ is
- * older than any file under src/ (a different program: hundreds of modules, ~30 MiB more RSS), so
- * a benchmark refuses to start a stale tree rather than measure that silently.
- */
 export function requireFreshBuild(root: string = ROOT): void {
-  const built = join(root, "dist/BUILT");
-  if (!existsSync(built) || statSync(built).mtimeMs < newestUnder(join(root, "src"))) {
+  if (!buildIsFresh(root)) {
     throw new Error(`${root}: dist/ is missing or older than src/; run \`npm run build\` there first (benchmarks measure the build)`);
   }
 }

@@ -7,8 +7,8 @@
 //                            young generation small; scavenges are more frequent under load but
 //                            each is cheaper. docs/benchmarks.md has the idle RSS and API figures
 //                            with and without it. Pass other flags with NODE_OPTIONS.
-import { existsSync, readdirSync, statSync } from "node:fs";
 import module from "node:module";
+import { buildIsFresh } from "./build-fresh.js";
 
 // Node's on-disk compile cache (V8 code cache, and the stripped TypeScript of the sources): a
 // second start skips parsing, compiling and type stripping. Its directory is NODE_COMPILE_CACHE
@@ -21,23 +21,5 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.exit(1);
 }
 
-const root = new URL("../", import.meta.url);
-const built = new URL("dist/BUILT", root);
-
-/**
- * Newest modification time of any file under dir (ms). A walk by hand: readdirSync's `recursive`
- * option took ~7.6 ms over src/ on a cold start, this ~3 ms (docs/benchmarks.md, section 19).
- */
-function newest(dir) {
-  let max = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const path = `${dir}/${e.name}`;
-    if (e.isDirectory()) max = Math.max(max, newest(path));
-    else if (e.isFile()) max = Math.max(max, statSync(path).mtimeMs);
-  }
-  return max;
-}
-
 // The compiled build (npm run build) when it is newer than every source file, else the sources.
-const fresh = existsSync(built) && statSync(built).mtimeMs >= newest(new URL("src", root).pathname);
-await import(fresh ? "../dist/slipway.js" : "../src/cli/main.ts");
+await import(buildIsFresh(new URL("../", import.meta.url)) ? "../dist/slipway.js" : "../src/cli/main.ts");
