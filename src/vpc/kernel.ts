@@ -88,6 +88,7 @@ export class Kernel {
   /** Chains present after the last successful apply. */
   #chains = new Set<string>();
   #lastText = "";
+  readonly #hostDir: string;
   readonly #hostFile: string;
   #saved = false;
 
@@ -95,7 +96,8 @@ export class Kernel {
     this.#deps = deps;
     this.#run = deps.run ?? runCommand;
     this.#runInput = deps.runInput ?? runWithInput;
-    this.#hostFile = hostRecordFile(deps.hostDir ?? HOST_RECORD_DIR, deps.stateFile);
+    this.#hostDir = deps.hostDir ?? HOST_RECORD_DIR;
+    this.#hostFile = hostRecordFile(this.#hostDir, deps.stateFile);
     const prior = readRecord(deps.stateFile);
     this.#record = { prefix: deps.prefix, jumps: prior?.jumps ?? [], addresses: prior?.addresses ?? [] };
   }
@@ -106,7 +108,7 @@ export class Kernel {
    */
   #save(): void {
     writeFileSync(this.#deps.stateFile, `${JSON.stringify(this.#record)}\n`, { mode: 0o600 });
-    mkdirSync(this.#deps.hostDir ?? HOST_RECORD_DIR, { recursive: true, mode: 0o700 });
+    mkdirSync(this.#hostDir, { recursive: true, mode: 0o700 });
     const host: HostRecord = { ...this.#record, pid: process.pid, stateFile: resolve(this.#deps.stateFile) };
     writeFileSync(this.#hostFile, `${JSON.stringify(host)}\n`, { mode: 0o600 });
     this.#saved = true;
@@ -122,7 +124,7 @@ export class Kernel {
     const r = await this.#run("iptables", ["-w", "-S", "OUTPUT"]);
     if (r.code === 127) return "iptables is not installed";
     if (r.code !== 0) return `iptables cannot list the filter table (${r.stderr.trim() || `exit ${r.code}`})`;
-    const other = hostRecords(this.#deps.hostDir ?? HOST_RECORD_DIR).find(
+    const other = hostRecords(this.#hostDir).find(
       ({ rec }) => rec.prefix === this.#deps.prefix && rec.stateFile !== resolve(this.#deps.stateFile) && rec.pid !== process.pid && processAlive(rec.pid),
     );
     if (other) {
@@ -210,7 +212,7 @@ export class Kernel {
   /** Removes everything this Slipway added; returns a line per thing removed. */
   async tearDown(): Promise<string[]> {
     this.#lastText = "";
-    return tearDownVpcKernel(this.#deps.stateFile, this.#run, this.#runInput, this.#deps.hostDir);
+    return tearDownVpcKernel(this.#deps.stateFile, this.#run, this.#runInput, this.#hostDir);
   }
 }
 
