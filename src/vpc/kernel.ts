@@ -134,10 +134,9 @@ export class Kernel {
   }
 
   /** The jumps into this Slipway's chains (DOCKER-USER when Docker made it, else FORWARD). */
-  async #wantedJumps(): Promise<string[][]> {
+  #wantedJumps(hasDockerUser: boolean): string[][] {
     const P = this.#deps.prefix;
     const tag = ["-m", "comment", "--comment", this.#deps.comment];
-    const hasDockerUser = (await this.#run("iptables", ["-w", "-S", "DOCKER-USER"])).code === 0;
     const fwd = hasDockerUser ? "DOCKER-USER" : "FORWARD";
     return [
       [fwd, "-i", this.#deps.bridges, ...tag, "-j", `${P}-FWD`],
@@ -167,8 +166,17 @@ export class Kernel {
     if (opts.checkJumps) await this.#ensureJumps();
   }
 
+  /**
+   * Adds the jumps that are missing. One `iptables-save` lists the filter table's chains and rules,
+   * so a pass where every jump is there runs one process (this runs every few seconds). A jump that
+   * the listing does not show is checked with `iptables -C` before it is inserted, so a listing in
+   * another format (another iptables build) costs processes, never a duplicate jump.
+   */
   async #ensureJumps(): Promise<void> {
-    for (const jump of await this.#wantedJumps()) {
+    const table = await this.#filterTable();
+    const hasDockerUser = table ? table.chains.has("DOCKER-USER") : (await this.#run("iptables", ["-w", "-S", "DOCKER-USER"])).code === 0;
+    for (const jump of this.#wantedJumps(hasDockerUser)) {
+      if (table?.rules.has(jump.join("\0"))) continue;
       if ((await this.#run("iptables", ["-w", "-C", ...jump])).code === 0) continue;
       if (!this.#record.jumps.some((j) => j.join(" ") === jump.join(" "))) {
         this.#record.jumps.push(jump);
@@ -179,15 +187,26 @@ export class Kernel {
     }
   }
 
+  /**
+   * The filter table as `iptables-save -t filter` prints it: its chain names, and each `-A` rule's
+   * arguments after `-A` (quotes removed), joined with NUL. Undefined when iptables-save fails.
+   */
+  async #filterTable(): Promise<{ chains: Set<string>; rules: Set<string> } | undefined> {
+    const r = await this.#run("iptables-save", ["-t", "filter"]);
+    if (r.code !== 0) return undefined;
+    const chains = new Set<string>();
+    const rules = new Set<string>();
+    for (const line of r.stdout.split("\n")) {
+      if (line.startsWith(":")) chains.add(line.slice(1).split(" ", 1)[0]!);
+      else if (line.startsWith("-A ")) rules.add(saveArgs(line.slice(3)).join("\0"));
+    }
+    return { chains, rules };
+  }
+
   /** The chains in the filter table that carry this Slipway's prefix. */
   async #ownChains(): Promise<Set<string>> {
-    const r = await this.#run("iptables-save", ["-t", "filter"]);
-    const out = new Set<string>();
-    for (const line of r.stdout.split("\n")) {
-      const m = /^:(\S+) /.exec(line);
-      if (m && m[1]!.startsWith(`${this.#deps.prefix}-`)) out.add(m[1]!);
-    }
-    return out;
+    const chains = (await this.#filterTable())?.chains ?? [];
+    return new Set([...chains].filter((c) => c.startsWith(`${this.#deps.prefix}-`)));
   }
 
   /** Makes the bridges' addresses exactly `wanted` (load balancer ENI addresses). */
@@ -250,6 +269,16 @@ export async function collectVpcOrphans(hostDir: string = HOST_RECORD_DIR, run: 
     if (readRecord(rec.stateFile)?.prefix === rec.prefix) rmSync(rec.stateFile, { force: true });
     out.push(`VPC kernel state of a Slipway that is gone (pid ${rec.pid}, ${rec.stateFile}): ${done.length ? done.join(", ") : "nothing left"}`);
   }
+  return out;
+}
+
+/**
+ * One line of `iptables-save` split into arguments as a shell would: a double-quoted argument (which
+ * iptables-save writes for a comment with a space, escaping `"` and `\\` inside) is one argument.
+ */
+export function saveArgs(line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]!);
   return out;
 }
 

@@ -9,7 +9,7 @@ import { ManualClock } from "../core/clock.ts";
 import { FakeRuntime } from "../runtime/fake-runtime.ts";
 import type { Run } from "../task-endpoint/address.ts";
 import { DropLog, parseDrop, parseKmsg } from "./drop-log.ts";
-import { collectVpcOrphans, Kernel, tearDownVpcKernel } from "./kernel.ts";
+import { collectVpcOrphans, Kernel, saveArgs, tearDownVpcKernel } from "./kernel.ts";
 import { SubnetNetworks } from "./subnet-networks.ts";
 
 const INSTANCE = "1a2b3c4d-0000-4000-8000-000000000000";
@@ -62,7 +62,7 @@ describe("kernel record", () => {
       calls.push(`${cmd} ${args.join(" ")}`);
       if (cmd === "iptables" && args.includes("-C")) return { code: 1, stdout: "", stderr: "" };
       if (cmd === "iptables" && args.includes("-D")) return { code: calls.filter((c) => c === `${cmd} ${args.join(" ")}`).length > 1 ? 1 : 0, stdout: "", stderr: "" };
-      if (cmd === "iptables-save") return { code: 0, stdout: ["*filter", ...[...chains].map((c) => `:${c} - [0:0]`), ":OTHER - [0:0]", "COMMIT"].join("\n"), stderr: "" };
+      if (cmd === "iptables-save") return { code: 0, stdout: ["*filter", ":DOCKER-USER - [0:0]", ...[...chains].map((c) => `:${c} - [0:0]`), ":OTHER - [0:0]", "COMMIT"].join("\n"), stderr: "" };
       return { code: 0, stdout: "", stderr: "" };
     };
     const restores: string[] = [];
@@ -97,6 +97,52 @@ describe("kernel record", () => {
     assert.ok(!restores.some((r) => r.includes("OTHER")), "chains of others are never touched");
     assert.equal(existsSync(file), false);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a jump check where iptables-save lists every jump runs one process; a jump it does not list is checked with -C, then inserted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "slipway-vpc-kernel-"));
+    try {
+      const listed = [
+        '-A DOCKER-USER -o slwtest+ -m comment --comment "slipway vpc test" -j SWVtest-FWD',
+        '-A DOCKER-USER -i slwtest+ -m comment --comment "slipway vpc test" -j SWVtest-FWD',
+        "-A DOCKER-USER -j RETURN",
+        '-A OUTPUT -o slwtest+ -m comment --comment "slipway vpc test" -j SWVtest-OUT',
+        '-A INPUT -i slwtest+ -m comment --comment "slipway vpc test" -j SWVtest-IN',
+      ];
+      let calls: string[] = [];
+      const run: Run = async (cmd, args) => {
+        calls.push(`${cmd} ${args.join(" ")}`);
+        if (cmd === "iptables-save") {
+          const chains = ["INPUT", "FORWARD", "OUTPUT", "DOCKER-USER", "SWVtest-FWD", "SWVtest-OUT", "SWVtest-IN"];
+          return { code: 0, stdout: ["*filter", ...chains.map((c) => `:${c} - [0:0]`), ...listed, "COMMIT", ""].join("\n"), stderr: "" };
+        }
+        return { code: args.includes("-C") ? 1 : 0, stdout: "", stderr: "" }; // -C: not there; -I: done
+      };
+      const runInput = async () => ({ code: 0, stdout: "", stderr: "" });
+      const rules = { text: "*filter\n:SWVtest-FWD - [0:0]\n:SWVtest-OUT - [0:0]\n:SWVtest-IN - [0:0]\nCOMMIT\n", chains: ["SWVtest-FWD", "SWVtest-OUT", "SWVtest-IN"], reasons: new Map() };
+      const k = new Kernel({ stateFile: join(dir, "vpc-kernel.json"), prefix: "SWVtest", bridges: "slwtest+", comment: "slipway vpc test", run, runInput, hostDir: join(dir, "host") });
+      await k.apply(rules);
+      calls = [];
+      await k.apply(rules, { checkJumps: true });
+      assert.deepEqual(calls, ["iptables-save -t filter"]);
+
+      listed.splice(3, 1); // Docker rebuilt OUTPUT, say: the OUTPUT jump is gone
+      calls = [];
+      await k.apply(rules, { checkJumps: true });
+      assert.deepEqual(calls, [
+        "iptables-save -t filter",
+        "iptables -w -C OUTPUT -o slwtest+ -m comment --comment slipway vpc test -j SWVtest-OUT",
+        "iptables -w -I OUTPUT 1 -o slwtest+ -m comment --comment slipway vpc test -j SWVtest-OUT",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("iptables-save lines split into arguments: quoted comments, escaped quotes", () => {
+    assert.deepEqual(saveArgs('INPUT -i slw+ -m comment --comment "slipway vpc a b" -j X-IN'), ["INPUT", "-i", "slw+", "-m", "comment", "--comment", "slipway vpc a b", "-j", "X-IN"]);
+    assert.deepEqual(saveArgs("INPUT -m comment --comment nospace -j X"), ["INPUT", "-m", "comment", "--comment", "nospace", "-j", "X"]);
+    assert.deepEqual(saveArgs('OUTPUT -m comment --comment "say \\"hi\\" \\\\ ok" -j X'), ["OUTPUT", "-m", "comment", "--comment", 'say "hi" \\ ok', "-j", "X"]);
   });
 });
 
