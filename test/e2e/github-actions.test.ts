@@ -369,7 +369,8 @@ describe("GitHub Actions deploy workflow (configure-aws-credentials, ecr-login, 
     const port = slipway?.port;
     if (port) {
       const all = (await docker(["images", "--format", "{{.Repository}}:{{.Tag}}"]).catch(() => "")).split("\n");
-      for (const r of all) if (r.startsWith(`localhost:${port}/`)) localRefs.add(r);
+      // Our push's tags, and the copy Slipway pulled for the tasks (127.0.0.1:<port>/<repo>).
+      for (const r of all) if (r.startsWith(`localhost:${port}/`) || r.startsWith(`127.0.0.1:${port}/`)) localRefs.add(r);
     }
     for (const ref of localRefs) await docker(["rmi", ref]).catch(() => "");
     for (const d of [dockerConfig, workDir]) if (d) rmSync(d, { recursive: true, force: true });

@@ -229,8 +229,9 @@ describe("Terraform: the tutorial stack in examples/terraform", { skip, timeout:
               .split("\n")
               .filter((r) => r.startsWith(`127.0.0.1:${port}/${ws.name}-`) || r.startsWith(`localhost:${port}/${ws.name}-`))
           : [];
-        for (const tag of new Set([...ws.tags, ...pulled])) await docker(["rmi", tag]).catch(() => "");
+        // The containers first (SIGTERM leaves tasks running): Docker keeps an image a container uses.
         await cleanDataDir(join(ws.dir, "data"));
+        for (const tag of new Set([...ws.tags, ...pulled])) await docker(["rmi", tag]).catch(() => "");
         if (!failed) rmSync(ws.dir, { recursive: true, force: true });
         unlock?.();
       });
