@@ -77,7 +77,9 @@ done
 # dependency closure of the three SDK clients, copied as they are (nothing is downloaded).
 NODE_BIN=$(readlink -f "$ROOT/node_modules/.bin/node" 2>/dev/null || true)
 BASE_HASH=$HASH
-HASH=$(cd "$IMAGES" && { find ./node-sdk -type f | LC_ALL=C sort | xargs sha256sum; echo "$BASE_HASH"; sha256sum "$NODE_BIN" 2>/dev/null; } | sha256sum | cut -c1-16)
+# The node binary by its content alone (sha256sum FILE would also print its path, which differs
+# between clones, so every fresh clone rebuilt this 143 MB image and left the old one dangling).
+HASH=$(cd "$IMAGES" && { find ./node-sdk -type f | LC_ALL=C sort | xargs sha256sum; echo "$BASE_HASH"; if [ -n "$NODE_BIN" ]; then sha256sum <"$NODE_BIN"; fi; } | sha256sum | cut -c1-16)
 if [ -n "$NODE_BIN" ] && [ -x "$NODE_BIN" ] && { [ "$FORCE_WEB" = 1 ] || need slipway-test/node-sdk:latest; }; then
   NCTX=$(mktemp -d)
   mkdir -p "$NCTX/rootfs/bin" "$NCTX/rootfs/app/node_modules"
