@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --no-concurrent-recompilation
 // Slipway needs Node >= 22.18 (it can run its TypeScript sources with Node's type stripping).
 //
 // V8 flags (the line above; they apply when `slipway` runs as a command, e.g. through npm's bin link):
@@ -6,7 +6,16 @@
 //                            default grows them to 16 MiB). A server that mostly idles keeps its
 //                            young generation small; scavenges are more frequent under load but
 //                            each is cheaper. docs/benchmarks.md has the idle RSS and API figures
-//                            with and without it. Pass other flags with NODE_OPTIONS.
+//                            with and without it.
+//   --no-concurrent-recompilation
+//                            V8's optimising compiler (TurboFan) runs on the main thread instead of
+//                            a background thread. Its compile zones were freed into the background
+//                            threads' malloc arenas, which glibc keeps: after a burst of API calls,
+//                            ~14 MiB of free memory stayed in the process. The compiles now run
+//                            between requests while a load warms up; warmed up, the API's rate is
+//                            the same. docs/benchmarks.md, section 21, has the figures.
+// NODE_OPTIONS adds flags, or overrides those Node allows there (--max-semi-space-size, not
+// --no-concurrent-recompilation).
 import module from "node:module";
 import { buildIsFresh } from "./build-fresh.js";
 
