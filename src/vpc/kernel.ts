@@ -85,8 +85,6 @@ export class Kernel {
   readonly #run: Run;
   readonly #runInput: RunInput;
   #record: KernelRecord;
-  /** Chains present after the last successful apply. */
-  #chains = new Set<string>();
   #lastText = "";
   readonly #hostDir: string;
   readonly #hostFile: string;
@@ -155,25 +153,23 @@ export class Kernel {
       if (r.code !== 0) throw new Error(`iptables-restore failed: ${r.stderr.trim() || `exit ${r.code}`}`);
       this.#lastText = rules.text;
       const wanted = new Set(rules.chains);
-      const stale = [...(await this.#ownChains())].filter((c) => !wanted.has(c));
-      if (stale.length) {
-        await this.#runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...stale.map((c) => `:${c} - [0:0]`), "COMMIT", ""].join("\n"));
-        await this.#runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...stale.map((c) => `-X ${c}`), "COMMIT", ""].join("\n"));
-      }
-      this.#chains = wanted;
-      opts = { checkJumps: true };
+      // One listing serves both steps: removing stale chains changes no jump (they target the three wanted chains).
+      const table = await readFilterTable(this.#run);
+      await removeChains(chainsWithPrefix(table, this.#deps.prefix).filter((c) => !wanted.has(c)), this.#runInput);
+      await this.#ensureJumps(table);
+      return;
     }
-    if (opts.checkJumps) await this.#ensureJumps();
+    if (opts.checkJumps) await this.#ensureJumps(await readFilterTable(this.#run));
   }
 
   /**
-   * Adds the jumps that are missing. One `iptables-save` lists the filter table's chains and rules,
-   * so a pass where every jump is there runs one process (this runs every few seconds). A jump that
-   * the listing does not show is checked with `iptables -C` before it is inserted, so a listing in
-   * another format (another iptables build) costs processes, never a duplicate jump.
+   * Adds the jumps that are missing, given the filter table's listing (undefined when iptables-save
+   * failed): a pass where every jump is listed runs no process of its own (the check runs every
+   * tenth data-plane pass). A jump the listing does not show is checked with `iptables -C` before it
+   * is inserted, so a listing in another format (another iptables build) costs processes, never a
+   * duplicate jump.
    */
-  async #ensureJumps(): Promise<void> {
-    const table = await this.#filterTable();
+  async #ensureJumps(table: FilterTable | undefined): Promise<void> {
     const hasDockerUser = table ? table.chains.has("DOCKER-USER") : (await this.#run("iptables", ["-w", "-S", "DOCKER-USER"])).code === 0;
     for (const jump of this.#wantedJumps(hasDockerUser)) {
       if (table?.rules.has(jump.join("\0"))) continue;
@@ -185,28 +181,6 @@ export class Kernel {
       const r = await this.#run("iptables", ["-w", "-I", jump[0]!, "1", ...jump.slice(1)]);
       if (r.code !== 0) throw new Error(`iptables -I ${jump[0]} failed: ${r.stderr.trim()}`);
     }
-  }
-
-  /**
-   * The filter table as `iptables-save -t filter` prints it: its chain names, and each `-A` rule's
-   * arguments after `-A` (quotes removed), joined with NUL. Undefined when iptables-save fails.
-   */
-  async #filterTable(): Promise<{ chains: Set<string>; rules: Set<string> } | undefined> {
-    const r = await this.#run("iptables-save", ["-t", "filter"]);
-    if (r.code !== 0) return undefined;
-    const chains = new Set<string>();
-    const rules = new Set<string>();
-    for (const line of r.stdout.split("\n")) {
-      if (line.startsWith(":")) chains.add(line.slice(1).split(" ", 1)[0]!);
-      else if (line.startsWith("-A ")) rules.add(saveArgs(line.slice(3)).join("\0"));
-    }
-    return { chains, rules };
-  }
-
-  /** The chains in the filter table that carry this Slipway's prefix. */
-  async #ownChains(): Promise<Set<string>> {
-    const chains = (await this.#filterTable())?.chains ?? [];
-    return new Set([...chains].filter((c) => c.startsWith(`${this.#deps.prefix}-`)));
   }
 
   /** Makes the bridges' addresses exactly `wanted` (load balancer ENI addresses). */
@@ -304,17 +278,41 @@ async function tearDownRecord(rec: KernelRecord, opts: { chains: boolean }, run:
   }
   if (jumps) done.push(`${jumps} iptables jump(s)`);
   if (!opts.chains) return [...done, ...(await deleteAddresses(rec, run))];
-  const saved = await run("iptables-save", ["-t", "filter"]);
-  const chains = saved.stdout
-    .split("\n")
-    .map((l) => /^:(\S+) /.exec(l)?.[1])
-    .filter((c): c is string => c !== undefined && c.startsWith(`${rec.prefix}-`));
-  if (chains.length) {
-    await runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...chains.map((c) => `:${c} - [0:0]`), "COMMIT", ""].join("\n"));
-    const r = await runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...chains.map((c) => `-X ${c}`), "COMMIT", ""].join("\n"));
-    if (r.code === 0) done.push(`${chains.length} iptables chain(s) ${rec.prefix}-*`);
-  }
+  const chains = chainsWithPrefix(await readFilterTable(run), rec.prefix);
+  if (chains.length && (await removeChains(chains, runInput))) done.push(`${chains.length} iptables chain(s) ${rec.prefix}-*`);
   return [...done, ...(await deleteAddresses(rec, run))];
+}
+
+/** The filter table as `iptables-save -t filter` lists it: chain names, and each `-A` rule's arguments after `-A` (unquoted), joined with NUL. */
+interface FilterTable {
+  chains: Set<string>;
+  rules: Set<string>;
+}
+
+/** One `iptables-save -t filter`; undefined when it fails. */
+async function readFilterTable(run: Run): Promise<FilterTable | undefined> {
+  const r = await run("iptables-save", ["-t", "filter"]);
+  if (r.code !== 0) return undefined;
+  const table: FilterTable = { chains: new Set(), rules: new Set() };
+  for (const line of r.stdout.split("\n")) {
+    if (line.startsWith(":")) table.chains.add(line.slice(1).split(" ", 1)[0]!);
+    else if (line.startsWith("-A ")) table.rules.add(saveArgs(line.slice(3)).join("\0"));
+  }
+  return table;
+}
+
+function chainsWithPrefix(table: FilterTable | undefined, prefix: string): string[] {
+  return [...(table?.chains ?? [])].filter((c) => c.startsWith(`${prefix}-`));
+}
+
+/**
+ * Flushes, then deletes, chains: two transactions (a chain cannot be deleted while the transaction
+ * that drops its last reference is pending). Whether the deletion succeeded.
+ */
+async function removeChains(chains: readonly string[], runInput: RunInput): Promise<boolean> {
+  if (!chains.length) return true;
+  await runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...chains.map((c) => `:${c} - [0:0]`), "COMMIT", ""].join("\n"));
+  return (await runInput("iptables-restore", ["-w", "--noflush"], ["*filter", ...chains.map((c) => `-X ${c}`), "COMMIT", ""].join("\n"))).code === 0;
 }
 
 async function deleteAddresses(rec: KernelRecord, run: Run): Promise<string[]> {
