@@ -136,8 +136,12 @@ const ELB_SUFFIX = ".elb.localhost";
 /** 64 KB of request headers in all (ALB: 16 K per line/header, 64 K in total → 400). */
 const MAX_REQUEST_HEADER_BYTES = 64 * 1024;
 
-/** 4-digit lower-case hex of every 16-bit value (trace ids without per-request toString/padStart). */
-const HEX8: readonly string[] = Array.from({ length: 0x10000 }, (_, i) => i.toString(16).padStart(4, "0"));
+/**
+ * 2-digit lower-case hex of every byte (trace ids without per-request toString/padStart). A byte
+ * table, not a 16-bit one: 65,536 four-character strings retained 2 MiB of heap for ever
+ * (docs/benchmarks.md, section 22).
+ */
+const HEX2: readonly string[] = Array.from({ length: 0x100 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 const serverKey = (hostPort: number, listenerArn: string) => (hostPort === 0 ? `0 ${listenerArn}` : String(hostPort));
 
@@ -557,7 +561,7 @@ export class DataPlane implements LoadBalancerDataPlane {
     let rand = "";
     for (let i = 0; i < 3; i++) {
       const r = (this.#random() * 0x100000000) >>> 0;
-      rand += HEX8[r >>> 16]! + HEX8[r & 0xffff]!;
+      rand += HEX2[r >>> 24]! + HEX2[(r >>> 16) & 0xff]! + HEX2[(r >>> 8) & 0xff]! + HEX2[r & 0xff]!;
     }
     return this.#tracePrefix + rand;
   };

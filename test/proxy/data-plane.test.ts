@@ -341,6 +341,16 @@ describe("DataPlane", () => {
     await assertServes(port);
   });
 
+  it("formats X-Amzn-Trace-Id's random part from the injected random source, every byte as two hex digits", async () => {
+    const b = await backend("B", (req, res) => res.end(JSON.stringify(req.headers)));
+    const t = table([listener(8080, [rule("default", forward(TG))])], [targetGroup(TG, [target("b", b.port)])]);
+    const draws = [0x0102a0ff / 0x100000000, 0x00000000, 0xfffffffe / 0x100000000];
+    let i = 0;
+    const { port } = await plane(t, healthyAll(t), { random: () => draws[i++ % draws.length]! });
+    const h = JSON.parse((await get(port, "/")).body);
+    assert.match(h["x-amzn-trace-id"], /^Root=1-[0-9a-f]{8}-0102a0ff00000000fffffffe$/);
+  });
+
   it("sets X-Forwarded-For/Proto/Port, X-Amzn-Trace-Id and Host as ALB does", async () => {
     const b = await backend("B", (req, res) => res.end(JSON.stringify(req.headers)));
     const mk = (extra: Parameters<typeof listener>[2]) =>
