@@ -30,9 +30,15 @@ const server = await esbuild.build({
   packages: "external",
   sourcemap: "linked",
   legalComments: "none",
+  // V8 keeps the module's source text for as long as the process runs (lazy compilation needs it),
+  // and the line-end table it builds for stack traces: without indentation and line breaks the
+  // bundle is 1.18 MB instead of 1.53 MB and has ~600 lines instead of ~35,000. Names are kept, so
+  // stack traces still name Slipway's functions; `NODE_OPTIONS=--enable-source-maps` maps them
+  // back to src/ through dist/slipway.js.map. docs/benchmarks.md, section 22.
+  minifyWhitespace: true,
   // V8 keeps a module's source text on the heap, two bytes per character if any character is
   // outside Latin-1: `ascii` escapes strings and identifiers, and the few comments esbuild keeps
-  // (arrows and ≥ signs) are escaped below, so the 1.5 MB bundle costs 1.5 MB, not 3.
+  // (arrows and ≥ signs) are escaped below, so the bundle costs one byte per character, not two.
   charset: "ascii",
   write: false,
   logLevel: "warning",
