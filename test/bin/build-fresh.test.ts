@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { test } from "node:test";
 import { buildIsFresh } from "../../bin/build-fresh.js";
 
@@ -27,4 +28,17 @@ test("buildIsFresh: dist/BUILT must exist and be at least as new as every file u
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+// The check runs on every start. Its walk over src/ must not make anything hot enough for V8's
+// optimising compiler (TurboFan): a compile at start-up pages ~5 MiB of the compiler's machine code
+// into a server that may then only idle (path.join's normalisation loop did; docs/benchmarks.md,
+// section 22). --trace-opt prints one line per optimised compile.
+test("buildIsFresh over this checkout's src/ optimises nothing with TurboFan", () => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const script = `const { buildIsFresh } = await import(${JSON.stringify(pathToFileURL(join(root, "bin/build-fresh.js")).href)}); buildIsFresh(${JSON.stringify(root)});`;
+  const out = execFileSync(process.execPath, ["--no-concurrent-recompilation", "--trace-opt", "--input-type=module", "-e", script], { encoding: "utf8" });
+  const turbofan = out.split("\n").filter((l) => l.includes("completed compiling") && l.includes("TURBOFAN"));
+  assert.deepEqual(turbofan, []);
+  assert.match(out, /completed compiling .*MAGLEV/, "--trace-opt reports compiles (the check above can see one)");
 });
