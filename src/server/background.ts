@@ -41,7 +41,7 @@ export const INTERVALS = {
   scheduledScaling: 10_000,
   /** Expire metric data past each resolution's retention, alarm history past 14 days, scaling activities past 6 weeks. */
   metricRetention: 10 * MINUTE,
-  /** A full GC once the front door has had no request for this long after a burst (src/server/idle-gc.ts). */
+  /** A full GC once the front door has had no request for this long after a burst, and again while idle once the heap has regrown (src/server/idle-gc.ts). */
   idleCollection: 10_000,
 } as const;
 

@@ -12,10 +12,7 @@ import { startSlipway } from "./slipway.ts";
 test("collects once when a check finds no request since the previous one, and not again until requests come", () => {
   let requests = 0;
   let collections = 0;
-  const c = new IdleCollector(
-    () => requests,
-    () => collections++,
-  );
+  const c = new IdleCollector({ requests: () => requests, collect: () => collections++, heapUsed: () => 0 });
   // Start-up's garbage: the first idle check collects.
   assert.equal(c.check(), true);
   assert.equal(c.check(), false);
@@ -36,6 +33,48 @@ test("collects once when a check finds no request since the previous one, and no
   assert.equal(c.check(), false);
   assert.equal(c.check(), true);
   assert.equal(collections, 3);
+});
+
+test("while idle, collects again once the heap has regrown by the threshold, no sooner than minChecksBetween checks after the last collection", () => {
+  let requests = 0;
+  let heap = 10;
+  let collections = 0;
+  const c = new IdleCollector({
+    requests: () => requests,
+    collect: () => {
+      collections++;
+      heap = 10; // the collection takes the heap back to its live size
+    },
+    heapUsed: () => heap,
+    regrowthBytes: 4,
+    minChecksBetween: 3,
+  });
+  assert.equal(c.check(), true, "start-up's garbage");
+  // Idle: the background work's garbage grows the heap by 1 per check.
+  heap = 11;
+  assert.equal(c.check(), false);
+  heap = 12;
+  assert.equal(c.check(), false);
+  heap = 13;
+  assert.equal(c.check(), false, "3 checks since the collection, but grown by 3 < 4");
+  heap = 14;
+  assert.equal(c.check(), true, "grown by 4 since the last collection, 4 checks since it");
+  assert.equal(collections, 2);
+  // Grown past the threshold at once, but too soon after the last collection.
+  heap = 30;
+  assert.equal(c.check(), false);
+  assert.equal(c.check(), false);
+  assert.equal(c.check(), true, "the third check since the last collection");
+  // Busy: requests between checks, however large the heap, never collect.
+  for (let i = 0; i < 5; i++) {
+    requests++;
+    heap = 100;
+    assert.equal(c.check(), false);
+  }
+  assert.equal(collections, 3);
+  // The burst stops: the next check collects at once (the burst's rule, not the regrowth's).
+  assert.equal(c.check(), true);
+  assert.equal(collections, 4);
 });
 
 test("fullGc reclaims unreachable memory, without leaving a global gc behind", () => {

@@ -61,7 +61,8 @@ export interface SlipwayOptions {
    */
   dataPlane?: "node" | "haproxy";
   /**
-   * A last-resort GC once the API goes quiet after a burst (src/server/idle-gc.ts). A collection
+   * A last-resort GC once the API goes quiet after a burst, and again while it stays quiet once the
+   * background work's garbage has grown the heap by 2 MiB (src/server/idle-gc.ts). A collection
    * covers the whole process, so only `slipway up`, whose process is Slipway's alone, turns it on;
    * in a test process it would collect the test runner's heap too. Default: off.
    */
