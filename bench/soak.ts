@@ -1,7 +1,7 @@
 /**
  * Memory soak: the RSS of `slipway up` over its life with one running service.
  *
- *   node bench/soak.ts [--calls 500000] [--concurrency 8] [--idle-after 60] [--every 25000] [--bare-requests 20000]
+ *   node bench/soak.ts [--calls 500000] [--concurrency 8] [--idle-after 60] [--every 25000] [--bare-requests 20000] [--settle 300]
  *
  * 1. Bare Node (`node -e` holding an HTTP server on 127.0.0.1, nothing else, with Slipway's V8
  *    flags): idle VmRSS, the floor. Then a second bare Node that first answers `--bare-requests`
@@ -10,7 +10,12 @@
  *    then, and its heap has grown). Both are printed with VmRSS's anonymous and file-backed parts.
  * 2. `slipway up` on a fresh data dir; cluster, task definition and a service of one real task
  *    (slipway-test/web:latest, bridge, hostPort 0) that reaches RUNNING; idle 25 s; VmRSS (median of
- *    5 samples 1 s apart) = idle RSS.
+ *    5 samples 1 s apart) = idle RSS. Then, with `--settle` > 25, it idles on, VmRSS every 30 s, to
+ *    `--settle` seconds after the setup: the idle RSS once the background work (reconcilers, the
+ *    VPC sync, each a few milliseconds a second) has run long enough for V8 to optimise what it
+ *    calls. A reading at 25 s alone can come before that: in section 22 of docs/benchmarks.md it
+ *    was ~8 MiB lower than the same process a few minutes later. The goal is checked against the
+ *    higher of the two readings.
  * 3. A browser-like `GET /` (Accept: text/html, a browser User-Agent, no Action); VmRSS 3 s later
  *    minus the idle RSS = what one browser visit adds.
  * 4. `--calls` DescribeServices calls (SDK v3 client, keep-alive, `--concurrency` in flight); VmRSS
@@ -41,6 +46,7 @@ const { values } = parseArgs({
     "idle-after": { type: "string", default: "60" },
     every: { type: "string", default: "25000" },
     "bare-requests": { type: "string", default: "20000" },
+    settle: { type: "string", default: "300" },
   },
 });
 const CALLS = Number(values.calls);
@@ -48,6 +54,7 @@ const CONC = Number(values.concurrency);
 const IDLE_AFTER_S = Number(values["idle-after"]);
 const EVERY = Number(values.every);
 const BARE_REQUESTS = Number(values["bare-requests"]);
+const SETTLE_S = Number(values.settle);
 const MiB = (kib: number) => kib / 1024;
 
 const procs: Proc[] = [];
@@ -145,13 +152,32 @@ try {
     await sleep(200);
   }
   taskArns = (await ecs.send(new ListTasksCommand({ cluster: "soak" }))).taskArns ?? [];
+  const tSetup = Date.now();
   // Idle means settled: Slipway gives memory back once a 10-second check finds no request since the
   // previous one (src/server/idle-gc.ts), so within 20 s of the last call.
   await sleep(25_000);
   const idleParts = await steadyParts(pid);
   const idle = idleParts.rss;
-  series.push(["idle (1 service, 1 task)", 0, "-", MiB(idle)]);
+  series.push(["idle (1 service, 1 task)", 0, "+25", MiB(idle)]);
   console.error(`slipway idle: ${MiB(idle).toFixed(1)} MiB (${split(idleParts)})`);
+  let settledParts = idleParts;
+  if (SETTLE_S > 25) {
+    for (;;) {
+      const at = (Date.now() - tSetup) / 1000;
+      if (at + 30 + 5 > SETTLE_S) break;
+      await sleep(30_000);
+      const r = rssKiB(pid);
+      const label = `+${((Date.now() - tSetup) / 1000).toFixed(0)}`;
+      series.push(["idle (1 service, 1 task)", 0, label, MiB(r)]);
+      console.error(`slipway idle ${label} s: ${MiB(r).toFixed(1)} MiB`);
+    }
+    await sleep(Math.max(0, SETTLE_S * 1000 - 5000 - (Date.now() - tSetup)));
+    settledParts = await steadyParts(pid);
+    const label = `+${((Date.now() - tSetup) / 1000).toFixed(0)}`;
+    series.push(["idle (1 service, 1 task), settled", 0, label, MiB(settledParts.rss)]);
+    console.error(`slipway idle ${label} s: ${MiB(settledParts.rss).toFixed(1)} MiB (${split(settledParts)})`);
+  }
+  const idleForGoal = Math.max(idle, settledParts.rss);
 
   // A browser visit: GET / with no Action.
   const g = await fetch(`${slipway.url}/`, {
@@ -212,8 +238,9 @@ try {
       [
         [`bare Node idle (HTTP server; ${split(bareParts)})`, MiB(bare), "-", "-"],
         ...(worked ? [[`bare Node after ${BARE_REQUESTS} requests, 25 s idle (${split(worked)})`, MiB(worked.rss), "-", "-"]] : []),
-        [`idle RSS, 1 running service (${split(idleParts)})`, MiB(idle), "≤ 64", yes(MiB(idle) <= 64)],
-        ["added by one browser GET /", MiB(afterGet - idle), "< 2", yes(MiB(afterGet - idle) < 2)],
+        [`idle RSS, 1 running service, 25 s after the setup (${split(idleParts)})`, MiB(idle), "≤ 64", SETTLE_S > 25 ? "-" : yes(MiB(idle) <= 64)],
+        ...(SETTLE_S > 25 ? [[`idle RSS, 1 running service, ${SETTLE_S} s after the setup (${split(settledParts)})`, MiB(settledParts.rss), "≤ 64", yes(MiB(idleForGoal) <= 64)]] : []),
+        ["added by one browser GET /", MiB(afterGet - settledParts.rss), "< 2", yes(MiB(afterGet - settledParts.rss) < 2)],
         [`after ${done} DescribeServices`, MiB(afterLoad), "≤ 150", yes(MiB(afterLoad) <= 150)],
         [`after ${IDLE_AFTER_S} s idle`, MiB(afterIdle), "< 100", yes(MiB(afterIdle) < 100)],
       ],
