@@ -80,6 +80,16 @@ export class TrafficCounters implements DataPlaneObserver {
   #tgs = new Map<string, Map<string, TargetGroupCounters>>();
   /** Counting can be switched off (the benchmark's baseline). */
   enabled = true;
+  #events = 0;
+
+  /**
+   * Connections and requests reported since start, counted even when `enabled` is off and never
+   * drained: the idle collector (src/server/idle-gc.ts) reads it as load-balancer traffic, so a busy
+   * data plane behind a quiet API is not paused by a collection meant for an idle server.
+   */
+  get events(): number {
+    return this.#events;
+  }
 
   loadBalancer(arn: string): LoadBalancerCounters {
     let c = this.#lbs.get(arn);
@@ -106,6 +116,7 @@ export class TrafficCounters implements DataPlaneObserver {
 
   /** A client connection reached the load balancer (HAProxy mode: no socket, so no bytes or open count). */
   connection(loadBalancerArn: string, socket: Socket | undefined): void {
+    this.#events++;
     if (!this.enabled) return;
     const lb = this.loadBalancer(loadBalancerArn);
     lb.newConnections++;
@@ -127,11 +138,13 @@ export class TrafficCounters implements DataPlaneObserver {
 
   /** The load balancer answered itself (fixed response, redirect, or one of its error pages). */
   loadBalancerResponse(loadBalancerArn: string, status: number): void {
+    this.#events++;
     if (this.enabled) this.loadBalancer(loadBalancerArn).countElb(status);
   }
 
   /** A target answered: one request routed to the group, its status class and response time. */
   targetResponse(loadBalancerArn: string, targetGroupArn: string, status: number, seconds: number): void {
+    this.#events++;
     if (!this.enabled) return;
     const tg = this.targetGroup(loadBalancerArn, targetGroupArn);
     tg.requests++;
@@ -143,6 +156,7 @@ export class TrafficCounters implements DataPlaneObserver {
    * TargetConnectionErrorCount. (The 502/504 the client got arrives as loadBalancerResponse.)
    */
   targetFailure(loadBalancerArn: string, targetGroupArn: string, kind: UpstreamFailure): void {
+    this.#events++;
     if (!this.enabled) return;
     const tg = this.targetGroup(loadBalancerArn, targetGroupArn);
     tg.requests++;

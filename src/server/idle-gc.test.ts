@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import * as elb from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ManualClock } from "../core/clock.ts";
 import { FakeRuntime } from "../runtime/fake-runtime.ts";
 import { INTERVALS } from "./background.ts";
@@ -89,6 +91,14 @@ test("fullGc reclaims unreachable memory, without leaving a global gc behind", (
   assert.ok(after < before - 10 * 1024 * 1024, `heap ${before} -> ${after}`);
 });
 
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
 /** One idle check's worth of the clock; the background job runs a few turns of the event loop later. */
 async function idleCheck(clock: ManualClock): Promise<void> {
   clock.advance(INTERVALS.idleCollection);
@@ -120,6 +130,48 @@ test("a running Slipway (idleCollection, as `slipway up` sets it) collects once 
     assert.equal(s.idleCollections(), 1);
     await check(); // the burst is over
     assert.equal(s.idleCollections(), 2);
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("load-balancer traffic counts as busy: a data plane serving requests behind a quiet API is not paused by a collection", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-idle-gc-alb-"));
+  const clock = new ManualClock(Date.now());
+  const s = await startSlipway({ port: 0, dataDir: dir, runtime: new FakeRuntime({ clock }), clock, log: () => {}, idleCollection: true });
+  try {
+    const client = new elb.ElasticLoadBalancingV2Client({ endpoint: s.url, region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+    const lb = (await client.send(new elb.CreateLoadBalancerCommand({ Name: "idle-gc", Subnets: ["subnet-1", "subnet-2"] }))).LoadBalancers![0]!;
+    const listener = (
+      await client.send(
+        new elb.CreateListenerCommand({
+          LoadBalancerArn: lb.LoadBalancerArn,
+          Protocol: "HTTP",
+          Port: await freePort(),
+          DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "200", ContentType: "text/plain", MessageBody: "alb" } }],
+        }),
+      )
+    ).Listeners![0]!;
+    let port: number | null = null;
+    for (let i = 0; i < 200 && port === null; i++) {
+      const report = (await (await fetch(`${s.url}/_slipway/listeners`)).json()) as { listeners: { listenerArn?: string; boundPort: number | null }[] };
+      port = report.listeners.find((l) => l.boundPort !== null)?.boundPort ?? null;
+      if (port === null) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(port, `listener ${listener.ListenerArn} was never bound`);
+    // The API goes quiet while the load balancer keeps serving: no check collects, not even the
+    // first one after the API's burst.
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(await res.text(), "alb");
+      await idleCheck(clock);
+      assert.equal(s.idleCollections(), 0, `check ${i + 1}: a collection while the load balancer served requests`);
+    }
+    await idleCheck(clock); // the load balancer's traffic stopped too: the burst's garbage is collected
+    assert.equal(s.idleCollections(), 1);
+    await idleCheck(clock);
+    assert.equal(s.idleCollections(), 1);
   } finally {
     await s.close();
     rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,9 @@
  * 11.2 MB (docs/benchmarks.md, section 22). So while it stays idle, it collects again once the heap
  * has grown by `regrowthBytes` since the last collection, at most once every `minChecksBetween`
  * checks.
+ * A request is an API request or anything the load balancers' data plane serves: a busy load
+ * balancer behind a quiet API is busy, and a collection (two mark-compacts of 5-11 ms) would stall
+ * its traffic.
  * Level-triggered: each check looks only at the request count and the heap's size, so a missed or
  * repeated check changes nothing. Busy servers are never interrupted.
  * docs/benchmarks.md has the RSS series with and without it (bench/soak.ts).
@@ -18,7 +21,7 @@ import { getHeapStatistics } from "node:v8";
 import { v8Gc } from "../core/gc.ts";
 
 export interface IdleCollectorOptions {
-  /** How many requests have arrived so far (a running total). */
+  /** How many requests have arrived so far (a running total: API requests, load-balancer requests and connections). */
   requests: () => number;
   /** A full GC. */
   collect: () => void;

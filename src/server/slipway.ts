@@ -434,7 +434,7 @@ export async function startSlipway(opts: SlipwayOptions = {}): Promise<Slipway> 
   background.every("high-resolution alarm evaluation", INTERVALS.highResolutionAlarms, () => cloudwatch.alarms.evaluateAll({ highResolutionOnly: true }));
   background.every("metric roll-up and retention", INTERVALS.metricRetention, () => (cloudwatch.expire(), autoscaling.expireActivities()), { immediately: true });
   background.every("scheduled scaling", INTERVALS.scheduledScaling, () => autoscaling.runScheduled());
-  const idleCollector = opts.idleCollection ? new IdleCollector({ requests: () => http.requests(), collect: fullGc() }) : undefined;
+  const idleCollector = opts.idleCollection ? new IdleCollector({ requests: () => http.requests() + trafficCounters.events, collect: fullGc() }) : undefined;
   if (idleCollector) background.every("memory return after a burst and while idle", INTERVALS.idleCollection, () => idleCollector.check());
 
   // Adopt what survived a restart, then reconcile everything.
