@@ -194,12 +194,15 @@ async function startCncf(): Promise<Registry> {
   );
   const t0 = performance.now();
   const child = spawn("docker-registry", ["serve", cfg], { stdio: ["ignore", "pipe", "pipe"] });
+  let spawnError: Error | undefined;
+  child.once("error", (e) => (spawnError = e));
   let log = "";
   child.stdout!.on("data", (d) => (log = (log + d).slice(-4000)));
   child.stderr!.on("data", (d) => (log = (log + d).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
+    if (spawnError) throw new Error(`cannot run docker-registry (${spawnError.message}); install it with apt-get install -y docker-registry`);
     if (child.exitCode !== null) throw new Error(`docker-registry exited: ${log}`);
     try {
       const r = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });

@@ -20,7 +20,6 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "../core/node-http.ts";
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { SecureContext, TLSSocket } from "node:tls";
 import { createHttpsServer, createSecureContext } from "../core/node-tls.ts";
@@ -446,7 +445,7 @@ export class DataPlane implements LoadBalancerDataPlane {
             listener = l;
             break;
           }
-          if (c && c.names.some((n) => n === host || (n.startsWith("*.") && host.endsWith(n.slice(1))))) listener ??= l;
+          if (c?.names.some((n) => n === host || (n.startsWith("*.") && host.endsWith(n.slice(1))))) listener ??= l;
         }
       }
       listener ??= withTls[0]!;
@@ -806,7 +805,7 @@ class ServerResponseShim {
   writeHead(status: number, headers: Record<string, string | number>): this {
     let head = `HTTP/1.1 ${status} ${errorTitle(status).replace(/^\d+ /, "") || "OK"}\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    this.#socket.write(head + "Connection: close\r\n\r\n");
+    this.#socket.write(`${head}Connection: close\r\n\r\n`);
     this.headersSent = true;
     return this;
   }
