@@ -206,7 +206,7 @@ export function fmt(n: number): string {
   return n.toFixed(2);
 }
 
-/** Ends child processes we started if the benchmark is interrupted. */
+/** Ends child processes we started if the benchmark is interrupted or crashes. */
 export function onExitStop(procs: () => Proc[]): void {
   const handler = () => {
     for (const p of procs()) p.child.kill("SIGTERM");
@@ -214,6 +214,10 @@ export function onExitStop(procs: () => Proc[]): void {
   };
   process.once("SIGINT", handler);
   process.once("SIGTERM", handler);
+  // A crash (an uncaught exception) skips the benchmark's own clean-up: end the children on the way out.
+  process.once("exit", () => {
+    for (const p of procs()) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
+  });
 }
 
 /**

@@ -72,6 +72,10 @@ async function cleanup(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
 }
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void cleanup().then(() => process.exit(130)));
+// A crash skips cleanup(): end the registries on the way out.
+process.once("exit", () => {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
+});
 
 // ---------------------------------------------------------------------------------------------
 // OCI layout writer
