@@ -11,8 +11,8 @@
  * has grown by `regrowthBytes` since the last collection, at most once every `minChecksBetween`
  * checks.
  * A request is an API request or anything the load balancers' data plane serves: a busy load
- * balancer behind a quiet API is busy, and a collection (two mark-compacts of 5-11 ms) would stall
- * its traffic.
+ * balancer behind a quiet API is busy, and a collection (two mark-compacts, 18-42 ms together while
+ * a load balancer served traffic: docs/benchmarks.md, section 23) would stall its traffic.
  * Level-triggered: each check looks only at the request count and the heap's size, so a missed or
  * repeated check changes nothing. Busy servers are never interrupted.
  * docs/benchmarks.md has the RSS series with and without it (bench/soak.ts).
