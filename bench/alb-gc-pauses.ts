@@ -5,8 +5,8 @@
  *
  * For each tree (default: this one; pass `--tree` more than once, e.g. a `git worktree` of an
  * older commit, built with `npm run build`, to compare side by side in one run): `slipway up` from
- * that tree's `bin/slipway.js` with the V8 flags on its first line plus `--trace-gc`, on a fresh
- * data dir; an ALB with an HTTP listener on a free loopback port whose default action is a
+ * that tree (bench/lib.ts's startSlipwayProcess: the V8 flags on its `bin/slipway.js` first line,
+ * a fresh data dir) plus `--trace-gc`; an ALB with an HTTP listener on a free loopback port whose default action is a
  * fixed-response 200 (the AWS SDK makes them; those are the last API calls); then wrk runs
  * `--seconds` against the listener. Printed per tree: every mark-compact V8 ran during the wrk run
  * with its pause (a "(reduce) … testing" pair is Slipway's idle collection, src/server/idle-gc.ts;
@@ -14,12 +14,10 @@
  * by its PID. Needs `wrk` (apt-get install -y wrk).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CreateListenerCommand, CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { freePort, requireFreshBuild, ROOT, sleep, table } from "./lib.ts";
+import { freePort, onExitStop, type Proc, ROOT, sleep, startSlipwayProcess, table } from "./lib.ts";
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +29,9 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const trees = (values.tree ?? [ROOT]).map((t) => resolve(t));
 
+const procs: Proc[] = [];
+onExitStop(() => procs);
+
 interface Result {
   tree: string;
   pauses: string[];
@@ -39,20 +40,12 @@ interface Result {
 }
 
 async function run(tree: string): Promise<Result> {
-  requireFreshBuild(tree);
-  const first = readFileSync(join(tree, "bin/slipway.js"), "utf8").split("\n", 1)[0]!;
-  const flags = (/^#!\S*env -S node(.*)$/.exec(first)?.[1] ?? "").trim().split(/\s+/).filter(Boolean);
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "slipway-bench-gc-"));
-  const child = spawn(process.execPath, [...flags, "--trace-gc", join(tree, "bin/slipway.js"), "up", "--port", String(port), "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLIPWAY_TASK_ENDPOINT: "off" },
-  });
-  child.stderr!.resume();
+  const slipway = await startSlipwayProcess({ root: tree, nodeFlags: ["--trace-gc"] });
+  procs.push(slipway);
   let during = false;
   const pauses: string[] = [];
   let buf = "";
-  child.stdout!.on("data", (d: Buffer) => {
+  slipway.child.stdout!.on("data", (d: Buffer) => {
     buf += d.toString();
     for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
       const line = buf.slice(0, i);
@@ -62,16 +55,7 @@ async function run(tree: string): Promise<Result> {
     }
   });
   try {
-    for (let i = 0; ; i++) {
-      try {
-        await fetch(`http://127.0.0.1:${port}/`);
-        break;
-      } catch {
-        if (i > 400) throw new Error("slipway did not listen within 20 s");
-        await sleep(50);
-      }
-    }
-    const elb = new ElasticLoadBalancingV2Client({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+    const elb = new ElasticLoadBalancingV2Client({ endpoint: slipway.url, region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
     const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: "gc-pauses", Subnets: ["subnet-1", "subnet-2"] }))).LoadBalancers![0]!;
     const lport = await freePort();
     await elb.send(
@@ -103,12 +87,7 @@ async function run(tree: string): Promise<Result> {
     const latency = `p50 ${pick(/50%\s+(\S+)/)}, p99 ${pick(/99%\s+(\S+)/)}, max ${pick(/Latency\s+\S+\s+\S+\s+(\S+)/)}, ${pick(/Requests\/sec:\s+(\S+)/)} req/s`;
     return { tree, pauses, idleCollections: pauses.filter((p) => p.includes("testing")).length / 2, latency };
   } finally {
-    await new Promise<void>((r) => {
-      if (child.exitCode !== null) return r();
-      child.once("exit", () => r());
-      child.kill("SIGTERM");
-    });
-    rmSync(dataDir, { recursive: true, force: true });
+    await slipway.stop();
   }
 }
 

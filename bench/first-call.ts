@@ -15,21 +15,15 @@
  * comes first and is not counted. Medians, min and max.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ListClustersCommand } from "@aws-sdk/client-ecs";
-import { ecsClient, freePort, median, ROOT, requireFreshBuild, table } from "./lib.ts";
+import { ecsClient, freePort, median, ROOT, requireFreshBuild, slipwayNodeFlags, table } from "./lib.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "10" }, compare: { type: "string" } } });
 const RUNS = Number(values.runs);
-
-function flagsOf(root: string): string[] {
-  const first = readFileSync(join(root, "bin/slipway.js"), "utf8").split("\n", 1)[0]!;
-  const m = /^#!\S*env -S node(.*)$/.exec(first);
-  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
-}
 
 interface Cfg {
   label: string;
@@ -51,7 +45,7 @@ const roots: [string, string][] = [["this tree", ROOT]];
 if (values.compare) roots.push([`--compare ${values.compare}`, resolve(values.compare)]);
 for (const [name, root] of roots) {
   requireFreshBuild(root);
-  const flags = flagsOf(root);
+  const flags = slipwayNodeFlags(root);
   const bin = join(root, "bin/slipway.js");
   cfgs.push({ label: `${name}, fresh data dir`, keep: false, args: (port, dd) => [...flags, bin, "up", "--port", String(port), "--data-dir", dd] });
   cfgs.push({ label: `${name}, existing data dir`, keep: true, args: (port, dd) => [...flags, bin, "up", "--port", String(port), "--data-dir", dd] });

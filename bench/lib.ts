@@ -94,21 +94,27 @@ function stopper(child: ChildProcess, cleanup?: () => void): () => Promise<void>
  * runs with. The benchmarks pass them so they measure that (SLIPWAY_BENCH_NO_FLAGS=1 leaves them
  * out, to compare).
  */
-export function slipwayNodeFlags(): string[] {
+export function slipwayNodeFlags(root: string = ROOT): string[] {
   if (process.env.SLIPWAY_BENCH_NO_FLAGS === "1") return [];
-  const first = readFileSync(join(ROOT, "bin/slipway.js"), "utf8").split("\n", 1)[0]!;
+  const first = readFileSync(join(root, "bin/slipway.js"), "utf8").split("\n", 1)[0]!;
   const m = /^#!\S*env -S node(.*)$/.exec(first);
   return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 
-/** `node <flags> bin/slipway.js up --port P --data-dir DIR`; ready when it prints "Slipway ready on". */
-export async function startSlipwayProcess(opts: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<Proc & { dataDir: string }> {
-  requireFreshBuild();
+/**
+ * `node <flags> bin/slipway.js up --port P --data-dir DIR`; ready when it prints "Slipway ready on".
+ * `root`: another checkout to run (default this one); `nodeFlags`: added after its own V8 flags.
+ */
+export async function startSlipwayProcess(
+  opts: { dataDir?: string; port?: number; env?: Record<string, string>; root?: string; nodeFlags?: string[] } = {},
+): Promise<Proc & { dataDir: string }> {
+  const root = opts.root ?? ROOT;
+  requireFreshBuild(root);
   const port = opts.port ?? (await freePort());
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "slipway-bench-"));
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...slipwayNodeFlags(), join(ROOT, "bin/slipway.js"), "up", "--port", String(port), "--data-dir", dataDir], {
+  const child = spawn(process.execPath, [...slipwayNodeFlags(root), ...(opts.nodeFlags ?? []), join(root, "bin/slipway.js"), "up", "--port", String(port), "--data-dir", dataDir], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, SLIPWAY_TASK_ENDPOINT: process.env.SLIPWAY_TASK_ENDPOINT ?? "off", ...opts.env },
   });
